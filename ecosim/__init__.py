@@ -1,0 +1,42 @@
+"""ecosim: will people come? An agent-based simulator of learning-ecosystem adoption.
+
+Importing ``ecosim`` is cheap: Mesa, pandas and the model are imported when first used.
+
+    >>> import ecosim
+    >>> result = ecosim.simulate("scenarios/retail.yaml", seed=3)   # doctest: +SKIP
+    >>> result.summary["verdict"]                                   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = ["EcosystemModel", "RunResult", "Scenario", "ScenarioError", "load_scenario", "simulate", "__version__"]
+
+_LAZY = {
+    "EcosystemModel": "ecosim.core.model",
+    "simulate": "ecosim.api",
+    "RunResult": "ecosim.api",
+    "Scenario": "ecosim.scenario.schema",
+    "ScenarioError": "ecosim.scenario.errors",
+    "load_scenario": "ecosim.scenario.loader",
+}
+
+if TYPE_CHECKING:
+    from ecosim.api import RunResult, simulate
+    from ecosim.core.model import EcosystemModel
+    from ecosim.scenario.errors import ScenarioError
+    from ecosim.scenario.loader import load_scenario
+    from ecosim.scenario.schema import Scenario
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'ecosim' has no attribute {name!r}")

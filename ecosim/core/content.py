@@ -1,0 +1,49 @@
+"""The platform's content stock: how much there is, what it is about, and how it decays."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class ContentStock:
+    """Posts on the platform, decaying with a half-life (information decay; Foote et al. 2024).
+
+    ``stock`` counts live posts (a post counts 1 when new and halves every half-life).
+    ``direction`` is the sum of every live post's topic vector (its author's goals), so
+    ``goals @ direction`` is the stock of content weighted by its relevance to a learner.
+    ``seeded`` is the part written by facilitators on the organisation's goals, which carries the
+    organisational code when read.
+    """
+
+    def __init__(self, topics: int, half_life_weeks: float) -> None:
+        self.stock = 0.0
+        self.seeded = 0.0
+        self.direction = np.zeros(topics, dtype=np.float64)
+        self.decay_factor = 0.5 ** (1.0 / half_life_weeks)
+
+    def add_posts(self, counts: np.ndarray, rows: np.ndarray, goals: np.ndarray) -> None:
+        """Posts by learners ``rows`` (``counts`` each), on their own goals."""
+        if rows.size == 0:
+            return
+        c = counts.astype(np.float64)
+        self.stock += float(c.sum())
+        self.direction += c @ goals[rows].astype(np.float64)
+
+    def add_seeded(self, posts: float, org_goals: np.ndarray) -> None:
+        """Posts written by facilitators on the organisation's goals."""
+        if posts <= 0:
+            return
+        self.stock += posts
+        self.seeded += posts
+        self.direction += posts * org_goals
+
+    def relevant_stock(self, goals: np.ndarray, learners: int) -> np.ndarray:
+        """Relevance-weighted live posts per learner, as each learner sees it (>= 0)."""
+        out = goals @ (self.direction / max(learners, 1)).astype(np.float32)
+        np.maximum(out, 0, out=out)
+        return out
+
+    def decay(self) -> None:
+        self.stock *= self.decay_factor
+        self.seeded *= self.decay_factor
+        self.direction *= self.decay_factor

@@ -1,0 +1,141 @@
+"""Engagement: each week every learner is inactive, consumes (visits) or contributes (posts).
+
+Three rules share this step:
+
+``ecosystem`` (default)
+    A learner visits with probability logistic(U),
+
+        U = b0 + b_use * usefulness + b_local * (share of neighbours active last week)
+            + b_mass * (share of everyone active last week) + b_habit * habit + pull
+            + novelty - friction - mobile cost - time pressure,
+
+    where usefulness = r^g / (r^g + h^g) with r the live content weighted by its relevance to the
+    learner's goals (per learner in the organisation), and pull the fading effect of events.
+    A visitor posts with probability logistic(V), V = c0 + c_use * usefulness + c_habit * posting
+    habit + reply pull - post cost (x the typing-speed ratio on a phone). Habits move a share
+    ``habit_rate`` of the way toward this week's behaviour.
+
+``bass``
+    Adoption is absorbing; each week (in ``steps_per_week`` sub-steps of length dt) a non-adopter
+    adopts with probability 1 - exp(-h dt), h = p + q * (adopted neighbours / degree) (Bass 1969).
+
+``threshold``
+    Adoption is absorbing; at launch ``initial_adopters`` adopt at random, then each week, all at
+    once, a learner adopts when the share of adopted neighbours reaches their threshold phi
+    (Watts 2002), or their number reaches an absolute threshold (Granovetter 1978).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ecosim.core.network import HEAD_OFFICE
+from ecosim.core.rng import logistic
+from ecosim.core.state import CONSUMER, CONTRIBUTOR, INACTIVE
+
+if TYPE_CHECKING:
+    from ecosim.core.model import EcosystemModel
+
+
+def step(m: EcosystemModel) -> None:
+    if not m.platform_open:
+        return
+    rule = m.params.engagement.rule
+    if rule == "ecosystem":
+        ecosystem(m)
+    elif rule == "bass":
+        bass(m)
+    else:
+        threshold(m)
+    m.state.ever_active |= m.state.engagement > INACTIVE
+
+
+def usefulness(m: EcosystemModel) -> np.ndarray:
+    """Perceived usefulness (0-1): value of the live content relevant to each learner's goals."""
+    e = m.params.engagement.ecosystem
+    r = m.content.relevant_stock(m.state.goals, m.state.n)
+    g = np.float32(e.content_convexity)
+    rg = np.power(r, g)
+    return rg / (rg + np.float32(e.content_half_value) ** g)
+
+
+def ecosystem(m: EcosystemModel) -> None:
+    p = m.params
+    e = p.engagement.ecosystem
+    s = m.state
+    rng = m.rng
+    n = s.n
+    was_active = (s.engagement > INACTIVE).astype(np.float32)
+    local = m.ties.neighbour_share(was_active)
+    mass = float(was_active.mean())
+    since = m.week - p.platform.launch_week
+    novelty = p.platform.novelty * np.exp(-since / p.platform.novelty_weeks)
+    use = usefulness(m)
+    m.last_usefulness = use
+
+    u = use * np.float32(e.usefulness)
+    u += local * np.float32(e.local_social)
+    u += s.habit * np.float32(e.habit)
+    u += s.pull
+    u += np.float32(e.intercept + e.critical_mass * mass + novelty - p.platform.friction)
+    u -= s.mobile * np.float32(p.platform.mobile_visit_cost)
+    u -= (s.role != HEAD_OFFICE) * np.float32(p.engagement.time_pressure)
+    visit = rng.random(n, dtype=np.float32) < logistic(u)
+
+    v = use * np.float32(e.post_usefulness)
+    v += s.post_habit * np.float32(e.post_habit)
+    v += s.reply_pull
+    v += np.float32(e.post_intercept)
+    v -= np.where(s.mobile, np.float32(e.post_cost * p.platform.mobile_posting_cost_ratio), np.float32(e.post_cost))
+    post = visit & (rng.random(n, dtype=np.float32) < logistic(v))
+
+    posters = np.flatnonzero(post)
+    counts = np.maximum(1, rng.poisson(e.posts_per_week * s.volume[posters])).astype(np.int32)
+    m.first_posters = posters[s.posts[posters] == 0]
+    s.posts[posters] += counts
+    s.recent_posts[posters] += counts
+    m.content.add_posts(counts, posters, s.goals)
+    m.week_stats["posts"] = int(counts.sum())
+    m.week_stats["new_posters"] = m.first_posters.size
+
+    s.engagement[:] = INACTIVE
+    s.engagement[visit] = CONSUMER
+    s.engagement[post] = CONTRIBUTOR
+    rate = np.float32(e.habit_rate)
+    s.habit += rate * (visit - s.habit)
+    s.post_habit += rate * (post - s.post_habit)
+
+
+def bass(m: EcosystemModel) -> None:
+    b = m.params.engagement.bass
+    s = m.state
+    adopted = s.engagement > INACTIVE
+    dt = 1.0 / b.steps_per_week
+    for _ in range(b.steps_per_week):
+        share = m.ties.neighbour_share(adopted)
+        hazard = b.p + b.q * share.astype(np.float64)
+        prob = -np.expm1(-hazard * dt)
+        adopted = adopted | (m.rng.random(s.n) < prob)
+    s.engagement[adopted] = CONSUMER
+    m.week_stats["posts"] = 0
+
+
+def threshold(m: EcosystemModel) -> None:
+    t = m.params.engagement.threshold
+    s = m.state
+    adopted = s.engagement > INACTIVE
+    if m.week == m.params.platform.launch_week and t.initial_adopters:
+        seeds = m.rng.choice(s.n, size=min(t.initial_adopters, s.n), replace=False)
+        adopted[seeds] = True
+    counts = m.ties.neighbour_counts(adopted).astype(np.float64)
+    if t.counts is not None:
+        reached = counts >= s.threshold
+    else:
+        # share >= phi, written without a division so that ties at the boundary are exact
+        reached = counts >= s.threshold * m.ties.degree - 1e-9
+        reached &= (m.ties.degree > 0) | (s.threshold <= 0)
+    adopted |= reached
+    s.engagement[adopted] = CONSUMER
+    m.week_stats["posts"] = 0

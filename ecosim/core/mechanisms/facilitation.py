@@ -1,0 +1,89 @@
+"""Facilitation: facilitators spend their weekly hours on events, replies, seeding and brokering.
+
+Order of priority within a week: scheduled events first, then replies to newcomers' first posts
+(a reply raises the chance of posting again from 44% to 56%: Joyce & Kraut 2006), then the hours
+left are split between seeding content on the organisation's goals and introducing active learners
+from different stores to each other (personal learning networks grow).
+The pull of an event or a reply fades with a half-life of ``facilitation_memory_weeks``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ecosim.core.rng import bernoulli_indices
+
+if TYPE_CHECKING:
+    from ecosim.core.model import EcosystemModel
+
+
+def step(m: EcosystemModel) -> None:
+    f = m.params.facilitation
+    s = m.state
+    decay = np.float32(0.5 ** (1.0 / f.facilitation_memory_weeks))
+    s.pull *= decay
+    s.reply_pull *= decay
+    stats = m.week_stats
+    if not m.platform_open or not m.facilitators:
+        m.first_posters = np.empty(0, np.int64)
+        return
+    rng = m.rng
+    hours = np.array([fac.hours_per_week for fac in m.facilitators], dtype=np.float64)
+
+    # 1. events, each facilitator on their own schedule
+    if f.event_every_weeks > 0:
+        since = m.week - m.params.platform.launch_week
+        for k, fac in enumerate(m.facilitators):
+            if (since + fac.offset) % f.event_every_weeks or hours[k] < f.event_hours:
+                continue
+            hours[k] -= f.event_hours
+            attendees = bernoulli_indices(rng, s.n, f.event_attendance)
+            s.pull[attendees] += np.float32(f.event_boost)
+            fac.events_run += 1
+            stats["events"] += 1
+            stats["event_attendees"] += attendees.size
+    pool = float(hours.sum())
+    if pool <= 0:
+        m.first_posters = np.empty(0, np.int64)
+        return
+    share = hours / pool  # who spent the pooled hours, for the facilitators' tallies
+
+    # 2. replies to last week's first posts (of people still here)
+    candidates = m.first_posters
+    if candidates.size:
+        candidates = candidates[s.posts[candidates] > 0]
+    can_afford = candidates.size if f.reply_hours == 0 else int(pool // f.reply_hours)
+    n_reply = min(candidates.size, can_afford)
+    if n_reply:
+        chosen = rng.choice(candidates, size=n_reply, replace=False)
+        s.reply_pull[chosen] += np.float32(f.reply_boost)
+        pool -= n_reply * f.reply_hours
+        stats["replies"] += n_reply
+        for k, fac in enumerate(m.facilitators):
+            fac.replies += n_reply * share[k]
+    m.first_posters = np.empty(0, np.int64)
+
+    # 3. seeding content on the organisation's goals
+    seed_hours = pool * f.seeding_share
+    if seed_hours > 0 and f.seed_hours > 0:
+        posts = seed_hours / f.seed_hours
+        m.content.add_seeded(posts, m.org_goals)
+        stats["seeded_posts"] += posts
+        for k, fac in enumerate(m.facilitators):
+            fac.posts_seeded += posts * share[k]
+
+    # 4. brokering ties between active learners of different stores
+    broker_hours = pool - seed_hours
+    if broker_hours > 0 and f.broker_hours > 0:
+        intros = int(broker_hours // f.broker_hours)
+        active = np.flatnonzero(s.engagement > 0)
+        if intros and active.size >= 2:
+            a = rng.choice(active, size=intros)
+            b = rng.choice(active, size=intros)
+            different = (s.store[a] != s.store[b]) | (s.store[a] < 0)
+            made = m.ties.add_ties(a[different], b[different])
+            stats["introductions"] += made
+            for k, fac in enumerate(m.facilitators):
+                fac.introductions += made * share[k]

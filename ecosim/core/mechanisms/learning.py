@@ -1,0 +1,134 @@
+"""Learning through the 70:20:10 channels, with March's (1991) organisational code.
+
+Beliefs are in {-1, 0, +1} on each of m practice dimensions; reality is a hidden vector in
+{-1, +1}. In a week, in this order:
+
+1. experiential (the 70): each belief becomes the truth with probability ``experiential``;
+2. social (the 20): with probability ``social`` a learner copies one non-zero belief, on a random
+   dimension, from a random neighbour (right or wrong);
+3. platform: each visitor picks up Poisson(``platform_reads``) beliefs from posts, each from a
+   post's author drawn in proportion to their live posts, or from the organisational code when the
+   post was seeded by a facilitator;
+4. formal (the 10): March's socialisation: where the code is non-zero and differs from a belief,
+   the belief takes the code's value with probability ``socialisation`` (p1);
+5. the code learns (March's p2): among the learners the organisation can see (everyone who posted
+   this week and a share ``offline_visibility`` of the rest) those who know more than the code form
+   the superior group; on each dimension the code takes the group's majority belief with
+   probability 1 - (1 - p2)^k, k = majority minus minority.
+
+Steps 4 and 5 are synchronous, as in March: both read the beliefs and the code as they were before
+either changed. Learning a belief, or having it confirmed, resets its age (see forgetting).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ecosim.core.rng import bernoulli_indices
+from ecosim.core.state import CONTRIBUTOR, INACTIVE
+
+if TYPE_CHECKING:
+    from ecosim.core.model import EcosystemModel
+
+
+def step(m: EcosystemModel) -> None:
+    lp = m.params.learning
+    s = m.state
+    rng = m.rng
+    n, dims = s.beliefs.shape
+    flat = s.beliefs.reshape(-1)
+    age = s.belief_age.reshape(-1)
+    code_before = m.code.copy()
+    new_code = learn_code(m) if lp.code_learning > 0 else code_before
+
+    # 1. experiential
+    idx = bernoulli_indices(rng, n * dims, lp.experiential)
+    flat[idx] = m.reality[idx % dims]
+    age[idx] = 0
+
+    # 2. social, through the network
+    who = bernoulli_indices(rng, n, lp.social)
+    if who.size:
+        src = m.ties.random_neighbours(who, rng)
+        ok = src >= 0
+        _copy(s.beliefs, s.belief_age, who[ok], src[ok], rng.integers(0, dims, int(ok.sum())))
+
+    # 3. through the platform
+    if m.platform_open and lp.platform_reads > 0:
+        _read_posts(m, lp.platform_reads)
+
+    # 4. formal: socialisation toward the code (p1)
+    if lp.socialisation > 0 and code_before.any():
+        idx = bernoulli_indices(rng, n * dims, lp.socialisation)
+        target = code_before[idx % dims]
+        ok = (target != 0) & (flat[idx] != target)
+        flat[idx[ok]] = target[ok]
+        age[idx[ok]] = 0
+
+    # 5. the code learns from those who outperform it (p2)
+    m.code[:] = new_code
+
+
+def _copy(beliefs: np.ndarray, age: np.ndarray, dst: np.ndarray, src: np.ndarray, dim: np.ndarray) -> None:
+    """Learners ``dst`` take the non-zero beliefs of ``src`` on dimensions ``dim``."""
+    value = beliefs[src, dim]
+    ok = value != 0
+    beliefs[dst[ok], dim[ok]] = value[ok]
+    age[dst[ok], dim[ok]] = 0
+
+
+def _read_posts(m: EcosystemModel, reads_per_visit: float) -> None:
+    s = m.state
+    rng = m.rng
+    dims = s.beliefs.shape[1]
+    visitors = np.flatnonzero(s.engagement > INACTIVE)
+    if visitors.size == 0:
+        return
+    weights = np.cumsum(s.recent_posts, dtype=np.float64)
+    total = weights[-1] + m.content.seeded
+    if total <= 0:
+        return
+    reads = rng.poisson(reads_per_visit, visitors.size)
+    readers = np.repeat(visitors, reads)
+    pick = rng.random(readers.size) * total
+    author = np.searchsorted(weights, pick, side="right")
+    dim = rng.integers(0, dims, readers.size)
+    from_code = author >= s.n
+    peer = ~from_code & (author != readers)
+    _copy(s.beliefs, s.belief_age, readers[peer], author[peer], dim[peer])
+    if from_code.any():
+        r, d = readers[from_code], dim[from_code]
+        value = m.code[d]
+        ok = value != 0
+        s.beliefs[r[ok], d[ok]] = value[ok]
+        s.belief_age[r[ok], d[ok]] = 0
+
+
+def learn_code(m: EcosystemModel) -> np.ndarray:
+    """The code after one period of learning from the superior group (does not modify the model)."""
+    lp = m.params.learning
+    s = m.state
+    code = m.code.copy()
+    if lp.offline_visibility >= 1:
+        visible = np.arange(s.n)
+    else:
+        seen = bernoulli_indices(m.rng, s.n, lp.offline_visibility)
+        posted = np.flatnonzero(s.engagement == CONTRIBUTOR)
+        visible = np.union1d(seen, posted)
+    if visible.size == 0:
+        return code
+    beliefs = s.beliefs[visible]
+    score = np.count_nonzero(beliefs == m.reality, axis=1)
+    code_score = int(np.count_nonzero(code == m.reality))
+    superior = beliefs[score > code_score]
+    if superior.shape[0] == 0:
+        return code
+    plus = np.count_nonzero(superior == 1, axis=0)
+    minus = np.count_nonzero(superior == -1, axis=0)
+    k = np.abs(plus - minus)
+    majority = np.sign(plus - minus).astype(np.int8)
+    adopt = (k > 0) & (majority != code) & (m.rng.random(code.size) < 1.0 - (1.0 - lp.code_learning) ** k)
+    code[adopt] = majority[adopt]
+    return code

@@ -1,0 +1,166 @@
+"""Weekly metrics and the end-of-run summary and verdict."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ecosim.core.state import CONTRIBUTOR, INACTIVE
+
+if TYPE_CHECKING:
+    from ecosim.core.model import EcosystemModel
+
+#: Columns of the weekly time series, in order, with what each means.
+COLUMNS: dict[str, str] = {
+    "week": "week number (1 = first week)",
+    "platform_open": "1 once the platform has launched",
+    "learners": "headcount",
+    "active_share": "share of learners who visited the platform this week (weekly active share)",
+    "consumer_share": "share who visited without posting (lurkers)",
+    "contributor_share": "share who posted",
+    "posts": "posts written by learners this week",
+    "content_stock": "live posts on the platform (each decaying with the content half-life)",
+    "mean_knowledge": "mean share of practice dimensions learners are right about",
+    "org_code_knowledge": "share of practice dimensions the organisational code is right about",
+    "org_capability": "learners' knowledge on the organisation's topics (weighted by the organisation's goals)",
+    "mean_usefulness": "mean perceived usefulness of the platform (0-1)",
+    "top1_post_share": "share of all posts so far written by the top 1% of people who ever posted",
+    "top10_post_share": "share of all posts so far written by the top 10% of people who ever posted",
+    "ever_posted_share": "share of everyone employed so far who ever posted",
+    "ever_active_share": "share of everyone employed so far who ever visited",
+    "ties": "ties in the network (structural and brokered)",
+    "brokered_ties": "ties brokered by facilitators, between people still here",
+    "mean_alignment": "mean alignment of the current workforce",
+    "leavers": "people who left (and were replaced) this week",
+    "new_posters": "people who posted for the first time this week",
+    "events": "facilitated events held this week",
+    "event_attendees": "people who attended an event this week",
+    "replies": "replies by facilitators to first posts",
+    "seeded_posts": "posts written by facilitators",
+    "introductions": "ties brokered by facilitators this week",
+}
+
+SUMMARY_KEYS = (
+    "final_active_share",
+    "peak_active_share",
+    "week_of_peak",
+    "final_contributor_share",
+    "mean_knowledge_final",
+    "org_code_knowledge_final",
+    "org_capability_final",
+    "top1pct_post_share",
+    "top10pct_post_share",
+    "ever_posted_share",
+    "ever_active_share",
+    "total_posts",
+    "verdict",
+)
+
+VERDICT_TEXT = {
+    "ghost_town": "Ghost town: the platform was built and nobody came.",
+    "struggling": "Struggling: some people come, but the ecosystem has not taken off.",
+    "thriving": "Thriving: people come, contribute and keep coming.",
+    "not_launched": "Not launched: the platform opens after the last simulated week.",
+}
+
+
+def top_share(posts: np.ndarray, fraction: float) -> float:
+    """Share of all posts written by the top ``fraction`` of ``posts`` (>= 1 person)."""
+    total = posts.sum()
+    if posts.size == 0 or total == 0:
+        return float("nan")
+    k = max(1, int(np.ceil(fraction * posts.size)))
+    top = np.partition(posts, posts.size - k)[posts.size - k :]
+    return float(top.sum() / total)
+
+
+def record(m: EcosystemModel) -> dict[str, float]:
+    """Measure the model at the end of a week; returns the row."""
+    s = m.state
+    n = s.n
+    eng = s.engagement
+    active = np.count_nonzero(eng > INACTIVE)
+    contributors = np.count_nonzero(eng == CONTRIBUTOR)
+    correct_by_dim = np.count_nonzero(s.beliefs == m.reality, axis=0) / n
+    posters_now = s.posts[s.posts > 0]
+    all_posts = np.concatenate([posters_now, m.departed_posts]).astype(np.float64)
+    people = m.people_so_far
+    stats = m.week_stats
+    row = {
+        "week": m.week,
+        "platform_open": int(m.platform_open),
+        "learners": n,
+        "active_share": active / n,
+        "consumer_share": (active - contributors) / n,
+        "contributor_share": contributors / n,
+        "posts": stats["posts"],
+        "content_stock": m.content.stock,
+        "mean_knowledge": float(correct_by_dim.mean()),
+        "org_code_knowledge": float(np.mean(m.code == m.reality)),
+        "org_capability": float(correct_by_dim @ m.dim_weights),
+        "mean_usefulness": float(m.last_usefulness.mean()) if m.last_usefulness is not None else 0.0,
+        "top1_post_share": top_share(all_posts, 0.01),
+        "top10_post_share": top_share(all_posts, 0.10),
+        "ever_posted_share": all_posts.size / people,
+        "ever_active_share": (np.count_nonzero(s.ever_active) + m.departed_ever_active) / people,
+        "ties": m.ties.n_ties,
+        "brokered_ties": m.ties.n_brokered_ties,
+        "mean_alignment": float(s.alignment.mean()),
+        "leavers": stats["leavers"],
+        "new_posters": stats["new_posters"],
+        "events": stats["events"],
+        "event_attendees": stats["event_attendees"],
+        "replies": stats["replies"],
+        "seeded_posts": stats["seeded_posts"],
+        "introductions": stats["introductions"],
+    }
+    return row
+
+
+def verdict(active_share: np.ndarray, launched: bool, params) -> str:
+    """ghost_town, struggling or thriving, from the weekly active share (see VERDICT_TEXT)."""
+    v = params.verdict
+    if not launched:
+        return "not_launched"
+    final = float(active_share[-1])
+    if final < v.ghost_town_below:
+        return "ghost_town"
+    window = active_share[-v.window_weeks :]
+    if final >= v.thriving_at and not falling(window, v.max_drop):
+        return "thriving"
+    return "struggling"
+
+
+def falling(window: np.ndarray, max_drop: float) -> bool:
+    """Whether the least-squares trend over ``window`` loses more than ``max_drop`` across it."""
+    if window.size < 2:
+        return False
+    t = np.arange(window.size, dtype=np.float64)
+    slope = np.polyfit(t, window.astype(np.float64), 1)[0]
+    return slope * (window.size - 1) < -max_drop
+
+
+def summarise(table: dict[str, np.ndarray], launched: bool, params) -> dict[str, Any]:
+    """The end-of-run summary from the weekly columns."""
+    active = table["active_share"]
+    peak = int(np.argmax(active))
+    return {
+        "final_active_share": float(active[-1]),
+        "peak_active_share": float(active[peak]),
+        "week_of_peak": int(table["week"][peak]),
+        "final_contributor_share": float(table["contributor_share"][-1]),
+        "mean_knowledge_final": float(table["mean_knowledge"][-1]),
+        "org_code_knowledge_final": float(table["org_code_knowledge"][-1]),
+        "org_capability_final": float(table["org_capability"][-1]),
+        "top1pct_post_share": _nan_to_none(table["top1_post_share"][-1]),
+        "top10pct_post_share": _nan_to_none(table["top10_post_share"][-1]),
+        "ever_posted_share": float(table["ever_posted_share"][-1]),
+        "ever_active_share": float(table["ever_active_share"][-1]),
+        "total_posts": int(np.sum(table["posts"])),
+        "verdict": verdict(active, launched, params),
+    }
+
+
+def _nan_to_none(x: float) -> float | None:
+    return None if np.isnan(x) else float(x)

@@ -1,0 +1,181 @@
+"""The learning-ecosystem model: a Mesa model whose weekly step runs vectorised mechanisms."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+import mesa
+import numpy as np
+
+from ecosim.core import mechanisms, metrics, network
+from ecosim.core.agents import Facilitator, Learner
+from ecosim.core.content import ContentStock
+from ecosim.core.mechanisms import turnover
+from ecosim.core.rng import make_rng
+from ecosim.core.state import LearnerState
+from ecosim.scenario.errors import ScenarioError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ecosim.scenario.schema import Scenario
+
+
+class EcosystemModel(mesa.Model):
+    """Learners and facilitators in an organisation that launches a learning platform.
+
+    One call of :meth:`step` is one week: turnover, facilitation, engagement, learning,
+    forgetting, content decay, then the week's metrics (see ``docs/model.md``).
+
+    Args:
+        params: a validated :class:`~ecosim.scenario.schema.Scenario`.
+        seed: replaces ``params.seed`` when given. All randomness comes from ``self.rng``, one
+            ``numpy.random.Generator`` seeded through ``SeedSequence(seed)``; third-party draws
+            (networkx) get seeds drawn from it.
+
+    Attributes:
+        params: the scenario.
+        state: the learners' arrays (:class:`~ecosim.core.state.LearnerState`).
+        ties: the network (:class:`~ecosim.core.network.Ties`).
+        reality, code: March's hidden reality and organisational code (int8 vectors).
+        content: the platform's content stock.
+        week: weeks simulated so far (equal to Mesa's ``steps``).
+    """
+
+    def __init__(self, params: Scenario, seed: int | None = None) -> None:
+        self.seed = int(params.seed if seed is None else seed)
+        super().__init__(rng=make_rng(self.seed))
+        self.params = params
+        rng = self.rng
+        lp = params.learning
+        self.ties = network.build(params, rng)
+        n = self.ties.n
+        topics, dims = params.goals.topics, lp.dimensions
+        thr = params.engagement.threshold
+        if thr.counts is not None and len(thr.counts) != n:
+            raise ScenarioError(
+                f"needs one threshold per learner: the network has {n:,} learners",
+                key="engagement.threshold.counts",
+                value=f"{len(thr.counts)} values",
+                allowed=f"a list of {n} whole numbers",
+            )
+
+        org = np.abs(rng.standard_normal(topics))
+        self.org_goals = org / np.linalg.norm(org)
+        self.reality = np.where(rng.random(dims) < 0.5, -1, 1).astype(np.int8)
+        self.code = np.zeros(dims, dtype=np.int8)
+        topic_of_dim = np.arange(dims) * topics // dims
+        weight = self.org_goals**2 / np.bincount(topic_of_dim, minlength=topics).clip(min=1)
+        self.dim_weights = weight[topic_of_dim] / weight[topic_of_dim].sum()
+
+        self.state = LearnerState.empty(n, topics, dims)
+        self.state.store[:] = self.ties.store
+        self.state.region[:] = self.ties.region
+        self.state.role[:] = self.ties.role
+        self._next_person = 0
+        self.people_so_far = 0
+        self._departed_posts: list[np.ndarray] = []
+        self.departed_ever_active = 0
+        self.first_posters = np.empty(0, np.int64)
+        self.last_usefulness: np.ndarray | None = None
+        self.week_stats: dict[str, Any] = defaultdict(int)
+        self.content = ContentStock(topics, params.content.half_life_weeks)
+        self._rows: list[dict[str, float]] = []
+
+        self.learners = np.empty(n, dtype=object)  # the Learner agent in each row
+        turnover.populate(self, np.arange(n), newcomers=False)
+        self._create_learners(np.arange(n))
+        self.facilitators = [
+            Facilitator(self, params.facilitation.hours_per_week, offset=k)
+            for k in range(params.facilitation.facilitators)
+        ]
+        if params.platform.launch_week == 1:
+            self._launch()
+        self.running = True
+
+    # ---- the week ---------------------------------------------------------------------------
+
+    @property
+    def week(self) -> int:
+        return self.steps
+
+    @property
+    def platform_open(self) -> bool:
+        return self.week >= self.params.platform.launch_week
+
+    def step(self) -> None:
+        """Simulate one week."""
+        if self.week == self.params.platform.launch_week and self.week > 1:
+            self._launch()
+        self.week_stats = defaultdict(int)
+        self.last_usefulness = None
+        for mechanism in mechanisms.WEEK:
+            mechanism.step(self)
+        self._rows.append(metrics.record(self))
+        if self.week >= self.params.weeks:
+            self.running = False
+
+    def _launch(self) -> None:
+        """Content seeded before the doors open."""
+        self.content.add_seeded(self.params.platform.launch_content * self.state.n, self.org_goals)
+
+    def run(self, progress: Any = None) -> None:
+        """Run every remaining week; ``progress(week)`` is called after each."""
+        while self.week < self.params.weeks:
+            self.step()
+            if progress is not None:
+                progress(self.week)
+
+    # ---- people -----------------------------------------------------------------------------
+
+    def next_person_ids(self, k: int) -> np.ndarray:
+        ids = np.arange(self._next_person, self._next_person + k, dtype=np.int64)
+        self._next_person += k
+        self.people_so_far += k
+        return ids
+
+    def record_departures(self, rows: np.ndarray) -> None:
+        posts = self.state.posts[rows]
+        posts = posts[posts > 0]
+        if posts.size:
+            self._departed_posts.append(posts.copy())
+        self.departed_ever_active += int(np.count_nonzero(self.state.ever_active[rows]))
+
+    @property
+    def departed_posts(self) -> np.ndarray:
+        if len(self._departed_posts) > 1:
+            self._departed_posts = [np.concatenate(self._departed_posts)]
+        return self._departed_posts[0] if self._departed_posts else np.empty(0, np.int32)
+
+    def _create_learners(self, rows: np.ndarray) -> None:
+        agents = Learner.create_agents(self, rows.size, row=rows)
+        self.learners[rows] = list(agents)
+
+    def replace_agents(self, rows: np.ndarray) -> None:
+        """The people in ``rows`` left: remove their agents and create their successors'."""
+        for agent in self.learners[rows]:
+            agent.remove()
+        self._create_learners(rows)
+
+    # ---- results ----------------------------------------------------------------------------
+
+    def timeseries_columns(self) -> dict[str, np.ndarray]:
+        """The weekly metrics as NumPy columns."""
+        return {name: np.array([row[name] for row in self._rows]) for name in metrics.COLUMNS}
+
+    def timeseries(self) -> pd.DataFrame:
+        """The weekly metrics as a DataFrame, one row per simulated week."""
+        import pandas as pd
+
+        return pd.DataFrame(self.timeseries_columns())
+
+    def summary(self) -> dict[str, Any]:
+        """The end-of-run summary (see :data:`ecosim.core.metrics.SUMMARY_KEYS`) and verdict."""
+        if not self._rows:
+            raise RuntimeError("the model has not been stepped yet")
+        launched = self.params.platform.launch_week <= self.week
+        return metrics.summarise(self.timeseries_columns(), launched, self.params)
+
+    def learner(self, row: int) -> Learner:
+        return self.learners[row]

@@ -1,0 +1,479 @@
+"""Who talks to whom: the network generators and the tie structure the mechanisms use.
+
+The structural network (colleagues in a store, managers across a region, head office) is a SciPy
+CSR matrix built once. Ties that facilitators broker between people are personal: they live in a
+small second matrix and leave with the people they join. A complete graph is never materialised:
+its neighbour sums are ``total - self``.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from ecosim.core.rng import derived_seed
+from ecosim.scenario.errors import ScenarioError
+
+ASSOCIATE, STORE_MANAGER, AREA_MANAGER, HEAD_OFFICE = 0, 1, 2, 3
+ROLE_NAMES = ("associate", "store_manager", "area_manager", "head_office")
+
+
+@dataclass
+class Ties:
+    """The network: structural ties (CSR) plus brokered ties, and where each learner sits.
+
+    Attributes:
+        n: number of learners (rows).
+        base: symmetric CSR adjacency of structural ties (float32 ones), or None for a complete graph.
+        store: store index of each learner (-1: not in a store).
+        region: region index (-1: none).
+        role: one of ASSOCIATE, STORE_MANAGER, AREA_MANAGER, HEAD_OFFICE.
+        labels: node labels from an edge-list file (None for generated networks).
+    """
+
+    n: int
+    base: sp.csr_matrix | None
+    store: np.ndarray
+    region: np.ndarray
+    role: np.ndarray
+    labels: np.ndarray | None = None
+    _extra_i: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    _extra_j: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    _extra: sp.csr_matrix | None = None
+    degree: np.ndarray = field(init=False)
+    base_degree: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        if self.base is None:
+            self.base_degree = np.full(self.n, self.n - 1, dtype=np.float32)
+        else:
+            self.base_degree = np.diff(self.base.indptr).astype(np.float32)
+        self.degree = self.base_degree.copy()
+
+    @property
+    def complete(self) -> bool:
+        return self.base is None
+
+    @property
+    def n_base_ties(self) -> int:
+        return self.n * (self.n - 1) // 2 if self.base is None else self.base.nnz // 2
+
+    @property
+    def n_brokered_ties(self) -> int:
+        return int(self._extra_i.size)
+
+    @property
+    def n_ties(self) -> int:
+        return self.n_base_ties + self.n_brokered_ties
+
+    # ---- neighbour sums -------------------------------------------------------------------
+
+    def neighbour_counts(self, x: np.ndarray) -> np.ndarray:
+        """Sum of ``x`` over each learner's neighbours (a float32 vector)."""
+        x = np.asarray(x, dtype=np.float32)
+        if self.base is None:
+            out = np.float32(x.sum(dtype=np.float64)) - x
+        else:
+            out = self.base @ x
+        if self._extra is not None:
+            out += self._extra @ x
+        return out
+
+    def neighbour_share(self, x: np.ndarray) -> np.ndarray:
+        """Mean of ``x`` over each learner's neighbours (0 for isolated learners)."""
+        counts = self.neighbour_counts(x)
+        np.divide(counts, self.degree, out=counts, where=self.degree > 0)
+        counts[self.degree == 0] = 0.0
+        return counts
+
+    def random_neighbours(self, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """One neighbour drawn uniformly for each of ``rows`` (-1 where a learner has none)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        out = np.full(rows.size, -1, dtype=np.int64)
+        if rows.size == 0:
+            return out
+        deg_b = self.base_degree[rows].astype(np.int64)
+        deg = self.degree[rows].astype(np.int64)
+        u = rng.random(rows.size)
+        pick = np.floor(u * deg).astype(np.int64)  # index into the learner's neighbour list
+        in_base = pick < deg_b
+        if self.base is None:
+            j = pick
+            out[in_base] = np.where(j >= rows, j + 1, j)[in_base]
+        else:
+            take = in_base & (deg_b > 0)
+            out[take] = self.base.indices[self.base.indptr[rows[take]] + pick[take]]
+        if self._extra is not None:
+            take = ~in_base & (deg > 0)
+            if take.any():
+                k = pick[take] - deg_b[take]
+                out[take] = self._extra.indices[self._extra.indptr[rows[take]] + k]
+        return out
+
+    # ---- brokered ties --------------------------------------------------------------------
+
+    def add_ties(self, i: np.ndarray, j: np.ndarray) -> int:
+        """Add brokered ties between pairs (i, j) not already tied; returns how many were new."""
+        i, j = np.asarray(i, np.int64), np.asarray(j, np.int64)
+        lo, hi = np.minimum(i, j), np.maximum(i, j)
+        keep = lo != hi
+        lo, hi = lo[keep], hi[keep]
+        if lo.size == 0:
+            return 0
+        key = lo * self.n + hi
+        key, first = np.unique(key, return_index=True)
+        lo, hi = lo[first], hi[first]
+        existing = self._extra_i * self.n + self._extra_j
+        fresh = ~np.isin(key, existing)
+        if self.base is not None:
+            fresh &= ~_has_edge(self.base, lo, hi)
+        else:
+            fresh[:] = False
+        lo, hi = lo[fresh], hi[fresh]
+        if lo.size:
+            self._extra_i = np.concatenate([self._extra_i, lo])
+            self._extra_j = np.concatenate([self._extra_j, hi])
+            self._rebuild_extra()
+        return int(lo.size)
+
+    def drop_ties_of(self, rows: np.ndarray) -> None:
+        """Remove the brokered ties of learners who leave."""
+        if self._extra_i.size == 0 or len(rows) == 0:
+            return
+        gone = np.zeros(self.n, dtype=bool)
+        gone[rows] = True
+        keep = ~(gone[self._extra_i] | gone[self._extra_j])
+        if not keep.all():
+            self._extra_i, self._extra_j = self._extra_i[keep], self._extra_j[keep]
+            self._rebuild_extra()
+
+    def _rebuild_extra(self) -> None:
+        if self._extra_i.size == 0:
+            self._extra = None
+            self.degree = self.base_degree.copy()
+            return
+        rows = np.concatenate([self._extra_i, self._extra_j])
+        cols = np.concatenate([self._extra_j, self._extra_i])
+        data = np.ones(rows.size, dtype=np.float32)
+        self._extra = sp.csr_matrix((data, (rows, cols)), shape=(self.n, self.n))
+        self.degree = self.base_degree + np.diff(self._extra.indptr).astype(np.float32)
+
+    def brokered_edges(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._extra_i.copy(), self._extra_j.copy()
+
+    def base_edges(self) -> tuple[np.ndarray, np.ndarray]:
+        """Structural ties as (i, j) with i < j (not available for a complete graph)."""
+        if self.base is None:
+            raise ValueError("a complete graph has no stored edge list")
+        coo = self.base.tocoo()
+        keep = coo.row < coo.col
+        return coo.row[keep].astype(np.int64), coo.col[keep].astype(np.int64)
+
+
+def _has_edge(a: sp.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Whether each (i, j) is a tie of CSR matrix ``a`` (rows' indices are sorted)."""
+    out = np.zeros(i.size, dtype=bool)
+    for k in range(i.size):  # only used for the few ties brokered in a week
+        start, end = a.indptr[i[k]], a.indptr[i[k] + 1]
+        pos = np.searchsorted(a.indices[start:end], j[k])
+        out[k] = pos < end - start and a.indices[start + pos] == j[k]
+    return out
+
+
+def csr_from_pairs(n: int, i: np.ndarray, j: np.ndarray) -> sp.csr_matrix:
+    """Symmetric 0/1 CSR matrix from undirected pairs; duplicates and self-ties dropped."""
+    i = np.asarray(i, dtype=np.int64)
+    j = np.asarray(j, dtype=np.int64)
+    keep = i != j
+    lo, hi = np.minimum(i[keep], j[keep]), np.maximum(i[keep], j[keep])
+    key = np.unique(lo * n + hi)
+    lo, hi = key // n, key % n
+    rows = np.concatenate([lo, hi])
+    cols = np.concatenate([hi, lo])
+    order = np.lexsort((cols, rows))
+    rows, cols = rows[order], cols[order]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+    index_dtype = np.int32 if rows.size < 2**31 else np.int64
+    return sp.csr_matrix(
+        (np.ones(rows.size, dtype=np.float32), cols.astype(index_dtype), indptr.astype(index_dtype)),
+        shape=(n, n),
+    )
+
+
+# ------------------------------------------------------------------------------------------
+# Generators
+# ------------------------------------------------------------------------------------------
+
+
+def _flat_role_arrays(n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return (np.full(n, -1, np.int32), np.full(n, -1, np.int32), np.zeros(n, np.int8))
+
+
+def _plain(n: int, base: sp.csr_matrix | None) -> Ties:
+    store, region, role = _flat_role_arrays(n)
+    return Ties(n=n, base=base, store=store, region=region, role=role)
+
+
+def retail(org, net, rng: np.random.Generator) -> Ties:
+    """A retail organisation: dense ties within stores, store managers linked across their region
+    and to its area manager, area managers linked to each other and to head office, a dense head
+    office, and a few cross-store ties.
+
+    Rows are laid out store by store (manager first), then area managers, then head office.
+    """
+    stores, regions = org.stores, org.regions
+    if org.store_size_spread > 0:
+        sigma2 = np.log1p(org.store_size_spread**2)
+        sizes = rng.lognormal(np.log(org.staff_per_store) - sigma2 / 2, np.sqrt(sigma2), stores)
+    else:
+        sizes = np.full(stores, org.staff_per_store)
+    sizes = np.maximum(1, np.rint(sizes)).astype(np.int64)
+    store_region = (np.arange(stores) * regions // stores).astype(np.int32)
+    n_store_staff = int(sizes.sum())
+    n = n_store_staff + regions + org.head_office
+    store, region, role = _flat_role_arrays(n)
+    starts = np.zeros(stores + 1, dtype=np.int64)
+    np.cumsum(sizes, out=starts[1:])
+    store[:n_store_staff] = np.repeat(np.arange(stores, dtype=np.int32), sizes)
+    region[:n_store_staff] = store_region[store[:n_store_staff]]
+    managers = starts[:-1]
+    role[managers] = STORE_MANAGER
+    area = np.arange(n_store_staff, n_store_staff + regions)
+    role[area] = AREA_MANAGER
+    region[area] = np.arange(regions)
+    office = np.arange(n_store_staff + regions, n)
+    role[office] = HEAD_OFFICE
+
+    pi, pj = [], []
+    # within stores: every pair of colleagues with probability p, grouped by store size
+    for s in np.unique(sizes):
+        if s < 2:
+            continue
+        which = np.flatnonzero(sizes == s)
+        a, b = np.triu_indices(int(s), 1)
+        base = starts[which][:, None]
+        ii, jj = (base + a).ravel(), (base + b).ravel()
+        if net.within_store_tie_prob < 1:
+            keep = rng.random(ii.size) < net.within_store_tie_prob
+            ii, jj = ii[keep], jj[keep]
+        pi.append(ii)
+        pj.append(jj)
+    # the store manager works with everyone in the store
+    staff = np.flatnonzero(role[:n_store_staff] == ASSOCIATE)
+    pi.append(managers[store[staff]])
+    pj.append(staff)
+    # store managers to their area manager, and to other store managers of the region
+    pi.append(managers)
+    pj.append(area[store_region])
+    for r in range(regions):
+        mgr = managers[store_region == r]
+        if mgr.size < 2:
+            continue
+        p = min(1.0, 6.0 / (mgr.size - 1))
+        a, b = np.triu_indices(mgr.size, 1)
+        keep = rng.random(a.size) < p
+        pi.append(mgr[a[keep]])
+        pj.append(mgr[b[keep]])
+    # area managers know each other and a few people at head office
+    if regions > 1:
+        a, b = np.triu_indices(regions, 1)
+        pi.append(area[a])
+        pj.append(area[b])
+    if office.size:
+        contacts = rng.choice(office, size=(regions, min(5, office.size)), replace=True)
+        pi.append(np.repeat(area, contacts.shape[1]))
+        pj.append(contacts.ravel())
+        if office.size > 1:
+            a, b = np.triu_indices(office.size, 1)
+            keep = rng.random(a.size) < net.head_office_tie_prob
+            pi.append(office[a[keep]])
+            pj.append(office[b[keep]])
+    # cross-store ties: friends and former colleagues elsewhere
+    m = rng.poisson(net.cross_store_ties * n / 2)
+    if m and n_store_staff > 1:
+        a = rng.integers(0, n, m)
+        b = rng.integers(0, n, m)
+        keep = (store[a] != store[b]) | (store[a] < 0)
+        pi.append(a[keep])
+        pj.append(b[keep])
+    adjacency = csr_from_pairs(n, np.concatenate(pi), np.concatenate(pj))
+    return Ties(n=n, base=adjacency, store=store, region=region, role=role)
+
+
+def erdos_renyi(n: int, mean_degree: float, rng: np.random.Generator) -> Ties:
+    """G(n, p) with p = mean_degree / (n - 1): each pair tied independently."""
+    pairs = n * (n - 1) // 2
+    p = min(1.0, mean_degree / (n - 1))
+    m = int(rng.binomial(pairs, p))
+    keys = np.empty(0, dtype=np.int64)
+    while keys.size < m:  # distinct pairs, drawn uniformly
+        need = m - keys.size
+        a = rng.integers(0, n, int(need * 1.1) + 16)
+        b = rng.integers(0, n, a.size)
+        ok = a != b
+        lo, hi = np.minimum(a[ok], b[ok]), np.maximum(a[ok], b[ok])
+        keys = np.unique(np.concatenate([keys, lo * n + hi]))
+        if keys.size > m:
+            keys = rng.permutation(keys)[:m]
+    return _plain(n, csr_from_pairs(n, keys // n, keys % n))
+
+
+def watts_strogatz(n: int, k: int, beta: float, rng: np.random.Generator) -> Ties:
+    """Ring lattice with k/2 neighbours on each side, each tie's far end rewired with probability beta.
+
+    A rewired tie that lands on an existing tie is merged, so a few ties may be lost when beta is
+    large (the mean degree stays within a fraction of a percent of k for sparse networks).
+    """
+    i = np.repeat(np.arange(n, dtype=np.int64), k // 2)
+    j = (i + np.tile(np.arange(1, k // 2 + 1), n)) % n
+    rewire = rng.random(i.size) < beta
+    new = rng.integers(0, n - 1, int(rewire.sum()))
+    src = i[rewire]
+    j[rewire] = np.where(new >= src, new + 1, new)  # never a self-tie
+    return _plain(n, csr_from_pairs(n, i, j))
+
+
+def barabasi_albert(n: int, m: int, rng: np.random.Generator) -> Ties:
+    """Preferential attachment (networkx's generator, seeded from the model's generator)."""
+    import networkx as nx
+
+    g = nx.barabasi_albert_graph(n, m, seed=derived_seed(rng))
+    edges = np.array(g.edges(), dtype=np.int64).reshape(-1, 2)
+    return _plain(n, csr_from_pairs(n, edges[:, 0], edges[:, 1]))
+
+
+def complete(n: int) -> Ties:
+    """Everyone tied to everyone (stored implicitly)."""
+    return _plain(n, None)
+
+
+def from_edgelist(path: str, nodes_path: str | None = None) -> Ties:
+    """A real organisation's network from a CSV edge list (columns source, target).
+
+    Node labels are kept in order of first appearance (nodes file first, then edges).
+    """
+    labels: dict[str, int] = {}
+    attrs: dict[str, dict[str, str]] = {}
+    if nodes_path is not None:
+        with _open_csv(nodes_path) as rows:
+            header = _header(rows, nodes_path, required=("id",), optional=("store", "region", "role"))
+            for line, row in rows:
+                rec = _record(row, header, nodes_path, line)
+                ident = rec["id"]
+                if ident in labels:
+                    raise ScenarioError("duplicate node id", file=nodes_path, line=line, key="id", value=ident)
+                labels[ident] = len(labels)
+                attrs[ident] = rec
+    src: list[int] = []
+    dst: list[int] = []
+    with _open_csv(path) as rows:
+        header = _header(rows, path, required=("source", "target"), optional=())
+        for line, row in rows:
+            rec = _record(row, header, path, line)
+            a, b = rec["source"], rec["target"]
+            if a == b:
+                raise ScenarioError("a tie from a node to itself", file=path, line=line, key="target", value=b,
+                                        allowed="two different node ids")
+            for x in (a, b):
+                if x not in labels:
+                    labels[x] = len(labels)
+            src.append(labels[a])
+            dst.append(labels[b])
+    n = len(labels)
+    if n < 2:
+        raise ScenarioError("the edge list has fewer than two nodes", file=path, allowed="at least one tie")
+    store, region, role = _flat_role_arrays(n)
+    stores: dict[str, int] = {}
+    regions: dict[str, int] = {}
+    for ident, rec in attrs.items():
+        row = labels[ident]
+        if rec.get("store"):
+            store[row] = stores.setdefault(rec["store"], len(stores))
+        if rec.get("region"):
+            region[row] = regions.setdefault(rec["region"], len(regions))
+        if rec.get("role"):
+            if rec["role"] not in ROLE_NAMES:
+                raise ScenarioError("unknown role", file=nodes_path or path, key="role", value=rec["role"],
+                                        allowed=", ".join(ROLE_NAMES))
+            role[row] = ROLE_NAMES.index(rec["role"])
+    base = csr_from_pairs(n, np.array(src, np.int64), np.array(dst, np.int64))
+    return Ties(n=n, base=base, store=store, region=region, role=role, labels=np.array(list(labels), dtype=object))
+
+
+class _open_csv:
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __enter__(self):
+        p = Path(self.path)
+        if not p.is_file():
+            raise ScenarioError("network file not found", file=self.path)
+        try:
+            self.fh = p.open(newline="", encoding="utf-8")
+            self.fh.read(1)
+            self.fh.seek(0)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ScenarioError(f"cannot read network file as UTF-8 text: {exc}", file=self.path) from None
+        return ((i + 1, row) for i, row in enumerate(csv.reader(self.fh)))
+
+    def __exit__(self, *exc) -> None:
+        self.fh.close()
+
+
+def _header(rows, path: str, required: tuple[str, ...], optional: tuple[str, ...]) -> list[str]:
+    try:
+        _, header = next(rows)
+    except StopIteration:
+        raise ScenarioError("the file is empty", file=path, allowed="a header row: " + ",".join(required)) from None
+    except csv.Error as exc:
+        raise ScenarioError(f"not a CSV file: {exc}", file=path, line=1) from None
+    header = [h.strip() for h in header]
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise ScenarioError(
+            f"the header lacks column(s) {', '.join(missing)}", file=path, line=1, value=",".join(header),
+            allowed="columns " + ", ".join(required + optional),
+        )
+    unknown = [c for c in header if c not in required + optional]
+    if unknown:
+        raise ScenarioError(
+            f"unknown column(s) {', '.join(unknown)}", file=path, line=1, value=",".join(header),
+            allowed="columns " + ", ".join(required + optional),
+        )
+    return header
+
+
+def _record(row: list[str], header: list[str], path: str, line: int) -> dict[str, str]:
+    if len(row) != len(header):
+        raise ScenarioError(
+            f"expected {len(header)} values, found {len(row)}", file=path, line=line, value=",".join(row),
+            allowed=",".join(header),
+        )
+    rec = {h: v.strip() for h, v in zip(header, row, strict=True)}
+    for key in ("id", "source", "target"):
+        if key in rec and not rec[key]:
+            raise ScenarioError("empty node id", file=path, line=line, key=key, value=",".join(row))
+    return rec
+
+
+def build(scenario, rng: np.random.Generator) -> Ties:
+    """The network a scenario asks for."""
+    net = scenario.network
+    if net.kind == "retail":
+        return retail(scenario.organisation, net, rng)
+    if net.kind == "erdos_renyi":
+        return erdos_renyi(net.learners, net.mean_degree, rng)
+    if net.kind == "watts_strogatz":
+        return watts_strogatz(net.learners, net.neighbours, net.rewiring, rng)
+    if net.kind == "barabasi_albert":
+        return barabasi_albert(net.learners, net.attachments, rng)
+    if net.kind == "complete":
+        return complete(net.learners)
+    if net.kind == "edgelist":
+        return from_edgelist(net.path, net.nodes_path)
+    raise ValueError(f"unknown network kind {net.kind!r}")

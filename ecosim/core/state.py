@@ -1,0 +1,103 @@
+"""The learners' state: one row per learner, one NumPy array per attribute (structure of arrays).
+
+Headcount is constant: when a learner leaves, a newcomer takes the row. Mechanisms are functions
+over these arrays; Mesa agents are thin views onto rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+INACTIVE, CONSUMER, CONTRIBUTOR = 0, 1, 2
+ENGAGEMENT_NAMES = ("inactive", "consumer", "contributor")
+
+
+@dataclass(eq=False)
+class LearnerState:
+    """Arrays of length n (or n x k, n x m) describing every learner."""
+
+    person: np.ndarray  # int64: id of the person in the row (changes with turnover)
+    store: np.ndarray  # int32
+    region: np.ndarray  # int32
+    role: np.ndarray  # int8
+    mobile: np.ndarray  # bool: reaches the platform only from a phone
+    alignment: np.ndarray  # float32: cosine(personal goals, organisation's goals)
+    goals: np.ndarray  # float32 (n, topics): unit goal vectors
+    engagement: np.ndarray  # int8: INACTIVE, CONSUMER or CONTRIBUTOR this week
+    habit: np.ndarray  # float32 in [0, 1]: habit of visiting
+    post_habit: np.ndarray  # float32 in [0, 1]: habit of posting
+    pull: np.ndarray  # float32: facilitation pull on visiting (log-odds), fading
+    reply_pull: np.ndarray  # float32: pull of a reply on posting again (log-odds), fading
+    volume: np.ndarray  # float32: how much this person posts when they post (log-normal, median 1)
+    posts: np.ndarray  # int32: posts written by this person so far
+    recent_posts: np.ndarray  # float32: posts still live on the platform (decaying), for reading
+    ever_active: np.ndarray  # bool
+    threshold: np.ndarray  # float64: adoption threshold (threshold rule)
+    tenure: np.ndarray  # int32: weeks in the organisation
+    beliefs: np.ndarray  # int8 (n, m) in {-1, 0, 1}
+    belief_age: np.ndarray  # uint8 (n, m): weeks since each belief was learnt or refreshed (capped)
+
+    @property
+    def n(self) -> int:
+        return int(self.person.size)
+
+    @property
+    def active(self) -> np.ndarray:
+        return self.engagement > INACTIVE
+
+    @classmethod
+    def empty(cls, n: int, topics: int, dimensions: int) -> LearnerState:
+        return cls(
+            person=np.arange(n, dtype=np.int64),
+            store=np.full(n, -1, np.int32),
+            region=np.full(n, -1, np.int32),
+            role=np.zeros(n, np.int8),
+            mobile=np.zeros(n, bool),
+            alignment=np.zeros(n, np.float32),
+            goals=np.zeros((n, topics), np.float32),
+            engagement=np.zeros(n, np.int8),
+            habit=np.zeros(n, np.float32),
+            post_habit=np.zeros(n, np.float32),
+            pull=np.zeros(n, np.float32),
+            reply_pull=np.zeros(n, np.float32),
+            volume=np.ones(n, np.float32),
+            posts=np.zeros(n, np.int32),
+            recent_posts=np.zeros(n, np.float32),
+            ever_active=np.zeros(n, bool),
+            threshold=np.zeros(n, np.float64),
+            tenure=np.zeros(n, np.int32),
+            beliefs=np.zeros((n, dimensions), np.int8),
+            belief_age=np.zeros((n, dimensions), np.uint8),
+        )
+
+
+def draw_beliefs(rng: np.random.Generator, rows: int, dims: int, reality: np.ndarray,
+                 correct: float, wrong: float) -> np.ndarray:
+    """Beliefs for new rows: right with probability ``correct``, wrong with ``wrong``, else 0."""
+    out = np.zeros((rows, dims), np.int8)
+    if rows == 0 or correct + wrong <= 0:
+        return out
+    u = rng.random((rows, dims), dtype=np.float32)
+    right = u < correct
+    bad = (u >= correct) & (u < correct + wrong)
+    out[right] = np.broadcast_to(reality, (rows, dims))[right]
+    out[bad] = -np.broadcast_to(reality, (rows, dims))[bad]
+    return out
+
+
+def draw_goals(rng: np.random.Generator, org_goals: np.ndarray, alignment: np.ndarray) -> np.ndarray:
+    """Unit goal vectors whose cosine with ``org_goals`` (a unit vector) is exactly ``alignment``.
+
+    Each is ``a * o + sqrt(1 - a^2) * u`` with ``u`` a random unit vector orthogonal to ``o``:
+    the personal part points in a direction of the learner's own.
+    """
+    n, k = alignment.size, org_goals.size
+    z = rng.standard_normal((n, k))
+    z -= np.outer(z @ org_goals, org_goals)
+    norms = np.linalg.norm(z, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    z /= norms
+    a = alignment.astype(np.float64)[:, None]
+    return (a * org_goals[None, :] + np.sqrt(np.clip(1 - a * a, 0, 1)) * z).astype(np.float32)

@@ -1,0 +1,452 @@
+"""Loading scenario files: safe YAML, ``extends``, ``--set`` overrides and clear errors.
+
+Every problem becomes a :class:`ScenarioError` that names the file (with line and column where the
+file says so), the key path, the bad value and what is allowed. Nothing else escapes for bad input.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from ecosim.scenario.errors import ScenarioError, ScenarioErrors, did_you_mean
+from ecosim.scenario.schema import Scenario, iter_params, param_info, section_keys
+
+#: A scenario file larger than this is refused before it is parsed.
+MAX_FILE_BYTES = 1_000_000
+#: A document that would expand (aliases followed) to more nodes than this is refused.
+MAX_NODES = 100_000
+#: Longest chain of ``extends``.
+MAX_EXTENDS_DEPTH = 32
+#: Keys holding file paths, resolved relative to the file that sets them.
+PATH_KEYS = (("network", "path"), ("network", "nodes_path"))
+
+KeyPath = tuple[str | int, ...]
+Marks = dict[KeyPath, tuple[str, int, int]]
+
+
+def dotted(path: Sequence[str | int]) -> str:
+    """``('a', 'b', 3)`` -> ``'a.b[3]'``."""
+    text = ""
+    for key in path:
+        if isinstance(key, int):
+            text += f"[{key}]"
+        else:
+            text += ("." if text else "") + str(key)
+    return text
+
+
+# --------------------------------------------------------------------------------------------
+# Safe YAML with limits and positions
+# --------------------------------------------------------------------------------------------
+
+
+def read_yaml_mapping(path: str | os.PathLike[str], *, what: str = "scenario") -> tuple[dict[str, Any], Marks]:
+    """Read a YAML file whose top level is a mapping, safely.
+
+    Returns the data and the position (file, line, column; 1-based) of every key path in it.
+    Refuses files that are too large, documents that expand too far through aliases (an alias
+    bomb), recursive aliases, duplicate keys, non-text keys and any tag that would construct an
+    object.
+    """
+    file = str(path)
+    p = Path(path)
+    if not p.exists():
+        raise ScenarioError(f"{what} file not found", file=file)
+    if not p.is_file():
+        raise ScenarioError(f"{what} path is not a file", file=file)
+    size = p.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ScenarioError(
+            f"{what} file is too large ({size:,} bytes)", file=file, allowed=f"at most {MAX_FILE_BYTES:,} bytes"
+        )
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{what} file is not UTF-8 text ({exc.reason} at byte {exc.start})", file=file) from None
+    except OSError as exc:
+        raise ScenarioError(f"cannot read {what} file: {exc.strerror}", file=file) from None
+    return parse_yaml_mapping(text, file=file, what=what)
+
+
+def parse_yaml_mapping(text: str, *, file: str, what: str = "scenario") -> tuple[dict[str, Any], Marks]:
+    """Parse YAML text (see :func:`read_yaml_mapping`)."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            raise ScenarioError(f"{what} file is empty", file=file, allowed="a mapping of keys to values")
+        _check_size(node, file)
+        marks: Marks = {}
+        _walk_marks(node, (), file, marks)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = " ".join(x for x in (exc.context, exc.problem) if x) or "invalid YAML"
+        raise ScenarioError(
+            f"YAML syntax error: {problem}",
+            file=file,
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"YAML error: {exc}", file=file) from None
+    except RecursionError:
+        raise ScenarioError(f"{what} file nests too deeply", file=file) from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            f"the top level of a {what} file must be a mapping of keys to values",
+            file=file,
+            line=node.start_mark.line + 1,
+            value=data,
+        )
+    return data, marks
+
+
+def _check_size(root: yaml.Node, file: str) -> None:
+    """Count the nodes the document expands to, following aliases; refuse bombs and cycles."""
+    sizes: dict[int, int] = {}
+    in_progress: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in in_progress:
+            raise ScenarioError(
+                "recursive YAML alias", file=file, line=node.start_mark.line + 1, column=node.start_mark.column + 1
+            )
+        in_progress.add(key)
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                total += size(k) + size(v)
+                if total > MAX_NODES:
+                    break
+        elif isinstance(node, yaml.SequenceNode):
+            for v in node.value:
+                total += size(v)
+                if total > MAX_NODES:
+                    break
+        in_progress.discard(key)
+        sizes[key] = total
+        if total > MAX_NODES:
+            raise ScenarioError(
+                f"document expands to more than {MAX_NODES:,} values (an alias bomb?)",
+                file=file,
+                line=node.start_mark.line + 1,
+                column=node.start_mark.column + 1,
+                allowed=f"at most {MAX_NODES:,} values after aliases are expanded",
+            )
+        return total
+
+    size(root)
+
+
+def _walk_marks(node: yaml.Node, path: KeyPath, file: str, marks: Marks) -> None:
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # "<<" merge keys are resolved by the constructor
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != "tag:yaml.org,2002:str":
+                raise ScenarioError(
+                    "keys must be plain text",
+                    file=file,
+                    line=key_node.start_mark.line + 1,
+                    column=key_node.start_mark.column + 1,
+                    key=dotted(path) or None,
+                    value=getattr(key_node, "value", None),
+                )
+            key = key_node.value
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise ScenarioError(
+                    f"duplicate key '{key}' (first set on line {seen[key]})",
+                    file=file,
+                    line=line,
+                    column=key_node.start_mark.column + 1,
+                    key=dotted((*path, key)),
+                )
+            seen[key] = line
+            child = (*path, key)
+            marks[child] = (file, value_node.start_mark.line + 1, value_node.start_mark.column + 1)
+            _walk_marks(value_node, child, file, marks)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, value_node in enumerate(node.value):
+            child = (*path, i)
+            marks[child] = (file, value_node.start_mark.line + 1, value_node.start_mark.column + 1)
+            _walk_marks(value_node, child, file, marks)
+
+
+# --------------------------------------------------------------------------------------------
+# extends, overrides
+# --------------------------------------------------------------------------------------------
+
+
+def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge ``over`` into a copy of ``base``: mappings merge key by key, anything else replaces."""
+    out = copy.deepcopy(dict(base))
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def resolve_file(path: str | os.PathLike[str], _chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], Marks]:
+    """Read a scenario file and everything it ``extends``, merged, before validation."""
+    here = Path(path).resolve()
+    if here in _chain:
+        cycle = " -> ".join(str(p) for p in (*_chain, here))
+        raise ScenarioError(f"'extends' forms a cycle: {cycle}", file=str(_chain[-1]), key="extends")
+    if len(_chain) >= MAX_EXTENDS_DEPTH:
+        raise ScenarioError(
+            "'extends' chain is too long", file=str(path), key="extends", allowed=f"at most {MAX_EXTENDS_DEPTH} files"
+        )
+    data, marks = read_yaml_mapping(path)
+    _absolutise_paths(data, here.parent)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data, marks
+    if not isinstance(parent, str) or not parent.strip():
+        file, line, col = marks.get(("extends",), (str(path), None, None))
+        raise ScenarioError(
+            "'extends' must name another scenario file",
+            file=file,
+            line=line,
+            column=col,
+            key="extends",
+            value=parent,
+            allowed="a file path relative to this file",
+        )
+    target = here.parent / parent
+    if not target.exists():
+        file, line, col = marks.get(("extends",), (str(path), None, None))
+        raise ScenarioError(
+            f"'extends' names a file that does not exist: {target}",
+            file=file,
+            line=line,
+            column=col,
+            key="extends",
+            value=parent,
+            allowed="an existing scenario file, relative to this one",
+        )
+    base, base_marks = resolve_file(target, (*_chain, here))
+    merged_marks = dict(base_marks)
+    merged_marks.update(marks)
+    return deep_merge(base, data), merged_marks
+
+
+def _absolutise_paths(data: dict[str, Any], folder: Path) -> None:
+    for section, key in PATH_KEYS:
+        sub = data.get(section)
+        if isinstance(sub, dict) and isinstance(sub.get(key), str) and sub[key]:
+            sub[key] = str((folder / sub[key]).resolve())
+
+
+_LEAF_PATHS: list[str] | None = None
+
+
+def leaf_paths() -> list[str]:
+    """Dotted paths of every settable parameter."""
+    global _LEAF_PATHS
+    if _LEAF_PATHS is None:
+        _LEAF_PATHS = [p.path for p in iter_params()]
+    return _LEAF_PATHS
+
+
+def parse_override(text: str, *, source: str = "--set") -> tuple[str, Any]:
+    """Parse ``dotted.path=value`` (the value as YAML) and check the path exists."""
+    if "=" not in text:
+        raise ScenarioError(
+            "an override must look like dotted.path=value", file=source, value=text, allowed="e.g. goals.mean_alignment=0.3"
+        )
+    key, raw = text.split("=", 1)
+    key = key.strip()
+    check_param_path(key, source=source)
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError:
+        raise ScenarioError("the value is not valid YAML", file=source, key=key, value=raw) from None
+    if key in {f"{s}.{k}" for s, k in PATH_KEYS} and isinstance(value, str):
+        value = str(Path(value).resolve())
+    return key, value
+
+
+def check_param_path(key: str, *, source: str) -> None:
+    """Raise a ScenarioError with a suggestion if ``key`` is not a parameter's dotted path."""
+    paths = leaf_paths()
+    if key in paths:
+        return
+    hint = did_you_mean(key, paths)
+    raise ScenarioError(
+        "unknown parameter", file=source, key=key, hint=hint or "run 'python -m ecosim schema' to list parameters"
+    )
+
+
+def set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
+    """Set ``a.b.c`` in nested dicts, creating sections as needed."""
+    parts = key.split(".")
+    node = data
+    for part in parts[:-1]:
+        nxt = node.get(part)
+        if not isinstance(nxt, dict):
+            nxt = {}
+            node[part] = nxt
+        node = nxt
+    node[parts[-1]] = value
+
+
+# --------------------------------------------------------------------------------------------
+# Validation
+# --------------------------------------------------------------------------------------------
+
+
+def validate(data: Mapping[str, Any], *, file: str = "<scenario>", marks: Marks | None = None) -> Scenario:
+    """Validate merged scenario data against the schema, turning every problem into clear errors."""
+    marks = marks or {}
+    try:
+        return Scenario.model_validate(dict(data))
+    except ValidationError as exc:
+        errors = [_convert(err, file, marks, data) for err in exc.errors()]
+        errors.sort(key=lambda e: (str(e.file), e.line or 0, e.column or 0))
+        raise (errors[0] if len(errors) == 1 else ScenarioErrors(errors)) from None
+
+
+def _position(loc: KeyPath, file: str, marks: Marks) -> tuple[str, int | None, int | None]:
+    for n in range(len(loc), 0, -1):
+        if loc[:n] in marks:
+            return marks[loc[:n]]
+    return file, None, None
+
+
+def _convert(err: Mapping[str, Any], file: str, marks: Marks, data: Mapping[str, Any]) -> ScenarioError:
+    loc: KeyPath = tuple(err["loc"])
+    kind = err["type"]
+    where, line, col = _position(loc, file, marks)
+    key = dotted(loc) or None
+    value = err.get("input", ...)
+    if kind == "extra_forbidden":
+        parent = loc[:-1]
+        allowed_keys = section_keys(parent) or []
+        return ScenarioError(
+            f"unknown key '{loc[-1]}'",
+            file=where,
+            line=line,
+            column=col,
+            key=dotted(parent) or None,
+            allowed=("keys " + ", ".join(allowed_keys)) if allowed_keys else None,
+            hint=did_you_mean(str(loc[-1]), allowed_keys),
+        )
+    if kind == "missing":
+        return ScenarioError("required key is missing", file=where, line=line, column=col, key=key)
+    if kind in {"model_type", "model_attributes_type", "dict_type"}:
+        return ScenarioError(
+            "must be a section of keys and values", file=where, line=line, column=col, key=key, value=value,
+            allowed=("keys " + ", ".join(section_keys(loc) or [])),
+        )
+    if kind == "value_error":
+        ctx_error = err.get("ctx", {}).get("error")
+        problem = str(ctx_error) if ctx_error is not None else err["msg"]
+        # a validator on a section reports the value it is about in its own words
+        return ScenarioError(problem, file=where, line=line, column=col)
+    allowed = None
+    leaf = ".".join(str(k) for k in loc if isinstance(k, str))
+    try:
+        allowed = param_info(leaf).allowed()
+    except KeyError:
+        allowed = None
+    if kind.startswith("list_type") or kind == "list_type":
+        allowed = "a list of whole numbers"
+    problem = err["msg"][0].lower() + err["msg"][1:] if err.get("msg") else "invalid value"
+    return ScenarioError(problem, file=where, line=line, column=col, key=key, value=value, allowed=allowed)
+
+
+# --------------------------------------------------------------------------------------------
+# The public entry points
+# --------------------------------------------------------------------------------------------
+
+
+def load_scenario(
+    path: str | os.PathLike[str],
+    overrides: Iterable[str] | Mapping[str, Any] = (),
+    *,
+    seed: int | None = None,
+) -> Scenario:
+    """Load and validate a scenario file.
+
+    Args:
+        path: the YAML file.
+        overrides: ``dotted.path=value`` strings (as on the command line) or a mapping of dotted
+            paths to values (as in sweeps), applied after ``extends`` is resolved.
+        seed: replaces the scenario's seed when given.
+
+    Raises:
+        ScenarioError: for any problem with the file or the overrides.
+    """
+    data, marks = resolve_file(path)
+    data = apply_overrides(data, overrides, marks=marks)
+    if seed is not None:
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise ScenarioError("the seed must be a whole number >= 0", file="--seed", value=seed)
+        data["seed"] = seed
+        marks.pop(("seed",), None)
+    return validate(data, file=str(path), marks=marks)
+
+
+def apply_overrides(
+    data: dict[str, Any], overrides: Iterable[str] | Mapping[str, Any], *, marks: Marks | None = None,
+    source: str = "--set",
+) -> dict[str, Any]:
+    """Apply overrides to resolved scenario data (a copy is returned)."""
+    out = copy.deepcopy(data)
+    items: Iterable[tuple[str, Any]]
+    if isinstance(overrides, Mapping):
+        for key in overrides:
+            check_param_path(str(key), source=source)
+        items = overrides.items()
+    else:
+        items = [parse_override(text, source=source) for text in overrides]
+    for key, value in items:
+        set_dotted(out, key, value)
+        if marks is not None:
+            # the value now comes from the override, not from the file
+            path = tuple(key.split("."))
+            for k in [k for k in marks if k[: len(path)] == path]:
+                marks[k] = (source, None, None)  # type: ignore[assignment]
+    return out
+
+
+def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
+    """The resolved scenario as plain JSON-able data."""
+    return scenario.model_dump(mode="json")
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """sha256 of the resolved scenario's canonical JSON: equal hashes mean identical scenarios."""
+    text = json.dumps(scenario_to_dict(scenario), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of scenario files (with the loader's ``extends`` key)."""
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "ecosim scenario"
+    schema.setdefault("properties", {})["extends"] = {
+        "type": "string",
+        "description": "Another scenario file (relative to this one) whose values this file overrides.",
+    }
+    return schema

@@ -1,0 +1,749 @@
+"""The scenario schema: every parameter of ecosim, declared once.
+
+Each parameter is a pydantic field with its type, range, unit, default and a one-line description
+that cites its source where it has one. The same declaration validates YAML files, produces the
+JSON Schema (``python -m ecosim schema``), generates ``docs/scenarios.md``, bounds sweep ranges and
+feeds the sliders of the browser visualisation.
+
+Time is in weeks throughout: one model step is one week.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+#: log-odds of returning after a reply to a first post, Joyce & Kraut (2006): 56% vs 44% return.
+JOYCE_KRAUT_REPLY_LOGODDS = math.log(0.56 / 0.44) - math.log(0.44 / 0.56)
+#: typing speed ratio keyboard / phone, 52 vs 36 words per minute (Palin 2019; Dhakal 2018).
+PHONE_TYPING_COST_RATIO = 52.0 / 36.0
+
+
+def param(
+    default: Any,
+    description: str,
+    *,
+    unit: str = "",
+    ge: float | None = None,
+    le: float | None = None,
+    gt: float | None = None,
+    lt: float | None = None,
+    source: str = "",
+    lever: bool = False,
+) -> Any:
+    """Declare one scenario parameter.
+
+    Args:
+        default: the value used when a scenario does not set it.
+        description: one line saying what the parameter means.
+        unit: its unit (``weeks``, ``share``, ``log-odds``, ...).
+        ge, le, gt, lt: inclusive and exclusive bounds.
+        source: where the default comes from, when it comes from a published fact.
+        lever: whether it is one of the main levers shown as sliders in the browser app.
+    """
+    extra: dict[str, Any] = {}
+    if unit:
+        extra["unit"] = unit
+    if source:
+        extra["source"] = source
+    if lever:
+        extra["lever"] = True
+    text = description if not source else f"{description} Source: {source}."
+    return Field(
+        default,
+        description=text,
+        ge=ge,
+        le=le,
+        gt=gt,
+        lt=lt,
+        json_schema_extra=extra or None,
+    )
+
+
+class Section(BaseModel):
+    """Base of every scenario section: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, strict=True)
+
+
+# --------------------------------------------------------------------------------------------
+# The organisation and its network
+# --------------------------------------------------------------------------------------------
+
+
+class Organisation(Section):
+    """Who works where. Used by the ``retail`` network generator."""
+
+    stores: int = param(40, "Number of stores.", unit="stores", ge=1, le=1_000_000)
+    staff_per_store: float = param(
+        15.0,
+        "Mean number of staff per store, the store manager included.",
+        unit="people",
+        ge=1,
+        le=5000,
+        source="BLS: ~15 in a typical US store; big-box stores 200-350",
+    )
+    store_size_spread: float = param(
+        0.3,
+        "Coefficient of variation of store sizes (0: every store the same size).",
+        unit="ratio",
+        ge=0,
+        le=2,
+    )
+    regions: int = param(4, "Number of regions, each led by an area manager.", unit="regions", ge=1, le=100_000)
+    head_office: int = param(30, "Staff at head office.", unit="people", ge=0, le=1_000_000)
+    mobile_only_share: float = param(
+        0.8,
+        "Share of store staff who reach the platform only from a phone (head office staff use desktops).",
+        unit="share",
+        ge=0,
+        le=1,
+    )
+
+
+NetworkKind = Literal["retail", "erdos_renyi", "watts_strogatz", "barabasi_albert", "complete", "edgelist"]
+
+
+class Network(Section):
+    """Who talks to whom."""
+
+    kind: NetworkKind = param(
+        "retail",
+        "Network generator: retail (stores, regions, head office), erdos_renyi, watts_strogatz, "
+        "barabasi_albert, complete, or edgelist (a CSV file of a real organisation).",
+    )
+    learners: int | None = param(
+        None,
+        "Number of learners for the generic generators (erdos_renyi, watts_strogatz, barabasi_albert, "
+        "complete); the retail generator derives it from the organisation.",
+        unit="people",
+        ge=2,
+        le=20_000_000,
+    )
+    mean_degree: float = param(8.0, "erdos_renyi: mean number of ties per learner.", unit="ties", gt=0, le=10_000)
+    neighbours: int = param(
+        8, "watts_strogatz: ties per learner in the ring before rewiring (even).", unit="ties", ge=2, le=10_000
+    )
+    rewiring: float = param(0.1, "watts_strogatz: probability that a ring tie is rewired.", unit="probability", ge=0, le=1)
+    attachments: int = param(
+        4, "barabasi_albert: ties each new learner makes by preferential attachment.", unit="ties", ge=1, le=10_000
+    )
+    within_store_tie_prob: float = param(
+        0.6, "retail: probability that two colleagues in the same store talk regularly.", unit="probability", ge=0, le=1
+    )
+    cross_store_ties: float = param(
+        0.3,
+        "retail: mean number of ties a learner has to staff of other stores (friends, past stores).",
+        unit="ties",
+        ge=0,
+        le=1000,
+    )
+    head_office_tie_prob: float = param(
+        0.3, "retail: probability that two head-office staff talk regularly.", unit="probability", ge=0, le=1
+    )
+    path: str | None = param(
+        None,
+        "edgelist: CSV file with columns source,target (one tie per row), relative to the scenario file.",
+    )
+    nodes_path: str | None = param(
+        None,
+        "edgelist: optional CSV file with columns id and any of store, region, role "
+        "(associate, store_manager, area_manager, head_office), relative to the scenario file.",
+    )
+
+    @model_validator(mode="after")
+    def _kind_needs(self) -> Network:
+        generic = {"erdos_renyi", "watts_strogatz", "barabasi_albert", "complete"}
+        if self.kind in generic and self.learners is None:
+            raise ValueError(f"network.learners is required when network.kind is {self.kind}")
+        if self.kind == "edgelist" and self.path is None:
+            raise ValueError("network.path (a CSV edge list) is required when network.kind is edgelist")
+        if self.kind == "watts_strogatz" and self.neighbours % 2:
+            raise ValueError(f"network.neighbours must be even for watts_strogatz, got {self.neighbours}")
+        if self.kind == "watts_strogatz" and self.neighbours >= self.learners:
+            raise ValueError(
+                f"network.neighbours ({self.neighbours}) must be smaller than network.learners ({self.learners})"
+            )
+        if self.kind == "barabasi_albert" and self.attachments >= self.learners:
+            raise ValueError(
+                f"network.attachments ({self.attachments}) must be smaller than network.learners ({self.learners})"
+            )
+        return self
+
+
+class Goals(Section):
+    """Personal goals against the organisation's goals: the alignment that decides whether people come."""
+
+    topics: int = param(6, "Number of topics that goals and content are spread over.", unit="topics", ge=2, le=64)
+    mean_alignment: float = param(
+        0.5,
+        "Mean alignment: cosine between a learner's personal goals and the organisation's goals "
+        "(0: unrelated, 1: identical).",
+        unit="cosine",
+        ge=0,
+        le=1,
+        lever=True,
+    )
+    alignment_sd: float = param(
+        0.15, "Standard deviation of alignment between learners.", unit="cosine", ge=0, le=0.5
+    )
+    manager_alignment_bonus: float = param(
+        0.1,
+        "Extra alignment of store managers, area managers and head office (their goals are closer to "
+        "the organisation's).",
+        unit="cosine",
+        ge=-1,
+        le=1,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The platform, facilitation and engagement
+# --------------------------------------------------------------------------------------------
+
+
+class Platform(Section):
+    """The social learning platform the organisation builds."""
+
+    launch_week: int = param(
+        1, "Week in which the platform opens (1: from the start).", unit="week", ge=1, le=100_000, lever=True
+    )
+    friction: float = param(
+        1.0,
+        "Cost of a weekly visit for a desktop user (log-in, finding things, time away from the floor).",
+        unit="log-odds",
+        ge=0,
+        le=10,
+        lever=True,
+    )
+    mobile_visit_cost: float = param(
+        0.5,
+        "Extra cost of a visit for mobile-only staff (small screen, no work account on the phone).",
+        unit="log-odds",
+        ge=0,
+        le=10,
+    )
+    mobile_posting_cost_ratio: float = param(
+        PHONE_TYPING_COST_RATIO,
+        "How much more a post costs on a phone than on a keyboard (typing speed ratio 52/36 wpm).",
+        unit="ratio",
+        ge=1,
+        le=10,
+        source="Palin et al. 2019; Dhakal et al. 2018",
+    )
+    novelty: float = param(
+        1.5, "Curiosity at launch: extra pull of a new platform, fading after launch.", unit="log-odds", ge=0, le=10
+    )
+    novelty_weeks: float = param(
+        3.0, "Time constant over which curiosity at launch fades.", unit="weeks", gt=0, le=1000
+    )
+    launch_content: float = param(
+        0.5,
+        "Content seeded before launch, per learner, on the organisation's topics.",
+        unit="posts per learner",
+        ge=0,
+        le=100,
+    )
+
+
+class Facilitation(Section):
+    """Facilitators: L&D staff, community managers and champions who facilitate rather than own."""
+
+    facilitators: int = param(3, "Number of facilitators.", unit="people", ge=0, le=100_000, lever=True)
+    hours_per_week: float = param(
+        8.0, "Hours each facilitator spends on the ecosystem per week.", unit="hours", ge=0, le=60, lever=True
+    )
+    event_every_weeks: int = param(
+        4,
+        "Each facilitator runs a facilitated event (a chat, a live session) every this many weeks (0: never).",
+        unit="weeks",
+        ge=0,
+        le=1000,
+        lever=True,
+    )
+    event_hours: float = param(3.0, "Hours to prepare and run one event.", unit="hours", ge=0, le=100)
+    event_attendance: float = param(
+        0.04,
+        "Share of the learners that one event reaches (invited and attending).",
+        unit="share",
+        ge=0,
+        le=1,
+    )
+    event_boost: float = param(
+        1.0, "Pull of having attended an event, fading with facilitation_memory_weeks.", unit="log-odds", ge=0, le=10
+    )
+    reply_hours: float = param(0.1, "Hours to reply to one newcomer's first post.", unit="hours", ge=0, le=10)
+    reply_boost: float = param(
+        JOYCE_KRAUT_REPLY_LOGODDS,
+        "Pull of a reply to a first post on posting again (44% -> 56% return).",
+        unit="log-odds",
+        ge=0,
+        le=10,
+        source="Joyce & Kraut 2006",
+    )
+    seed_hours: float = param(1.0, "Hours to write one post on the organisation's topics.", unit="hours", ge=0, le=100)
+    broker_hours: float = param(
+        1.0, "Hours to find, introduce and follow up two active learners from different stores.", unit="hours",
+        ge=0, le=100,
+    )
+    seeding_share: float = param(
+        0.5,
+        "Share of the hours left after events and replies spent seeding content; the rest brokers ties.",
+        unit="share",
+        ge=0,
+        le=1,
+    )
+    facilitation_memory_weeks: float = param(
+        3.0, "Half-life of the pull of an event or a reply.", unit="weeks", gt=0, le=1000
+    )
+
+
+class EcosystemRule(Section):
+    """The default engagement rule: usefulness, social proof, facilitation and habit against cost.
+
+    A learner visits the platform in a week with probability logistic(U), where U adds these
+    weights (log-odds) times their drivers; a visitor posts with probability logistic(V).
+    """
+
+    intercept: float = param(-3.0, "Baseline log-odds of a visit.", unit="log-odds", ge=-20, le=20)
+    usefulness: float = param(
+        5.0,
+        "Weight of perceived usefulness (relevance of the content to the learner's goals x its value); "
+        "performance expectancy is the strongest predictor of use.",
+        unit="log-odds",
+        ge=0,
+        le=50,
+        source="Venkatesh et al. 2003 (UTAUT)",
+    )
+    local_social: float = param(
+        1.0, "Weight of the share of a learner's colleagues (network neighbours) who were active.", unit="log-odds",
+        ge=0, le=50,
+    )
+    critical_mass: float = param(
+        2.0, "Weight of perceived organisation-wide activity (the share active last week).", unit="log-odds",
+        ge=0, le=50,
+    )
+    habit: float = param(2.5, "Weight of habit (0-1) on a visit.", unit="log-odds", ge=0, le=50)
+    habit_rate: float = param(
+        0.15, "Share of the way habit moves toward this week's behaviour each week.", unit="per week", gt=0, le=1
+    )
+    content_half_value: float = param(
+        1.0,
+        "Relevant content stock at which content has half its value.",
+        unit="posts per learner",
+        gt=0,
+        le=1000,
+    )
+    content_convexity: float = param(
+        2.0,
+        "Exponent of content value in stock (>1: value accelerates with stock, so production needs a "
+        "committed minority).",
+        unit="exponent",
+        ge=0.5,
+        le=10,
+        source="Oliver, Marwell & Teixeira 1985",
+    )
+    post_intercept: float = param(-2.5, "Baseline log-odds that a visitor posts.", unit="log-odds", ge=-20, le=20)
+    post_usefulness: float = param(
+        2.0, "Weight of usefulness on posting (people share on what serves their goals).", unit="log-odds",
+        ge=0, le=50,
+    )
+    post_habit: float = param(2.5, "Weight of posting habit (0-1) on posting.", unit="log-odds", ge=0, le=50)
+    post_cost: float = param(
+        0.8, "Cost of writing a post on a keyboard (multiplied by the device ratio on phones).", unit="log-odds",
+        ge=0, le=20,
+    )
+    posts_per_week: float = param(
+        1.5, "Median posts a week of a learner who posts.", unit="posts", gt=0, le=100
+    )
+    posting_volume_spread: float = param(
+        1.4,
+        "Log-normal sigma of how much people post when they post (heavy tail: a few write most).",
+        unit="log-sd",
+        ge=0,
+        le=5,
+        source="van Mierlo 2014: top 1% write most posts",
+    )
+
+
+class BassRule(Section):
+    """Bass (1969) diffusion on the network: hazard p + q x (adopted neighbours / degree)."""
+
+    p: float = param(0.03, "Innovation coefficient (external influence).", unit="per week", ge=0, le=10,
+                     source="Bass 1969")
+    q: float = param(0.38, "Imitation coefficient (internal influence).", unit="per week", ge=0, le=10,
+                     source="Bass 1969")
+    steps_per_week: int = param(
+        1,
+        "Sub-steps per week for the hazard 1 - exp(-h dt); more sub-steps approach the continuous model.",
+        unit="steps",
+        ge=1,
+        le=1000,
+    )
+
+
+class ThresholdRule(Section):
+    """Threshold adoption (Granovetter 1978; Watts 2002): adopt when enough neighbours have."""
+
+    phi: float = param(0.18, "Mean fractional threshold: share of neighbours that must have adopted.",
+                       unit="share", ge=0, le=1, source="Watts 2002")
+    phi_sd: float = param(0.0, "Standard deviation of thresholds between learners (clipped to 0-1).",
+                          unit="share", ge=0, le=1)
+    counts: list[int] | None = param(
+        None,
+        "Absolute thresholds (number of adopted neighbours), one per learner, in learner order; "
+        "replaces phi (Granovetter 1978).",
+    )
+    initial_adopters: int = param(1, "Learners chosen at random who adopt at the start.", unit="people",
+                                  ge=0, le=20_000_000)
+
+
+class Engagement(Section):
+    """How learners decide to visit and post."""
+
+    rule: Literal["ecosystem", "bass", "threshold"] = param(
+        "ecosystem", "Engagement rule: ecosystem (default), bass or threshold."
+    )
+    ecosystem: EcosystemRule = Field(default_factory=EcosystemRule, description="Parameters of the ecosystem rule.")
+    bass: BassRule = Field(default_factory=BassRule, description="Parameters of the bass rule.")
+    threshold: ThresholdRule = Field(default_factory=ThresholdRule, description="Parameters of the threshold rule.")
+    time_pressure: float = param(
+        0.5, "Cost of time pressure on the shop floor (store staff only).", unit="log-odds", ge=0, le=10
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Learning and forgetting
+# --------------------------------------------------------------------------------------------
+
+
+class Learning(Section):
+    """Knowledge as March (1991) beliefs about practice dimensions, learnt through 70:20:10 channels."""
+
+    dimensions: int = param(30, "Number of practice dimensions (March's m).", unit="dimensions", ge=1, le=1000,
+                            source="March 1991: m = 30")
+    initial_correct: float = param(
+        0.3, "Share of dimensions an existing learner starts out right about.", unit="share", ge=0, le=1
+    )
+    initial_wrong: float = param(
+        0.2, "Share of dimensions an existing learner starts out wrong about.", unit="share", ge=0, le=1
+    )
+    newcomer_correct: float = param(0.0, "Like initial_correct, for newcomers hired by turnover.", unit="share",
+                                    ge=0, le=1)
+    newcomer_wrong: float = param(0.0, "Like initial_wrong, for newcomers hired by turnover.", unit="share",
+                                  ge=0, le=1)
+    experiential: float = param(
+        0.01,
+        "Experiential learning (the 70): weekly probability, per dimension, of learning the truth on the job.",
+        unit="per week",
+        ge=0,
+        le=1,
+        source="Lombardo & Eichinger 1996 (70:20:10, a prior)",
+    )
+    social: float = param(
+        0.3,
+        "Social learning (the 20): weekly probability of learning one belief from a colleague "
+        "(a network neighbour).",
+        unit="per week",
+        ge=0,
+        le=1,
+    )
+    platform_reads: float = param(
+        1.0,
+        "Social learning through the platform: beliefs a visitor picks up per week from posts, "
+        "each from a random post's author.",
+        unit="beliefs per week",
+        ge=0,
+        le=100,
+    )
+    socialisation: float = param(
+        0.01,
+        "Formal learning (the 10): weekly probability, per dimension, of moving one step toward the "
+        "organisational code (March's p1; ~35 h of training a year).",
+        unit="per week",
+        ge=0,
+        le=1,
+        source="March 1991 (p1); ATD 2018/2020: ~34-35 h per employee per year",
+    )
+    code_learning: float = param(
+        0.1,
+        "Code learning: March's p2, how readily the organisational code adopts the majority view of "
+        "those who outperform it.",
+        unit="per week",
+        ge=0,
+        le=1,
+        source="March 1991 (p2)",
+    )
+    offline_visibility: float = param(
+        0.1,
+        "Share of learners who do not post whose knowledge the organisation still sees in a week "
+        "(contributors are always seen). 1 gives March's original model.",
+        unit="share",
+        ge=0,
+        le=1,
+    )
+    seed_accuracy: float = param(
+        1.0,
+        "How faithfully facilitators' posts carry the organisational code (1: exactly the code).",
+        unit="share",
+        ge=0,
+        le=1,
+    )
+
+    @model_validator(mode="after")
+    def _shares(self) -> Learning:
+        for prefix in ("initial", "newcomer"):
+            total = getattr(self, f"{prefix}_correct") + getattr(self, f"{prefix}_wrong")
+            if total > 1 + 1e-12:
+                raise ValueError(
+                    f"learning.{prefix}_correct + learning.{prefix}_wrong must be at most 1, got {total:g}"
+                )
+        return self
+
+
+class Forgetting(Section):
+    """Forgetting: power-law decay of unused beliefs (Ebbinghaus), slowed by reflecting and posting."""
+
+    enabled: bool = param(True, "Whether beliefs decay.")
+    rate: float = param(
+        0.05,
+        "Weekly probability that a belief just learnt is forgotten; it falls with the belief's age as a "
+        "power law.",
+        unit="per week",
+        ge=0,
+        le=1,
+    )
+    exponent: float = param(
+        0.5,
+        "Power-law exponent: the weekly hazard at age t weeks is rate / (1 + t) ** exponent.",
+        unit="exponent",
+        ge=0,
+        le=5,
+        source="Wixted & Ebbesen 1991; Rubin & Wenzel 1996 (power law fits better than one half-life)",
+    )
+    posting_protection: float = param(
+        0.5,
+        "How much posting (retrieval practice, reflection) cuts a contributor's forgetting that week.",
+        unit="share",
+        ge=0,
+        le=1,
+        source="Roediger & Karpicke 2006 (testing effect)",
+    )
+    visiting_protection: float = param(
+        0.2, "How much visiting the platform cuts forgetting that week.", unit="share", ge=0, le=1
+    )
+
+
+class Content(Section):
+    """The platform's content stock."""
+
+    half_life_weeks: float = param(
+        12.0,
+        "Half-life of a post's value (information decays; a main driver of collective adoption).",
+        unit="weeks",
+        gt=0,
+        le=100_000,
+        lever=False,
+        source="Foote et al. 2024",
+    )
+
+
+class Turnover(Section):
+    """Leavers are replaced by newcomers: no knowledge, no habit, fresh goals."""
+
+    annual_rate: float = param(
+        0.6,
+        "Separations per year per head (the weekly leaving probability is annual_rate / 52).",
+        unit="per year",
+        ge=0,
+        le=52,
+        lever=True,
+        source="NRF / BLS: ~60% a year in frontline retail",
+    )
+
+
+class Verdict(Section):
+    """How the end of a run is judged."""
+
+    ghost_town_below: float = param(
+        0.10, "Weekly active share at the end under which the ecosystem is a ghost town.", unit="share", ge=0, le=1
+    )
+    thriving_at: float = param(
+        0.40, "Weekly active share at the end from which it is thriving (if not falling).", unit="share", ge=0, le=1
+    )
+    window_weeks: int = param(
+        8, "Weeks at the end over which 'final' share and its trend are measured.", unit="weeks", ge=1, le=1000
+    )
+    max_drop: float = param(
+        0.03,
+        "Drop of the active share over the window (least-squares slope x window) above which it counts "
+        "as falling.",
+        unit="share",
+        ge=0,
+        le=1,
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Verdict:
+        if self.ghost_town_below > self.thriving_at:
+            raise ValueError(
+                f"verdict.ghost_town_below ({self.ghost_town_below:g}) must not exceed "
+                f"verdict.thriving_at ({self.thriving_at:g})"
+            )
+        return self
+
+
+class Scenario(Section):
+    """A complete ecosim scenario."""
+
+    name: str = Field(
+        ...,
+        description="Short name, used for the results folder.",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        max_length=100,
+    )
+    description: str = param("", "What the scenario represents, in a sentence or two.")
+    seed: int = param(1, "Root seed of the random number generator.", ge=0, le=2**63 - 1)
+    weeks: int = param(52, "Number of weeks simulated.", unit="weeks", ge=1, le=100_000)
+    organisation: Organisation = Field(default_factory=Organisation, description=Organisation.__doc__)
+    network: Network = Field(default_factory=Network, description=Network.__doc__)
+    goals: Goals = Field(default_factory=Goals, description=Goals.__doc__)
+    platform: Platform = Field(default_factory=Platform, description=Platform.__doc__)
+    facilitation: Facilitation = Field(default_factory=Facilitation, description=Facilitation.__doc__)
+    engagement: Engagement = Field(default_factory=Engagement, description=Engagement.__doc__)
+    learning: Learning = Field(default_factory=Learning, description=Learning.__doc__)
+    forgetting: Forgetting = Field(default_factory=Forgetting, description=Forgetting.__doc__)
+    content: Content = Field(default_factory=Content, description=Content.__doc__)
+    turnover: Turnover = Field(default_factory=Turnover, description=Turnover.__doc__)
+    verdict: Verdict = Field(default_factory=Verdict, description=Verdict.__doc__)
+
+
+# --------------------------------------------------------------------------------------------
+# Introspection: the one declaration also serves docs, sweeps and sliders
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParamInfo:
+    """What the schema says about one leaf parameter."""
+
+    path: str
+    annotation: Any
+    default: Any
+    description: str
+    unit: str
+    ge: float | None
+    le: float | None
+    gt: float | None
+    lt: float | None
+    lever: bool
+    choices: tuple[str, ...] | None
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.annotation in (int, float) or self.annotation in (int | None, float | None)
+
+    @property
+    def lower(self) -> float | None:
+        return self.ge if self.ge is not None else self.gt
+
+    @property
+    def upper(self) -> float | None:
+        return self.le if self.le is not None else self.lt
+
+    def allowed(self) -> str:
+        """Describe the allowed values in words."""
+        if self.choices:
+            return "one of " + ", ".join(self.choices)
+        kind = {int: "a whole number", float: "a number", bool: "true or false", str: "text"}.get(
+            _strip_optional(self.annotation), "a value"
+        )
+        parts = []
+        if self.ge is not None:
+            parts.append(f">= {_num(self.ge)}")
+        if self.gt is not None:
+            parts.append(f"> {_num(self.gt)}")
+        if self.le is not None:
+            parts.append(f"<= {_num(self.le)}")
+        if self.lt is not None:
+            parts.append(f"< {_num(self.lt)}")
+        text = kind + (" " + " and ".join(parts) if parts else "")
+        if self.unit:
+            text += f" ({self.unit})"
+        return text
+
+
+def _num(x: float) -> str:
+    if float(x).is_integer():
+        return f"{int(x):,}"
+    return f"{x:g}"
+
+
+def _strip_optional(annotation: Any) -> Any:
+    args = getattr(annotation, "__args__", None)
+    if args and type(None) in args:
+        rest = [a for a in args if a is not type(None)]
+        if len(rest) == 1:
+            return rest[0]
+    return annotation
+
+
+def _constraint(field: Any, name: str) -> float | None:
+    for meta in field.metadata:
+        value = getattr(meta, name, None)
+        if value is not None:
+            return value
+    return None
+
+
+def iter_params(model: type[BaseModel] = Scenario, prefix: str = "") -> Iterator[ParamInfo]:
+    """Yield every leaf parameter of the schema, depth first, in declaration order."""
+    for name, field in model.model_fields.items():
+        path = f"{prefix}{name}"
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            yield from iter_params(annotation, path + ".")
+            continue
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        choices = None
+        inner = _strip_optional(annotation)
+        if getattr(inner, "__origin__", None) is Literal:
+            choices = tuple(inner.__args__)
+        yield ParamInfo(
+            path=path,
+            annotation=inner,
+            default=field.get_default(call_default_factory=True),
+            description=field.description or "",
+            unit=str(extra.get("unit", "")),
+            ge=_constraint(field, "ge"),
+            le=_constraint(field, "le"),
+            gt=_constraint(field, "gt"),
+            lt=_constraint(field, "lt"),
+            lever=bool(extra.get("lever", False)),
+            choices=choices,
+        )
+
+
+def section_keys(path: tuple[str | int, ...]) -> list[str] | None:
+    """The keys allowed in the section at ``path`` (``()`` for the top level), or None if not a section."""
+    model: type[BaseModel] = Scenario
+    for key in path:
+        if not isinstance(key, str) or key not in model.model_fields:
+            return None
+        annotation = model.model_fields[key].annotation
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return None
+        model = annotation
+    return list(model.model_fields)
+
+
+def param_info(path: str) -> ParamInfo:
+    """Look up one leaf parameter by its dotted path; KeyError if there is none."""
+    for info in iter_params():
+        if info.path == path:
+            return info
+    raise KeyError(path)
