@@ -1,0 +1,62 @@
+"""The command line: ``python -m ecosim <command>`` (or the ``ecosim`` script).
+
+Each command lives in :mod:`ecosim.commands` as a module with ``add_arguments(parser)`` and
+``run(args) -> int``; heavy imports happen inside ``run``, so ``--help`` stays fast.
+Bad input of any kind ends with one clear message on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from ecosim import __version__
+
+#: command name -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("ecosim.commands.run", "run one scenario: summary, verdict, results folder and figures"),
+    "schema": ("ecosim.commands.schema", "print the JSON Schema of scenario files"),
+}
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ecosim",
+        description="ecosim: will people come? Simulate the adoption of a learning ecosystem.",
+    )
+    parser.add_argument("--version", action="version", version=f"ecosim {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (module, text) in COMMANDS.items():
+        mod = importlib.import_module(module)
+        p = sub.add_parser(name, help=text, description=(mod.__doc__ or text).strip().splitlines()[0])
+        mod.add_arguments(p)
+        p.set_defaults(_module=mod)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    from ecosim.scenario.errors import ScenarioError
+
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help, --version or a usage error (code 2)
+        return int(exc.code or 0)
+    try:
+        return int(args._module.run(args) or 0)
+    except ScenarioError as exc:
+        print(f"error: {exc.message()}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def entry() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

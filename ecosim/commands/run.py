@@ -1,0 +1,65 @@
+"""Run one scenario: print a summary and a verdict, write a results folder with figures."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("scenario", help="scenario file (YAML), e.g. scenarios/retail.yaml")
+    parser.add_argument("--out", metavar="DIR", help="results folder (default: results/<scenario name>/)")
+    parser.add_argument("--seed", type=_seed, help="random seed (default: the scenario's seed)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a parameter, e.g. --set goals.mean_alignment=0.3 (repeatable)")
+    parser.add_argument("--force", action="store_true", help="overwrite the results in a non-empty folder")
+    parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    parser.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {value}")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    from ecosim.api import RunResult
+    from ecosim.core.model import EcosystemModel
+    from ecosim.report import prepare_folder, summary_text, write_results
+    from ecosim.scenario.loader import load_scenario
+
+    started = time.perf_counter()
+    scenario = load_scenario(args.scenario, args.overrides, seed=args.seed)
+    out = Path(args.out) if args.out else Path("results") / scenario.name
+    prepare_folder(out, force=args.force)
+    model = EcosystemModel(scenario)
+    bar = _progress(scenario.weeks, quiet=args.quiet)
+    try:
+        model.run(progress=(lambda week: bar.update(1)) if bar is not None else None)
+    finally:
+        if bar is not None:
+            bar.close()
+    result = RunResult(scenario=scenario, seed=model.seed, timeseries=model.timeseries(),
+                       summary=model.summary(), model=model)
+    write_results(out, result, command=["ecosim", "run", *sys.argv[2:]] if sys.argv else None,
+                  elapsed=time.perf_counter() - started, figures=not args.no_figures)
+    if not args.quiet:
+        print(summary_text(result))
+        print(f"Results: {out}/")
+    return 0
+
+
+def _progress(weeks: int, *, quiet: bool):
+    """A progress bar that appears only when the run takes more than a couple of seconds."""
+    if quiet:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=weeks, unit="week", delay=2.0, file=sys.stderr, leave=False, dynamic_ncols=True)

@@ -1,0 +1,133 @@
+"""Figures of a run, drawn with Matplotlib's object API (no pyplot, no global state)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ecosim.io import write_with
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+    from ecosim.core.model import EcosystemModel
+
+ENGAGEMENT_COLOURS = ("#c9ccd1", "#4c8bd6", "#e8590c")  # inactive, consumer, contributor
+FIGURE_FILES = ("engagement.png", "knowledge.png", "content.png", "network.png")
+
+
+def _figure(width: float = 7.0, height: float = 4.0) -> Figure:
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), dpi=110, layout="constrained")
+
+
+def _save(fig: Figure, path: Path) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    write_with(path, lambda tmp: fig.savefig(tmp, format="png"))
+
+
+def engagement(ts: pd.DataFrame, name: str, ghost: float, thriving: float) -> Figure:
+    fig = _figure()
+    ax = fig.add_subplot()
+    ax.plot(ts["week"], ts["active_share"], color="#1f3b73", lw=2, label="weekly active (visited)")
+    ax.plot(ts["week"], ts["contributor_share"], color=ENGAGEMENT_COLOURS[2], lw=2, label="contributors (posted)")
+    ax.axhspan(0, ghost, color="#f1c9c9", alpha=0.5, lw=0, label=f"ghost town (< {ghost:.0%})")
+    ax.axhline(thriving, color="#3a7d44", ls="--", lw=1, label=f"thriving ({thriving:.0%}+)")
+    ax.set_ylim(0, 1)
+    ax.set_xlim(ts["week"].min(), ts["week"].max())
+    ax.set_xlabel("week")
+    ax.set_ylabel("share of learners")
+    ax.set_title(f"{name}: who comes to the platform")
+    ax.legend(loc="upper right", fontsize=8, frameon=False)
+    return fig
+
+
+def knowledge(ts: pd.DataFrame, name: str) -> Figure:
+    fig = _figure()
+    ax = fig.add_subplot()
+    ax.plot(ts["week"], ts["mean_knowledge"], lw=2, color="#1f3b73", label="mean individual knowledge")
+    ax.plot(ts["week"], ts["org_capability"], lw=2, color="#3a7d44", label="capability on the organisation's topics")
+    ax.plot(ts["week"], ts["org_code_knowledge"], lw=2, ls="--", color="#7b3294", label="organisational code")
+    ax.set_ylim(0, 1)
+    ax.set_xlim(ts["week"].min(), ts["week"].max())
+    ax.set_xlabel("week")
+    ax.set_ylabel("share of practice dimensions right")
+    ax.set_title(f"{name}: what the organisation learns")
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    return fig
+
+
+def content(ts: pd.DataFrame, name: str) -> Figure:
+    fig = _figure()
+    ax = fig.add_subplot()
+    ax.fill_between(ts["week"], ts["content_stock"], color="#9ec5e8", label="live posts (decaying)")
+    ax.set_xlabel("week")
+    ax.set_ylabel("live posts")
+    ax.set_xlim(ts["week"].min(), ts["week"].max())
+    ax2 = ax.twinx()
+    ax2.bar(ts["week"], ts["posts"], color=ENGAGEMENT_COLOURS[2], alpha=0.7, width=0.8, label="posts by learners")
+    ax2.bar(ts["week"], ts["seeded_posts"], bottom=ts["posts"], color="#7b3294", alpha=0.6, width=0.8,
+            label="posts by facilitators")
+    ax2.set_ylabel("posts this week")
+    ax.set_title(f"{name}: content on the platform")
+    h1, l1 = ax.get_legend_handles_labels()
+    h2, l2 = ax2.get_legend_handles_labels()
+    ax.legend(h1 + h2, l1 + l2, loc="upper right", fontsize=8, frameon=False)
+    return fig
+
+
+def network(model: EcosystemModel, name: str, max_learners: int = 2000) -> Figure:
+    """The network at the end, coloured by engagement and sized by knowledge."""
+    from matplotlib.collections import LineCollection
+
+    from ecosim.layout import organisation_layout, sample_rows
+
+    ties = model.ties
+    rows = sample_rows(ties, max_learners, np.random.default_rng(0))
+    pos_all = organisation_layout(ties)
+    fig = _figure(6.5, 6.5)
+    ax = fig.add_subplot()
+    ax.set_aspect("equal")
+    ax.axis("off")
+    keep = np.zeros(ties.n, dtype=bool)
+    keep[rows] = True
+    if not ties.complete:
+        i, j = ties.base_edges()
+        bi, bj = ties.brokered_edges()
+        for a, b, colour, alpha in ((i, j, "#8a8f98", 0.12), (bi, bj, "#7b3294", 0.6)):
+            sel = keep[a] & keep[b]
+            if sel.any():
+                segs = np.stack([pos_all[a[sel]], pos_all[b[sel]]], axis=1)
+                ax.add_collection(LineCollection(segs, colors=colour, linewidths=0.3, alpha=alpha))
+    s = model.state
+    knowledge = np.count_nonzero(s.beliefs[rows] == model.reality, axis=1) / s.beliefs.shape[1]
+    colours = np.array(ENGAGEMENT_COLOURS)[s.engagement[rows]]
+    size = 4 + 40 * knowledge * (600 / max(rows.size, 600))
+    ax.scatter(pos_all[rows, 0], pos_all[rows, 1], s=size, c=colours, linewidths=0)
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], ls="", marker="o", color=c, label=lab)
+               for c, lab in zip(ENGAGEMENT_COLOURS, ("inactive", "visited", "posted"), strict=True)]
+    handles.append(Line2D([], [], color="#7b3294", label="tie brokered by a facilitator"))
+    ax.legend(handles=handles, loc="lower center", ncol=4, fontsize=8, frameon=False, bbox_to_anchor=(0.5, -0.05))
+    shown = "" if rows.size == ties.n else f" ({rows.size:,} of {ties.n:,} learners: whole stores sampled)"
+    ax.set_title(f"{name}: week {model.week}, size = knowledge{shown}", fontsize=10)
+    ax.autoscale_view()
+    return fig
+
+
+def write_all(out: Path, ts: pd.DataFrame, model: EcosystemModel) -> list[str]:
+    """Write the four PNG figures of a run into ``out``; returns their file names."""
+    name = model.params.name
+    v = model.params.verdict
+    _save(engagement(ts, name, v.ghost_town_below, v.thriving_at), out / "engagement.png")
+    _save(knowledge(ts, name), out / "knowledge.png")
+    _save(content(ts, name), out / "content.png")
+    _save(network(model, name), out / "network.png")
+    return list(FIGURE_FILES)

@@ -1,0 +1,108 @@
+"""The results of a run: the terminal summary and the results folder."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import platform
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ecosim.core.metrics import VERDICT_TEXT
+from ecosim.io import write_json, write_with
+from ecosim.scenario.errors import ScenarioError
+from ecosim.scenario.loader import scenario_hash, scenario_to_dict
+
+if TYPE_CHECKING:
+    from ecosim.api import RunResult
+
+RESULT_FILES = ("timeseries.parquet", "timeseries.csv", "summary.json", "manifest.json")
+
+_ROWS = (
+    ("final_active_share", "weekly active share at the end", "pct"),
+    ("peak_active_share", "peak weekly active share", "pct"),
+    ("week_of_peak", "week of the peak", "int"),
+    ("final_contributor_share", "contributors at the end", "pct"),
+    ("ever_active_share", "ever visited", "pct"),
+    ("ever_posted_share", "ever posted", "pct"),
+    ("top1pct_post_share", "posts by the top 1% of posters", "pct"),
+    ("total_posts", "posts by learners", "int"),
+    ("mean_knowledge_final", "mean individual knowledge at the end", "pct"),
+    ("org_capability_final", "capability on the organisation's topics", "pct"),
+    ("org_code_knowledge_final", "organisational code knowledge at the end", "pct"),
+)
+
+
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for pkg in ("ecosim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "networkx"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def summary_text(result: RunResult) -> str:
+    """A plain-text table of the summary and a one-line verdict."""
+    s = result.summary
+    sc = result.scenario
+    lines = [f"ecosim: {sc.name} (seed {result.seed}, {sc.weeks} weeks, {result.timeseries['learners'].iloc[-1]:,} learners)"]
+    width = max(len(label) for _, label, _ in _ROWS)
+    for key, label, kind in _ROWS:
+        value = s.get(key)
+        if value is None:
+            shown = "-"
+        elif kind == "pct":
+            shown = f"{value:6.1%}"
+        else:
+            shown = f"{int(value):>6,}"
+        lines.append(f"  {label:<{width}}  {shown}")
+    lines.append("")
+    lines.append(f"Verdict: {VERDICT_TEXT[s['verdict']]}")
+    return "\n".join(lines)
+
+
+def prepare_folder(out: Path, *, force: bool) -> None:
+    """Refuse a non-empty results folder unless ``force``."""
+    if out.exists() and not out.is_dir():
+        raise ScenarioError("the results path exists and is not a folder", file=str(out), allowed="a folder")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise ScenarioError(
+            "the results folder is not empty",
+            file=str(out),
+            allowed="a new or empty folder (--out DIR), or --force to overwrite the results in it",
+        )
+
+
+def write_results(out: Path, result: RunResult, *, command: list[str] | None = None,
+                  elapsed: float | None = None, figures: bool = True) -> list[str]:
+    """Write the results folder; each file is written under a temporary name, then renamed."""
+    out.mkdir(parents=True, exist_ok=True)
+    ts = result.timeseries
+    write_with(out / "timeseries.parquet", lambda tmp: ts.to_parquet(tmp, index=False, compression="zstd"))
+    write_with(out / "timeseries.csv", lambda tmp: ts.to_csv(tmp, index=False, float_format="%.6g"))
+    write_json(out / "summary.json", {"scenario": result.scenario.name, "seed": result.seed, **result.summary})
+    files = list(RESULT_FILES)
+    if figures and result.model is not None:
+        from ecosim import figures as fig
+
+        files += fig.write_all(out, ts, result.model)
+    write_json(out / "manifest.json", manifest(result, files, command=command, elapsed=elapsed))
+    return files
+
+
+def manifest(result: RunResult, files: list[str], *, command: list[str] | None = None,
+             elapsed: float | None = None) -> dict[str, Any]:
+    return {
+        "scenario_name": result.scenario.name,
+        "scenario_sha256": scenario_hash(result.scenario),
+        "seed": result.seed,
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "command": command if command is not None else sys.argv,
+        "elapsed_seconds": None if elapsed is None else round(elapsed, 3),
+        "versions": versions(),
+        "files": files,
+        "scenario": scenario_to_dict(result.scenario),
+    }
