@@ -22,6 +22,7 @@ See ``docs/sweeps.md`` for the full reference.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 import math
@@ -187,13 +188,13 @@ def load_sweep(path: str | os.PathLike[str]) -> Sweep:
         raise ctx.error("the description must be text", ("description",), value=description)
 
     base_file, base_data = _read_base(data, ctx)
-    fixed = _read_set(data, ctx, base_data)
+    fixed = _read_set(data, ctx)
     base_data = apply_overrides(base_data, fixed, source=file)
-    base = _validate_at(ctx, base_data, ("set",) if fixed else ("base",), base_file)
 
     design = _read_design(data.get("design", "grid"), ctx)
-    parameters = _read_parameters(data.get("parameters"), ctx, base_data, design)
-    combinations = _read_combinations(data.get("combinations"), ctx, base_data, design)
+    parameters = _read_parameters(data.get("parameters"), ctx, design)
+    combinations = _read_combinations(data.get("combinations"), ctx, design)
+    base = _base_scenario(ctx, base_data, base_file, parameters, combinations)
 
     replicates = data.get("replicates", 1)
     _check_replicates(replicates, file, *ctx.pos(("replicates",))[1:])
@@ -265,10 +266,30 @@ def _read_base(data: Mapping[str, Any], ctx: _Context) -> tuple[str, dict[str, A
     return str(target), base_data
 
 
-def _validate_at(ctx: _Context, data: Mapping[str, Any], keypath: tuple[str | int, ...], base_file: str) -> Scenario:
+def _base_scenario(ctx: _Context, data: Mapping[str, Any], base_file: str, parameters: tuple[Parameter, ...],
+                   combinations: tuple[dict[str, Any], ...]) -> Scenario:
+    """The base scenario (with ``set`` applied), validated.
+
+    A base may be incomplete on its own and completed by the swept values (``network.kind: edgelist``
+    set, ``network.path`` swept): then the first design point stands for it (for the defaults
+    recorded in the manifest). Every design point is validated in full later.
+    """
     try:
         return validate(data, file=base_file)
     except ScenarioError as err:
+        first: dict[str, Any] = {}
+        for p in parameters:
+            if p.values is not None:
+                first[p.path] = p.values[0]
+            elif p.bounds is not None:
+                first[p.path] = int(p.bounds[0]) if p.integer else p.bounds[0]
+        if not parameters and combinations:
+            first = dict(combinations[0])
+        if first:
+            try:
+                return validate(apply_overrides(data, first, source=ctx.file), file=base_file)
+            except ScenarioError:
+                pass
         sub = getattr(err, "errors", [err])[0]
         if sub.key and ("set", sub.key) in ctx.marks:
             raise ctx.rewrap(sub, ("set", sub.key)) from None
@@ -295,17 +316,40 @@ def _check_path(path: Any, keypath: tuple[str | int, ...], ctx: _Context) -> str
     return path
 
 
-def _check_value(path: str, value: Any, keypath: tuple[str | int, ...], ctx: _Context,
-                 base_data: Mapping[str, Any]) -> None:
-    """Validate the base scenario with this one value set; errors point at the value in the sweep file."""
+def _check_value(path: str, value: Any, keypath: tuple[str | int, ...], ctx: _Context) -> None:
+    """Check one value against its parameter's declaration; errors point at the value in the sweep file.
+
+    Rules across parameters (``initial_correct + initial_wrong <= 1``) are checked later, on every
+    design point's whole scenario.
+    """
+    from pydantic import ValidationError
+
     try:
-        validate(apply_overrides(base_data, {path: value}, source=ctx.file), file=ctx.file)
-    except ScenarioError as err:
-        sub = getattr(err, "errors", [err])[0]
-        raise ctx.rewrap(sub, keypath, value=value) from None
+        _adapter(path).validate_python(value)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        problem = err["msg"][0].lower() + err["msg"][1:] if err.get("msg") else "invalid value"
+        file, line, col = ctx.pos(keypath)
+        raise ScenarioError(problem, file=file, line=line, column=col, key=path, value=value,
+                            allowed=param_info(path).allowed()) from None
 
 
-def _read_set(data: Mapping[str, Any], ctx: _Context, base_data: Mapping[str, Any]) -> dict[str, Any]:
+@functools.lru_cache(maxsize=None)
+def _adapter(path: str) -> Any:
+    """A validator for one parameter, from its declaration in the schema (strict, like scenario files)."""
+    from typing import Annotated
+
+    from pydantic import ConfigDict, TypeAdapter
+
+    model: Any = Scenario
+    parts = path.split(".")
+    for part in parts[:-1]:
+        model = model.model_fields[part].annotation
+    declared = model.model_fields[parts[-1]]
+    return TypeAdapter(Annotated[declared.annotation, declared], config=ConfigDict(strict=True))
+
+
+def _read_set(data: Mapping[str, Any], ctx: _Context) -> dict[str, Any]:
     raw = data.get("set", {})
     if raw is None:
         return {}
@@ -315,7 +359,9 @@ def _read_set(data: Mapping[str, Any], ctx: _Context, base_data: Mapping[str, An
     out: dict[str, Any] = {}
     for path, value in raw.items():
         _check_path(path, ("set", path), ctx)
-        out[path] = _resolve_path_value(path, value, ctx)
+        value = _resolve_path_value(path, value, ctx)
+        _check_value(path, value, ("set", path), ctx)
+        out[path] = value
     return out
 
 
@@ -377,7 +423,7 @@ def _clean(x: float) -> float:
     return float(f"{x:.12g}")
 
 
-def _read_parameters(raw: Any, ctx: _Context, base_data: Mapping[str, Any], design: DesignSpec) -> tuple[Parameter, ...]:
+def _read_parameters(raw: Any, ctx: _Context, design: DesignSpec) -> tuple[Parameter, ...]:
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
@@ -423,21 +469,20 @@ def _read_parameters(raw: Any, ctx: _Context, base_data: Mapping[str, Any], desi
             resolved = []
             for i, v in enumerate(values):
                 v = _resolve_path_value(path, v, ctx)
-                _check_value(path, v, (*values_key, i), ctx, base_data)
+                _check_value(path, v, (*values_key, i), ctx)
                 resolved.append(v)
             if len({json.dumps(v, sort_keys=True, default=str) for v in resolved}) != len(resolved):
                 raise ctx.error("values repeat", values_key, key=path, value=values,
                                 allowed="distinct values (use replicates to repeat runs)")
             out.append(Parameter(path, "values", values=tuple(resolved), integer=integer))
         elif kind == "range":
-            out.append(_read_range(path, info, entry["range"], (*entry_key, "range"), ctx, base_data))
+            out.append(_read_range(path, info, entry["range"], (*entry_key, "range"), ctx))
         else:
-            out.append(_read_bounds(path, info, entry["bounds"], (*entry_key, "bounds"), ctx, base_data))
+            out.append(_read_bounds(path, info, entry["bounds"], (*entry_key, "bounds"), ctx))
     return tuple(out)
 
 
-def _read_range(path: str, info: ParamInfo, rng: Any, key: tuple[str | int, ...], ctx: _Context,
-                base_data: Mapping[str, Any]) -> Parameter:
+def _read_range(path: str, info: ParamInfo, rng: Any, key: tuple[str | int, ...], ctx: _Context) -> Parameter:
     example = "{min: 0, max: 1, steps: 11}"
     if not info.is_numeric:
         raise ctx.error("a range needs a numeric parameter", key, key=path, allowed=info.allowed())
@@ -469,12 +514,11 @@ def _read_range(path: str, info: ParamInfo, rng: Any, key: tuple[str | int, ...]
                                     "or list the values")
         values = [int(round(v)) for v in values]
     for k, v in (("min", values[0]), ("max", values[-1])):
-        _check_value(path, v, (*key, k), ctx, base_data)
+        _check_value(path, v, (*key, k), ctx)
     return Parameter(path, "range", values=tuple(values), integer=info.annotation is int)
 
 
-def _read_bounds(path: str, info: ParamInfo, raw: Any, key: tuple[str | int, ...], ctx: _Context,
-                 base_data: Mapping[str, Any]) -> Parameter:
+def _read_bounds(path: str, info: ParamInfo, raw: Any, key: tuple[str | int, ...], ctx: _Context) -> Parameter:
     if not info.is_numeric:
         raise ctx.error("bounds need a numeric parameter", key, key=path, allowed=info.allowed())
     if not (isinstance(raw, list) and len(raw) == 2 and all(_number(v) for v in raw)):
@@ -487,12 +531,11 @@ def _read_bounds(path: str, info: ParamInfo, raw: Any, key: tuple[str | int, ...
         raise ctx.error("bounds of a whole-number parameter must be whole numbers", key, key=path, value=raw,
                         allowed=info.allowed())
     for i, v in enumerate(raw):
-        _check_value(path, int(v) if integer else float(v), (*key, i), ctx, base_data)
+        _check_value(path, int(v) if integer else float(v), (*key, i), ctx)
     return Parameter(path, "bounds", bounds=(float(lo), float(hi)), integer=integer)
 
 
-def _read_combinations(raw: Any, ctx: _Context, base_data: Mapping[str, Any],
-                       design: DesignSpec) -> tuple[dict[str, Any], ...]:
+def _read_combinations(raw: Any, ctx: _Context, design: DesignSpec) -> tuple[dict[str, Any], ...]:
     if raw is None:
         return ()
     if design.method != "grid":
@@ -510,7 +553,7 @@ def _read_combinations(raw: Any, ctx: _Context, base_data: Mapping[str, Any],
         for path, value in combo.items():
             _check_path(path, (*key, path), ctx)
             value = _resolve_path_value(path, value, ctx)
-            _check_value(path, value, (*key, path), ctx, base_data)
+            _check_value(path, value, (*key, path), ctx)
             resolved[path] = value
         out.append(resolved)
     return tuple(out)
