@@ -1,6 +1,7 @@
 """Facilitation: facilitators spend their weekly hours on events, replies, seeding and brokering.
 
-Order of priority within a week: scheduled events first, then replies to newcomers' first posts
+An event reaches each learner with probability ``event_attendance * (0.5 + alignment)``: people
+whose goals are closer to the organisation's are likelier to come. Order of priority within a week: scheduled events first, then replies to newcomers' first posts
 (a reply raises the chance of posting again from 44% to 56%: Joyce & Kraut 2006), then the hours
 left are split between seeding content on the organisation's goals and introducing active learners
 from different stores to each other (personal learning networks grow).
@@ -13,7 +14,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ecosim.core.rng import bernoulli_indices
 
 if TYPE_CHECKING:
     from ecosim.core.model import EcosystemModel
@@ -39,7 +39,9 @@ def step(m: EcosystemModel) -> None:
             if (since + fac.offset) % f.event_every_weeks or hours[k] < f.event_hours:
                 continue
             hours[k] -= f.event_hours
-            attendees = bernoulli_indices(rng, s.n, f.event_attendance)
+            # people whose goals are closer to the organisation's are likelier to come
+            chance = np.minimum(1.0, f.event_attendance * (0.5 + s.alignment))
+            attendees = np.flatnonzero(rng.random(s.n) < chance)
             s.pull[attendees] += np.float32(f.event_boost)
             fac.events_run += 1
             stats["events"] += 1
