@@ -19,10 +19,13 @@ ENGAGEMENT_COLOURS = ("#c9ccd1", "#4c8bd6", "#e8590c")  # inactive, consumer, co
 FIGURE_FILES = ("engagement.png", "knowledge.png", "content.png", "network.png")
 
 
-def _figure(width: float = 7.0, height: float = 4.0) -> Figure:
+def _figure(width: float = 7.0, height: float = 4.0, *, right: float = 0.97) -> Figure:
     from matplotlib.figure import Figure
 
-    return Figure(figsize=(width, height), dpi=110, layout="constrained")
+    # fixed margins: a layout engine would cost more than the rest of the figure
+    fig = Figure(figsize=(width, height), dpi=100)
+    fig.subplots_adjust(left=0.09, right=right, bottom=0.12, top=0.91)
+    return fig
 
 
 def _save(fig: Figure, path: Path) -> None:
@@ -64,16 +67,16 @@ def knowledge(ts: pd.DataFrame, name: str) -> Figure:
 
 
 def content(ts: pd.DataFrame, name: str) -> Figure:
-    fig = _figure()
+    fig = _figure(right=0.90)
     ax = fig.add_subplot()
     ax.fill_between(ts["week"], ts["content_stock"], color="#9ec5e8", label="live posts (decaying)")
     ax.set_xlabel("week")
     ax.set_ylabel("live posts")
     ax.set_xlim(ts["week"].min(), ts["week"].max())
     ax2 = ax.twinx()
-    ax2.bar(ts["week"], ts["posts"], color=ENGAGEMENT_COLOURS[2], alpha=0.7, width=0.8, label="posts by learners")
-    ax2.bar(ts["week"], ts["seeded_posts"], bottom=ts["posts"], color="#7b3294", alpha=0.6, width=0.8,
-            label="posts by facilitators")
+    ax2.step(ts["week"], ts["posts"], where="mid", color=ENGAGEMENT_COLOURS[2], lw=1.5, label="posts by learners")
+    ax2.step(ts["week"], ts["seeded_posts"], where="mid", color="#7b3294", lw=1.5, label="posts by facilitators")
+    ax2.set_ylim(bottom=0)
     ax2.set_ylabel("posts this week")
     ax.set_title(f"{name}: content on the platform")
     h1, l1 = ax.get_legend_handles_labels()
@@ -92,6 +95,7 @@ def network(model: EcosystemModel, name: str, max_learners: int = 2000) -> Figur
     rows = sample_rows(ties, max_learners, np.random.default_rng(0))
     pos_all = organisation_layout(ties)
     fig = _figure(6.5, 6.5)
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.06, top=0.94)
     ax = fig.add_subplot()
     ax.set_aspect("equal")
     ax.axis("off")
@@ -100,7 +104,7 @@ def network(model: EcosystemModel, name: str, max_learners: int = 2000) -> Figur
     if not ties.complete:
         i, j = ties.base_edges()
         bi, bj = ties.brokered_edges()
-        for a, b, colour, alpha in ((i, j, "#8a8f98", 0.12), (bi, bj, "#7b3294", 0.6)):
+        for a, b, colour, alpha in ((i, j, "#8a8f98", 0.15), (bi, bj, "#7b3294", 0.25)):
             sel = keep[a] & keep[b]
             if sel.any():
                 segs = np.stack([pos_all[a[sel]], pos_all[b[sel]]], axis=1)
