@@ -107,6 +107,10 @@ def test_resume_skips_finished_runs_and_more_replicates_add_runs(grid_sweep, seq
     assert len(df) == 20 and df["run_id"].is_unique
     old = df[df["replicate"] < 3].reset_index(drop=True)
     pd.testing.assert_frame_equal(old, runs_frame(sequential_results))
+    # fewer replicates than are done: nothing to do, nothing pending, nothing removed
+    fewer = run_sweep(sweep.with_replicates(2), out, executor="sequential", resume=True)
+    assert fewer.ok == 0 and fewer.skipped == 8 and fewer.pending == 0
+    assert len(runs_frame(out)) == 20
 
 
 def test_cli_refuses_to_mix_sweeps_in_one_folder(grid_sweep, tmp_path, capsys):
