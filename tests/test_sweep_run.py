@@ -262,3 +262,20 @@ def test_an_unfinished_timeseries_part_is_removed_on_resume(grid_sweep, sequenti
     run_sweep(load_sweep(grid_sweep), out, executor="sequential", resume=True)
     assert not orphan.exists() and not list(out.rglob(".*.tmp"))
     pd.testing.assert_frame_equal(timeseries_frame(out), timeseries_frame(sequential_results))
+
+
+def test_dask_reaches_an_existing_cluster_by_its_address(grid_sweep, sequential_results, tmp_path, monkeypatch):
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        address = cluster.scheduler_address
+        assert address.startswith("tcp://127.0.0.1:")
+        monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", address)
+        out = tmp_path / "cluster"
+        assert main(["sweep", str(grid_sweep), "--out", str(out), "--executor", "dask", "--quiet"]) == 0
+        # the cluster belongs to someone else: the sweep leaves it running
+        assert len(cluster.scheduler_info["workers"]) == 1
+    session = json.loads((out / "manifest.json").read_text())["sessions"][-1]
+    assert session["executor"]["scheduler"] == address and session["executor"]["workers"] == 1
+    pd.testing.assert_frame_equal(runs_frame(out), runs_frame(sequential_results))

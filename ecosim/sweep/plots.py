@@ -95,7 +95,7 @@ def lines(grid: pd.DataFrame, x: str, y: str | None, metric: str, ghost: float, 
     cmap = colormaps["plasma"]
     for k, (yv, sub) in enumerate(groups):
         sub = sub.sort_values(x)
-        colour = "#1f3b73" if y is None else cmap(0.1 + 0.8 * k / max(1, len(groups) - 1))
+        colour = "#1f3b73" if y is None else cmap(0.05 + 0.75 * k / max(1, len(groups) - 1))
         label = None if y is None else f"{_short(y)} = {_fmt(yv)}"
         ax.plot(sub[x], sub["mean"], color=colour, lw=2, marker="o", ms=3, label=label)
         lo, hi = sub["ci_low"].to_numpy(dtype=float), sub["ci_high"].to_numpy(dtype=float)
