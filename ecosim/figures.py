@@ -85,53 +85,85 @@ def content(ts: pd.DataFrame, name: str) -> Figure:
     return fig
 
 
-def network(model: EcosystemModel, name: str, max_learners: int = 2000) -> Figure:
-    """The network at the end, coloured by engagement and sized by knowledge."""
-    from matplotlib.collections import LineCollection
-
+def network_data(model: EcosystemModel, max_learners: int = 2000) -> dict:
+    """What the network figure draws, as plain arrays (computed without Matplotlib)."""
     from ecosim.layout import organisation_layout, sample_rows
 
     ties = model.ties
     rows = sample_rows(ties, max_learners, np.random.default_rng(0))
-    pos_all = organisation_layout(ties)
+    pos = organisation_layout(ties)
+    keep = np.zeros(ties.n, dtype=bool)
+    keep[rows] = True
+    segments = []
+    if not ties.complete:
+        for i, j in (ties.base_edges(), ties.brokered_edges()):
+            sel = keep[i] & keep[j]
+            segments.append(np.stack([pos[i[sel]], pos[j[sel]]], axis=1))
+    s = model.state
+    return {
+        "name": model.params.name,
+        "week": model.week,
+        "n": ties.n,
+        "shown": rows.size,
+        "xy": pos[rows],
+        "engagement": s.engagement[rows].copy(),
+        "knowledge": np.count_nonzero(s.beliefs[rows] == model.reality, axis=1) / s.beliefs.shape[1],
+        "segments": segments,
+    }
+
+
+def network(data: dict) -> Figure:
+    """The network at the end, coloured by engagement and sized by knowledge."""
+    from matplotlib.collections import LineCollection
+    from matplotlib.lines import Line2D
+
     fig = _figure(6.5, 6.5)
     fig.subplots_adjust(left=0.02, right=0.98, bottom=0.06, top=0.94)
     ax = fig.add_subplot()
     ax.set_aspect("equal")
     ax.axis("off")
-    keep = np.zeros(ties.n, dtype=bool)
-    keep[rows] = True
-    if not ties.complete:
-        i, j = ties.base_edges()
-        bi, bj = ties.brokered_edges()
-        for a, b, colour, alpha in ((i, j, "#8a8f98", 0.15), (bi, bj, "#7b3294", 0.25)):
-            sel = keep[a] & keep[b]
-            if sel.any():
-                segs = np.stack([pos_all[a[sel]], pos_all[b[sel]]], axis=1)
-                ax.add_collection(LineCollection(segs, colors=colour, linewidths=0.3, alpha=alpha))
-    s = model.state
-    knowledge = np.count_nonzero(s.beliefs[rows] == model.reality, axis=1) / s.beliefs.shape[1]
-    colours = np.array(ENGAGEMENT_COLOURS)[s.engagement[rows]]
-    size = 4 + 40 * knowledge * (600 / max(rows.size, 600))
-    ax.scatter(pos_all[rows, 0], pos_all[rows, 1], s=size, c=colours, linewidths=0)
-    from matplotlib.lines import Line2D
-
+    for segs, colour, alpha in zip(data["segments"], ("#8a8f98", "#7b3294"), (0.15, 0.25), strict=False):
+        if len(segs):
+            ax.add_collection(LineCollection(segs, colors=colour, linewidths=0.3, alpha=alpha))
+    xy = data["xy"]
+    colours = np.array(ENGAGEMENT_COLOURS)[data["engagement"]]
+    size = 4 + 40 * data["knowledge"] * (600 / max(len(xy), 600))
+    ax.scatter(xy[:, 0], xy[:, 1], s=size, c=colours, linewidths=0)
     handles = [Line2D([], [], ls="", marker="o", color=c, label=lab)
                for c, lab in zip(ENGAGEMENT_COLOURS, ("inactive", "visited", "posted"), strict=True)]
     handles.append(Line2D([], [], color="#7b3294", label="tie brokered by a facilitator"))
     ax.legend(handles=handles, loc="lower center", ncol=4, fontsize=8, frameon=False, bbox_to_anchor=(0.5, -0.05))
-    shown = "" if rows.size == ties.n else f" ({rows.size:,} of {ties.n:,} learners: whole stores sampled)"
-    ax.set_title(f"{name}: week {model.week}, size = knowledge{shown}", fontsize=10)
+    shown = "" if data["shown"] == data["n"] else f" ({data['shown']:,} of {data['n']:,} learners: whole stores sampled)"
+    ax.set_title(f"{data['name']}: week {data['week']}, size = knowledge{shown}", fontsize=10)
     ax.autoscale_view()
     return fig
 
 
-def write_all(out: Path, ts: pd.DataFrame, model: EcosystemModel) -> list[str]:
-    """Write the four PNG figures of a run into ``out``; returns their file names."""
-    name = model.params.name
+def payload(ts: pd.DataFrame, model: EcosystemModel) -> dict:
+    """Everything the figures need, as plain data that can be sent to another process."""
     v = model.params.verdict
-    _save(engagement(ts, name, v.ghost_town_below, v.thriving_at), out / "engagement.png")
+    return {
+        "name": model.params.name,
+        "ghost": v.ghost_town_below,
+        "thriving": v.thriving_at,
+        "columns": {c: ts[c].to_numpy() for c in ts.columns},
+        "network": network_data(model),
+    }
+
+
+def render(out: Path, data: dict) -> list[str]:
+    """Write the four PNG figures into ``out``; returns their file names."""
+    import pandas as pd
+
+    ts = pd.DataFrame(data["columns"])
+    name = data["name"]
+    _save(engagement(ts, name, data["ghost"], data["thriving"]), out / "engagement.png")
     _save(knowledge(ts, name), out / "knowledge.png")
     _save(content(ts, name), out / "content.png")
-    _save(network(model, name), out / "network.png")
+    _save(network(data["network"]), out / "network.png")
     return list(FIGURE_FILES)
+
+
+def write_all(out: Path, ts: pd.DataFrame, model: EcosystemModel) -> list[str]:
+    """Write the four PNG figures of a run into ``out``; returns their file names."""
+    return render(out, payload(ts, model))
