@@ -6,14 +6,31 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ecosim.figures import _figure
+from ecosim.io import write_with
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import pandas as pd
     from matplotlib.figure import Figure
 
 GHOST_COLOUR = "#c0392b"
 THRIVING_COLOUR = "#3a7d44"
+
+
+def _figure(width: float, height: float) -> Figure:
+    from matplotlib.figure import Figure
+
+    # a layout engine: these figures have colour bars, two-line labels and legends below the axes
+    return Figure(figsize=(width, height), dpi=110, layout="constrained")
+
+
+def save(fig: Figure, path: Path) -> None:
+    """Write a PNG under a temporary name, then rename it."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    write_with(path, lambda tmp: fig.savefig(tmp, format="png"))
 
 
 def _label(path: str) -> str:
