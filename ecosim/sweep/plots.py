@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 GHOST_COLOUR = "#c0392b"
-THRIVING_COLOUR = "#3a7d44"
+THRIVING_COLOUR = "#ff9f1c"  # orange: visible on both ends of viridis
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -39,6 +39,11 @@ def _label(path: str) -> str:
 
 def _short(path: str) -> str:
     return path.rsplit(".", 1)[-1].replace("_", " ")
+
+
+def _lever(path: str) -> str:
+    """A parameter named in words with its section: 'turnover annual rate'."""
+    return path.replace(".", " ").replace("_", " ")
 
 
 def _fmt(v: object) -> str:
@@ -140,7 +145,7 @@ def scatter(runs: pd.DataFrame, params: list[str], metric: str, ghost: float, na
         if _is_share(metric):
             ax.axhline(ghost, color=GHOST_COLOUR, lw=1, ls="--")
             ax.set_ylim(0, 1)
-        ax.set_xlabel(_short(p), fontsize=8)
+        ax.set_xlabel(_lever(p), fontsize=8)
         if i % cols == 0:
             ax.set_ylabel(metric.replace("_", " "), fontsize=8)
         ax.tick_params(labelsize=7)
@@ -156,7 +161,7 @@ def sobol(indices: pd.DataFrame, metric: str, name: str) -> Figure:
     pos = np.arange(len(t))
     ax.barh(pos + 0.2, t["ST"], height=0.4, xerr=t["ST_conf"], color="#1f3b73", label="total (ST)", capsize=2)
     ax.barh(pos - 0.2, t["S1"], height=0.4, xerr=t["S1_conf"], color="#9ec5e8", label="first order (S1)", capsize=2)
-    ax.set_yticks(pos, [_short(p) for p in t["parameter"]])
+    ax.set_yticks(pos, [_lever(p) for p in t["parameter"]])
     ax.axvline(0, color="black", lw=0.8)
     ax.set_xlabel("share of the variance of " + metric.replace("_", " "))
     ax.set_title(f"{name}: Sobol' indices of {metric.replace('_', ' ')} (95% intervals)", fontsize=10)
@@ -171,12 +176,12 @@ def morris(indices: pd.DataFrame, metric: str, name: str) -> Figure:
     ax, ax2 = fig.subplots(1, 2, width_ratios=[1.3, 1])
     pos = np.arange(len(t))
     ax.barh(pos, t["mu_star"], xerr=t["mu_star_conf"], color="#1f3b73", capsize=2)
-    ax.set_yticks(pos, [_short(p) for p in t["parameter"]])
+    ax.set_yticks(pos, [_lever(p) for p in t["parameter"]])
     ax.set_xlabel(f"mu*: mean |change in {metric.replace('_', ' ')}|\nper whole range of the parameter")
     ax.set_title("lever ranking (Morris mu*, 95% interval)", fontsize=10)
     ax2.scatter(t["mu_star"], t["sigma"], color="#e8590c", zorder=3)
     for _, r in t.iterrows():
-        ax2.annotate(_short(r["parameter"]), (r["mu_star"], r["sigma"]), fontsize=7, xytext=(3, 3),
+        ax2.annotate(_lever(r["parameter"]), (r["mu_star"], r["sigma"]), fontsize=7, xytext=(3, 3),
                      textcoords="offset points")
     lim = max(float(t["mu_star"].max()), float(t["sigma"].max()), 1e-12) * 1.1
     ax2.plot([0, lim], [0, lim], color="grey", lw=0.8, ls=":")
