@@ -180,9 +180,17 @@ def morris(indices: pd.DataFrame, metric: str, name: str) -> Figure:
     ax.set_xlabel(f"mu*: mean |change in {metric.replace('_', ' ')}|\nper whole range of the parameter")
     ax.set_title("lever ranking (Morris mu*, 95% interval)", fontsize=10)
     ax2.scatter(t["mu_star"], t["sigma"], color="#e8590c", zorder=3)
+    top = float(t["mu_star"].max())
+    small = 0
     for _, r in t.iterrows():
-        ax2.annotate(_lever(r["parameter"]), (r["mu_star"], r["sigma"]), fontsize=7, xytext=(3, 3),
-                     textcoords="offset points")
+        if r["mu_star"] >= 0.1 * top:  # the small ones crowd the origin; the bar chart names them
+            ax2.annotate(_lever(r["parameter"]), (r["mu_star"], r["sigma"]), fontsize=7, xytext=(3, 3),
+                         textcoords="offset points")
+        else:
+            small += 1
+    if small:
+        ax2.text(0.98, 0.02, f"{small} levers with mu* under 10% of the largest, unlabelled", fontsize=7,
+                 ha="right", va="bottom", transform=ax2.transAxes, color="grey")
     lim = max(float(t["mu_star"].max()), float(t["sigma"].max()), 1e-12) * 1.1
     ax2.plot([0, lim], [0, lim], color="grey", lw=0.8, ls=":")
     ax2.set_xlim(0, lim)
