@@ -265,7 +265,7 @@ class Facilitation(Section):
         le=1000,
         lever=True,
     )
-    event_hours: float = param(3.0, "Hours to prepare and run one event.", unit="hours", ge=0, le=100)
+    event_hours: float = param(3.0, "Hours to prepare and run one event.", unit="hours", ge=0.01, le=100)
     event_attendance: float = param(
         0.04,
         "Share of the learners that one event reaches (invited and attending) among those of alignment 0.5; "
@@ -277,7 +277,7 @@ class Facilitation(Section):
     event_boost: float = param(
         1.0, "Pull of having attended an event, fading with facilitation_memory_weeks.", unit="log-odds", ge=0, le=10
     )
-    reply_hours: float = param(0.1, "Hours to reply to one newcomer's first post.", unit="hours", ge=0, le=10)
+    reply_hours: float = param(0.1, "Hours to reply to one newcomer's first post.", unit="hours", ge=0.01, le=10)
     reply_boost: float = param(
         JOYCE_KRAUT_REPLY_LOGODDS,
         "Pull of a reply to a first post on posting again (44% -> 56% return).",
@@ -286,10 +286,10 @@ class Facilitation(Section):
         le=10,
         source="Joyce & Kraut 2006",
     )
-    seed_hours: float = param(1.0, "Hours to write one post on the organisation's topics.", unit="hours", ge=0, le=100)
+    seed_hours: float = param(1.0, "Hours to write one post on the organisation's topics.", unit="hours", ge=0.01, le=100)
     broker_hours: float = param(
         1.0, "Hours to find, introduce and follow up two active learners from different stores.", unit="hours",
-        ge=0, le=100,
+        ge=0.01, le=100,
     )
     seeding_share: float = param(
         0.5,

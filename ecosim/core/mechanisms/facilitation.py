@@ -56,7 +56,7 @@ def step(m: EcosystemModel) -> None:
     candidates = m.first_posters
     if candidates.size:
         candidates = candidates[s.posts[candidates] > 0]
-    can_afford = candidates.size if f.reply_hours == 0 else int(pool // f.reply_hours)
+    can_afford = int(pool // f.reply_hours)
     n_reply = min(candidates.size, can_afford)
     if n_reply:
         chosen = rng.choice(candidates, size=n_reply, replace=False)
@@ -69,7 +69,7 @@ def step(m: EcosystemModel) -> None:
 
     # 3. seeding content on the organisation's goals
     seed_hours = pool * f.seeding_share
-    if seed_hours > 0 and f.seed_hours > 0:
+    if seed_hours > 0:
         posts = seed_hours / f.seed_hours
         m.content.add_seeded(posts, m.org_goals)
         stats["seeded_posts"] += posts
@@ -78,7 +78,7 @@ def step(m: EcosystemModel) -> None:
 
     # 4. brokering ties between active learners of different stores
     broker_hours = pool - seed_hours
-    if broker_hours > 0 and f.broker_hours > 0:
+    if broker_hours > 0:
         intros = int(broker_hours // f.broker_hours)
         active = np.flatnonzero(s.engagement > 0)
         if intros and active.size >= 2:
