@@ -146,14 +146,40 @@ class _DoubledHazard:
 
 
 @pytest.mark.slow
-def test_a_broken_bass_hazard_fails_validation(monkeypatch):
+def test_a_broken_bass_hazard_fails_validation(monkeypatch, tmp_path, capsys):
     from ecosim.core.mechanisms import engagement
 
     monkeypatch.setattr(engagement, "np", _DoubledHazard())
-    suite = run_suite(QUICK, ["bass_complete"])
+    assert main(["validate", "--quick", "--case", "bass_complete", "--no-figures", "--out", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL" in out and "whole curve" in out
+    assert "SOME CHECKS FAILED" in (tmp_path / "validation.md").read_text()
+
+
+def _code_learning_from_right_beliefs_only(m):
+    """The paper's shorthand: the superior group is whoever holds more right beliefs than the code."""
+    s, lp = m.state, m.params.learning
+    code = m.code.copy()
+    score = np.count_nonzero(s.beliefs == m.reality, axis=1)
+    superior = s.beliefs[score > np.count_nonzero(code == m.reality)]
+    if superior.shape[0] == 0:
+        return code
+    plus, minus = np.count_nonzero(superior == 1, axis=0), np.count_nonzero(superior == -1, axis=0)
+    k, majority = np.abs(plus - minus), np.sign(plus - minus).astype(np.int8)
+    adopt = (k > 0) & (majority != code) & (m.rng.random(code.size) < 1.0 - (1.0 - lp.code_learning) ** k)
+    code[adopt] = majority[adopt]
+    return code
+
+
+@pytest.mark.slow
+def test_march_with_the_papers_shorthand_rule_fails_validation(monkeypatch):
+    """Counting right beliefs only (and ignoring wrong ones) misses March's equilibria by far."""
+    from ecosim.core.mechanisms import learning
+
+    monkeypatch.setattr(learning, "learn_code", _code_learning_from_right_beliefs_only)
+    suite = run_suite(QUICK, ["march"])
     assert not suite.passed
-    failed = [c.quantity for c in suite.scored if not c.passed]
-    assert any("whole curve" in q for q in failed)
+    assert sum(1 for c in suite.scored if not c.passed and "equilibrium code knowledge" in c.quantity) >= 5
 
 
 @pytest.mark.slow

@@ -11,7 +11,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quick", action="store_true",
                         help="fewer runs per case, tolerances widened for the smaller samples (about 3 minutes)")
     parser.add_argument("--out", metavar="DIR", default="results/validation",
-                        help="folder for validation.md and the figures (default: results/validation)")
+                        help="folder for validation.md and the figures, which are replaced; nothing else in it "
+                             "is touched (default: results/validation)")
     parser.add_argument("--case", dest="cases", action="append", metavar="NAME",
                         help="run only this case (repeatable): bass_complete, bass_networks, granovetter, watts, "
                              "march, participation")

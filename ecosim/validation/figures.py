@@ -135,7 +135,7 @@ def march(data: dict[str, Any]):
 def participation(data: dict[str, Any]):
     fig = _figure(6, 3.6)
     ax = fig.add_subplot()
-    labels = ["ever posted", "posts by top 1%"]
+    labels = ["ever posted", "posts by the top 1% of everyone"]
     ours = [np.mean(data["ever"]), np.mean(data["top1"]) if data["top1"] else np.nan]
     ref = [0.25, 0.75]
     x = np.arange(2)

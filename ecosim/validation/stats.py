@@ -39,6 +39,7 @@ class Check:
         multiplicity: comparisons made at once inside this check (weeks of a curve).
         allowance: deterministic part of the tolerance, explained in ``allowance_note``.
         scored: False for rows that are reported beside published data but not passed or failed.
+        floor: lowest value the quantity can take (an absolute deviation: 0), to clip its interval.
     """
 
     case: str
@@ -55,6 +56,7 @@ class Check:
     allowance: float = 0.0
     allowance_note: str = ""
     scored: bool = True
+    floor: float | None = None
     runs: int = 0
     digits: int = 3
     ci95: tuple[float, float] = field(default=(math.nan, math.nan))
@@ -66,7 +68,8 @@ class Check:
         """Compute the 95% interval, the tolerance at the family-wise level and the verdict."""
         from scipy import stats
 
-        self.ci95 = self._interval(0.05)
+        lo, hi = self._interval(0.05)
+        self.ci95 = (lo if self.floor is None else max(lo, self.floor), hi)
         if not self.scored:
             self.accepted = "reported, not scored"
             self.passed = None
