@@ -90,6 +90,7 @@ def test_same_seed_same_results_different_seed_different(tiny, tmp_path):
         out = tmp_path / label
         assert main(["run", str(tiny), "--out", str(out), "--seed", str(seed), "--quiet", "--no-figures"]) == 0
         runs[label] = pd.read_parquet(out / "timeseries.parquet")
+    assert (tmp_path / "a" / "timeseries.parquet").read_bytes() == (tmp_path / "b" / "timeseries.parquet").read_bytes()
     pd.testing.assert_frame_equal(runs["a"], runs["b"], check_exact=True)
     assert not runs["a"].equals(runs["c"])
 
