@@ -7,9 +7,22 @@ from typing import Any
 
 import numpy as np
 
-from ecosim.figures import _figure, _save
+from ecosim.io import write_with
 
 SIM, REF, BAND = "#1f3b73", "#e8590c", "#9ec5e8"
+
+
+def _figure(width: float, height: float):
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), dpi=110, layout="constrained")
+
+
+def _save(fig, path: Path) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    write_with(path, lambda tmp: fig.savefig(tmp, format="png"))
 
 
 def bass_complete(data: dict[str, Any]):
