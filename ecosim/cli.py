@@ -18,6 +18,7 @@ from ecosim import __version__
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("ecosim.commands.run", "run one scenario: summary, verdict, results folder and figures"),
     "schema": ("ecosim.commands.schema", "print the JSON Schema of scenario files"),
+    "viz": ("ecosim.commands.viz", "the browser visualisation of a scenario (Mesa SolaraViz)"),
 }
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
