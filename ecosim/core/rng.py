@@ -6,6 +6,8 @@ import numpy as np
 
 #: Above this probability a dense draw is cheaper than skipping through geometric gaps.
 _DENSE_ABOVE = 0.08
+#: Below this probability gaps between successes could exceed int64.
+_GEOMETRIC_ABOVE = 1e-9
 
 
 def make_rng(seed: int) -> np.random.Generator:
@@ -30,6 +32,10 @@ def bernoulli_indices(rng: np.random.Generator, n: int, p: float) -> np.ndarray:
         return np.arange(n, dtype=np.int64)
     if p >= _DENSE_ABOVE:
         return np.flatnonzero(rng.random(n) < p)
+    if p < _GEOMETRIC_ABOVE:
+        # so rare that geometric gaps would overflow: a binomial count, then a uniform subset
+        k = int(rng.binomial(n, p))
+        return np.sort(rng.choice(n, size=k, replace=False)) if k else np.empty(0, dtype=np.int64)
     expected = n * p
     chunk = int(expected + 6 * np.sqrt(expected) + 16)
     positions = np.cumsum(rng.geometric(p, size=chunk)) - 1

@@ -30,6 +30,8 @@ class LearnerState:
     post_habit: np.ndarray  # float32 in [0, 1]: habit of posting
     pull: np.ndarray  # float32: facilitation pull on visiting (log-odds), fading
     reply_pull: np.ndarray  # float32: pull of a reply on posting again (log-odds), fading
+    propensity: np.ndarray  # float32: personal offset on visiting (log-odds)
+    post_propensity: np.ndarray  # float32: personal offset on posting (log-odds)
     volume: np.ndarray  # float32: how much this person posts when they post (log-normal, median 1)
     posts: np.ndarray  # int32: posts written by this person so far
     recent_posts: np.ndarray  # float32: posts still live on the platform (decaying), for reading
@@ -62,6 +64,8 @@ class LearnerState:
             post_habit=np.zeros(n, np.float32),
             pull=np.zeros(n, np.float32),
             reply_pull=np.zeros(n, np.float32),
+            propensity=np.zeros(n, np.float32),
+            post_propensity=np.zeros(n, np.float32),
             volume=np.ones(n, np.float32),
             posts=np.zeros(n, np.int32),
             recent_posts=np.zeros(n, np.float32),

@@ -79,8 +79,9 @@ def read_yaml_mapping(path: str | os.PathLike[str], *, what: str = "scenario") -
 
 def parse_yaml_mapping(text: str, *, file: str, what: str = "scenario") -> tuple[dict[str, Any], Marks]:
     """Parse YAML text (see :func:`read_yaml_mapping`)."""
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)
         node = loader.get_single_node()
         if node is None:
             raise ScenarioError(f"{what} file is empty", file=file, allowed="a mapping of keys to values")
@@ -91,18 +92,27 @@ def parse_yaml_mapping(text: str, *, file: str, what: str = "scenario") -> tuple
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = " ".join(x for x in (exc.context, exc.problem) if x) or "invalid YAML"
+        kind = "YAML syntax error"
+        if isinstance(exc, yaml.constructor.ConstructorError):
+            kind = "unsupported YAML tag (scenario files hold plain data only)"
         raise ScenarioError(
-            f"YAML syntax error: {problem}",
+            f"{kind}: {problem}",
             file=file,
             line=mark.line + 1 if mark else None,
             column=mark.column + 1 if mark else None,
+        ) from None
+    except yaml.reader.ReaderError as exc:
+        raise ScenarioError(
+            f"unacceptable character #x{exc.character:04x} in the file (special characters are not allowed)",
+            file=file,
         ) from None
     except yaml.YAMLError as exc:
         raise ScenarioError(f"YAML error: {exc}", file=file) from None
     except RecursionError:
         raise ScenarioError(f"{what} file nests too deeply", file=file) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if not isinstance(data, dict):
         raise ScenarioError(
             f"the top level of a {what} file must be a mapping of keys to values",

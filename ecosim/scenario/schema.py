@@ -236,13 +236,13 @@ class Platform(Section):
         source="Palin et al. 2019; Dhakal et al. 2018",
     )
     novelty: float = param(
-        1.5, "Curiosity at launch: extra pull of a new platform, fading after launch.", unit="log-odds", ge=0, le=10
+        4.0, "Curiosity at launch: extra pull of a new platform, fading after launch.", unit="log-odds", ge=0, le=10
     )
     novelty_weeks: float = param(
-        3.0, "Time constant over which curiosity at launch fades.", unit="weeks", gt=0, le=1000
+        4.0, "Time constant over which curiosity at launch fades.", unit="weeks", gt=0, le=1000
     )
     launch_content: float = param(
-        0.5,
+        1.0,
         "Content seeded before launch, per learner, on the organisation's topics.",
         unit="posts per learner",
         ge=0,
@@ -265,10 +265,11 @@ class Facilitation(Section):
         le=1000,
         lever=True,
     )
-    event_hours: float = param(3.0, "Hours to prepare and run one event.", unit="hours", ge=0, le=100)
+    event_hours: float = param(3.0, "Hours to prepare and run one event.", unit="hours", ge=0.01, le=100)
     event_attendance: float = param(
         0.04,
-        "Share of the learners that one event reaches (invited and attending).",
+        "Share of the learners that one event reaches (invited and attending) among those of alignment 0.5; "
+        "a learner's chance scales with 0.5 + alignment.",
         unit="share",
         ge=0,
         le=1,
@@ -276,7 +277,7 @@ class Facilitation(Section):
     event_boost: float = param(
         1.0, "Pull of having attended an event, fading with facilitation_memory_weeks.", unit="log-odds", ge=0, le=10
     )
-    reply_hours: float = param(0.1, "Hours to reply to one newcomer's first post.", unit="hours", ge=0, le=10)
+    reply_hours: float = param(0.1, "Hours to reply to one newcomer's first post.", unit="hours", ge=0.01, le=10)
     reply_boost: float = param(
         JOYCE_KRAUT_REPLY_LOGODDS,
         "Pull of a reply to a first post on posting again (44% -> 56% return).",
@@ -285,10 +286,10 @@ class Facilitation(Section):
         le=10,
         source="Joyce & Kraut 2006",
     )
-    seed_hours: float = param(1.0, "Hours to write one post on the organisation's topics.", unit="hours", ge=0, le=100)
+    seed_hours: float = param(1.0, "Hours to write one post on the organisation's topics.", unit="hours", ge=0.01, le=100)
     broker_hours: float = param(
         1.0, "Hours to find, introduce and follow up two active learners from different stores.", unit="hours",
-        ge=0, le=100,
+        ge=0.01, le=100,
     )
     seeding_share: float = param(
         0.5,
@@ -309,9 +310,9 @@ class EcosystemRule(Section):
     weights (log-odds) times their drivers; a visitor posts with probability logistic(V).
     """
 
-    intercept: float = param(-3.0, "Baseline log-odds of a visit.", unit="log-odds", ge=-20, le=20)
+    intercept: float = param(-3.25, "Baseline log-odds of a visit.", unit="log-odds", ge=-20, le=20)
     usefulness: float = param(
-        5.0,
+        4.5,
         "Weight of perceived usefulness (relevance of the content to the learner's goals x its value); "
         "performance expectancy is the strongest predictor of use.",
         unit="log-odds",
@@ -320,14 +321,22 @@ class EcosystemRule(Section):
         source="Venkatesh et al. 2003 (UTAUT)",
     )
     local_social: float = param(
-        1.0, "Weight of the share of a learner's colleagues (network neighbours) who were active.", unit="log-odds",
+        0.5, "Weight of the share of a learner's colleagues (network neighbours) who were active.", unit="log-odds",
         ge=0, le=50,
     )
     critical_mass: float = param(
-        2.0, "Weight of perceived organisation-wide activity (the share active last week).", unit="log-odds",
+        0.5, "Weight of perceived organisation-wide activity (the share active last week).", unit="log-odds",
         ge=0, le=50,
     )
-    habit: float = param(2.5, "Weight of habit (0-1) on a visit.", unit="log-odds", ge=0, le=50)
+    habit: float = param(1.5, "Weight of habit (0-1) on a visit.", unit="log-odds", ge=0, le=50)
+    propensity_sd: float = param(
+        1.5,
+        "Standard deviation between learners of their own leaning toward online platforms at all "
+        "(a fixed personal offset on a visit).",
+        unit="log-odds",
+        ge=0,
+        le=10,
+    )
     habit_rate: float = param(
         0.15, "Share of the way habit moves toward this week's behaviour each week.", unit="per week", gt=0, le=1
     )
@@ -339,7 +348,7 @@ class EcosystemRule(Section):
         le=1000,
     )
     content_convexity: float = param(
-        2.0,
+        1.5,
         "Exponent of content value in stock (>1: value accelerates with stock, so production needs a "
         "committed minority).",
         unit="exponent",
@@ -347,12 +356,20 @@ class EcosystemRule(Section):
         le=10,
         source="Oliver, Marwell & Teixeira 1985",
     )
-    post_intercept: float = param(-2.5, "Baseline log-odds that a visitor posts.", unit="log-odds", ge=-20, le=20)
+    post_intercept: float = param(-3.0, "Baseline log-odds that a visitor posts.", unit="log-odds", ge=-20, le=20)
     post_usefulness: float = param(
         2.0, "Weight of usefulness on posting (people share on what serves their goals).", unit="log-odds",
         ge=0, le=50,
     )
-    post_habit: float = param(2.5, "Weight of posting habit (0-1) on posting.", unit="log-odds", ge=0, le=50)
+    post_habit: float = param(1.5, "Weight of posting habit (0-1) on posting.", unit="log-odds", ge=0, le=50)
+    post_propensity_sd: float = param(
+        2.5,
+        "Standard deviation between learners of their own leaning toward writing (a fixed personal offset "
+        "on posting).",
+        unit="log-odds",
+        ge=0,
+        le=10,
+    )
     post_cost: float = param(
         0.8, "Cost of writing a post on a keyboard (multiplied by the device ratio on phones).", unit="log-odds",
         ge=0, le=20,
@@ -361,7 +378,7 @@ class EcosystemRule(Section):
         1.5, "Median posts a week of a learner who posts.", unit="posts", gt=0, le=100
     )
     posting_volume_spread: float = param(
-        1.4,
+        1.3,
         "Log-normal sigma of how much people post when they post (heavy tail: a few write most).",
         unit="log-sd",
         ge=0,
@@ -576,10 +593,10 @@ class Verdict(Section):
         0.40, "Weekly active share at the end from which it is thriving (if not falling).", unit="share", ge=0, le=1
     )
     window_weeks: int = param(
-        8, "Weeks at the end over which 'final' share and its trend are measured.", unit="weeks", ge=1, le=1000
+        12, "Weeks at the end over which the trend of the active share is measured.", unit="weeks", ge=2, le=1000
     )
     max_drop: float = param(
-        0.03,
+        0.05,
         "Drop of the active share over the window (least-squares slope x window) above which it counts "
         "as falling.",
         unit="share",

@@ -79,6 +79,7 @@ def ecosystem(m: EcosystemModel) -> None:
     u += local * np.float32(e.local_social)
     u += s.habit * np.float32(e.habit)
     u += s.pull
+    u += s.propensity
     u += np.float32(e.intercept + e.critical_mass * mass + novelty - p.platform.friction)
     u -= s.mobile * np.float32(p.platform.mobile_visit_cost)
     u -= (s.role != HEAD_OFFICE) * np.float32(p.engagement.time_pressure)
@@ -87,6 +88,7 @@ def ecosystem(m: EcosystemModel) -> None:
     v = use * np.float32(e.post_usefulness)
     v += s.post_habit * np.float32(e.post_habit)
     v += s.reply_pull
+    v += s.post_propensity
     v += np.float32(e.post_intercept)
     v -= np.where(s.mobile, np.float32(e.post_cost * p.platform.mobile_posting_cost_ratio), np.float32(e.post_cost))
     post = visit & (rng.random(n, dtype=np.float32) < logistic(v))

@@ -1,6 +1,7 @@
 """Facilitation: facilitators spend their weekly hours on events, replies, seeding and brokering.
 
-Order of priority within a week: scheduled events first, then replies to newcomers' first posts
+An event reaches each learner with probability ``event_attendance * (0.5 + alignment)``: people
+whose goals are closer to the organisation's are likelier to come. Order of priority within a week: scheduled events first, then replies to newcomers' first posts
 (a reply raises the chance of posting again from 44% to 56%: Joyce & Kraut 2006), then the hours
 left are split between seeding content on the organisation's goals and introducing active learners
 from different stores to each other (personal learning networks grow).
@@ -13,7 +14,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ecosim.core.rng import bernoulli_indices
 
 if TYPE_CHECKING:
     from ecosim.core.model import EcosystemModel
@@ -39,7 +39,9 @@ def step(m: EcosystemModel) -> None:
             if (since + fac.offset) % f.event_every_weeks or hours[k] < f.event_hours:
                 continue
             hours[k] -= f.event_hours
-            attendees = bernoulli_indices(rng, s.n, f.event_attendance)
+            # people whose goals are closer to the organisation's are likelier to come
+            chance = np.minimum(1.0, f.event_attendance * (0.5 + s.alignment))
+            attendees = np.flatnonzero(rng.random(s.n) < chance)
             s.pull[attendees] += np.float32(f.event_boost)
             fac.events_run += 1
             stats["events"] += 1
@@ -54,7 +56,7 @@ def step(m: EcosystemModel) -> None:
     candidates = m.first_posters
     if candidates.size:
         candidates = candidates[s.posts[candidates] > 0]
-    can_afford = candidates.size if f.reply_hours == 0 else int(pool // f.reply_hours)
+    can_afford = int(pool // f.reply_hours)
     n_reply = min(candidates.size, can_afford)
     if n_reply:
         chosen = rng.choice(candidates, size=n_reply, replace=False)
@@ -67,7 +69,7 @@ def step(m: EcosystemModel) -> None:
 
     # 3. seeding content on the organisation's goals
     seed_hours = pool * f.seeding_share
-    if seed_hours > 0 and f.seed_hours > 0:
+    if seed_hours > 0:
         posts = seed_hours / f.seed_hours
         m.content.add_seeded(posts, m.org_goals)
         stats["seeded_posts"] += posts
@@ -76,7 +78,7 @@ def step(m: EcosystemModel) -> None:
 
     # 4. brokering ties between active learners of different stores
     broker_hours = pool - seed_hours
-    if broker_hours > 0 and f.broker_hours > 0:
+    if broker_hours > 0:
         intros = int(broker_hours // f.broker_hours)
         active = np.flatnonzero(s.engagement > 0)
         if intros and active.size >= 2:

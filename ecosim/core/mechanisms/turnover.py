@@ -46,7 +46,10 @@ def populate(m: EcosystemModel, rows: np.ndarray, *, newcomers: bool) -> None:
     s.goals[rows] = draw_goals(rng, m.org_goals, alignment)
     # head office works at desks; everyone in the field may have only a phone
     s.mobile[rows] = (role != HEAD_OFFICE) & (rng.random(k) < p.organisation.mobile_only_share)
-    sigma = p.engagement.ecosystem.posting_volume_spread
+    eco = p.engagement.ecosystem
+    s.propensity[rows] = rng.normal(0.0, eco.propensity_sd, k) if eco.propensity_sd > 0 else 0.0
+    s.post_propensity[rows] = rng.normal(0.0, eco.post_propensity_sd, k) if eco.post_propensity_sd > 0 else 0.0
+    sigma = eco.posting_volume_spread
     s.volume[rows] = rng.lognormal(0.0, sigma, k) if sigma > 0 else 1.0
     s.engagement[rows] = 0
     s.habit[rows] = 0.0
