@@ -268,11 +268,11 @@ def FacilitationPanel(model: PageModel):
 
 
 @solara.component
-def Layered(background: bytes, overlay: bytes, testid: str):
+def Layered(background: bytes, overlay: bytes, testid: str, overlay_format: str = "png"):
     """A picture drawn as a background with a transparent overlay on top (see ecosim.viz.drawing)."""
     with solara.Div(classes=["ecosim-stack"], attributes={"data-testid": testid}) as main:
         solara.Image(background, format="png", classes=["ecosim-background"])
-        solara.Image(overlay, format="png", classes=["ecosim-overlay"])
+        solara.Image(overlay, format=overlay_format, classes=["ecosim-overlay"])
     return main
 
 
@@ -287,7 +287,7 @@ def NetworkView(model: PageModel):
         f"<span class='dot' style='background:{c[1]}'></span>visited"
         f"<span class='dot' style='background:{c[2]}'></span>posted"
         f"<span style='color:{drawing.FACILITATOR_COLOUR};margin-left:8px'>&#9733;</span> facilitator"
-        "<span class='line'></span>tie a facilitator brokered"
+        "<span class='line'></span>tie a facilitator brokered (bold: this week)"
     )
     fac = (f" The {net.facilitators} facilitators are the stars at head office." if net.facilitators
            else " There are no facilitators.")
@@ -296,7 +296,7 @@ def NetworkView(model: PageModel):
         solara.HTML(tag="div", classes=["ecosim-muted"], unsafe_innerHTML=(
             "Each dot is a learner, coloured by what they did this week and larger the more they know. "
             "Stores are clusters, grouped by region around head office." + fac))
-        Layered(background, overlay, "ecosim-network")
+        Layered(background, overlay, "ecosim-network", net.layers.overlay_format)
         solara.HTML(tag="div", unsafe_innerHTML=legend, classes=["ecosim-legend", "ecosim-muted"])
         if net.sampled:
             solara.HTML(tag="div", unsafe_innerHTML=html.escape(net.note), classes=["ecosim-muted"],

@@ -188,7 +188,7 @@ def step(page, times: int = 1, timeout: float = 30.0) -> int:
 
 
 def screenshot(path: str | os.PathLike[str], scenario: str = "scenarios/retail.yaml", *, weeks: int = 26,
-               width: int = 1500, height: int = 1240) -> Path:
+               width: int = 1500, height: int = 1640) -> Path:
     """Serve ``scenario``, step it ``weeks`` weeks in the browser and save a PNG of the page."""
     from ecosim.io import write_with
 

@@ -1,10 +1,11 @@
-"""Pictures for the browser page: the organisation's network and the weekly curves, as PNG bytes.
+"""Pictures for the browser page: the organisation's network and the weekly curves, as image bytes.
 
-Drawn with Matplotlib's object API on an Agg canvas (no pyplot, no Solara). What does not change
-from week to week (the ties, the axes, the labels, the facilitators) is drawn once and kept as a
-bitmap; a frame restores the bitmap and draws only what changed (the learners' colours and sizes,
-the ties facilitators brokered, the curves). That keeps a week's pictures to a few milliseconds
-even for a large organisation (``benchmarks/viz_bench.py`` measures it).
+Drawn with Matplotlib's object API on Agg canvases (no pyplot, no Solara). Each picture has two
+layers of the same size: the background, with what does not change from week to week (the ties,
+the facilitators, the axes, bands and legend), drawn and sent to the browser once; and a
+transparent overlay with what does (the learners' colours and sizes, the ties facilitators
+brokered, the curves), drawn each week onto a blank copy. The page stacks the two. A week at
+10,000 learners draws in tens of milliseconds (``benchmarks/viz_bench.py`` measures it).
 
 Above :data:`MAX_DRAWN` learners the network view draws whole stores sampled to about that many
 (:func:`ecosim.layout.sample_rows`); :attr:`NetworkPicture.note` says so in words.
@@ -52,14 +53,24 @@ def _engagement_rgba() -> np.ndarray:
     return _ENGAGEMENT_RGBA
 
 
-def encode_png(canvas) -> bytes:
-    """The canvas's pixels as PNG bytes (fast zlib level: these pictures live for one week)."""
+#: Format of the network's weekly overlay: lossless WebP at its fastest setting encodes a busy
+#: picture faster than PNG and smaller; PNG is faster for the mostly transparent curves and for
+#: the backgrounds (measured with benchmarks/viz_bench.py).
+NETWORK_OVERLAY_FORMAT = "webp"
+
+
+def encode(canvas, fmt: str = "png") -> bytes:
+    """The canvas's pixels as PNG or lossless WebP bytes, at the fastest settings (a weekly
+    picture lives for one week)."""
     from PIL import Image
 
     width, height = canvas.get_width_height(physical=True)
     image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
     out = io.BytesIO()
-    image.save(out, format="PNG", compress_level=1)
+    if fmt == "webp":
+        image.save(out, format="WEBP", lossless=True, method=0, quality=0)
+    else:
+        image.save(out, format="PNG", compress_level=1)
     return out.getvalue()
 
 
@@ -82,7 +93,9 @@ class Layers:
     redrawn each week. The page stacks the overlay on the background, so a week sends (and
     encodes) only the overlay, which is mostly transparent and compresses well."""
 
-    def __init__(self, width_px: int, height_px: int, dpi: int, rect: tuple[float, float, float, float]) -> None:
+    def __init__(self, width_px: int, height_px: int, dpi: int, rect: tuple[float, float, float, float],
+                 overlay_format: str = "png") -> None:
+        self.overlay_format = overlay_format
         self.fig, self.canvas = _figure(width_px, height_px, dpi)
         self.ax = self.fig.add_axes(rect)
         self.over_fig, self.over_canvas = _figure(width_px, height_px, dpi)
@@ -104,19 +117,19 @@ class Layers:
         """The background as PNG bytes (drawn when first asked for, or after :meth:`limits`)."""
         if self._background is None:
             self.canvas.draw()
-            self._background = encode_png(self.canvas)
+            self._background = encode(self.canvas, "png")
         return self._background
 
     def overlay(self, artists) -> bytes:
         """Draw ``artists`` (animated children of :attr:`over`, which a full draw skips) on a
-        transparent picture; PNG bytes."""
+        transparent picture; bytes in :attr:`overlay_format`."""
         if self._blank is None:
             self.over_canvas.draw()
             self._blank = self.over_canvas.copy_from_bbox(self.over_fig.bbox)
         self.over_canvas.restore_region(self._blank)
         for art in artists:
             self.over.draw_artist(art)
-        return encode_png(self.over_canvas)
+        return encode(self.over_canvas, self.overlay_format)
 
 
 class NetworkPicture:
@@ -126,11 +139,11 @@ class NetworkPicture:
     :data:`ecosim.figures.ENGAGEMENT_COLOURS`) and sized by knowledge (marker area grows with
     the share of practice dimensions a learner is right about). Facilitators have no row in the
     network: they are drawn as stars at head office, and the ties they broker between learners
-    as purple lines.
+    as purple lines, bold when new since the previous picture.
 
     The ties, labels and facilitators are the :attr:`background` (PNG bytes, drawn once); the
-    learners and brokered ties are the weekly overlay (:meth:`png`), a transparent PNG of the
-    same size.
+    learners and brokered ties are the weekly overlay (:meth:`png`), a transparent picture of
+    the same size.
 
     Args:
         model: the model whose network is drawn; its ties and facilitators must not be replaced
@@ -158,7 +171,7 @@ class NetworkPicture:
         self.facilitators = len(model.facilitators)
         self.fac_pos = _facilitator_positions(layout, ties.role, self.facilitators)
 
-        self.layers = Layers(size_px, size_px, dpi, (0.0, 0.0, 1.0, 1.0))
+        self.layers = Layers(size_px, size_px, dpi, (0.0, 0.0, 1.0, 1.0), NETWORK_OVERLAY_FORMAT)
         ax = self.layers.ax
         ax.set_axis_off()
         points = np.vstack([self.pos, self.fac_pos]) if self.fac_pos.size else self.pos
@@ -182,8 +195,12 @@ class NetworkPicture:
         area_pt2 = (size_px / dpi * 72.0) ** 2
         self.max_size = float(np.clip(0.35 * area_pt2 / max(self.rows.size, 1), 5.0, 90.0))
         over = self.layers.over
-        self.brokered = LineCollection([], colors=FACILITATOR_COLOUR, linewidths=0.5, alpha=0.3, animated=True)
+        # ties brokered before are faint, ties new since the last picture bold
+        self.brokered = LineCollection([], colors=FACILITATOR_COLOUR, linewidths=0.4, alpha=0.18, animated=True)
+        self.brokered_new = LineCollection([], colors=FACILITATOR_COLOUR, linewidths=1.0, alpha=0.75, animated=True)
         over.add_collection(self.brokered)
+        over.add_collection(self.brokered_new)
+        self._seen = np.empty(0, dtype=np.int64)
         self.scatter = over.scatter(self.pos[:, 0], self.pos[:, 1], s=self.max_size, linewidths=0, animated=True)
 
     @property
@@ -204,7 +221,8 @@ class NetworkPicture:
                 "The curves count everyone.")
 
     def png(self, model: EcosystemModel) -> bytes:
-        """This week's learners and brokered ties: a transparent PNG to lay over :attr:`background`."""
+        """This week's learners and brokered ties: a transparent picture (in
+        ``self.layers.overlay_format``) to lay over :attr:`background`."""
         rows = self.rows
         self.scatter.set_facecolors(_engagement_rgba()[model.state.engagement[rows]])
         knowledge = learner_knowledge(model, rows)
@@ -212,8 +230,14 @@ class NetworkPicture:
         i, j = model.ties.brokered_edges()
         a, b = self._index[i], self._index[j]
         keep = (a >= 0) & (b >= 0)
-        self.brokered.set_segments(np.stack([self.pos[a[keep]], self.pos[b[keep]]], axis=1))
-        return self.layers.overlay((self.brokered, self.scatter))
+        a, b = a[keep], b[keep]
+        key = np.minimum(a, b) * self.rows.size + np.maximum(a, b)
+        new = ~np.isin(key, self._seen)
+        self._seen = key
+        segs = np.stack([self.pos[a], self.pos[b]], axis=1)
+        self.brokered.set_segments(segs[~new])
+        self.brokered_new.set_segments(segs[new])
+        return self.layers.overlay((self.brokered, self.brokered_new, self.scatter))
 
 
 def _facilitator_positions(pos: np.ndarray, role: np.ndarray, k: int) -> np.ndarray:
@@ -270,7 +294,7 @@ class CurvesPicture:
         self.series = tuple(series)
         self.weeks = max(int(weeks), 1)
         self.fixed_ylim = ylim
-        self.layers = Layers(width_px, height_px, dpi, (0.13, 0.14, 0.84, 0.66))
+        self.layers = Layers(width_px, height_px, dpi, (0.12, 0.13, 0.85, 0.74))
         ax = self.layers.ax
         ax.set_xlabel("week", fontsize=12, color=INK)
         ax.set_ylabel(ylabel, fontsize=12, color=INK)
@@ -282,6 +306,10 @@ class CurvesPicture:
             from matplotlib.ticker import PercentFormatter
 
             ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        else:
+            from matplotlib.ticker import FuncFormatter
+
+            ax.yaxis.set_major_formatter(FuncFormatter(_count_label))
         handles = []
         for low, high, colour, label in bands:
             ax.axhspan(low, high, color=colour, alpha=0.55, lw=0)
@@ -318,7 +346,8 @@ class CurvesPicture:
 
     def png(self, columns: dict[str, np.ndarray]) -> bytes:
         """The curves of the weeks so far (``columns``: the model's weekly columns): a transparent
-        PNG to lay over :attr:`background`. Call it before reading :attr:`background`."""
+        PNG to lay over :attr:`background`. Call it before reading
+        :attr:`background`, which it may redraw."""
         week = np.asarray(columns.get("week", ()), dtype=float)
         if self.fixed_ylim is None and week.size:
             peak = max(float(np.nanmax(columns[s.column])) for s in self.series)
@@ -333,6 +362,15 @@ class CurvesPicture:
             else:
                 art.set_data(week, y)
         return self.layers.overlay(self.artists)
+
+
+def _count_label(value: float, _pos: object = None) -> str:
+    """Axis labels for counts: 2,500, 25k or 1.5M."""
+    if abs(value) >= 1_000_000:
+        return f"{value / 1e6:g}M"
+    if abs(value) >= 10_000:
+        return f"{value / 1000:,.0f}k" if value % 1000 == 0 else f"{value / 1000:,.1f}k"
+    return f"{value:,.0f}"
 
 
 def _nice_ceiling(x: float) -> float:
