@@ -18,6 +18,8 @@ from ecosim import __version__
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("ecosim.commands.run", "run one scenario: summary, verdict, results folder and figures"),
     "schema": ("ecosim.commands.schema", "print the JSON Schema of scenario files"),
+    "sweep": ("ecosim.commands.sweep", "run a parameter sweep (replicates, resumable) into Parquet"),
+    "analyze": ("ecosim.commands.analyze", "analyse a sweep: per-point statistics, phase diagram, sensitivity"),
     "viz": ("ecosim.commands.viz", "the browser visualisation of a scenario (Mesa SolaraViz)"),
 }
 

@@ -19,10 +19,13 @@ ENGAGEMENT_COLOURS = ("#c9ccd1", "#4c8bd6", "#e8590c")  # inactive, consumer, co
 FIGURE_FILES = ("engagement.png", "knowledge.png", "content.png", "network.png")
 
 
-def _figure(width: float = 7.0, height: float = 4.0) -> Figure:
+def _figure(width: float = 7.0, height: float = 4.0, *, right: float = 0.97) -> Figure:
     from matplotlib.figure import Figure
 
-    return Figure(figsize=(width, height), dpi=110, layout="constrained")
+    # fixed margins: a layout engine would cost more than the rest of the figure
+    fig = Figure(figsize=(width, height), dpi=100)
+    fig.subplots_adjust(left=0.09, right=right, bottom=0.12, top=0.91)
+    return fig
 
 
 def _save(fig: Figure, path: Path) -> None:
@@ -64,16 +67,16 @@ def knowledge(ts: pd.DataFrame, name: str) -> Figure:
 
 
 def content(ts: pd.DataFrame, name: str) -> Figure:
-    fig = _figure()
+    fig = _figure(right=0.90)
     ax = fig.add_subplot()
     ax.fill_between(ts["week"], ts["content_stock"], color="#9ec5e8", label="live posts (decaying)")
     ax.set_xlabel("week")
     ax.set_ylabel("live posts")
     ax.set_xlim(ts["week"].min(), ts["week"].max())
     ax2 = ax.twinx()
-    ax2.bar(ts["week"], ts["posts"], color=ENGAGEMENT_COLOURS[2], alpha=0.7, width=0.8, label="posts by learners")
-    ax2.bar(ts["week"], ts["seeded_posts"], bottom=ts["posts"], color="#7b3294", alpha=0.6, width=0.8,
-            label="posts by facilitators")
+    ax2.step(ts["week"], ts["posts"], where="mid", color=ENGAGEMENT_COLOURS[2], lw=1.5, label="posts by learners")
+    ax2.step(ts["week"], ts["seeded_posts"], where="mid", color="#7b3294", lw=1.5, label="posts by facilitators")
+    ax2.set_ylim(bottom=0)
     ax2.set_ylabel("posts this week")
     ax.set_title(f"{name}: content on the platform")
     h1, l1 = ax.get_legend_handles_labels()
@@ -82,52 +85,85 @@ def content(ts: pd.DataFrame, name: str) -> Figure:
     return fig
 
 
-def network(model: EcosystemModel, name: str, max_learners: int = 2000) -> Figure:
-    """The network at the end, coloured by engagement and sized by knowledge."""
-    from matplotlib.collections import LineCollection
-
+def network_data(model: EcosystemModel, max_learners: int = 2000) -> dict:
+    """What the network figure draws, as plain arrays (computed without Matplotlib)."""
     from ecosim.layout import organisation_layout, sample_rows
 
     ties = model.ties
     rows = sample_rows(ties, max_learners, np.random.default_rng(0))
-    pos_all = organisation_layout(ties)
+    pos = organisation_layout(ties)
+    keep = np.zeros(ties.n, dtype=bool)
+    keep[rows] = True
+    segments = []
+    if not ties.complete:
+        for i, j in (ties.base_edges(), ties.brokered_edges()):
+            sel = keep[i] & keep[j]
+            segments.append(np.stack([pos[i[sel]], pos[j[sel]]], axis=1))
+    s = model.state
+    return {
+        "name": model.params.name,
+        "week": model.week,
+        "n": ties.n,
+        "shown": rows.size,
+        "xy": pos[rows],
+        "engagement": s.engagement[rows].copy(),
+        "knowledge": np.count_nonzero(s.beliefs[rows] == model.reality, axis=1) / s.beliefs.shape[1],
+        "segments": segments,
+    }
+
+
+def network(data: dict) -> Figure:
+    """The network at the end, coloured by engagement and sized by knowledge."""
+    from matplotlib.collections import LineCollection
+    from matplotlib.lines import Line2D
+
     fig = _figure(6.5, 6.5)
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.06, top=0.94)
     ax = fig.add_subplot()
     ax.set_aspect("equal")
     ax.axis("off")
-    keep = np.zeros(ties.n, dtype=bool)
-    keep[rows] = True
-    if not ties.complete:
-        i, j = ties.base_edges()
-        bi, bj = ties.brokered_edges()
-        for a, b, colour, alpha in ((i, j, "#8a8f98", 0.12), (bi, bj, "#7b3294", 0.6)):
-            sel = keep[a] & keep[b]
-            if sel.any():
-                segs = np.stack([pos_all[a[sel]], pos_all[b[sel]]], axis=1)
-                ax.add_collection(LineCollection(segs, colors=colour, linewidths=0.3, alpha=alpha))
-    s = model.state
-    knowledge = np.count_nonzero(s.beliefs[rows] == model.reality, axis=1) / s.beliefs.shape[1]
-    colours = np.array(ENGAGEMENT_COLOURS)[s.engagement[rows]]
-    size = 4 + 40 * knowledge * (600 / max(rows.size, 600))
-    ax.scatter(pos_all[rows, 0], pos_all[rows, 1], s=size, c=colours, linewidths=0)
-    from matplotlib.lines import Line2D
-
+    for segs, colour, alpha in zip(data["segments"], ("#8a8f98", "#7b3294"), (0.15, 0.25), strict=False):
+        if len(segs):
+            ax.add_collection(LineCollection(segs, colors=colour, linewidths=0.3, alpha=alpha))
+    xy = data["xy"]
+    colours = np.array(ENGAGEMENT_COLOURS)[data["engagement"]]
+    size = 4 + 40 * data["knowledge"] * (600 / max(len(xy), 600))
+    ax.scatter(xy[:, 0], xy[:, 1], s=size, c=colours, linewidths=0)
     handles = [Line2D([], [], ls="", marker="o", color=c, label=lab)
                for c, lab in zip(ENGAGEMENT_COLOURS, ("inactive", "visited", "posted"), strict=True)]
     handles.append(Line2D([], [], color="#7b3294", label="tie brokered by a facilitator"))
     ax.legend(handles=handles, loc="lower center", ncol=4, fontsize=8, frameon=False, bbox_to_anchor=(0.5, -0.05))
-    shown = "" if rows.size == ties.n else f" ({rows.size:,} of {ties.n:,} learners: whole stores sampled)"
-    ax.set_title(f"{name}: week {model.week}, size = knowledge{shown}", fontsize=10)
+    shown = "" if data["shown"] == data["n"] else f" ({data['shown']:,} of {data['n']:,} learners: whole stores sampled)"
+    ax.set_title(f"{data['name']}: week {data['week']}, size = knowledge{shown}", fontsize=10)
     ax.autoscale_view()
     return fig
 
 
-def write_all(out: Path, ts: pd.DataFrame, model: EcosystemModel) -> list[str]:
-    """Write the four PNG figures of a run into ``out``; returns their file names."""
-    name = model.params.name
+def payload(ts: pd.DataFrame, model: EcosystemModel) -> dict:
+    """Everything the figures need, as plain data that can be sent to another process."""
     v = model.params.verdict
-    _save(engagement(ts, name, v.ghost_town_below, v.thriving_at), out / "engagement.png")
+    return {
+        "name": model.params.name,
+        "ghost": v.ghost_town_below,
+        "thriving": v.thriving_at,
+        "columns": {c: ts[c].to_numpy() for c in ts.columns},
+        "network": network_data(model),
+    }
+
+
+def render(out: Path, data: dict) -> list[str]:
+    """Write the four PNG figures into ``out``; returns their file names."""
+    import pandas as pd
+
+    ts = pd.DataFrame(data["columns"])
+    name = data["name"]
+    _save(engagement(ts, name, data["ghost"], data["thriving"]), out / "engagement.png")
     _save(knowledge(ts, name), out / "knowledge.png")
     _save(content(ts, name), out / "content.png")
-    _save(network(model, name), out / "network.png")
+    _save(network(data["network"]), out / "network.png")
     return list(FIGURE_FILES)
+
+
+def write_all(out: Path, ts: pd.DataFrame, model: EcosystemModel) -> list[str]:
+    """Write the four PNG figures of a run into ``out``; returns their file names."""
+    return render(out, payload(ts, model))

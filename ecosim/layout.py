@@ -70,7 +70,7 @@ def organisation_layout(ties: Ties) -> np.ndarray:
     # stores on a sunflower within their region
     s_rank, s_size = _rank_within(store_region)
     store_xy = centres[store_region] + region_radius * _disc_positions(s_rank, s_size)
-    store_disc = region_radius / np.sqrt(np.maximum(s_size, 1)) * 0.85
+    store_disc = region_radius / np.sqrt(np.maximum(s_size, 1)) * 0.6
     # staff around their store, the store manager at its centre
     rows = np.flatnonzero(in_store)
     r_rank, r_size = _rank_within(store[rows])

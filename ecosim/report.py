@@ -77,7 +77,7 @@ def prepare_folder(out: Path, *, force: bool) -> None:
 
 
 def write_results(out: Path, result: RunResult, *, command: list[str] | None = None,
-                  elapsed: float | None = None, figures: bool = True) -> list[str]:
+                  elapsed: float | None = None, figures: bool = True, worker=None) -> list[str]:
     """Write the results folder; each file is written under a temporary name, then renamed."""
     out.mkdir(parents=True, exist_ok=True)
     ts = result.timeseries
@@ -88,7 +88,8 @@ def write_results(out: Path, result: RunResult, *, command: list[str] | None = N
     if figures and result.model is not None:
         from ecosim import figures as fig
 
-        files += fig.write_all(out, ts, result.model)
+        data = fig.payload(ts, result.model)
+        files += worker.render(out, data) if worker is not None else fig.render(out, data)
     write_json(out / "manifest.json", manifest(result, files, command=command, elapsed=elapsed))
     return files
 

@@ -193,3 +193,8 @@ def test_json_schema_accepts_shipped_scenarios_and_rejects_unknown_keys():
         validator.validate(yaml.safe_load(path.read_text()))
     assert list(validator.iter_errors({"name": "x", "goals": {"mean_alignmnt": 0.2}}))
     assert json.loads(json.dumps(schema))  # plain JSON
+
+
+def test_bad_override_value_points_at_the_override(tiny):
+    err = error_of(tiny, ["engagement.rule=nonsense"])
+    assert err.file == "--set" and err.key == "engagement.rule" and err.value == "nonsense"

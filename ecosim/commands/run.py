@@ -30,12 +30,25 @@ def _seed(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    worker = None
+    if not args.no_figures:
+        from ecosim.figure_worker import FigureWorker
+
+        worker = FigureWorker()  # first, while NumPy is not yet imported
+    try:
+        return _run(args, started, worker)
+    finally:
+        if worker is not None:
+            worker.close()
+
+
+def _run(args: argparse.Namespace, started: float, worker) -> int:
     from ecosim.api import RunResult
     from ecosim.core.model import EcosystemModel
     from ecosim.report import prepare_folder, summary_text, write_results
     from ecosim.scenario.loader import load_scenario
 
-    started = time.perf_counter()
     scenario = load_scenario(args.scenario, args.overrides, seed=args.seed)
     out = Path(args.out) if args.out else Path("results") / scenario.name
     prepare_folder(out, force=args.force)
@@ -49,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     result = RunResult(scenario=scenario, seed=model.seed, timeseries=model.timeseries(),
                        summary=model.summary(), model=model)
     write_results(out, result, command=["ecosim", "run", *sys.argv[2:]] if sys.argv else None,
-                  elapsed=time.perf_counter() - started, figures=not args.no_figures)
+                  elapsed=time.perf_counter() - started, figures=not args.no_figures, worker=worker)
     if not args.quiet:
         print(summary_text(result))
         print(f"Results: {out}/")

@@ -1,4 +1,4 @@
-"""Print the JSON Schema of scenario files, for editors that complete and check YAML."""
+"""Print the JSON Schema of scenario files (for editors) or the scenario reference in Markdown."""
 
 from __future__ import annotations
 
@@ -8,9 +8,15 @@ import json
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--indent", type=int, default=2, help="indentation of the JSON (default 2)")
+    parser.add_argument("--markdown", action="store_true", help="print the scenario reference (docs/scenarios.md) instead")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.markdown:
+        from ecosim.scenario.reference import markdown
+
+        print(markdown(), end="")
+        return 0
     from ecosim.scenario.loader import json_schema
 
     print(json.dumps(json_schema(), indent=args.indent))

@@ -435,7 +435,8 @@ def apply_overrides(
             # the value now comes from the override, not from the file
             path = tuple(key.split("."))
             for k in [k for k in marks if k[: len(path)] == path]:
-                marks[k] = (source, None, None)  # type: ignore[assignment]
+                del marks[k]
+            marks[path] = (source, None, None)  # type: ignore[assignment]
     return out
 
 

@@ -1,0 +1,103 @@
+"""Run a parameter sweep: design points x replicates, on local processes or a Dask cluster, into Parquet."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("sweep", help="sweep file (YAML), e.g. scenarios/sweeps/alignment_x_facilitation.yaml")
+    parser.add_argument("--out", metavar="DIR", help="results folder (default: results/sweeps/<sweep name>/)")
+    parser.add_argument("--executor", choices=("processes", "sequential", "dask"),
+                        help="where runs execute (default: processes; dask when --scheduler is given)")
+    parser.add_argument("--workers", type=_positive, metavar="N",
+                        help="worker processes (processes, or a local Dask cluster); default: one per core")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="an existing Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: $DASK_SCHEDULER_ADDRESS, "
+                             "else a local cluster)")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the sweep in the results folder: finished runs are skipped, failed runs retried")
+    parser.add_argument("--force", action="store_true", help="delete the sweep results in the folder and start again")
+    parser.add_argument("--replicates", type=_positive, metavar="N",
+                        help="replicates per design point (overrides the sweep file; on --resume, more replicates "
+                             "add runs)")
+    parser.add_argument("--part-runs", type=_positive, default=None, metavar="N",
+                        help="runs per Parquet part file (default 250); a kill loses at most the runs not yet written")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {value}")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+
+    from ecosim.scenario.errors import ScenarioError
+    from ecosim.sweep.runner import PART_RUNS, run_sweep
+    from ecosim.sweep.spec import load_sweep
+    from ecosim.sweep.storage import MANIFEST
+
+    executor = args.executor
+    scheduler = args.scheduler
+    if scheduler and executor not in (None, "dask"):
+        raise ScenarioError("--scheduler needs the dask executor", file="--scheduler", value=scheduler,
+                            allowed="--executor dask, or no --scheduler")
+    if executor is None:
+        executor = "dask" if scheduler else "processes"
+
+    sweep = load_sweep(args.sweep)
+    out = Path(args.out) if args.out else Path("results") / "sweeps" / sweep.name
+    if args.replicates is not None:
+        sweep = sweep.with_replicates(args.replicates)
+    elif args.resume and (out / MANIFEST).is_file():
+        # continue with the replicate count the sweep was last run with (it may have been extended)
+        try:
+            stored = json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("replicates")
+        except (OSError, ValueError):
+            stored = None
+        if isinstance(stored, int) and stored != sweep.replicates:
+            sweep = sweep.with_replicates(stored, source=str(out / MANIFEST))
+
+    bar = None if args.quiet else _progress_bar
+    report = run_sweep(
+        sweep, out, executor=executor, workers=args.workers, scheduler=scheduler, resume=args.resume,
+        force=args.force, part_runs=args.part_runs or PART_RUNS, progress=bar,
+        command=["ecosim", "sweep", *sys.argv[2:]] if sys.argv else None,
+    )
+    if not args.quiet:
+        print(summary_text(report))
+    return 0 if report.totals.get("failed", 0) == 0 and report.pending == 0 else 1
+
+
+def _progress_bar(total: int, initial: int):
+    from tqdm import tqdm
+
+    # disable=None: no bar when stderr is not a terminal (logs, CI)
+    return tqdm(total=total, initial=initial, unit="run", file=sys.stderr, dynamic_ncols=True, smoothing=0.05,
+                disable=None)
+
+
+def summary_text(report) -> str:
+    t = report.totals
+    ex = report.executor.get("executor", "-")
+    workers = report.executor.get("workers")
+    lines = [
+        f"Sweep: {report.planned:,} runs ({t.get('ok', 0):,} ok, {t.get('failed', 0):,} failed"
+        + (f", {report.pending:,} not run" if report.pending else "") + ")",
+        f"  this session: {report.ok + report.failed:,} runs in {report.elapsed:.1f} s"
+        + (f" on {ex}" + (f" ({workers} workers)" if workers else "") if report.ok + report.failed else "")
+        + (f"; {report.skipped:,} already finished" if report.skipped else ""),
+    ]
+    if t.get("failed"):
+        lines.append("  failed runs have status 'failed' and their error in runs.parquet; --resume tries them again")
+    lines.append(f"Results: {report.folder}/ (analyse with: python -m ecosim analyze {report.folder})")
+    return "\n".join(lines)

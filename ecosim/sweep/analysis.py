@@ -1,0 +1,284 @@
+"""Analysing a sweep's results: statistics per design point, phase diagrams, sensitivity indices.
+
+- ``points.csv``: for each design point and metric, the number of finished runs, mean, standard
+  deviation and the 95% confidence interval of the mean (Student's t over the replicates).
+- ``verdicts.csv``: for each design point, the share of runs with each verdict.
+- Grid designs: with two or more swept parameters, ``phase_diagram.png`` (mean of the metric over
+  the first two, or ``x`` and ``y``, averaged over any others) with the tipping boundary where the
+  mean crosses the ghost-town threshold, ``tipping_points.csv`` (for each value of ``y``, the value
+  of ``x`` where that happens) and ``lines.png`` (the metric against ``x``, one line per value of
+  ``y``, with 95% bands); with one, ``lines.png`` only.
+- Latin hypercubes: ``scatter.png``, the metric against each parameter.
+- Sobol' designs: ``sobol_indices.csv`` (first-order and total indices with 95% confidence
+  intervals, SALib) and ``sobol_<metric>.png``.
+- Morris designs: ``morris_indices.csv`` (mu, mu*, its 95% confidence interval, sigma) and
+  ``morris_<metric>.png``.
+
+The sensitivity indices use the mean over the replicates of each design point (replicates average
+out the model's own noise, which would otherwise inflate the indices of every parameter).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ecosim.io import write_with
+from ecosim.scenario.errors import ScenarioError
+from ecosim.sweep.storage import ANALYSIS, MANIFEST, read_design, read_runs
+from ecosim.sweep.worker import TEXT_METRICS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+log = logging.getLogger(__name__)
+
+DEFAULT_METRIC = "final_active_share"
+VERDICTS = ("ghost_town", "struggling", "thriving", "not_launched")
+
+
+@dataclass
+class Analysis:
+    """What :func:`analyze` wrote and found."""
+
+    folder: Path
+    files: list[str] = field(default_factory=list)
+    runs_ok: int = 0
+    runs_failed: int = 0
+    tipping: pd.DataFrame | None = None
+    indices: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def load_manifest(folder: str | Path) -> dict[str, Any]:
+    path = Path(folder) / MANIFEST
+    if not path.is_file():
+        raise ScenarioError("no sweep results here (manifest.json is missing)", file=str(folder),
+                            allowed="a folder written by 'python -m ecosim sweep'")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ScenarioError(f"cannot read the sweep's manifest: {exc}", file=str(path)) from None
+
+
+def analyze(folder: str | Path, *, out: str | Path | None = None, metrics: list[str] | None = None,
+            x: str | None = None, y: str | None = None, figures: bool = True) -> Analysis:
+    """Analyse the sweep in ``folder``; writes tables and figures into ``out`` (default ``folder/analysis``).
+
+    Args:
+        metrics: metrics for the figures and sensitivity indices (default: final_active_share);
+            the per-point table always has every metric of the sweep.
+        x, y: the parameters of the phase diagram (grid designs; default the first two swept).
+    """
+    import pandas as pd
+
+    folder = Path(folder)
+    manifest = load_manifest(folder)
+    out = Path(out) if out is not None else folder / ANALYSIS
+    out.mkdir(parents=True, exist_ok=True)
+    result = Analysis(out)
+
+    all_metrics = list(manifest.get("metrics", []))
+    numeric = [m for m in all_metrics if m not in TEXT_METRICS]
+    chosen = metrics or ([DEFAULT_METRIC] if DEFAULT_METRIC in numeric else numeric[:1])
+    for m in chosen:
+        if m not in numeric:
+            raise ScenarioError("this metric is not a numeric metric of the sweep", file="--metric", value=m,
+                                allowed="one of " + ", ".join(numeric))
+    design = read_design(folder)
+    params = list(manifest["design"]["parameters"])
+    runs = read_runs(folder, columns=["point", *all_metrics]).to_pandas()
+    result.runs_ok = int((runs["status"] == "ok").sum())
+    result.runs_failed = int((runs["status"] != "ok").sum())
+    ok = runs[runs["status"] == "ok"]
+    if ok.empty:
+        raise ScenarioError("the sweep has no finished runs to analyse", file=str(folder),
+                            allowed="a sweep with finished runs ('ecosim sweep --resume' to finish it)")
+    values = design[["point", *params]]
+
+    # ---- per-point statistics -------------------------------------------------------------
+    stats = point_stats(ok, numeric)
+    failed = runs[runs["status"] != "ok"].groupby("point").size().rename("failed")
+    table = values.merge(stats, on="point", how="right")
+    table = table.merge(failed, on="point", how="left").fillna({"failed": 0})
+    table["failed"] = table["failed"].astype(int)
+    _write_csv(out / "points.csv", table, result)
+    if "verdict" in all_metrics:
+        shares = pd.crosstab(ok["point"], ok["verdict"], normalize="index")
+        for v in VERDICTS:
+            if v not in shares:
+                shares[v] = 0.0
+        shares = shares[list(VERDICTS)].add_suffix("_share").reset_index()
+        _write_csv(out / "verdicts.csv", values.merge(shares, on="point", how="right"), result)
+
+    method = manifest["design"]["method"]
+    base = manifest.get("base_scenario", {})
+    ghost = float(base.get("verdict", {}).get("ghost_town_below", 0.10))
+    thriving = float(base.get("verdict", {}).get("thriving_at", 0.40))
+    name = manifest.get("name", folder.name)
+
+    if method == "grid":
+        swept = [p for p in params if design[p].nunique() > 1]
+        for label, p in (("--x", x), ("--y", y)):
+            if p is not None and p not in swept:
+                raise ScenarioError("not a swept parameter of this sweep", file=label, value=p,
+                                    allowed="one of " + (", ".join(swept) or "(none: nothing was varied)"))
+        if x is not None and y is not None and x == y:
+            raise ScenarioError("--x and --y must differ", file="--y", value=y)
+        order = [p for p in (x, y) if p is not None] + [p for p in swept if p not in (x, y)]
+        if len(order) >= 2:
+            px, py = order[0], order[1]
+            metric = chosen[0]
+            grid = cell_stats(ok.merge(values, on="point"), px, py, metric)
+            tipping = tipping_points(grid, px, py, ghost)
+            result.tipping = tipping
+            _write_csv(out / "tipping_points.csv", tipping, result)
+            if len(order) > 2:
+                result.notes.append(f"averaged over {', '.join(order[2:])}")
+            if figures:
+                from ecosim.sweep import plots
+
+                _save(out / "phase_diagram.png",
+                      plots.phase_diagram(grid, px, py, metric, ghost, thriving, name, order[2:]), result)
+                _save(out / "lines.png", plots.lines(grid, px, py, metric, ghost, name), result)
+        elif len(order) == 1 and figures:
+            from ecosim.sweep import plots
+
+            grid = cell_stats(ok.merge(values, on="point"), order[0], None, chosen[0])
+            _save(out / "lines.png", plots.lines(grid, order[0], None, chosen[0], ghost, name), result)
+    elif method == "lhs":
+        if figures:
+            from ecosim.sweep import plots
+
+            _save(out / "scatter.png", plots.scatter(ok.merge(values, on="point"), params, chosen[0], ghost, name),
+                  result)
+    elif method in ("sobol", "morris"):
+        frames = []
+        for metric in chosen:
+            frames.append(sensitivity(manifest, design, stats, metric))
+        indices = pd.concat(frames, ignore_index=True)
+        result.indices = indices
+        _write_csv(out / f"{method}_indices.csv", indices, result)
+        if figures:
+            from ecosim.sweep import plots
+
+            for metric in chosen:
+                sub = indices[indices["metric"] == metric]
+                fig = plots.sobol(sub, metric, name) if method == "sobol" else plots.morris(sub, metric, name)
+                _save(out / f"{method}_{metric}.png", fig, result)
+    return result
+
+
+def point_stats(ok: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
+    """Long table: point, metric, n, mean, sd, ci_low, ci_high (95% t-interval of the mean)."""
+    import pandas as pd
+
+    frames = []
+    grouped = ok.groupby("point")
+    for m in metrics:
+        g = grouped[m].agg(n="count", mean="mean", sd="std").reset_index()
+        lo, hi = t_interval(g["mean"].to_numpy(), g["sd"].to_numpy(), g["n"].to_numpy())
+        g["ci_low"], g["ci_high"] = lo, hi
+        g.insert(1, "metric", m)
+        frames.append(g)
+    return pd.concat(frames, ignore_index=True)
+
+
+def t_interval(mean: np.ndarray, sd: np.ndarray, n: np.ndarray, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Student's t confidence interval of a mean from n observations (NaN where n < 2)."""
+    from scipy.stats import t
+
+    n = np.asarray(n, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        q = np.where(n >= 2, t.ppf(0.5 + level / 2, np.maximum(n - 1, 1)), np.nan)
+        half = q * np.asarray(sd, dtype=np.float64) / np.sqrt(n)
+    return mean - half, mean + half
+
+
+def cell_stats(runs: pd.DataFrame, x: str, y: str | None, metric: str) -> pd.DataFrame:
+    """Mean, sd, n and 95% interval of ``metric`` over all runs with each (x, y), other parameters pooled."""
+    keys = [x] if y is None else [x, y]
+    g = runs.groupby(keys)[metric].agg(n="count", mean="mean", sd="std").reset_index()
+    g["ci_low"], g["ci_high"] = t_interval(g["mean"].to_numpy(), g["sd"].to_numpy(), g["n"].to_numpy())
+    return g.sort_values(keys).reset_index(drop=True)
+
+
+def tipping_points(grid: pd.DataFrame, x: str, y: str, threshold: float) -> pd.DataFrame:
+    """For each value of ``y``: the value of ``x`` where the mean first rises through ``threshold``.
+
+    Linear interpolation between neighbouring values of ``x``; ``below`` says the mean stays below
+    the threshold over the whole range, ``above`` that it is above it already at the lowest ``x``.
+    """
+    import pandas as pd
+
+    rows = []
+    for yv, sub in grid.groupby(y, sort=True):
+        sub = sub.sort_values(x)
+        xs = sub[x].to_numpy(dtype=np.float64)
+        ms = sub["mean"].to_numpy(dtype=np.float64)
+        crossing, where = math.nan, "below"
+        if ms.size and ms[0] >= threshold:
+            crossing, where = float(xs[0]), "above"
+        else:
+            for i in range(1, ms.size):
+                if ms[i - 1] < threshold <= ms[i]:
+                    frac = (threshold - ms[i - 1]) / (ms[i] - ms[i - 1])
+                    crossing, where = float(xs[i - 1] + frac * (xs[i] - xs[i - 1])), "crosses"
+                    break
+        rows.append({y: yv, f"{x}_at_threshold": crossing, "threshold": threshold, "where": where})
+    return pd.DataFrame(rows)
+
+
+def sensitivity(manifest: dict[str, Any], design: pd.DataFrame, stats: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Sobol' or Morris indices of ``metric`` (the mean over replicates of each design point)."""
+    import pandas as pd
+
+    method = manifest["design"]["method"]
+    sweep = manifest["sweep"]
+    names = list(manifest["design"]["parameters"])
+    bounds = {p["path"]: p["bounds"] for p in sweep["parameters"]}
+    problem = {"num_vars": len(names), "names": names, "bounds": [bounds[n] for n in names]}
+    means = stats[stats["metric"] == metric].set_index("point")["mean"]
+    y = means.reindex(design["point"]).to_numpy(dtype=np.float64)
+    missing = np.flatnonzero(np.isnan(y))
+    if missing.size:
+        shown = ", ".join(str(int(p)) for p in missing[:10]) + (" ..." if missing.size > 10 else "")
+        raise ScenarioError(
+            f"{missing.size} design points have no finished run (points {shown}); sensitivity indices need them all",
+            file=str(manifest.get("name")), key=metric,
+            allowed="a finished sweep ('ecosim sweep --resume' retries failed runs)")
+    seed = int(manifest.get("root_seed", 0)) % 2**32
+    if np.ptp(y) == 0:
+        log.warning("%s is the same at every design point: its sensitivity indices are zero", metric)
+    if method == "sobol":
+        from SALib.analyze import sobol
+
+        second = bool(sweep["design"].get("second_order", True))
+        si = sobol.analyze(problem, y, calc_second_order=second, conf_level=0.95, seed=seed)
+        return pd.DataFrame({"metric": metric, "parameter": names, "S1": si["S1"], "S1_conf": si["S1_conf"],
+                             "ST": si["ST"], "ST_conf": si["ST_conf"]})
+    from SALib.analyze import morris
+
+    x = design[[f"sample:{n}" for n in names]].to_numpy(dtype=np.float64)
+    si = morris.analyze(problem, x, y, conf_level=0.95, num_levels=int(sweep["design"]["levels"]), seed=seed)
+    return pd.DataFrame({"metric": metric, "parameter": names, "mu": np.asarray(si["mu"]),
+                         "mu_star": np.asarray(si["mu_star"]), "mu_star_conf": np.asarray(si["mu_star_conf"]),
+                         "sigma": np.asarray(si["sigma"])})
+
+
+def _write_csv(path: Path, table: pd.DataFrame, result: Analysis) -> None:
+    write_with(path, lambda tmp: table.to_csv(tmp, index=False, float_format="%.6g"))
+    result.files.append(path.name)
+
+
+def _save(path: Path, fig: Any, result: Analysis) -> None:
+    from ecosim.figures import _save as save_png
+
+    save_png(fig, path)
+    result.files.append(path.name)

@@ -1,0 +1,172 @@
+"""Figures of a sweep's analysis, drawn with Matplotlib's object API (no pyplot, no global state)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ecosim.figures import _figure
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+GHOST_COLOUR = "#c0392b"
+THRIVING_COLOUR = "#3a7d44"
+
+
+def _label(path: str) -> str:
+    return path.rsplit(".", 1)[-1].replace("_", " ") + f"\n({path})"
+
+
+def _short(path: str) -> str:
+    return path.rsplit(".", 1)[-1].replace("_", " ")
+
+
+def _fmt(v: object) -> str:
+    if isinstance(v, float):
+        return f"{v:g}"
+    return str(v)
+
+
+def _is_share(metric: str) -> bool:
+    return metric.endswith("_share") or metric.endswith("_final") or "share" in metric
+
+
+def phase_diagram(grid: pd.DataFrame, x: str, y: str, metric: str, ghost: float, thriving: float, name: str,
+                  averaged: list[str]) -> Figure:
+    """Heatmap of the mean of ``metric`` over (x, y), with the ghost-town boundary drawn on it.
+
+    Cells are the swept values (evenly drawn whatever their spacing, labelled with the values); the
+    boundary is the contour at the ghost-town threshold, interpolated between cell centres.
+    """
+    xs = sorted(grid[x].unique())
+    ys = sorted(grid[y].unique())
+    z = np.full((len(ys), len(xs)), np.nan)
+    xi = {v: i for i, v in enumerate(xs)}
+    yi = {v: i for i, v in enumerate(ys)}
+    for xv, yv, m in zip(grid[x], grid[y], grid["mean"]):
+        z[yi[yv], xi[xv]] = m
+    n = int(grid["n"].min()) if len(grid) else 0
+
+    fig = _figure(7.5, 4.8)
+    ax = fig.add_subplot()
+    share = _is_share(metric)
+    mesh = ax.pcolormesh(np.arange(len(xs) + 1) - 0.5, np.arange(len(ys) + 1) - 0.5, np.ma.masked_invalid(z),
+                         cmap="viridis", vmin=0 if share else None, vmax=1 if share else None, shading="flat")
+    cbar = fig.colorbar(mesh, ax=ax)
+    cbar.set_label(f"mean {metric.replace('_', ' ')}")
+    if len(xs) * len(ys) <= 200:
+        for (r, c), v in np.ndenumerate(z):
+            if np.isfinite(v):
+                ax.text(c, r, f"{v:.2f}", ha="center", va="center", fontsize=7,
+                        color="white" if (share and v < 0.5) or (not share and v < np.nanmean(z)) else "black")
+    handles = []
+    if len(xs) >= 2 and len(ys) >= 2 and np.nanmin(z) < ghost < np.nanmax(z):
+        from matplotlib.lines import Line2D
+
+        cx, cy = np.meshgrid(np.arange(len(xs)), np.arange(len(ys)))
+        ax.contour(cx, cy, np.ma.masked_invalid(z), levels=[ghost], colors=[GHOST_COLOUR], linewidths=2.5)
+        handles.append(Line2D([], [], color=GHOST_COLOUR, lw=2.5, label=f"tipping boundary: ghost town below {ghost:.0%}"))
+        if share and np.nanmin(z) < thriving < np.nanmax(z):
+            ax.contour(cx, cy, np.ma.masked_invalid(z), levels=[thriving], colors=[THRIVING_COLOUR],
+                       linewidths=1.5, linestyles="--")
+            handles.append(Line2D([], [], color=THRIVING_COLOUR, lw=1.5, ls="--", label=f"{thriving:.0%} active"))
+    ax.set_xticks(range(len(xs)), [_fmt(v) for v in xs])
+    ax.set_yticks(range(len(ys)), [_fmt(v) for v in ys])
+    ax.set_xlabel(_label(x))
+    ax.set_ylabel(_label(y))
+    title = f"{name}: mean {metric.replace('_', ' ')} ({n} runs per cell"
+    title += f", averaged over {', '.join(_short(a) for a in averaged)})" if averaged else ")"
+    ax.set_title(title, fontsize=10)
+    if handles:
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, fontsize=8, frameon=False)
+    return fig
+
+
+def lines(grid: pd.DataFrame, x: str, y: str | None, metric: str, ghost: float, name: str) -> Figure:
+    """The mean of ``metric`` against ``x``, one line per value of ``y``, with 95% confidence bands."""
+    from matplotlib import colormaps
+
+    fig = _figure(7.0, 4.2)
+    ax = fig.add_subplot()
+    groups = [(None, grid)] if y is None else list(grid.groupby(y, sort=True))
+    cmap = colormaps["plasma"]
+    for k, (yv, sub) in enumerate(groups):
+        sub = sub.sort_values(x)
+        colour = "#1f3b73" if y is None else cmap(0.1 + 0.8 * k / max(1, len(groups) - 1))
+        label = None if y is None else f"{_short(y)} = {_fmt(yv)}"
+        ax.plot(sub[x], sub["mean"], color=colour, lw=2, marker="o", ms=3, label=label)
+        lo, hi = sub["ci_low"].to_numpy(dtype=float), sub["ci_high"].to_numpy(dtype=float)
+        if np.isfinite(lo).any():
+            ax.fill_between(sub[x], lo, hi, color=colour, alpha=0.18, lw=0)
+    if _is_share(metric):
+        ax.axhspan(0, ghost, color="#f1c9c9", alpha=0.5, lw=0, label=f"ghost town (< {ghost:.0%})")
+        ax.set_ylim(0, 1)
+    ax.set_xlabel(_label(x))
+    ax.set_ylabel(f"mean {metric.replace('_', ' ')} (95% band)")
+    ax.set_title(f"{name}: {metric.replace('_', ' ')}", fontsize=10)
+    ax.legend(fontsize=8, frameon=False, loc="upper left")
+    return fig
+
+
+def scatter(runs: pd.DataFrame, params: list[str], metric: str, ghost: float, name: str) -> Figure:
+    """The metric of every run against each parameter (Latin hypercube designs)."""
+    k = len(params)
+    cols = min(3, k)
+    rows = int(np.ceil(k / cols))
+    fig = _figure(3.2 * cols, 2.6 * rows + 0.4)
+    for i, p in enumerate(params):
+        ax = fig.add_subplot(rows, cols, i + 1)
+        ax.scatter(runs[p], runs[metric], s=6, alpha=0.5, color="#1f3b73", lw=0)
+        if _is_share(metric):
+            ax.axhline(ghost, color=GHOST_COLOUR, lw=1, ls="--")
+            ax.set_ylim(0, 1)
+        ax.set_xlabel(_short(p), fontsize=8)
+        if i % cols == 0:
+            ax.set_ylabel(metric.replace("_", " "), fontsize=8)
+        ax.tick_params(labelsize=7)
+    fig.suptitle(f"{name}: {metric.replace('_', ' ')} against each parameter", fontsize=10)
+    return fig
+
+
+def sobol(indices: pd.DataFrame, metric: str, name: str) -> Figure:
+    """First-order and total Sobol' indices with 95% confidence intervals, largest total first."""
+    t = indices.sort_values("ST", ascending=True)
+    fig = _figure(7.0, max(3.0, 1.2 + 0.45 * len(t)))
+    ax = fig.add_subplot()
+    pos = np.arange(len(t))
+    ax.barh(pos + 0.2, t["ST"], height=0.4, xerr=t["ST_conf"], color="#1f3b73", label="total (ST)", capsize=2)
+    ax.barh(pos - 0.2, t["S1"], height=0.4, xerr=t["S1_conf"], color="#9ec5e8", label="first order (S1)", capsize=2)
+    ax.set_yticks(pos, [_short(p) for p in t["parameter"]])
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_xlabel("share of the variance of " + metric.replace("_", " "))
+    ax.set_title(f"{name}: Sobol' indices of {metric.replace('_', ' ')} (95% intervals)", fontsize=10)
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    return fig
+
+
+def morris(indices: pd.DataFrame, metric: str, name: str) -> Figure:
+    """Morris screening: mu* (mean absolute elementary effect) with its 95% interval, and mu* against sigma."""
+    t = indices.sort_values("mu_star", ascending=True)
+    fig = _figure(10.0, max(3.8, 1.4 + 0.45 * len(t)))
+    ax, ax2 = fig.subplots(1, 2, width_ratios=[1.3, 1])
+    pos = np.arange(len(t))
+    ax.barh(pos, t["mu_star"], xerr=t["mu_star_conf"], color="#1f3b73", capsize=2)
+    ax.set_yticks(pos, [_short(p) for p in t["parameter"]])
+    ax.set_xlabel(f"mu*: mean |change in {metric.replace('_', ' ')}|\nper whole range of the parameter")
+    ax.set_title("lever ranking (Morris mu*, 95% interval)", fontsize=10)
+    ax2.scatter(t["mu_star"], t["sigma"], color="#e8590c", zorder=3)
+    for _, r in t.iterrows():
+        ax2.annotate(_short(r["parameter"]), (r["mu_star"], r["sigma"]), fontsize=7, xytext=(3, 3),
+                     textcoords="offset points")
+    lim = max(float(t["mu_star"].max()), float(t["sigma"].max()), 1e-12) * 1.1
+    ax2.plot([0, lim], [0, lim], color="grey", lw=0.8, ls=":")
+    ax2.set_xlim(0, lim)
+    ax2.set_ylim(0, lim)
+    ax2.set_xlabel("mu*")
+    ax2.set_ylabel("sigma (interactions, non-linearity)")
+    ax2.set_title("effects: size against spread", fontsize=10)
+    fig.suptitle(f"{name}: Morris screening of {metric.replace('_', ' ')}", fontsize=11)
+    return fig

@@ -1,0 +1,342 @@
+"""The results folder of a sweep, written as runs finish.
+
+::
+
+    manifest.json             the sweep and base scenario as resolved, hashes, root seed, versions,
+                              status and one entry per session (start, resume)
+    design.parquet            one row per design point: point, parameter values
+    runs/part-000001.parquet  the runs table, appended in parts as runs finish
+    timeseries/part-000001.parquet
+                              weekly metrics of the runs in the runs part of the same number
+                              (long format: run_id, week, one column per metric)
+    runs.parquet              the runs table compacted: one row per run (written at the end of
+                              each session; the parts stay, they are the journal)
+
+Every file is written under a temporary name and renamed, so a killed sweep leaves whole files
+only. A timeseries part is written before the runs part of the same number, and a run counts as
+done only once its runs part exists; on resume a timeseries part without its runs part (the sweep
+died between the two) is deleted, and those runs are done again. So nothing is duplicated or lost.
+
+When a run appears more than once in the parts (it failed, then succeeded on resume), the table
+keeps its ``ok`` row, else its latest row.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ecosim.io import write_with
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from ecosim.sweep.spec import Sweep
+
+log = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+DESIGN = "design.parquet"
+RUNS = "runs.parquet"
+RUNS_PARTS = "runs"
+TIMESERIES_PARTS = "timeseries"
+ANALYSIS = "analysis"
+_PART = re.compile(r"^part-(\d{6,})\.parquet$")
+COMPRESSION = "zstd"
+
+#: Fixed columns of the runs table (parameters come after ``seed``, metrics after ``wall_time``).
+ID_COLUMNS = ("run_id", "point", "replicate", "seed")
+STATUS_COLUMNS = ("status", "error", "wall_time")
+
+
+def param_dtype(path: str) -> str:
+    """How a parameter is stored: int64, float64, bool, string, or json (lists)."""
+    from typing import Literal, get_origin
+
+    from ecosim.scenario.schema import param_info
+
+    annotation = param_info(path).annotation
+    if annotation is int:
+        return "int64"
+    if annotation is float:
+        return "float64"
+    if annotation is bool:
+        return "bool"
+    if annotation is str or get_origin(annotation) is Literal:
+        return "string"
+    return "json"
+
+
+def _arrow(kind: str) -> pa.DataType:
+    import pyarrow as pa
+
+    return {"int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_(), "string": pa.string(),
+            "json": pa.string()}[kind]
+
+
+def runs_schema(sweep: Sweep, columns: Sequence[str]) -> pa.Schema:
+    """The Arrow schema of the runs table; ``columns`` are the design's parameter paths."""
+    import pyarrow as pa
+
+    from ecosim.sweep.worker import TEXT_METRICS
+
+    fields = [pa.field("run_id", pa.int64()), pa.field("point", pa.int64()), pa.field("replicate", pa.int32()),
+              pa.field("seed", pa.int64())]
+    fields += [pa.field(c, _arrow(param_dtype(c))) for c in columns]
+    fields += [pa.field("status", pa.string()), pa.field("error", pa.string()), pa.field("wall_time", pa.float64())]
+    fields += [pa.field(m, pa.string() if m in TEXT_METRICS else pa.float64()) for m in sweep.metrics]
+    return pa.schema(fields)
+
+
+def timeseries_schema(sweep: Sweep) -> pa.Schema:
+    import pyarrow as pa
+
+    return pa.schema([pa.field("run_id", pa.int64()), pa.field("week", pa.int32())]
+                     + [pa.field(c, pa.float64()) for c in sweep.timeseries])
+
+
+def _parts(folder: Path) -> dict[int, Path]:
+    if not folder.is_dir():
+        return {}
+    out = {}
+    for p in folder.iterdir():
+        m = _PART.match(p.name)
+        if m:
+            out[int(m.group(1))] = p
+    return dict(sorted(out.items()))
+
+
+def part_name(number: int) -> str:
+    return f"part-{number:06d}.parquet"
+
+
+class SweepStore:
+    """The files of one sweep's results folder."""
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.folder / MANIFEST
+
+    def has_sweep(self) -> bool:
+        return self.manifest_path.is_file()
+
+    def is_empty(self) -> bool:
+        return not self.folder.exists() or (self.folder.is_dir() and not any(self.folder.iterdir()))
+
+    def runs_parts(self) -> dict[int, Path]:
+        return _parts(self.folder / RUNS_PARTS)
+
+    def timeseries_parts(self) -> dict[int, Path]:
+        return _parts(self.folder / TIMESERIES_PARTS)
+
+    def clean_incomplete(self) -> int:
+        """Delete temporary files and timeseries parts whose runs part was never written.
+
+        Returns the number of files deleted.
+        """
+        removed = 0
+        runs = self.runs_parts()
+        for number, path in self.timeseries_parts().items():
+            if number not in runs:
+                log.info("removing %s: the sweep stopped before its runs part was written", path)
+                path.unlink()
+                removed += 1
+        for sub in (self.folder, self.folder / RUNS_PARTS, self.folder / TIMESERIES_PARTS):
+            if sub.is_dir():
+                for p in sub.iterdir():
+                    if p.name.startswith(".") and p.name.endswith(".tmp"):
+                        p.unlink()
+                        removed += 1
+        return removed
+
+    def next_part(self) -> int:
+        numbers = list(self.runs_parts()) + list(self.timeseries_parts())
+        return max(numbers, default=0) + 1
+
+    def write_part(self, number: int, runs: pa.Table, timeseries: pa.Table | None) -> None:
+        """Write one part: its timeseries first, then its runs (which marks those runs as done)."""
+        import pyarrow.parquet as pq
+
+        if timeseries is not None and timeseries.num_rows:
+            write_with(self.folder / TIMESERIES_PARTS / part_name(number),
+                       lambda tmp: pq.write_table(timeseries, tmp, compression=COMPRESSION))
+        write_with(self.folder / RUNS_PARTS / part_name(number),
+                   lambda tmp: pq.write_table(runs, tmp, compression=COMPRESSION))
+
+    def finished(self) -> np.ndarray:
+        """Run ids with an ``ok`` row."""
+        import pyarrow.parquet as pq
+
+        done = [np.empty(0, np.int64)]
+        for path in self.runs_parts().values():
+            t = pq.read_table(path, columns=["run_id", "status"])
+            ok = np.asarray(t.column("status").to_numpy(zero_copy_only=False) == "ok")
+            done.append(t.column("run_id").to_numpy()[ok])
+        return np.unique(np.concatenate(done))
+
+    def status_counts(self) -> dict[str, int]:
+        """Runs per status in the compacted sense (a run that failed and then succeeded is ok)."""
+        keep = _keep_rows(self.runs_parts())
+        counts = {"ok": 0, "failed": 0}
+        for status in keep.values():
+            for s, n in zip(*np.unique(status, return_counts=True)):
+                counts[str(s)] = counts.get(str(s), 0) + int(n)
+        return counts
+
+    def compact(self, schema: pa.Schema) -> int:
+        """Write ``runs.parquet``: one row per run, from the parts. Returns the number of rows."""
+        import pyarrow.parquet as pq
+
+        parts = self.runs_parts()
+        keep = _keep_masks(parts)
+        rows = 0
+
+        def write(tmp: Path) -> None:
+            nonlocal rows
+            with pq.ParquetWriter(tmp, schema, compression=COMPRESSION) as writer:
+                for number, path in parts.items():
+                    table = pq.read_table(path).filter(keep[number])
+                    table = table.sort_by("run_id")
+                    rows += table.num_rows
+                    writer.write_table(table.cast(schema))
+
+        write_with(self.folder / RUNS, write)
+        return rows
+
+    def remove_results(self) -> None:
+        """Delete the files a sweep writes here (and only those): for starting a sweep again."""
+        import shutil
+
+        for name in (MANIFEST, DESIGN, RUNS):
+            (self.folder / name).unlink(missing_ok=True)
+        for name in (RUNS_PARTS, TIMESERIES_PARTS, ANALYSIS):
+            if (self.folder / name).is_dir():
+                shutil.rmtree(self.folder / name)
+
+
+def _index(parts: dict[int, Path]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    import pyarrow.parquet as pq
+
+    ids, ok, part, row = [np.empty(0, np.int64)], [np.empty(0, bool)], [np.empty(0, np.int64)], [np.empty(0, np.int64)]
+    for number, path in parts.items():
+        t = pq.read_table(path, columns=["run_id", "status"])
+        n = t.num_rows
+        ids.append(t.column("run_id").to_numpy())
+        ok.append(np.asarray(t.column("status").to_numpy(zero_copy_only=False) == "ok"))
+        part.append(np.full(n, number, np.int64))
+        row.append(np.arange(n, dtype=np.int64))
+    return np.concatenate(ids), np.concatenate(ok), np.concatenate(part), np.concatenate(row)
+
+
+def _chosen(parts: dict[int, Path]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """For each run id the row to keep: its ok row, else its latest; as (ids, ok, part, row) arrays."""
+    ids, ok, part, row = _index(parts)
+    if ids.size == 0:
+        return ids, ok, part, row
+    order = np.lexsort((row, part, ok, ids))  # by id, then failed before ok, then older parts first
+    sorted_ids = ids[order]
+    last = np.r_[sorted_ids[1:] != sorted_ids[:-1], True]
+    pick = order[last]
+    return ids[pick], ok[pick], part[pick], row[pick]
+
+
+def _keep_masks(parts: dict[int, Path]) -> dict[int, np.ndarray]:
+    import pyarrow.parquet as pq
+
+    _, _, part, row = _chosen(parts)
+    masks = {}
+    for number, path in parts.items():
+        n = pq.read_metadata(path).num_rows
+        mask = np.zeros(n, dtype=bool)
+        mask[row[part == number]] = True
+        masks[number] = mask
+    return masks
+
+
+def _keep_rows(parts: dict[int, Path]) -> dict[int, np.ndarray]:
+    _, ok, part, _ = _chosen(parts)
+    out = {}
+    for number in parts:
+        sel = part == number
+        out[number] = np.where(ok[sel], "ok", "failed")
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Reading results
+# --------------------------------------------------------------------------------------------
+
+
+def read_runs(folder: str | Path, columns: Sequence[str] | None = None) -> pa.Table:
+    """The runs table of a results folder, one row per run, sorted by run id.
+
+    Works on a finished sweep and on one still running or interrupted (it reads the parts). Only
+    ``columns`` are read when given (``run_id`` and ``status`` are always included).
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    store = SweepStore(folder)
+    parts = store.runs_parts()
+    if not parts:
+        path = Path(folder) / RUNS
+        if path.is_file():
+            return pq.read_table(path, columns=_with_keys(columns)).sort_by("run_id")
+        from ecosim.scenario.errors import ScenarioError
+
+        raise ScenarioError("no sweep results here", file=str(folder),
+                            allowed="a folder written by 'python -m ecosim sweep'")
+    keep = _keep_masks(parts)
+    tables = [pq.read_table(path, columns=_with_keys(columns)).filter(keep[n]) for n, path in parts.items()]
+    return pa.concat_tables(tables).sort_by("run_id")
+
+
+def _with_keys(columns: Sequence[str] | None) -> list[str] | None:
+    if columns is None:
+        return None
+    out = list(dict.fromkeys(["run_id", "status", *columns]))
+    return out
+
+
+def iter_timeseries(folder: str | Path, columns: Sequence[str] | None = None) -> Iterator[pa.Table]:
+    """The weekly series part by part (for sweeps too large to read at once)."""
+    import pyarrow.parquet as pq
+
+    store = SweepStore(folder)
+    runs = store.runs_parts()
+    for number, path in store.timeseries_parts().items():
+        if number in runs:  # a part without its runs part is an unfinished write
+            cols = None if columns is None else list(dict.fromkeys(["run_id", "week", *columns]))
+            yield pq.read_table(path, columns=cols)
+
+
+def read_timeseries(folder: str | Path, columns: Sequence[str] | None = None,
+                    run_ids: Sequence[int] | None = None) -> pa.Table:
+    """The weekly series of the runs (long format: run_id, week, metrics), sorted by run id and week."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    tables = []
+    wanted = None if run_ids is None else pa.array(np.asarray(run_ids, dtype=np.int64))
+    for t in iter_timeseries(folder, columns):
+        if wanted is not None:
+            t = t.filter(pc.is_in(t.column("run_id"), value_set=wanted))
+        tables.append(t)
+    if not tables:
+        return pa.table({"run_id": pa.array([], pa.int64()), "week": pa.array([], pa.int32())})
+    return pa.concat_tables(tables).sort_by([("run_id", "ascending"), ("week", "ascending")])
+
+
+def read_design(folder: str | Path) -> Any:
+    """The design table (pandas DataFrame): point, then one column per parameter."""
+    import pandas as pd
+
+    return pd.read_parquet(Path(folder) / DESIGN)

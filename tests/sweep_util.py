@@ -1,0 +1,40 @@
+"""Helpers shared by the sweep tests: tiny scenarios and sweep files written into a tmp folder."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+#: A scenario small enough that a run takes about a hundredth of a second.
+TINY_BASE = """\
+name: tiny
+weeks: 10
+organisation: {stores: 4, head_office: 5}
+"""
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def tiny_sweep(folder: Path, body: str, *, base: str = TINY_BASE, name: str = "sweep.yaml") -> Path:
+    """Write base.yaml and a sweep file on it; ``body`` is the sweep file without its ``base`` line."""
+    write(folder, "base.yaml", base)
+    return write(folder, name, "base: base.yaml\n" + textwrap.dedent(body))
+
+
+def runs_frame(folder: Path):
+    """runs.parquet sorted by run id, without the wall time (the only column allowed to differ)."""
+    import pandas as pd
+
+    df = pd.read_parquet(folder / "runs.parquet")
+    return df.drop(columns=["wall_time"]).sort_values("run_id").reset_index(drop=True)
+
+
+def timeseries_frame(folder: Path):
+    from ecosim.sweep.storage import read_timeseries
+
+    return read_timeseries(folder).to_pandas()

@@ -1,0 +1,33 @@
+"""The docs stay true: the scenario reference matches the schema, CI runs the README's test command."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import ROOT
+from ecosim.scenario.reference import markdown
+
+
+def test_scenario_reference_is_in_step_with_the_schema():
+    current = (ROOT / "docs" / "scenarios.md").read_text()
+    assert current == markdown(), "regenerate it: python -m ecosim schema --markdown > docs/scenarios.md"
+
+
+def quickstart_commands() -> list[str]:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Quickstart", 1)[1].split("\n## ", 1)[0]
+    return [b.strip() for b in re.findall(r"```bash\n(.*?)```", section, re.S)]
+
+
+def test_quickstart_has_two_commands_and_ci_runs_the_test_one():
+    commands = quickstart_commands()
+    assert len(commands) == 2 and all("\n" not in c for c in commands)
+    run, test = commands
+    assert "python -m ecosim run scenarios/retail.yaml" in run
+    assert "pytest" in test
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert test in ci
+
+
+def test_python_version_file_pins_312():
+    assert (ROOT / ".python-version").read_text().strip() == "3.12"

@@ -1,0 +1,78 @@
+"""Every shipped scenario runs, and says what it is meant to say (seeds 1-20)."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, SCENARIOS
+from ecosim.api import simulate
+from ecosim.scenario import load_scenario
+
+SEEDS = range(1, 21)
+
+
+@functools.cache
+def finals(name: str, alignment: float | None = None) -> tuple[np.ndarray, tuple[str, ...]]:
+    overrides = {} if alignment is None else {"goals.mean_alignment": alignment}
+    shares, verdicts = [], []
+    for seed in SEEDS:
+        r = simulate(load_scenario(SCENARIOS / f"{name}.yaml", overrides, seed=seed))
+        shares.append(r.summary["final_active_share"])
+        verdicts.append(r.summary["verdict"])
+    return np.array(shares), tuple(verdicts)
+
+
+def test_low_alignment_is_a_ghost_town():
+    shares, verdicts = finals("retail_low_alignment")
+    assert set(verdicts) == {"ghost_town"}
+    assert np.median(shares) < 0.10
+
+
+def test_high_alignment_thrives():
+    shares, verdicts = finals("retail_high_alignment")
+    assert verdicts.count("thriving") >= 18
+    assert np.median(shares) > 0.5
+
+
+def test_retail_sits_near_the_tipping_point():
+    """The base chain (alignment 0.5) is between the two: neither reliably thriving nor all ghost."""
+    shares, verdicts = finals("retail")
+    low, _ = finals("retail_low_alignment")
+    high, _ = finals("retail_high_alignment")
+    assert low.mean() < shares.mean() < high.mean()
+    assert "thriving" not in verdicts
+
+
+def test_facilitation_buys_activity_but_not_alignment():
+    """Much more facilitation lifts the low-alignment chain, and still leaves it short of thriving."""
+    shares, verdicts = finals("retail_facilitated")
+    low, _ = finals("retail_low_alignment")
+    high, _ = finals("retail_high_alignment")
+    diff = shares - low  # same seeds: a paired comparison
+    assert diff.mean() > 4 * diff.std(ddof=1) / np.sqrt(diff.size)
+    assert shares.mean() < high.mean() and "thriving" not in verdicts
+
+
+def test_mean_final_share_rises_with_alignment():
+    means = [finals("retail", a)[0].mean() for a in (0.0, 0.25, 0.5, 0.75, 1.0)]
+    assert all(b > a for a, b in zip(means, means[1:], strict=False)), means
+
+
+def test_every_scenario_file_is_exercised_by_a_test():
+    """Each file under scenarios/ is named in some test, which loads and runs it."""
+    tests = "\n".join(p.read_text() for p in (ROOT / "tests").glob("test_*.py"))
+    missing = []
+    for path in sorted(SCENARIOS.rglob("*.yaml")):
+        if path.stem not in tests and path.name not in tests:
+            missing.append(str(path.relative_to(ROOT)))
+    assert not missing, f"scenario files no test runs: {missing}"
+
+
+@pytest.mark.parametrize("name", ["retail", "retail_low_alignment", "retail_high_alignment", "retail_facilitated"])
+def test_scenario_files_are_documented(name):
+    text = (SCENARIOS / f"{name}.yaml").read_text()
+    assert re.search(r"^description:", text, re.M) and text.lstrip().startswith("#")
