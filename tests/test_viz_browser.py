@@ -20,7 +20,7 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 def _unavailable(reason: str) -> None:
     if IN_CI:
-        pytest.fail(f"{reason} (CI installs it: see .ci/run)")
+        pytest.fail(f"{reason}; .ci/run installs it in CI")
     pytest.skip(reason)
 
 
@@ -33,7 +33,8 @@ def need_browser():
     from ecosim.viz import assets, browser
 
     if browser.chromium_path() is None:
-        _unavailable(f"no Chromium at {browser.CHROMIUM} (apt-get install chromium)")
+        wanted = os.environ.get("ECOSIM_CHROMIUM", browser.CHROMIUM)
+        _unavailable(f"no Chromium at {wanted} (apt-get install chromium, or set ECOSIM_CHROMIUM)")
     absent = assets.missing()
     if absent:
         _unavailable("the page's assets are not prepared (python -m ecosim viz --prepare-assets): "

@@ -187,8 +187,8 @@ def step(page, times: int = 1, timeout: float = 30.0) -> int:
     return week(page)
 
 
-def screenshot(path: str | os.PathLike[str], scenario: str = "scenarios/retail.yaml", *, weeks: int = 26,
-               width: int = 1500, height: int = 1640) -> Path:
+def screenshot(path: str | os.PathLike[str], scenario: str = "scenarios/retail_high_alignment.yaml", *,
+               weeks: int = 20, width: int = 1500, height: int = 1780) -> Path:
     """Serve ``scenario``, step it ``weeks`` weeks in the browser and save a PNG of the page."""
     from ecosim.io import write_with
 
@@ -208,8 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     shot = sub.add_parser("screenshot", help="save a PNG of the page after some weeks")
     shot.add_argument("path")
-    shot.add_argument("--scenario", default="scenarios/retail.yaml")
-    shot.add_argument("--weeks", type=int, default=26)
+    shot.add_argument("--scenario", default="scenarios/retail_high_alignment.yaml")
+    shot.add_argument("--weeks", type=int, default=20)
     args = parser.parse_args(argv)
     print(screenshot(args.path, args.scenario, weeks=args.weeks))
     return 0
