@@ -107,6 +107,10 @@ def test_resume_skips_finished_runs_and_more_replicates_add_runs(grid_sweep, seq
     assert len(df) == 20 and df["run_id"].is_unique
     old = df[df["replicate"] < 3].reset_index(drop=True)
     pd.testing.assert_frame_equal(old, runs_frame(sequential_results))
+    # fewer replicates than are done: nothing to do, nothing pending, nothing removed
+    fewer = run_sweep(sweep.with_replicates(2), out, executor="sequential", resume=True)
+    assert fewer.ok == 0 and fewer.skipped == 8 and fewer.pending == 0
+    assert len(runs_frame(out)) == 20
 
 
 def test_cli_refuses_to_mix_sweeps_in_one_folder(grid_sweep, tmp_path, capsys):
@@ -258,3 +262,20 @@ def test_an_unfinished_timeseries_part_is_removed_on_resume(grid_sweep, sequenti
     run_sweep(load_sweep(grid_sweep), out, executor="sequential", resume=True)
     assert not orphan.exists() and not list(out.rglob(".*.tmp"))
     pd.testing.assert_frame_equal(timeseries_frame(out), timeseries_frame(sequential_results))
+
+
+def test_dask_reaches_an_existing_cluster_by_its_address(grid_sweep, sequential_results, tmp_path, monkeypatch):
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        address = cluster.scheduler_address
+        assert address.startswith("tcp://127.0.0.1:")
+        monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", address)
+        out = tmp_path / "cluster"
+        assert main(["sweep", str(grid_sweep), "--out", str(out), "--executor", "dask", "--quiet"]) == 0
+        # the cluster belongs to someone else: the sweep leaves it running
+        assert len(cluster.scheduler_info["workers"]) == 1
+    session = json.loads((out / "manifest.json").read_text())["sessions"][-1]
+    assert session["executor"]["scheduler"] == address and session["executor"]["workers"] == 1
+    pd.testing.assert_frame_equal(runs_frame(out), runs_frame(sequential_results))

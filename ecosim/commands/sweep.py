@@ -68,11 +68,21 @@ def run(args: argparse.Namespace) -> int:
             sweep = sweep.with_replicates(stored, source=str(out / MANIFEST))
 
     bar = None if args.quiet else _progress_bar
-    report = run_sweep(
-        sweep, out, executor=executor, workers=args.workers, scheduler=scheduler, resume=args.resume,
-        force=args.force, part_runs=args.part_runs or PART_RUNS, progress=bar,
-        command=["ecosim", "sweep", *sys.argv[2:]] if sys.argv else None,
-    )
+    try:
+        report = run_sweep(
+            sweep, out, executor=executor, workers=args.workers, scheduler=scheduler, resume=args.resume,
+            force=args.force, part_runs=args.part_runs or PART_RUNS, progress=bar,
+            command=["ecosim", "sweep", *sys.argv[2:]] if sys.argv else None,
+        )
+    except KeyboardInterrupt:
+        try:
+            runs = json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("runs", {})
+            kept = f"{runs.get('ok', 0):,} of {runs.get('planned', 0):,} runs are finished"
+        except (OSError, ValueError):
+            kept = "the finished runs are kept"
+        print(f"interrupted: {kept} in {out}/; continue with: python -m ecosim sweep {args.sweep} "
+              f"--out {out} --resume", file=sys.stderr)
+        return 130
     if not args.quiet:
         print(summary_text(report))
     return 0 if report.totals.get("failed", 0) == 0 and report.pending == 0 else 1

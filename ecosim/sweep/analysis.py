@@ -278,7 +278,7 @@ def _write_csv(path: Path, table: pd.DataFrame, result: Analysis) -> None:
 
 
 def _save(path: Path, fig: Any, result: Analysis) -> None:
-    from ecosim.figures import _save as save_png
+    from ecosim.sweep.plots import save
 
-    save_png(fig, path)
+    save(fig, path)
     result.files.append(path.name)

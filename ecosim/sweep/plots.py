@@ -6,14 +6,31 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ecosim.figures import _figure
+from ecosim.io import write_with
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import pandas as pd
     from matplotlib.figure import Figure
 
 GHOST_COLOUR = "#c0392b"
-THRIVING_COLOUR = "#3a7d44"
+THRIVING_COLOUR = "#ff9f1c"  # orange: visible on both ends of viridis
+
+
+def _figure(width: float, height: float) -> Figure:
+    from matplotlib.figure import Figure
+
+    # a layout engine: these figures have colour bars, two-line labels and legends below the axes
+    return Figure(figsize=(width, height), dpi=110, layout="constrained")
+
+
+def save(fig: Figure, path: Path) -> None:
+    """Write a PNG under a temporary name, then rename it."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    write_with(path, lambda tmp: fig.savefig(tmp, format="png"))
 
 
 def _label(path: str) -> str:
@@ -22,6 +39,11 @@ def _label(path: str) -> str:
 
 def _short(path: str) -> str:
     return path.rsplit(".", 1)[-1].replace("_", " ")
+
+
+def _lever(path: str) -> str:
+    """A parameter named in words with its section: 'turnover annual rate'."""
+    return path.replace(".", " ").replace("_", " ")
 
 
 def _fmt(v: object) -> str:
@@ -95,7 +117,7 @@ def lines(grid: pd.DataFrame, x: str, y: str | None, metric: str, ghost: float, 
     cmap = colormaps["plasma"]
     for k, (yv, sub) in enumerate(groups):
         sub = sub.sort_values(x)
-        colour = "#1f3b73" if y is None else cmap(0.1 + 0.8 * k / max(1, len(groups) - 1))
+        colour = "#1f3b73" if y is None else cmap(0.05 + 0.75 * k / max(1, len(groups) - 1))
         label = None if y is None else f"{_short(y)} = {_fmt(yv)}"
         ax.plot(sub[x], sub["mean"], color=colour, lw=2, marker="o", ms=3, label=label)
         lo, hi = sub["ci_low"].to_numpy(dtype=float), sub["ci_high"].to_numpy(dtype=float)
@@ -123,7 +145,7 @@ def scatter(runs: pd.DataFrame, params: list[str], metric: str, ghost: float, na
         if _is_share(metric):
             ax.axhline(ghost, color=GHOST_COLOUR, lw=1, ls="--")
             ax.set_ylim(0, 1)
-        ax.set_xlabel(_short(p), fontsize=8)
+        ax.set_xlabel(_lever(p), fontsize=8)
         if i % cols == 0:
             ax.set_ylabel(metric.replace("_", " "), fontsize=8)
         ax.tick_params(labelsize=7)
@@ -139,7 +161,7 @@ def sobol(indices: pd.DataFrame, metric: str, name: str) -> Figure:
     pos = np.arange(len(t))
     ax.barh(pos + 0.2, t["ST"], height=0.4, xerr=t["ST_conf"], color="#1f3b73", label="total (ST)", capsize=2)
     ax.barh(pos - 0.2, t["S1"], height=0.4, xerr=t["S1_conf"], color="#9ec5e8", label="first order (S1)", capsize=2)
-    ax.set_yticks(pos, [_short(p) for p in t["parameter"]])
+    ax.set_yticks(pos, [_lever(p) for p in t["parameter"]])
     ax.axvline(0, color="black", lw=0.8)
     ax.set_xlabel("share of the variance of " + metric.replace("_", " "))
     ax.set_title(f"{name}: Sobol' indices of {metric.replace('_', ' ')} (95% intervals)", fontsize=10)
@@ -154,13 +176,21 @@ def morris(indices: pd.DataFrame, metric: str, name: str) -> Figure:
     ax, ax2 = fig.subplots(1, 2, width_ratios=[1.3, 1])
     pos = np.arange(len(t))
     ax.barh(pos, t["mu_star"], xerr=t["mu_star_conf"], color="#1f3b73", capsize=2)
-    ax.set_yticks(pos, [_short(p) for p in t["parameter"]])
+    ax.set_yticks(pos, [_lever(p) for p in t["parameter"]])
     ax.set_xlabel(f"mu*: mean |change in {metric.replace('_', ' ')}|\nper whole range of the parameter")
     ax.set_title("lever ranking (Morris mu*, 95% interval)", fontsize=10)
     ax2.scatter(t["mu_star"], t["sigma"], color="#e8590c", zorder=3)
+    top = float(t["mu_star"].max())
+    small = 0
     for _, r in t.iterrows():
-        ax2.annotate(_short(r["parameter"]), (r["mu_star"], r["sigma"]), fontsize=7, xytext=(3, 3),
-                     textcoords="offset points")
+        if r["mu_star"] >= 0.1 * top:  # the small ones crowd the origin; the bar chart names them
+            ax2.annotate(_lever(r["parameter"]), (r["mu_star"], r["sigma"]), fontsize=7, xytext=(3, 3),
+                         textcoords="offset points")
+        else:
+            small += 1
+    if small:
+        ax2.text(0.98, 0.02, f"{small} levers with mu* under 10% of the largest, unlabelled", fontsize=7,
+                 ha="right", va="bottom", transform=ax2.transAxes, color="grey")
     lim = max(float(t["mu_star"].max()), float(t["sigma"].max()), 1e-12) * 1.1
     ax2.plot([0, lim], [0, lim], color="grey", lw=0.8, ls=":")
     ax2.set_xlim(0, lim)

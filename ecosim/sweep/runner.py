@@ -54,7 +54,8 @@ class SweepReport:
 
     @property
     def pending(self) -> int:
-        return self.planned - self.totals.get("ok", 0) - self.totals.get("failed", 0)
+        """Runs of the sweep not yet made (a resume with fewer replicates leaves extra runs, not negative ones)."""
+        return max(0, self.planned - self.totals.get("ok", 0) - self.totals.get("failed", 0))
 
 
 class _Progress:
@@ -131,7 +132,7 @@ def run_sweep(
                 report.executor = ex.describe()
                 session["executor"] = report.executor
                 write_json(store.manifest_path, manifest)
-                for outcome in ex.map(_tasks(sweep, design, set(done.tolist()))):
+                for outcome in ex.map(_tasks(sweep, design, done)):
                     writer.add(outcome)
                     if outcome.status == "ok":
                         report.ok += 1
@@ -161,16 +162,24 @@ def run_sweep(
     return report
 
 
-def _tasks(sweep: Sweep, design: Design, done: set[int]) -> Iterator[RunTask]:
-    """The runs not yet finished, design point by design point (lazily: memory stays flat)."""
+def _tasks(sweep: Sweep, design: Design, done: np.ndarray | set[int]) -> Iterator[RunTask]:
+    """The runs not yet finished, design point by design point (lazily: memory stays flat).
+
+    ``done`` holds the run ids already finished (a sorted array: 8 bytes per run, whatever the sweep's size).
+    """
+    done = np.unique(np.fromiter(done, dtype=np.int64)) if isinstance(done, set) else np.asarray(done, np.int64)
+    reps = np.arange(sweep.replicates, dtype=np.int64)
     for point in range(len(design)):
-        ids = [run_id(point, rep) for rep in range(sweep.replicates)]
-        if all(i in done for i in ids):
+        ids = point * MAX_REPLICATES + reps
+        pos = np.searchsorted(done, ids).clip(max=max(done.size - 1, 0))
+        finished = (done[pos] == ids) if done.size else np.zeros(ids.size, bool)
+        if finished.all():
             continue
         scenario = sweep.scenario_for(run_overrides(design, point))
-        for rep, rid in enumerate(ids):
-            if rid not in done:
-                yield RunTask(rid, run_seed(sweep.seed, point, rep), scenario, sweep.metrics, sweep.timeseries)
+        for rep in np.flatnonzero(~finished):
+            rep = int(rep)
+            yield RunTask(run_id(point, rep), run_seed(sweep.seed, point, rep), scenario, sweep.metrics,
+                          sweep.timeseries)
 
 
 def _now() -> str:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 import ecosim
+import ecosim.core.model  # noqa: F401  (imported here, once per worker, not at the first run)
 from ecosim.api import simulate
 from ecosim.scenario.schema import Scenario
 
