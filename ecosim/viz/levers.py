@@ -1,0 +1,147 @@
+"""The page's inputs, derived from the scenario schema.
+
+Every parameter declared with ``lever=True`` in :mod:`ecosim.scenario.schema` becomes a slider;
+its label, unit, type and bounds come from that one declaration, and its starting value from the
+scenario. Schema bounds are sometimes far wider than any sensible slider (up to 100,000
+facilitators), so a slider's upper end is the schema's upper bound when that is within ten times
+the scenario's value, and otherwise a round number about four times the value; points in time
+(unit ``week``) run to the scenario's last week and durations (unit ``weeks``) stop there. A
+value typed into the scenario file is always inside its slider's range.
+
+The seed is a text input. Whatever the inputs say, the model is rebuilt through
+:func:`ecosim.scenario.loader.load_scenario`, so the schema's validation applies.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from ecosim.scenario.errors import ScenarioError
+from ecosim.scenario.schema import ParamInfo, Scenario, iter_params
+
+#: Short labels for the levers (a slider's label shares a line with the slider); a lever missing
+#: here is labelled from its path. The page explains each in the settings table.
+LABELS = {
+    "goals.mean_alignment": "Goal alignment",
+    "facilitation.facilitators": "Facilitators",
+    "facilitation.hours_per_week": "Hours / facilitator / week",
+    "facilitation.event_every_weeks": "Event every (weeks)",
+    "platform.friction": "Platform friction",
+    "turnover.annual_rate": "Turnover / year",
+    "platform.launch_week": "Launch week",
+}
+SEED_LABEL = "Seed (a whole number)"
+
+
+@dataclass(frozen=True)
+class Lever:
+    """One slider: a scenario parameter, its range and its starting value."""
+
+    path: str
+    label: str
+    unit: str
+    integer: bool
+    lo: float
+    hi: float
+    step: float
+    value: float
+    description: str
+
+    def mesa_param(self) -> dict[str, Any]:
+        """The slider as a Mesa SolaraViz ``model_params`` entry."""
+        return {
+            "type": "SliderInt" if self.integer else "SliderFloat",
+            "value": self.value,
+            "min": self.lo,
+            "max": self.hi,
+            "step": self.step,
+            "label": self.label,
+        }
+
+
+def get_value(scenario: Scenario, path: str) -> Any:
+    """The value at a dotted ``path`` of a scenario."""
+    value: Any = scenario
+    for key in path.split("."):
+        value = getattr(value, key)
+    return value
+
+
+def levers(scenario: Scenario) -> list[Lever]:
+    """The sliders for a scenario: every ``lever=True`` parameter of the schema, in declaration
+    order (numeric levers only)."""
+    return [_lever(info, scenario) for info in iter_params() if info.lever and info.is_numeric]
+
+
+def _lever(info: ParamInfo, scenario: Scenario) -> Lever:
+    integer = info.annotation is int
+    value = get_value(scenario, info.path)
+    value = int(value) if integer else float(value)
+    lo = info.lower if info.lower is not None else min(0.0, value)
+    if info.gt is not None:  # an open lower bound: start one step above it
+        lo = info.gt + (1 if integer else 0.01)
+    upper = info.upper
+    span = abs(value) if value else 1.0
+    if info.unit == "week":  # a point in time: anywhere in the run
+        hi = float(scenario.weeks)
+    elif upper is not None and upper - lo <= 10 * span:
+        hi = float(upper)
+    else:
+        hi = _nice_ceiling(4 * span)
+        if integer:
+            hi = max(hi, 10.0)
+        if info.unit == "weeks":
+            hi = min(hi, float(scenario.weeks))
+    if upper is not None:
+        hi = min(hi, float(upper))
+    hi = max(hi, float(value))
+    lo = min(float(lo), float(value))
+    if integer:
+        step: float = 1
+        lo, hi = int(math.floor(lo)), int(math.ceil(hi))
+    else:
+        step = 10 ** math.floor(math.log10((hi - lo) / 50)) if hi > lo else 0.01
+    return Lever(
+        path=info.path,
+        label=LABELS.get(info.path, info.path.split(".")[-1].replace("_", " ").capitalize()),
+        unit=info.unit,
+        integer=integer,
+        lo=lo,
+        hi=hi,
+        step=step,
+        value=value,
+        description=info.description,
+    )
+
+
+def _nice_ceiling(x: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 x 10^k at or above ``x``."""
+    k = math.floor(math.log10(x))
+    for m in (1.0, 2.0, 2.5, 5.0, 10.0):
+        if m * 10**k >= x - 1e-12:
+            return float(m * 10**k)
+    return float(10 ** (k + 1))  # pragma: no cover
+
+
+def parse_seed(text: object) -> int | None:
+    """The seed typed on the page: a whole number >= 0, or None (blank: the scenario's seed)."""
+    if text is None:
+        return None
+    if isinstance(text, bool):
+        raise ScenarioError("the seed must be a whole number >= 0", file="seed (page input)", value=text)
+    if isinstance(text, int):
+        value = text
+    else:
+        stripped = str(text).strip().replace(",", "").replace("_", "")
+        if not stripped:
+            return None
+        try:
+            value = int(stripped)
+        except ValueError:
+            raise ScenarioError("the seed must be a whole number >= 0", file="seed (page input)",
+                                value=str(text)) from None
+    if value < 0:
+        raise ScenarioError("the seed must be a whole number >= 0", file="seed (page input)", value=value)
+    return value

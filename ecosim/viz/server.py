@@ -1,0 +1,103 @@
+"""Serve the browser page with Solara's Starlette app under uvicorn, from a command.
+
+This is what ``solara run`` does, without its extras that reach the internet: the server runs
+in production mode (no check against solara.dev in the page), with Solara's usage telemetry off,
+and the page's JavaScript comes from Solara's local CDN cache when
+``python -m ecosim viz --prepare-assets`` has filled it (see :mod:`ecosim.viz.assets`).
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import socket
+import threading
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+
+
+def check_port(host: str, port: int) -> None:
+    """Raise ScenarioError naming ``--host``/``--port`` when the server could not listen there."""
+    from ecosim.scenario.errors import ScenarioError
+
+    if not 0 <= port <= 65535:
+        raise ScenarioError("not a port number", file="--port", value=port, allowed="0-65535")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise ScenarioError(f"unknown host ({exc.strerror})", file="--host", value=host,
+                            allowed="an address of this machine, e.g. 127.0.0.1 or 0.0.0.0") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise ScenarioError("the port is already in use", file="--port", value=port,
+                                    hint="stop the program using it or choose another port with --port") from None
+            raise ScenarioError(f"cannot listen on {host}:{port} ({exc.strerror})", file="--host", value=host,
+                                allowed="an address of this machine, e.g. 127.0.0.1 or 0.0.0.0") from None
+
+
+def configure_solara(scenario: str | os.PathLike[str], host: str, port: int) -> None:
+    """Point Solara at the page and switch off what would reach the internet.
+
+    Must run before ``solara.server.app`` is imported: Solara reads the app to serve from the
+    environment when that module is imported.
+    """
+    from ecosim.viz.app import SCENARIO_ENV
+
+    os.environ[SCENARIO_ENV] = str(Path(scenario).resolve())
+    os.environ["SOLARA_APP"] = "ecosim.viz.app"
+    os.environ["SERVER_NAME"] = host
+    os.environ["SERVER_PORT"] = str(port)
+    os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
+    import solara.server.settings as settings
+
+    settings.main.mode = "production"  # no solara.dev check in the page, minified JavaScript
+    settings.telemetry.mixpanel_enable = False
+    settings.theme.show_banner = False
+    # plain http on this machine: Solara falls back to SameSite=lax cookies, which is right here
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https", category=UserWarning)
+
+
+def serve(scenario: str | os.PathLike[str], host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *,
+          on_ready: Callable[[str], None] | None = None, log_level: str = "warning") -> None:
+    """Serve the page for ``scenario`` until interrupted (Ctrl+C or SIGTERM).
+
+    Args:
+        scenario: the scenario file (validated before the server starts).
+        host, port: where to listen; 127.0.0.1 keeps the page on this machine.
+        on_ready: called with the page's address once the server accepts connections.
+        log_level: uvicorn's log level.
+    """
+    from ecosim.scenario.loader import load_scenario
+
+    load_scenario(scenario)  # bad files fail here, with the loader's message, not in the browser
+    check_port(host, port)
+    configure_solara(scenario, host, port)
+    import uvicorn
+
+    config = uvicorn.Config("solara.server.starlette:app", host=host, port=port, log_level=log_level,
+                            timeout_graceful_shutdown=3, ws_ping_interval=20)
+    server = uvicorn.Server(config)
+    shown = "127.0.0.1" if host in ("0.0.0.0", "") else "::1" if host == "::" else host
+    url = f"http://[{shown}]:{port}/" if ":" in shown else f"http://{shown}:{port}/"
+
+    def announce() -> None:
+        while not server.started and not server.should_exit:
+            time.sleep(0.05)
+        if server.started and on_ready is not None:
+            on_ready(url)
+
+    threading.Thread(target=announce, name="ecosim-viz-ready", daemon=True).start()
+    server.run()

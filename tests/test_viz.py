@@ -1,0 +1,503 @@
+"""The browser visualisation without a browser: levers from the schema, the page's model, the
+pictures, the offline assets and the `viz` command."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import http.server
+import io
+import json
+import socket
+import tarfile
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ecosim.cli import main
+from ecosim.core.state import CONSUMER, CONTRIBUTOR, INACTIVE
+from ecosim.scenario.errors import ScenarioError
+from ecosim.scenario.loader import load_scenario
+from ecosim.scenario.schema import iter_params
+from ecosim.viz import assets
+from ecosim.viz.levers import get_value, levers, parse_seed
+
+ROOT = Path(__file__).resolve().parents[1]
+RETAIL = ROOT / "scenarios" / "retail.yaml"
+
+
+# ---- levers ------------------------------------------------------------------------------------
+
+
+def test_levers_are_the_schemas_levers_with_sensible_ranges():
+    scenario = load_scenario(RETAIL)
+    found = levers(scenario)
+    declared = [p for p in iter_params() if p.lever]
+    assert [lv.path for lv in found] == [p.path for p in declared]
+    assert {lv.path for lv in found} >= {
+        "goals.mean_alignment", "facilitation.facilitators", "facilitation.hours_per_week",
+        "facilitation.event_every_weeks", "platform.friction", "turnover.annual_rate", "platform.launch_week"}
+    info = {p.path: p for p in declared}
+    for lv in found:
+        p = info[lv.path]
+        value = get_value(scenario, lv.path)
+        assert lv.lo <= value <= lv.hi, lv
+        assert lv.lo < lv.hi
+        if p.lower is not None:
+            assert lv.lo >= p.lower
+        if p.upper is not None:
+            assert lv.hi <= p.upper
+        assert lv.integer == (p.annotation is int)
+        if lv.integer:
+            assert lv.step == 1 and isinstance(lv.lo, int) and isinstance(lv.hi, int)
+        else:
+            assert 0 < lv.step <= (lv.hi - lv.lo) / 10
+            steps = (value - lv.lo) / lv.step
+            assert abs(steps - round(steps)) < 1e-6, "the scenario's value must be on the slider's grid"
+        param = lv.mesa_param()
+        assert param["type"] == ("SliderInt" if lv.integer else "SliderFloat")
+        assert param["min"] == lv.lo and param["max"] == lv.hi and param["value"] == value
+    by = {lv.path: lv for lv in found}
+    assert by["goals.mean_alignment"].hi == 1.0  # the schema's own bound
+    assert by["platform.launch_week"].hi == scenario.weeks  # a point in time: anywhere in the run
+    assert by["facilitation.facilitators"].hi <= 100  # not the schema's 100,000
+    assert by["facilitation.event_every_weeks"].hi <= scenario.weeks
+
+
+def test_lever_ranges_follow_the_scenario(tiny):
+    scenario = load_scenario(tiny, {"facilitation.facilitators": 40, "weeks": 6})
+    by = {lv.path: lv for lv in levers(scenario)}
+    assert by["facilitation.facilitators"].hi >= 160
+    assert by["platform.launch_week"].hi == 6
+    assert by["facilitation.event_every_weeks"].hi == 6
+
+
+@pytest.mark.parametrize("text, expected", [("7", 7), (" 12 ", 12), ("1,000", 1000), ("", None), (None, None), (3, 3)])
+def test_parse_seed(text, expected):
+    assert parse_seed(text) == expected
+
+
+@pytest.mark.parametrize("text", ["abc", "-1", "1.5", True, -4])
+def test_parse_seed_refuses(text):
+    with pytest.raises(ScenarioError, match="seed"):
+        parse_seed(text)
+
+
+# ---- the page's model ----------------------------------------------------------------------------
+
+
+def test_page_model_applies_overrides_and_matches_the_cli_run():
+    from ecosim.api import simulate
+    from ecosim.viz.app import PageModel
+
+    model = PageModel(str(RETAIL), seed="7", **{"goals.mean_alignment": 0.3, "facilitation.facilitators": 5})
+    assert model.input_problem is None
+    assert model.params.goals.mean_alignment == 0.3
+    assert model.params.facilitation.facilitators == 5
+    assert len(model.facilitators) == 5
+    assert model.seed == 7
+    for _ in range(5):
+        model.step()
+    ref = simulate(RETAIL, seed=7, overrides={"goals.mean_alignment": 0.3, "facilitation.facilitators": 5})
+    page = model.timeseries()
+    assert page.equals(ref.timeseries.iloc[:5].reset_index(drop=True))
+
+
+def test_page_model_reports_refused_inputs_and_uses_the_file():
+    from ecosim.viz.app import PageModel
+
+    model = PageModel(str(RETAIL), seed="not a number", **{"goals.mean_alignment": 0.3})
+    assert "seed" in model.input_problem
+    assert model.params == load_scenario(RETAIL)
+    model = PageModel(str(RETAIL), **{"goals.mean_alignment": 1.5})
+    assert "goals.mean_alignment" in model.input_problem
+    assert model.params.goals.mean_alignment == load_scenario(RETAIL).goals.mean_alignment
+
+
+def test_mesa_reset_rebuilds_the_page_model_from_its_inputs():
+    """What Mesa's Reset button does, with Mesa's own helpers: every input passes by name."""
+    from mesa.visualization import solara_viz
+
+    from ecosim.viz.app import PageModel, model_params
+
+    model = PageModel(str(RETAIL))
+    params = model_params(model)
+    solara_viz._check_model_params(model, params)  # what SolaraViz checks when the page opens
+    user, fixed = solara_viz.split_model_params(params)
+    values = {**fixed, **{k: v["value"] for k, v in user.items()}}
+    values["goals.mean_alignment"] = 0.25
+    values["seed"] = "11"
+    kwargs = solara_viz._build_model_init_kwargs(model, values, add_scenario_when_empty=True,
+                                                 require_model_accepts_scenario=True)
+    rebuilt = type(model)(**kwargs)
+    assert rebuilt.input_problem is None
+    assert rebuilt.params.goals.mean_alignment == 0.25
+    assert rebuilt.seed == 11
+    assert rebuilt.params.facilitation == model.params.facilitation
+
+
+def test_current_verdict_in_words():
+    from ecosim.core import metrics
+    from ecosim.viz.app import NOT_STARTED, PageModel, current_verdict
+
+    model = PageModel(str(RETAIL), **{"platform.launch_week": 3})
+    assert current_verdict(model) == ("not_started", NOT_STARTED)
+    model.step()
+    key, words = current_verdict(model)
+    assert key == "not_launched" and "week 3" in words
+    for _ in range(5):
+        model.step()
+    key, words = current_verdict(model)
+    assert key == metrics.verdict(model.timeseries()["active_share"].to_numpy(), True, model.params)
+    assert words == metrics.VERDICT_TEXT[key]
+
+
+def test_each_page_model_is_its_own():
+    from ecosim.viz.app import PageModel
+
+    a, b = PageModel(str(RETAIL)), PageModel(str(RETAIL))
+    a.step()
+    assert (a.week, b.week) == (1, 0)
+    assert a.state is not b.state and a.pictures is not b.pictures
+
+
+# ---- pictures ------------------------------------------------------------------------------------
+
+
+def _rgba(png: bytes) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA")).astype(int)  # PNG or WebP
+
+
+def _pixel(picture, xy) -> tuple[int, int]:
+    """Pixel (row, column) of data point ``xy`` in a picture's overlay."""
+    x, y = picture.layers.over.transData.transform(xy)
+    height = picture.layers.over_canvas.get_width_height()[1]
+    return int(round(height - y)), int(round(x))
+
+
+def _model(text: str, tmp_path: Path):
+    from ecosim.core.model import EcosystemModel
+
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    return EcosystemModel(load_scenario(path))
+
+
+SMALL = "name: small\nweeks: 10\norganisation: {stores: 6, staff_per_store: 8, regions: 2, head_office: 5}\n"
+
+
+def test_network_colours_learners_by_engagement(tmp_path):
+    from ecosim.figures import ENGAGEMENT_COLOURS
+    from ecosim.viz.drawing import NetworkPicture
+
+    model = _model(SMALL, tmp_path)
+    picture = NetworkPicture(model)
+    assert picture.rows.size == model.state.n and not picture.sampled
+    model.state.beliefs[:] = model.reality  # everyone knows everything: the largest markers
+    for state, colour in zip((INACTIVE, CONSUMER, CONTRIBUTOR), ENGAGEMENT_COLOURS, strict=True):
+        model.state.engagement[:] = state
+        image = _rgba(picture.png(model))
+        want = np.array([int(colour[k:k + 2], 16) for k in (1, 3, 5)])
+        # an isolated learner's centre has its colour (dense stores overlap, so take the majority)
+        hits = 0
+        for xy in picture.pos:
+            r, c = _pixel(picture, xy)
+            if np.abs(image[r, c, :3] - want).max() <= 3 and image[r, c, 3] == 255:
+                hits += 1
+        assert hits >= 0.9 * picture.pos.shape[0], (state, hits)
+    assert image[0, 0, 3] == 0  # the overlay is transparent away from learners
+    assert _rgba(picture.background).shape == image.shape
+
+
+def test_network_sizes_learners_by_knowledge(tmp_path):
+    from ecosim.viz.drawing import NetworkPicture
+
+    model = _model(SMALL, tmp_path)
+    picture = NetworkPicture(model)
+    model.state.engagement[:] = CONSUMER
+    model.state.beliefs[:] = -model.reality  # nobody is right about anything
+    small = (_rgba(picture.png(model))[..., 3] > 0).sum()
+    model.state.beliefs[:] = model.reality
+    large = (_rgba(picture.png(model))[..., 3] > 0).sum()
+    assert large > 2 * small
+
+
+def test_network_marks_facilitators_and_brokered_ties(tmp_path):
+    from ecosim.viz.drawing import FACILITATOR_COLOUR, NetworkPicture
+
+    purple = np.array([int(FACILITATOR_COLOUR[k:k + 2], 16) for k in (1, 3, 5)])
+    model = _model(SMALL + "facilitation: {facilitators: 4}\n", tmp_path)
+    picture = NetworkPicture(model)
+    assert picture.facilitators == 4 and picture.fac_pos.shape == (4, 2)
+    background = _rgba(picture.background)
+    for xy in picture.fac_pos:
+        r, c = _pixel(picture, xy)
+        assert np.abs(background[r, c, :3] - purple).max() <= 6
+    # a tie brokered between two far-apart learners shows as a line between them
+    far = np.argsort(picture.pos[:, 0])
+    a, b = picture.rows[far[0]], picture.rows[far[-1]]
+    model.state.engagement[:] = INACTIVE
+    before = _rgba(picture.png(model))
+    assert model.ties.add_ties(np.array([a]), np.array([b])) == 1
+    after = _rgba(picture.png(model))
+    middle = (picture.pos[far[0]] + picture.pos[far[-1]]) / 2
+    r, c = _pixel(picture, middle)
+    window = (slice(r - 2, r + 3), slice(c - 2, c + 3))
+    assert after[window][..., 3].max() > 0 and before[window][..., 3].max() == 0
+
+
+def test_large_organisations_draw_whole_stores_sampled(tmp_path):
+    from ecosim.viz.drawing import MAX_DRAWN, NetworkPicture
+
+    model = _model("name: big\nweeks: 4\norganisation: {stores: 300, staff_per_store: 15, regions: 6}\n", tmp_path)
+    assert model.state.n > 2 * MAX_DRAWN
+    picture = NetworkPicture(model)
+    assert picture.sampled and 0.8 * MAX_DRAWN <= picture.rows.size <= 1.1 * MAX_DRAWN
+    store = model.ties.store
+    drawn = set(store[picture.rows][store[picture.rows] >= 0])
+    for s in drawn:  # whole stores: everyone in a drawn store is drawn
+        assert np.isin(np.flatnonzero(store == s), picture.rows).all()
+    assert f"{model.state.n:,} learners" in picture.note and "whole stores" in picture.note
+    assert f"{len(drawn):,} whole stores of 300" in picture.note
+    model.step()
+    assert _rgba(picture.png(model)).shape == _rgba(picture.background).shape
+
+
+def test_curves_follow_the_weeks(tmp_path):
+    from ecosim.viz.drawing import content_curves, engagement_curves
+
+    model = _model(SMALL, tmp_path)
+    curves = engagement_curves(model)
+    assert curves.layers.ax.get_xlim() == (0.0, 10.0)  # the whole run from the start
+    empty = _rgba(curves.png(model.timeseries_columns()))
+    assert empty[..., 3].max() == 0
+    for _ in range(4):
+        model.step()
+    drawn = _rgba(curves.png(model.timeseries_columns()))
+    assert drawn[..., 3].max() > 0
+    stock = content_curves(model)
+    model.content.stock  # noqa: B018 - the content curve's axes grow with the stock
+    columns = model.timeseries_columns()
+    columns["content_stock"] = columns["content_stock"] * 0 + 5e4
+    background = stock.background
+    stock.png(columns)
+    assert stock.layers.ax.get_ylim()[1] >= 5e4
+    assert stock.background != background
+
+
+# ---- offline assets ------------------------------------------------------------------------------
+
+
+def test_required_packages_come_from_the_installed_solara():
+    import solara
+
+    found = {p.name: p.version for p in assets.required_packages()}
+    assert set(found) == {"@widgetti/solara-vuetify-app", "requirejs", "font-awesome"}
+    template = (Path(solara.__file__).parent / "server/templates/solara.html.j2").read_text()
+    assert f"@widgetti/solara-vuetify-app@{found['@widgetti/solara-vuetify-app']}/" in template
+    assert f"requirejs@{found['requirejs']}/" in template
+
+
+def _tarball(files: dict[str, bytes], top: str = "package") -> bytes:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w:gz") as tar:
+        for name, data in files.items():
+            info = tarfile.TarInfo(f"{top}/{name}" if top else name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+class FakeRegistry:
+    """An npm registry on 127.0.0.1 serving given tarballs (and counting requests)."""
+
+    def __init__(self, packages: dict[str, bytes], *, integrity: dict[str, str] | None = None) -> None:
+        self.packages, self.requests = packages, []
+        registry = self
+        integrity = integrity or {}
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                from urllib.parse import unquote
+
+                path = unquote(self.path)
+                registry.requests.append(path)
+                for spec, data in registry.packages.items():
+                    name, version = spec.rsplit("@", 1)
+                    tgz = f"/{name}/-/{name.split('/')[-1]}-{version}.tgz"
+                    ok = integrity.get(spec, "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode())
+                    meta = {"name": name, "version": version,
+                            "dist": {"tarball": registry.url.rstrip("/") + tgz, "integrity": ok}}
+                    if path == f"/{name}/{version}":
+                        return self._send(json.dumps(meta).encode(), "application/json")
+                    if path == f"/{name}":  # the whole packument, which npm asks for
+                        doc = {"name": name, "dist-tags": {"latest": version}, "versions": {version: meta}}
+                        return self._send(json.dumps(doc).encode(), "application/json")
+                    if path == tgz:
+                        return self._send(data, "application/octet-stream")
+                self.send_error(404)
+
+            def _send(self, body: bytes, kind: str):
+                self.send_response(200)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+PKG = assets.Package("@demo/widget-app", "1.2.3", "a test package")
+FILES = {"dist/app.js": b"console.log('hi')\n", "dist/app.css": b"body{}\n", "package.json": b"{}"}
+
+
+def test_prepare_unpacks_packages_and_is_idempotent(tmp_path):
+    cache = tmp_path / "cdn"
+    with FakeRegistry({PKG.spec: _tarball(FILES)}) as reg:
+        done = prepare(cache, reg)
+        assert done == [(PKG, "installed")]
+        folder = cache / "@demo" / "widget-app@1.2.3"
+        for name, data in FILES.items():
+            assert (folder / name).read_bytes() == data
+        assert assets.is_prepared(cache, PKG)
+        assert assets.missing(cache) == [p for p in assets.required_packages()]  # other packages
+        asked = len(reg.requests)
+        assert prepare(cache, reg) == [(PKG, "already in place")]
+        assert len(reg.requests) == asked  # nothing fetched again
+        (folder / "dist" / "app.js").unlink()  # a damaged copy is fetched again
+        assert not assets.is_prepared(cache, PKG)
+        assert prepare(cache, reg) == [(PKG, "installed")]
+        assert (folder / "dist" / "app.js").read_bytes() == FILES["dist/app.js"]
+    assert [p.name for p in cache.rglob(".ecosim-*")] == [assets.MARKER]  # no temporary folders left
+
+
+def prepare(cache, reg, **kw):
+    return assets.prepare(cache, registry=reg.url, use_npm=False, packages=[PKG], **kw)
+
+
+def test_prepare_replaces_a_partial_copy(tmp_path):
+    cache = tmp_path / "cdn"
+    partial = cache / "@demo" / "widget-app@1.2.3" / "dist"
+    partial.mkdir(parents=True)
+    (partial / "app.css").write_bytes(b"old")  # as Solara's proxy caches file by file
+    with FakeRegistry({PKG.spec: _tarball(FILES)}) as reg:
+        prepare(cache, reg)
+    assert (partial / "app.css").read_bytes() == FILES["dist/app.css"]
+    assert (partial / "app.js").exists()
+
+
+def test_prepare_refuses_a_tampered_download(tmp_path):
+    cache = tmp_path / "cdn"
+    wrong = "sha512-" + base64.b64encode(hashlib.sha512(b"something else").digest()).decode()
+    with FakeRegistry({PKG.spec: _tarball(FILES)}, integrity={PKG.spec: wrong}) as reg:
+        with pytest.raises(assets.AssetError, match="does not match the registry's sha512"):
+            prepare(cache, reg)
+    assert not (cache / "@demo" / "widget-app@1.2.3").exists()
+    assert list(cache.rglob("*.tmp*")) == [] and list(cache.rglob(".ecosim-tmp-*")) == []
+
+
+def test_prepare_refuses_unsafe_tarballs(tmp_path):
+    cache = tmp_path / "cdn"
+    with FakeRegistry({PKG.spec: _tarball({"../../evil.js": b"x"})}) as reg:
+        with pytest.raises(assets.AssetError, match="unsafe path"):
+            prepare(cache, reg)
+    assert not list(tmp_path.rglob("evil.js"))
+    assert not (cache / "@demo" / "widget-app@1.2.3").exists()
+
+
+def test_prepare_names_the_package_when_the_registry_fails(tmp_path):
+    with FakeRegistry({}) as reg:
+        with pytest.raises(assets.AssetError, match=r"@demo/widget-app@1\.2\.3: the registry answered 404"):
+            prepare(tmp_path / "cdn", reg)
+    port = _closed_port()
+    with pytest.raises(assets.AssetError, match="cannot reach"):
+        assets.prepare(tmp_path / "cdn", registry=f"http://127.0.0.1:{port}/", use_npm=False, packages=[PKG])
+
+
+def test_prepare_says_where_it_cannot_write(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with FakeRegistry({PKG.spec: _tarball(FILES)}) as reg:
+        with pytest.raises(assets.AssetError, match="SOLARA_ASSETS_PROXY_CACHE_DIR"):
+            prepare(blocker / "cdn", reg)
+
+
+def test_prepare_with_npm_pack(tmp_path):
+    import shutil
+
+    if shutil.which("npm") is None:
+        pytest.skip("npm is not installed")
+    packument_pkg = assets.Package("demo-assets", "0.0.1", "a test package")
+    data = _tarball({"package.json": b'{"name": "demo-assets", "version": "0.0.1"}', "dist/a.js": b"1"})
+    with FakeRegistry({packument_pkg.spec: data}) as reg:
+        done = assets.prepare(tmp_path / "cdn", registry=reg.url, use_npm=True, packages=[packument_pkg])
+    assert done == [(packument_pkg, "installed")]
+    assert (tmp_path / "cdn" / "demo-assets@0.0.1" / "dist" / "a.js").read_bytes() == b"1"
+    marker = json.loads((tmp_path / "cdn" / "demo-assets@0.0.1" / assets.MARKER).read_text())
+    assert marker["source"] == "npm pack"
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# ---- the command ---------------------------------------------------------------------------------
+
+
+def test_viz_command_needs_a_scenario(capsys):
+    assert main(["viz"]) == 2
+    assert "give a scenario file" in capsys.readouterr().err
+
+
+def test_viz_command_refuses_a_bad_scenario(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\ngoals: {mean_alignment: 2}\n")
+    assert main(["viz", str(bad), "--port", str(_closed_port())]) == 2
+    err = capsys.readouterr().err
+    assert "goals.mean_alignment" in err and "Traceback" not in err
+    assert main(["viz", str(tmp_path / "missing.yaml")]) == 2
+
+
+def test_viz_command_refuses_a_busy_port(capsys):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        assert main(["viz", str(RETAIL), "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert "--port" in err and "already in use" in err and str(port) in err
+
+
+@pytest.mark.parametrize("argv", [["viz", "x.yaml", "--port", "0"], ["viz", "x.yaml", "--port", "http"],
+                                  ["viz", "x.yaml", "--registry", "http://127.0.0.1:1/"]])
+def test_viz_command_refuses_bad_flags(argv, capsys):
+    assert main(argv) == 2
+
+
+def test_import_ecosim_does_not_import_solara():
+    import subprocess
+    import sys
+
+    code = ("import sys, ecosim, ecosim.cli; ecosim.cli.build_parser(); cheap = 'mesa' not in sys.modules; "
+            "import ecosim.core.model, ecosim.api; print(cheap, 'solara' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["True", "False"]
