@@ -304,6 +304,16 @@ def test_required_packages_come_from_the_installed_solara():
     assert f"requirejs@{found['requirejs']}/" in template
 
 
+def test_required_packages_follow_solara_under_vue3(monkeypatch):
+    import solara
+
+    monkeypatch.setattr(assets, "_ipyvue_major", lambda: 3)
+    found = {p.name: p.version for p in assets.required_packages()}
+    assert "@widgetti/solara-vuetify-app" not in found
+    template = (Path(solara.__file__).parent / "server/templates/solara.html.j2").read_text()
+    assert f"@widgetti/solara-vuetify3-app@{found['@widgetti/solara-vuetify3-app']}/" in template
+
+
 def _tarball(files: dict[str, bytes], top: str = "package") -> bytes:
     out = io.BytesIO()
     with tarfile.open(fileobj=out, mode="w:gz") as tar:
