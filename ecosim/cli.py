@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sweep": ("ecosim.commands.sweep", "run a parameter sweep (replicates, resumable) into Parquet"),
     "analyze": ("ecosim.commands.analyze", "analyse a sweep: per-point statistics, phase diagram, sensitivity"),
     "viz": ("ecosim.commands.viz", "the browser visualisation of a scenario (Mesa SolaraViz)"),
+    "validate": ("ecosim.commands.validate", "reproduce the classic results (Bass, Granovetter, Watts, March)"),
 }
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2

@@ -58,7 +58,9 @@ def usefulness(m: EcosystemModel) -> np.ndarray:
     r = m.content.relevant_stock(m.state.goals, m.state.n)
     g = np.float32(e.content_convexity)
     rg = np.power(r, g)
-    return rg / (rg + np.float32(e.content_half_value) ** g)
+    # a half value below float32's range is 0: no relevant content is then still worth nothing
+    den = rg + np.float32(e.content_half_value) ** g
+    return np.divide(rg, den, out=np.zeros_like(rg), where=den > 0)
 
 
 def ecosystem(m: EcosystemModel) -> None:

@@ -10,14 +10,21 @@ Beliefs are in {-1, 0, +1} on each of m practice dimensions; reality is a hidden
    post's author drawn in proportion to their live posts, or from the organisational code when the
    post was seeded by a facilitator;
 4. formal (the 10): March's socialisation: where the code is non-zero and differs from a belief,
-   the belief takes the code's value with probability ``socialisation`` (p1);
-5. the code learns (March's p2): among the learners the organisation can see (everyone who posted
-   this week and a share ``offline_visibility`` of the rest) those who know more than the code form
-   the superior group; on each dimension the code takes the group's majority belief with
+   the belief moves one step toward the code's value (-1 -> 0 -> +1) with probability
+   ``socialisation`` (p1);
+5. the code learns (March's p2): the learners the organisation can see (everyone who posted this
+   week and a share ``offline_visibility`` of the rest) act on their beliefs, guessing (a coin flip)
+   where they hold none; those whose actions outperform the code (right minus wrong) form the
+   superior group; on each dimension the code takes the majority of the group's actions with
    probability 1 - (1 - p2)^k, k = majority minus minority.
 
-Steps 4 and 5 are synchronous, as in March: both read the beliefs and the code as they were before
-either changed. Learning a belief, or having it confirmed, resets its age (see forgetting).
+Steps 4 and 5 are March's model as his program ran it (Rodan 2005; Christensen 2015; Workiewicz's
+recreation, github.com/Mac13kW/March_1991_Original): the one-step socialisation and the
+performance-based superior group reproduce the equilibria of March's Figure 1, which the paper's
+shorthand (a belief jumps to the code; the superior group counts right beliefs only) does not
+(see docs/validation.md). Both steps are synchronous, as in March: they read the beliefs and the
+code as they were before either changed. Learning a belief, or having it confirmed, resets its age
+(see forgetting).
 """
 
 from __future__ import annotations
@@ -63,9 +70,11 @@ def step(m: EcosystemModel) -> None:
     if lp.socialisation > 0 and code_before.any():
         idx = bernoulli_indices(rng, n * dims, lp.socialisation)
         target = code_before[idx % dims]
-        ok = (target != 0) & (flat[idx] != target)
-        flat[idx[ok]] = target[ok]
-        age[idx[ok]] = 0
+        current = flat[idx]
+        ok = (target != 0) & (current != target)
+        idx, target, current = idx[ok], target[ok], current[ok]
+        flat[idx] = current + np.sign(target - current).astype(np.int8)  # one step toward the code
+        age[idx] = 0
 
     # 5. the code learns from those who outperform it (p2)
     m.code[:] = new_code
@@ -120,9 +129,14 @@ def learn_code(m: EcosystemModel) -> np.ndarray:
     if visible.size == 0:
         return code
     beliefs = s.beliefs[visible]
-    score = np.count_nonzero(beliefs == m.reality, axis=1)
-    code_score = int(np.count_nonzero(code == m.reality))
-    superior = beliefs[score > code_score]
+    # people act on what they believe and guess where they hold no belief; the organisation sees
+    # what they do and how well it works (right minus wrong), and compares it with its own code
+    guess = np.where(m.rng.random(beliefs.shape) < 0.5, -1, 1).astype(np.int8)
+    actions = np.where(beliefs != 0, beliefs, guess)
+    reality = m.reality.astype(np.int32)
+    score = actions.astype(np.int32) @ reality
+    code_score = int(code.astype(np.int32) @ reality)
+    superior = actions[score > code_score]
     if superior.shape[0] == 0:
         return code
     plus = np.count_nonzero(superior == 1, axis=0)

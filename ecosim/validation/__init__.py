@@ -1,0 +1,66 @@
+"""``python -m ecosim validate``: reproduce the classic results that ecosim generalises.
+
+Bass (1969) on a complete graph and on networks (Fibich & Gibori 2010; Fibich & Levin 2024),
+Granovetter (1978), Watts (2002), March (1991), and participation inequality beside van Mierlo
+(2014). Each case runs the real engine on the scenario files in ``scenarios/validation/``.
+
+    >>> from ecosim.validation import run_suite, QUICK      # doctest: +SKIP
+    >>> suite = run_suite(QUICK)                            # doctest: +SKIP
+    >>> suite.passed                                        # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from ecosim.validation.cases import CASES, FULL, QUICK, CaseResult, Profile
+from ecosim.validation.stats import Check, finalise
+
+log = logging.getLogger(__name__)
+
+__all__ = ["CASES", "FULL", "QUICK", "Check", "Profile", "Suite", "run_suite"]
+
+
+@dataclass
+class Suite:
+    profile: Profile
+    results: list[CaseResult] = field(default_factory=list)
+    family: int = 0
+    seconds: float = 0.0
+
+    @property
+    def checks(self) -> list[Check]:
+        return [c for r in self.results for c in r.checks]
+
+    @property
+    def scored(self) -> list[Check]:
+        return [c for c in self.checks if c.scored]
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.scored) and bool(self.scored)
+
+
+def run_suite(profile: Profile = FULL, cases: Sequence[str] | None = None,
+              progress: Callable[[str], None] | None = None) -> Suite:
+    """Run the cases (all by default) and score them as one family of tests."""
+    names = list(CASES) if cases is None else list(cases)
+    unknown = [n for n in names if n not in CASES]
+    if unknown:
+        raise KeyError(f"unknown validation case(s): {', '.join(unknown)}")
+    suite = Suite(profile)
+    started = time.perf_counter()
+    for name in names:
+        if progress is not None:
+            progress(name)
+        t0 = time.perf_counter()
+        result = CASES[name](profile)
+        result.seconds = time.perf_counter() - t0
+        log.info("validation case %s: %d runs in %.1f s", name, result.runs, result.seconds)
+        suite.results.append(result)
+    suite.family = finalise(suite.checks)
+    suite.seconds = time.perf_counter() - started
+    return suite

@@ -1,0 +1,147 @@
+"""Checks and their tolerances: every tolerance is a confidence interval of the sample that was run,
+plus, where the reference is a limit the engine only approaches, a deterministic allowance derived
+(not tuned) from that limit.
+
+The suite is one family of tests at level ``ALPHA`` (Bonferroni): with K scored checks, each uses
+level ALPHA / K, and a check of a whole curve (T weeks at once) uses ALPHA / (K T). With correct
+mechanisms the whole suite then fails by chance at most 5% of the time; a fixed seed makes the
+outcome reproducible.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+ALPHA = 0.05
+
+Sense = Literal["two-sided", "at-most", "greater", "binomial", "exact"]
+
+
+@dataclass
+class Check:
+    """One row of the validation table.
+
+    Args:
+        case: which case (e.g. "Bass, complete graph").
+        quantity: what is measured (e.g. "peak time t* (weeks)").
+        reference: the reference value.
+        source: where the reference comes from.
+        estimate: the measured value (a mean over runs, a share of runs, ...).
+        sense: ``two-sided``: |estimate - reference| <= tolerance; ``at-most``: estimate <=
+            reference + tolerance; ``greater``: estimate - tolerance > reference (a finding that must
+            be significant); ``binomial``: the reference lies in the exact (Clopper-Pearson)
+            interval of ``successes`` in ``trials``, widened by the allowance; ``exact``: equality.
+        se: standard error of the estimate; ``df`` its degrees of freedom (Student's t).
+        multiplicity: comparisons made at once inside this check (weeks of a curve).
+        allowance: deterministic part of the tolerance, explained in ``allowance_note``.
+        scored: False for rows that are reported beside published data but not passed or failed.
+        floor: lowest value the quantity can take (an absolute deviation: 0), to clip its interval.
+    """
+
+    case: str
+    quantity: str
+    reference: float
+    source: str
+    estimate: float
+    sense: Sense = "two-sided"
+    se: float = 0.0
+    df: int | None = None
+    successes: int | None = None
+    trials: int | None = None
+    multiplicity: int = 1
+    allowance: float = 0.0
+    allowance_note: str = ""
+    scored: bool = True
+    floor: float | None = None
+    runs: int = 0
+    digits: int = 3
+    ci95: tuple[float, float] = field(default=(math.nan, math.nan))
+    tolerance: float = math.nan
+    accepted: str = ""
+    passed: bool | None = None
+
+    def finalise(self, family: int) -> None:
+        """Compute the 95% interval, the tolerance at the family-wise level and the verdict."""
+        from scipy import stats
+
+        lo, hi = self._interval(0.05)
+        self.ci95 = (lo if self.floor is None else max(lo, self.floor), hi)
+        if not self.scored:
+            self.accepted = "reported, not scored"
+            self.passed = None
+            return
+        level = ALPHA / max(1, family) / max(1, self.multiplicity)
+        d = self.digits
+        if self.sense == "exact":
+            self.tolerance = 0.0
+            self.passed = self.estimate == self.reference
+            self.accepted = f"= {self.reference:.{d}g}"
+            return
+        if self.sense == "binomial":
+            lo, hi = self._interval(level)
+            lo, hi = lo - self.allowance, hi + self.allowance
+            self.tolerance = max(self.reference - lo, hi - self.reference, 0.0)
+            self.passed = bool(lo <= self.reference <= hi)
+            self.accepted = f"reference in [{max(lo, 0):.{d}f}, {min(hi, 1):.{d}f}]"
+            return
+        if self.df is not None and self.df >= 1:
+            crit = float(stats.t.ppf(1 - level / 2, self.df))
+        else:
+            crit = float(stats.norm.ppf(1 - level / 2))
+        self.tolerance = crit * self.se + self.allowance
+        tol = self.tolerance
+        if self.sense == "two-sided":
+            self.passed = bool(abs(self.estimate - self.reference) <= tol)
+            self.accepted = f"{self.reference:.{d}f} ± {tol:.{d}f}"
+        elif self.sense == "at-most":
+            self.passed = bool(self.estimate <= self.reference + tol)
+            self.accepted = f"<= {self.reference + tol:.{d}f}"
+        elif self.sense == "greater":
+            self.passed = bool(self.estimate - tol > self.reference)
+            self.accepted = f"> {self.reference + tol:.{d}f}"
+        else:  # pragma: no cover
+            raise ValueError(self.sense)
+
+    def _interval(self, level: float) -> tuple[float, float]:
+        from scipy import stats
+
+        if self.sense == "binomial":
+            return clopper_pearson(int(self.successes or 0), int(self.trials or 0), level)
+        if self.sense == "exact" or self.se == 0:
+            return (self.estimate, self.estimate)
+        if self.df is not None and self.df >= 1:
+            crit = float(stats.t.ppf(1 - level / 2, self.df))
+        else:
+            crit = float(stats.norm.ppf(1 - level / 2))
+        return (self.estimate - crit * self.se, self.estimate + crit * self.se)
+
+
+def clopper_pearson(k: int, n: int, level: float) -> tuple[float, float]:
+    """Exact two-sided interval for a binomial share k/n at significance ``level``."""
+    from scipy import stats
+
+    if n == 0:
+        return (0.0, 1.0)
+    lo = 0.0 if k == 0 else float(stats.beta.ppf(level / 2, k, n - k + 1))
+    hi = 1.0 if k == n else float(stats.beta.ppf(1 - level / 2, k + 1, n - k))
+    return (lo, hi)
+
+
+def mean_se(x) -> tuple[float, float, int]:
+    """Mean, standard error and degrees of freedom of a sample."""
+    x = np.asarray(x, dtype=float)
+    if x.size < 2:
+        return (float(x.mean()) if x.size else math.nan, math.inf, 0)
+    return float(x.mean()), float(x.std(ddof=1) / math.sqrt(x.size)), x.size - 1
+
+
+def finalise(checks: list[Check]) -> int:
+    """Finalise every check at the family-wise level; returns the family size K."""
+    family = sum(1 for c in checks if c.scored and c.sense != "exact")
+    for c in checks:
+        c.finalise(family)
+    return family

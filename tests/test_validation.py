@@ -1,0 +1,200 @@
+"""The validation suite (``python -m ecosim validate``): its analytic references, its statistics,
+its command, and that it catches a broken mechanism."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from ecosim.cli import main
+from ecosim.validation import QUICK, analytic, run_suite
+from ecosim.validation.cases import derive_steps, peak_estimate
+from ecosim.validation.stats import Check, clopper_pearson, finalise
+
+# ---- references ------------------------------------------------------------------------------------
+
+
+def test_watts_cascade_window_for_phi_018():
+    lo, hi = analytic.cascade_window(0.18)
+    assert lo == pytest.approx(1.02, abs=0.01)
+    assert hi == pytest.approx(5.76, abs=0.01)
+    for z in (lo, hi):
+        assert abs(analytic.cascade_condition(z, 0.18)) < 1e-9
+
+
+def test_cascade_probability_and_size_vanish_outside_the_window():
+    for z in (0.5, 0.9, 6.0, 8.0):
+        assert analytic.cascade_probability(z, 0.18) == pytest.approx(0.0, abs=1e-6)
+        assert analytic.cascade_size(z, 0.18) == pytest.approx(0.0, abs=1e-4)
+    for z in (2.0, 3.0, 4.0):
+        assert 0.5 < analytic.cascade_probability(z, 0.18) < 1
+        assert 0.7 < analytic.cascade_size(z, 0.18) <= 1
+
+
+def test_bass_closed_form_peak():
+    t_star, f_star = analytic.bass_peak(0.03, 0.38)
+    assert t_star == pytest.approx(math.log(0.38 / 0.03) / 0.41)
+    assert analytic.bass_F(t_star, 0.03, 0.38) == pytest.approx(f_star)
+    h = 1e-4  # the rate f = dF/dt peaks at t*
+    rate = lambda t: (analytic.bass_F(t + h, 0.03, 0.38) - analytic.bass_F(t - h, 0.03, 0.38)) / (2 * h)  # noqa: E731
+    assert rate(t_star) > rate(t_star - 0.1) and rate(t_star) > rate(t_star + 0.1)
+
+
+@pytest.mark.parametrize("p,q", [(0.03, 0.38), (0.1, 0.3)])
+def test_exact_schemes_converge_to_the_closed_forms(p, q):
+    t = np.arange(31)
+    for scheme, exact in ((analytic.bass_scheme, analytic.bass_F), (analytic.two_node_scheme, analytic.two_node_F),
+                          (analytic.ring_scheme, analytic.ring_F)):
+        errs = [np.max(np.abs(scheme(30, p, q, s) - exact(t, p, q))) for s in (4, 8, 64)]
+        assert errs[2] < errs[1] < errs[0]
+        assert errs[2] < 0.01
+
+
+def test_two_node_and_circle_lie_between_the_bounds():
+    t = np.linspace(0, 40, 200)
+    lo, ring, hi = analytic.two_node_F(t, 0.03, 0.38), analytic.ring_F(t, 0.03, 0.38), analytic.bass_F(t, 0.03, 0.38)
+    assert np.all(lo <= ring + 1e-12) and np.all(ring <= hi + 1e-12)
+
+
+def test_derived_sub_steps_meet_the_budget_and_are_the_fewest():
+    t = np.arange(41)
+    err = lambda s: float(np.max(np.abs(analytic.bass_scheme(40, 0.03, 0.38, s) - analytic.bass_F(t, 0.03, 0.38))))  # noqa: E731
+    s, e = derive_steps(err, 0.005)
+    assert e <= 0.005 < err(s - 1)
+
+
+def test_peak_estimate_on_the_closed_form():
+    t = np.arange(41)
+    est_t, est_f = peak_estimate(analytic.bass_F(t, 0.03, 0.38))
+    t_star, f_star = analytic.bass_peak(0.03, 0.38)
+    assert est_t == pytest.approx(t_star, abs=0.1)
+    assert est_f == pytest.approx(f_star, abs=0.01)
+
+
+# ---- statistics ------------------------------------------------------------------------------------
+
+
+def test_clopper_pearson_known_values():
+    lo, hi = clopper_pearson(0, 30, 0.05)
+    assert lo == 0 and hi == pytest.approx(1 - 0.025 ** (1 / 30))
+    lo, hi = clopper_pearson(15, 30, 0.05)
+    assert lo == pytest.approx(0.3130, abs=1e-3) and hi == pytest.approx(0.6870, abs=1e-3)
+
+
+def test_tolerance_widens_with_fewer_runs_and_more_checks():
+    def tol(df, family):
+        c = Check("c", "q", 0.0, "s", estimate=0.0, se=0.01, df=df)
+        c.finalise(family)
+        return c.tolerance
+
+    assert tol(5, 10) > tol(50, 10) > tol(50, 1)
+
+
+def test_senses():
+    checks = [
+        Check("a", "q", 1.0, "s", estimate=1.02, se=0.01, df=100),  # ~2 se off: passes at a family level
+        Check("b", "q", 1.0, "s", estimate=1.2, se=0.01, df=100),  # 20 se off
+        Check("c", "q", 0.0, "s", estimate=0.1, sense="greater", se=0.01, df=100),
+        Check("d", "q", 0.0, "s", estimate=0.01, sense="greater", se=0.01, df=100),
+        Check("e", "q", 0.0, "s", estimate=0.0, sense="binomial", successes=0, trials=30),
+        Check("f", "q", 0.0, "s", estimate=1 / 30, sense="binomial", successes=1, trials=30),
+        Check("g", "q", 5, "s", estimate=5, sense="exact"),
+        Check("h", "q", 0.25, "s", estimate=0.9, scored=False),
+    ]
+    finalise(checks)
+    assert [c.passed for c in checks] == [True, False, True, False, True, False, True, None]
+
+
+# ---- the command -----------------------------------------------------------------------------------
+
+
+def test_unknown_case_is_a_usage_error(tmp_path, capsys):
+    assert main(["validate", "--quick", "--case", "nope", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "nope" in err and "Traceback" not in err
+
+
+def test_one_case_through_the_command(tmp_path, capsys):
+    code = main(["validate", "--quick", "--case", "granovetter", "--out", str(tmp_path)])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "2 of 2 checks passed" in out
+    assert (tmp_path / "validation.md").is_file() and (tmp_path / "granovetter.png").is_file()
+
+
+@pytest.mark.slow
+def test_quick_validation_passes(tmp_path):
+    """What CI runs: every case, the quick profile, every check passes, report and figures written."""
+    assert main(["validate", "--quick", "--out", str(tmp_path)]) == 0
+    text = (tmp_path / "validation.md").read_text()
+    assert "all checks passed" in text
+    for name in ("bass_complete", "bass_networks", "granovetter", "watts", "march"):
+        assert (tmp_path / f"{name}.png").is_file()
+
+
+class _DoubledHazard:
+    """numpy, except that 1 - exp(-h dt) becomes 1 - exp(-2 h dt): the Bass hazard doubled."""
+
+    def __getattr__(self, name):
+        return getattr(np, name)
+
+    @staticmethod
+    def expm1(x, *args, **kwargs):
+        return np.expm1(2 * np.asarray(x), *args, **kwargs)
+
+
+@pytest.mark.slow
+def test_a_broken_bass_hazard_fails_validation(monkeypatch, tmp_path, capsys):
+    from ecosim.core.mechanisms import engagement
+
+    monkeypatch.setattr(engagement, "np", _DoubledHazard())
+    assert main(["validate", "--quick", "--case", "bass_complete", "--no-figures", "--out", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL" in out and "whole curve" in out
+    assert "SOME CHECKS FAILED" in (tmp_path / "validation.md").read_text()
+
+
+def _code_learning_from_right_beliefs_only(m):
+    """The paper's shorthand: the superior group is whoever holds more right beliefs than the code."""
+    s, lp = m.state, m.params.learning
+    code = m.code.copy()
+    score = np.count_nonzero(s.beliefs == m.reality, axis=1)
+    superior = s.beliefs[score > np.count_nonzero(code == m.reality)]
+    if superior.shape[0] == 0:
+        return code
+    plus, minus = np.count_nonzero(superior == 1, axis=0), np.count_nonzero(superior == -1, axis=0)
+    k, majority = np.abs(plus - minus), np.sign(plus - minus).astype(np.int8)
+    adopt = (k > 0) & (majority != code) & (m.rng.random(code.size) < 1.0 - (1.0 - lp.code_learning) ** k)
+    code[adopt] = majority[adopt]
+    return code
+
+
+@pytest.mark.slow
+def test_march_with_the_papers_shorthand_rule_fails_validation(monkeypatch):
+    """Counting right beliefs only (and ignoring wrong ones) misses March's equilibria by far."""
+    from ecosim.core.mechanisms import learning
+
+    monkeypatch.setattr(learning, "learn_code", _code_learning_from_right_beliefs_only)
+    suite = run_suite(QUICK, ["march"])
+    assert not suite.passed
+    assert sum(1 for c in suite.scored if not c.passed and "equilibrium code knowledge" in c.quantity) >= 5
+
+
+@pytest.mark.slow
+def test_a_broken_threshold_rule_fails_validation(monkeypatch):
+    """Thresholds compared with > instead of >=: Granovetter's riot never starts."""
+    from ecosim.core.mechanisms import engagement
+
+    original = engagement.threshold
+
+    def strict(m):
+        m.state.threshold[:] += 0.5  # an absolute threshold of k now needs k + 1 adopted neighbours
+        try:
+            original(m)
+        finally:
+            m.state.threshold[:] -= 0.5
+
+    monkeypatch.setattr(engagement, "threshold", strict)
+    assert not run_suite(QUICK, ["granovetter"]).passed
