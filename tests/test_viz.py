@@ -8,6 +8,8 @@ import hashlib
 import http.server
 import io
 import json
+import os
+import re
 import socket
 import tarfile
 import threading
@@ -302,6 +304,16 @@ def test_required_packages_come_from_the_installed_solara():
     assert f"requirejs@{found['requirejs']}/" in template
 
 
+def test_required_packages_follow_solara_under_vue3(monkeypatch):
+    import solara
+
+    monkeypatch.setattr(assets, "_ipyvue_major", lambda: 3)
+    found = {p.name: p.version for p in assets.required_packages()}
+    assert "@widgetti/solara-vuetify-app" not in found
+    template = (Path(solara.__file__).parent / "server/templates/solara.html.j2").read_text()
+    assert f"@widgetti/solara-vuetify3-app@{found['@widgetti/solara-vuetify3-app']}/" in template
+
+
 def _tarball(files: dict[str, bytes], top: str = "package") -> bytes:
     out = io.BytesIO()
     with tarfile.open(fileobj=out, mode="w:gz") as tar:
@@ -491,6 +503,34 @@ def test_viz_command_refuses_a_busy_port(capsys):
                                   ["viz", "x.yaml", "--registry", "http://127.0.0.1:1/"]])
 def test_viz_command_refuses_bad_flags(argv, capsys):
     assert main(argv) == 2
+
+
+def test_check_assets_lists_what_is_missing(tmp_path):
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SOLARA_ASSETS_PROXY_CACHE_DIR": str(tmp_path / "cdn")}
+    done = subprocess.run([sys.executable, "-m", "ecosim", "viz", "--check-assets"], capture_output=True,
+                          text=True, env=env, timeout=120)
+    assert done.returncode == 1
+    assert str(tmp_path / "cdn") in done.stdout
+    for package in assets.required_packages():
+        assert re.search(re.escape(package.spec) + r"\s+missing", done.stdout)
+
+
+def test_server_warns_when_the_assets_are_missing(tmp_path):
+    """Started with an empty asset folder, the server still starts and says how to fix it."""
+    from ecosim.viz import browser
+
+    env = {"SOLARA_ASSETS_PROXY_CACHE_DIR": str(tmp_path / "cdn")}
+    with browser.viz_server(RETAIL, cwd=ROOT, env=env) as server:
+        assert server.process.poll() is None
+        pid = server.process.pid
+    text = "\n".join(server.output)
+    assert "--prepare-assets" in text and "not stored locally" in text
+    assert f"ecosim viz: {RETAIL} at {server.url}" in text
+    with pytest.raises(ProcessLookupError):
+        os.killpg(pid, 0)
 
 
 def test_import_ecosim_does_not_import_solara():

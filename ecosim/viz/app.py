@@ -109,7 +109,7 @@ class PagePictures:
         return self._columns[1]
 
     def layers(self, name: str) -> tuple[bytes, bytes]:
-        """(background, overlay) PNG bytes of picture ``name`` ("network" or a curve) this week."""
+        """(background PNG, overlay) bytes of picture ``name`` ("network" or a curve) this week."""
         model = self.model
         with model.lock:
             week = model.week
@@ -126,7 +126,7 @@ class PagePictures:
             return picture.background, overlay
 
 
-# ---- the page's parts (Mesa calls each with the model and redraws it after every step) --------
+# ---- the page's parts (the Dashboard draws each with the model after every step) ---------------
 
 CSS = """
 .ecosim-grid { display: grid; grid-template-columns: repeat(12, minmax(0, 1fr)); gap: 14px; padding: 0 14px 14px 14px;
@@ -207,7 +207,7 @@ def StatusPanel(model: PageModel):
         f" &middot; {model.state.n:,} learners &middot; {len(model.facilitators)} facilitators</div>")
     parts.append(f"<div class='ecosim-verdict ecosim-verdict-{key}' data-testid='ecosim-verdict'>{e(words)}</div>")
     if model.week:
-        row = model.timeseries_columns()
+        row = model.pictures.columns()
         parts.append(
             "<div>This week <b>{:.0%}</b> visited and <b>{:.0%}</b> posted. Mean knowledge <b>{:.0%}</b>, "
             "organisational code <b>{:.0%}</b>, <b>{:,.0f}</b> live posts.</div>".format(
@@ -234,12 +234,16 @@ def FacilitationPanel(model: PageModel):
     """What the facilitators' hours bought, and how unequal participation is."""
     p = model.params
     f = p.facilitation
-    parts = ["<h3>Facilitators and participation</h3>",
-             f"<div class='ecosim-muted'>{f.facilitators} facilitators with {f.hours_per_week:g} hours a week each "
-             "run events, reply to newcomers' first posts, seed content on the organisation's topics and "
-             "introduce people across stores.</div>"]
+    if f.facilitators and f.hours_per_week:
+        who = (f"{f.facilitators} facilitator{'s' if f.facilitators > 1 else ''} with {f.hours_per_week:g} hours "
+               "a week each run events, reply to newcomers' first posts, seed content on the organisation's "
+               "topics and introduce people across stores.")
+    else:
+        who = ("Nobody facilitates in this run: no events, no replies to newcomers, no seeded content, "
+               "no introductions.")
+    parts = ["<h3>Facilitators and participation</h3>", f"<div class='ecosim-muted'>{who}</div>"]
     if model.week:
-        c = model.timeseries_columns()
+        c = model.pictures.columns()
         total = {k: float(np.sum(c[k])) for k in ("events", "event_attendees", "replies", "seeded_posts",
                                                    "introductions", "posts")}
         rows = [
@@ -289,8 +293,14 @@ def NetworkView(model: PageModel):
         f"<span style='color:{drawing.FACILITATOR_COLOUR};margin-left:8px'>&#9733;</span> facilitator"
         "<span class='line'></span>tie a facilitator brokered (bold: this week)"
     )
-    fac = (f" The {net.facilitators} facilitators are the stars at head office." if net.facilitators
-           else " There are no facilitators.")
+    if net.facilitators > drawing.MAX_FACILITATOR_MARKERS:
+        fac = (f" The {net.facilitators:,} facilitators work from head office "
+               f"({drawing.MAX_FACILITATOR_MARKERS} stars stand for them).")
+    elif net.facilitators:
+        fac = (f" The {net.facilitators} facilitator{'s are' if net.facilitators > 1 else ' is'} "
+               f"the star{'s' if net.facilitators > 1 else ''} at head office.")
+    else:
+        fac = " There are no facilitators."
     with solara.Div(classes=["ecosim-card"]) as main:
         solara.HTML(tag="h3", unsafe_innerHTML=f"The organisation's network in week {model.week}")
         solara.HTML(tag="div", classes=["ecosim-muted"], unsafe_innerHTML=(
@@ -343,6 +353,7 @@ def _curves_view(name: str):
 EngagementPlot = _curves_view("engagement")
 KnowledgePlot = _curves_view("knowledge")
 ContentPlot = _curves_view("content")
+
 
 @solara.component
 def Dashboard(model: solara.Reactive[PageModel]):

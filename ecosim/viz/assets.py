@@ -76,6 +76,8 @@ _SOURCES = (
     ("@widgetti/solara-vuetify-app", "server/templates/solara.html.j2", "Vue, Vuetify and the widget manager"),
     ("requirejs", "server/templates/solara.html.j2", "the module loader of the page"),
 )
+#: With ipyvue 3 Solara's page loads the Vue 3 build instead (ecosim pins ipyvue<3: docs/viz.md).
+_VUE3_APP = "@widgetti/solara-vuetify3-app"
 
 
 def required_packages() -> list[Package]:
@@ -85,7 +87,10 @@ def required_packages() -> list[Package]:
 
     root = Path(solara.__file__).parent
     found = []
-    for name, rel, why in _SOURCES:
+    sources = list(_SOURCES)
+    if _ipyvue_major() >= 3:  # the same test Solara's server makes
+        sources[0] = (_VUE3_APP, sources[0][1], sources[0][2])
+    for name, rel, why in sources:
         path = root / rel
         try:
             text = path.read_text(encoding="utf-8")
@@ -104,6 +109,15 @@ def required_packages() -> list[Package]:
                              f"fontawesome_path={settings.assets.fontawesome_path!r}")
         found.append(Package(match.group(1), match.group(2), "the icons"))
     return found
+
+
+def _ipyvue_major() -> int:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return int(version("ipyvue").split(".")[0])
+    except (PackageNotFoundError, ValueError):
+        return 1
 
 
 def cache_dir() -> Path:
