@@ -302,3 +302,19 @@ def test_a_run_that_kills_its_worker_fails_alone_and_the_others_finish(grid_swee
             assert o.status == "ok", (rid, o.error)
             assert o.metrics["final_active_share"] == expected.loc[rid, "final_active_share"]
     assert (tmp_path / f"died-{unlucky}").exists()  # it did die once, and was redone
+
+
+def test_results_are_streamed_in_parts_of_at_most_part_runs(grid_sweep, sequential_results, tmp_path):
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "parts"
+    run_sweep(load_sweep(grid_sweep), out, executor="sequential", part_runs=5)
+    runs_parts = sorted((out / "runs").glob("part-*.parquet"))
+    ts_parts = sorted((out / "timeseries").glob("part-*.parquet"))
+    assert [p.name for p in runs_parts] == [p.name for p in ts_parts] == [
+        "part-000001.parquet", "part-000002.parquet", "part-000003.parquet"]
+    assert [pq.read_metadata(p).num_rows for p in runs_parts] == [5, 5, 2]
+    for runs_part, ts_part in zip(runs_parts, ts_parts):  # a part's series are its runs' series
+        ids = set(pq.read_table(runs_part, columns=["run_id"]).column("run_id").to_pylist())
+        assert set(pq.read_table(ts_part, columns=["run_id"]).column("run_id").to_pylist()) == ids
+    pd.testing.assert_frame_equal(runs_frame(out), runs_frame(sequential_results))
