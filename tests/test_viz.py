@@ -466,6 +466,18 @@ def test_prepare_with_npm_pack(tmp_path):
     assert marker["source"] == "npm pack"
 
 
+def test_prepare_with_npm_names_the_problem(tmp_path):
+    import shutil
+
+    if shutil.which("npm") is None:
+        pytest.skip("npm is not installed")
+    with FakeRegistry({}) as reg:
+        with pytest.raises(assets.AssetError, match=r"demo-assets@0\.0\.1: npm pack could not fetch it .*E404"):
+            assets.prepare(tmp_path / "cdn", registry=reg.url, use_npm=True,
+                           packages=[assets.Package("demo-assets", "0.0.1", "a test package")])
+    assert not (tmp_path / "cdn" / "demo-assets@0.0.1").exists()
+
+
 def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
