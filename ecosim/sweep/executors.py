@@ -237,7 +237,7 @@ class DaskExecutor:
         window = TASKS_PER_WORKER * self.threads()
         source = iter(tasks)
         pending: dict[Any, RunTask] = {}
-        completed = as_completed()
+        completed = as_completed(loop=self.client.loop)
 
         def fill() -> None:
             while len(pending) < window:
