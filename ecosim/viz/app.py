@@ -237,7 +237,7 @@ def FacilitationPanel(model: PageModel):
     if f.facilitators and f.hours_per_week:
         who = (f"{f.facilitators} facilitator{'s' if f.facilitators > 1 else ''} with {f.hours_per_week:g} hours "
                "a week each run events, reply to newcomers' first posts, seed content on the organisation's "
-               "topics and introduce people across stores.")
+               "topics and introduce people who do not know each other yet.")
     else:
         who = ("Nobody facilitates in this run: no events, no replies to newcomers, no seeded content, "
                "no introductions.")
@@ -251,7 +251,7 @@ def FacilitationPanel(model: PageModel):
             ("People at events", c["event_attendees"][-1], total["event_attendees"]),
             ("Replies to first posts", c["replies"][-1], total["replies"]),
             ("Posts seeded by facilitators", c["seeded_posts"][-1], total["seeded_posts"]),
-            ("Introductions across stores", c["introductions"][-1], total["introductions"]),
+            ("Introductions (ties brokered)", c["introductions"][-1], total["introductions"]),
             ("Posts by learners", c["posts"][-1], total["posts"]),
         ]
         body = "".join(f"<tr><td>{label}</td><td class='v'>{week:,.0f}</td><td class='v'>{tot:,.0f}</td></tr>"
@@ -294,21 +294,22 @@ def NetworkView(model: PageModel):
         "<span class='line'></span>tie a facilitator brokered (bold: this week)"
     )
     if net.facilitators > drawing.MAX_FACILITATOR_MARKERS:
-        fac = (f" The {net.facilitators:,} facilitators work from head office "
-               f"({drawing.MAX_FACILITATOR_MARKERS} stars stand for them).")
+        fac = (f" The {net.facilitators:,} facilitators are the {drawing.MAX_FACILITATOR_MARKERS} stars "
+               f"{net.fac_place} (one star stands for several).")
     elif net.facilitators:
         fac = (f" The {net.facilitators} facilitator{'s are' if net.facilitators > 1 else ' is'} "
-               f"the star{'s' if net.facilitators > 1 else ''} at head office.")
+               f"the star{'s' if net.facilitators > 1 else ''} {net.fac_place}.")
     else:
         fac = " There are no facilitators."
     with solara.Div(classes=["ecosim-card"]) as main:
         solara.HTML(tag="h3", unsafe_innerHTML=f"The organisation's network in week {model.week}")
         solara.HTML(tag="div", classes=["ecosim-muted"], unsafe_innerHTML=(
             "Each dot is a learner, coloured by what they did this week and larger the more they know. "
-            "Stores are clusters, grouped by region around head office." + fac))
+            + ("Stores are clusters, grouped by region around head office." if net.stores_total
+               else "Learners sit on a circle.") + fac))
         Layered(background, overlay, "ecosim-network", net.layers.overlay_format)
         solara.HTML(tag="div", unsafe_innerHTML=legend, classes=["ecosim-legend", "ecosim-muted"])
-        if net.sampled:
+        if net.note:
             solara.HTML(tag="div", unsafe_innerHTML=html.escape(net.note), classes=["ecosim-muted"],
                         attributes={"data-testid": "ecosim-network-note"})
         solara.HTML(tag="div", classes=["ecosim-howto"], unsafe_innerHTML=HOW_TO)

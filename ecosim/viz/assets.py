@@ -214,9 +214,8 @@ def _npm_pack(npm: str, package: Package, folder: Path, registry: str | None) ->
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise AssetError(f"{package.spec}: npm pack failed: {exc}") from None
     if done.returncode != 0:
-        lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
-        detail = "; ".join(lines[-3:]) if lines else f"exit code {done.returncode}"
-        raise AssetError(f"{package.spec}: npm pack could not fetch it from the npm registry: {detail}")
+        raise AssetError(f"{package.spec}: npm pack could not fetch it from the npm registry: "
+                         f"{_npm_problem(done.stdout, done.stderr, done.returncode)}")
     try:
         info = json.loads(done.stdout)[0]
         tarball = folder / info["filename"]
@@ -228,6 +227,21 @@ def _npm_pack(npm: str, package: Package, folder: Path, registry: str | None) ->
     if not tarball.is_file():
         raise AssetError(f"{package.spec}: npm pack reported {tarball.name}, which is not there")
     return tarball, "npm pack"
+
+
+def _npm_problem(stdout: str, stderr: str, code: int) -> str:
+    """npm's reason for failing, in one line: its JSON error summary, else its error code and the
+    first line that is neither a stack frame nor general advice."""
+    try:
+        error = json.loads(stdout[stdout.index("{"):])["error"]
+        return f"{error.get('code', 'error')}: {error.get('summary', '').strip()}".strip(": ")
+    except (ValueError, LookupError, TypeError, AttributeError):
+        pass
+    lines = [ln.removeprefix("npm error").strip() for ln in stderr.splitlines()]
+    useful = [ln for ln in lines if ln and not ln.startswith(("at ", "syscall", "errno", "A complete log",
+                                                              "If you are behind", "{", "}", "code:", "errno:",
+                                                              "syscall:", "address:", "port:", "type:"))]
+    return "; ".join(useful[:2]) or f"exit code {code}"
 
 
 def _get(url: str, what: str, limit: int) -> bytes:
