@@ -83,7 +83,9 @@ class EcosystemModel(mesa.Model):
         self.content = ContentStock(topics, params.content.half_life_weeks)
         self._rows: list[dict[str, float]] = []
 
-        self.learners = np.empty(n, dtype=object)  # the Learner agent in each row
+        # the Learner agent in each row; a list, not an object array: NumPy arrays are invisible to the
+        # cycle collector, so model -> array -> agent -> model would keep every finished model alive
+        self.learners: list[Learner | None] = [None] * n
         turnover.populate(self, np.arange(n), newcomers=False)
         self._create_learners(np.arange(n))
         self.facilitators = [
@@ -150,12 +152,13 @@ class EcosystemModel(mesa.Model):
 
     def _create_learners(self, rows: np.ndarray) -> None:
         agents = Learner.create_agents(self, rows.size, row=rows)
-        self.learners[rows] = list(agents)
+        for row, agent in zip(rows.tolist(), agents, strict=True):
+            self.learners[row] = agent
 
     def replace_agents(self, rows: np.ndarray) -> None:
         """The people in ``rows`` left: remove their agents and create their successors'."""
-        for agent in self.learners[rows]:
-            agent.remove()
+        for row in rows.tolist():
+            self.learners[row].remove()
         self._create_learners(rows)
 
     # ---- results ----------------------------------------------------------------------------
