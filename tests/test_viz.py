@@ -156,6 +156,33 @@ def test_current_verdict_in_words():
     assert words == metrics.VERDICT_TEXT[key]
 
 
+def test_page_text_says_the_week_the_verdict_and_the_levers():
+    import re
+
+    from ecosim.core import metrics
+    from ecosim.validation.cases import top_share_of_everyone
+    from ecosim.viz.app import FacilitationPanel, PageModel, StatusPanel
+
+    def text(element) -> str:
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", element.kwargs["unsafe_innerHTML"]))
+
+    model = PageModel(str(RETAIL), seed="5", **{"goals.mean_alignment": 0.35, "facilitation.facilitators": 4})
+    assert "Week 0 of 52" in text(StatusPanel(model))
+    assert "Figures appear after the first week" in text(FacilitationPanel(model))
+    for _ in range(6):
+        model.step()
+    status = text(StatusPanel(model))
+    verdict = metrics.verdict(model.timeseries()["active_share"].to_numpy(), True, model.params)
+    assert "Week 6 of 52" in status and metrics.VERDICT_TEXT[verdict] in status
+    assert "Goal alignment 0.35" in status and "Facilitators 4" in status and "Seed 5" in status
+    ts = model.timeseries()
+    assert f"This week {ts['active_share'].iloc[-1]:.0%} visited" in status
+    panel = text(FacilitationPanel(model))
+    assert f"Events held {ts['events'].iloc[-1]:,.0f} {ts['events'].sum():,.0f}" in panel
+    top1 = top_share_of_everyone(model, 0.01)
+    assert top1 is not None and f"most active 1% of them wrote {top1:.0%}" in panel
+
+
 def test_each_page_model_is_its_own():
     from ecosim.viz.app import PageModel
 

@@ -30,6 +30,7 @@ from ecosim.core.model import EcosystemModel
 from ecosim.figures import ENGAGEMENT_COLOURS
 from ecosim.scenario.errors import ScenarioError
 from ecosim.scenario.loader import load_scenario
+from ecosim.validation.cases import top_share_of_everyone
 from ecosim.viz import drawing
 from ecosim.viz.levers import SEED_LABEL, get_value, levers, parse_seed
 
@@ -258,14 +259,15 @@ def FacilitationPanel(model: PageModel):
                        for label, week, tot in rows)
         parts.append("<table class='ecosim-table' style='margin-top:8px'><tr><td></td><td class='v'>this week</td>"
                      f"<td class='v'>so far</td></tr>{body}</table>")
-        top1 = c["top1_post_share"][-1]
+        top1 = top_share_of_everyone(model, 0.01)
         parts.append(
             "<div style='margin-top:8px'>Of everyone employed so far, <b>{:.0%}</b> ever visited and <b>{:.0%}</b> "
             "ever posted.{}</div>".format(
                 c["ever_active_share"][-1], c["ever_posted_share"][-1],
-                "" if np.isnan(top1) else f" The most active 1% of posters wrote <b>{top1:.0%}</b> of the posts."))
+                "" if top1 is None else f" The most active 1% of them wrote <b>{top1:.0%}</b> of the posts."))
         parts.append("<div class='ecosim-muted'>For comparison: in online communities under a quarter of people "
-                     "ever post and the top 1% write about three quarters of the posts (van Mierlo 2014).</div>")
+                     "ever post, and the most active 1% of all members write about three quarters of the posts "
+                     "(van Mierlo 2014).</div>")
     else:
         parts.append("<div style='margin-top:8px' class='ecosim-muted'>Figures appear after the first week.</div>")
     return _html("".join(parts), "ecosim-facilitation")
