@@ -124,8 +124,9 @@ def learn_code(m: EcosystemModel) -> np.ndarray:
         visible = np.arange(s.n)
     else:
         seen = bernoulli_indices(m.rng, s.n, lp.offline_visibility)
-        posted = np.flatnonzero(s.engagement == CONTRIBUTOR)
-        visible = np.union1d(seen, posted)
+        mask = s.engagement == CONTRIBUTOR  # posters are always seen
+        mask[seen] = True
+        visible = np.flatnonzero(mask)
     if visible.size == 0:
         return code
     beliefs = s.beliefs[visible]
