@@ -12,6 +12,8 @@ import numpy as np
 
 INACTIVE, CONSUMER, CONTRIBUTOR = 0, 1, 2
 ENGAGEMENT_NAMES = ("inactive", "consumer", "contributor")
+#: Beliefs older than this many weeks count as this old (forgetting's power law flattens out).
+MAX_BELIEF_AGE = 255
 
 
 @dataclass(eq=False)
@@ -39,7 +41,7 @@ class LearnerState:
     threshold: np.ndarray  # float64: adoption threshold (threshold rule)
     tenure: np.ndarray  # int32: weeks in the organisation
     beliefs: np.ndarray  # int8 (n, m) in {-1, 0, 1}
-    belief_age: np.ndarray  # uint8 (n, m): weeks since each belief was learnt or refreshed (capped)
+    belief_week: np.ndarray  # int32 (n, m): week in which each belief was learnt or last confirmed
 
     @property
     def n(self) -> int:
@@ -73,8 +75,15 @@ class LearnerState:
             threshold=np.zeros(n, np.float64),
             tenure=np.zeros(n, np.int32),
             beliefs=np.zeros((n, dimensions), np.int8),
-            belief_age=np.zeros((n, dimensions), np.uint8),
+            belief_week=np.ones((n, dimensions), np.int32),
         )
+
+    def belief_ages(self, week: int) -> np.ndarray:
+        """Weeks since each belief was learnt or confirmed, as of ``week`` (capped at MAX_BELIEF_AGE).
+
+        Ages are kept as the week of learning so that they need no weekly pass over all beliefs.
+        """
+        return np.minimum(week - self.belief_week, MAX_BELIEF_AGE).astype(np.uint8)
 
 
 def draw_beliefs(rng: np.random.Generator, rows: int, dims: int, reality: np.ndarray,

@@ -46,21 +46,22 @@ def step(m: EcosystemModel) -> None:
     rng = m.rng
     n, dims = s.beliefs.shape
     flat = s.beliefs.reshape(-1)
-    age = s.belief_age.reshape(-1)
+    learnt = s.belief_week.reshape(-1)
+    week = m.week
     code_before = m.code.copy()
     new_code = learn_code(m) if lp.code_learning > 0 else code_before
 
     # 1. experiential
     idx = bernoulli_indices(rng, n * dims, lp.experiential)
     flat[idx] = m.reality[idx % dims]
-    age[idx] = 0
+    learnt[idx] = week
 
     # 2. social, through the network
     who = bernoulli_indices(rng, n, lp.social)
     if who.size:
         src = m.ties.random_neighbours(who, rng)
         ok = src >= 0
-        _copy(s.beliefs, s.belief_age, who[ok], src[ok], rng.integers(0, dims, int(ok.sum())))
+        _copy(m, who[ok], src[ok], rng.integers(0, dims, int(ok.sum())))
 
     # 3. through the platform
     if m.platform_open and lp.platform_reads > 0:
@@ -74,18 +75,21 @@ def step(m: EcosystemModel) -> None:
         ok = (target != 0) & (current != target)
         idx, target, current = idx[ok], target[ok], current[ok]
         flat[idx] = current + np.sign(target - current).astype(np.int8)  # one step toward the code
-        age[idx] = 0
+        learnt[idx] = week
 
     # 5. the code learns from those who outperform it (p2)
     m.code[:] = new_code
 
 
-def _copy(beliefs: np.ndarray, age: np.ndarray, dst: np.ndarray, src: np.ndarray, dim: np.ndarray) -> None:
+def _copy(m: EcosystemModel, dst: np.ndarray, src: np.ndarray, dim: np.ndarray) -> None:
     """Learners ``dst`` take the non-zero beliefs of ``src`` on dimensions ``dim``."""
-    value = beliefs[src, dim]
+    flat = m.state.beliefs.reshape(-1)
+    dims = m.state.beliefs.shape[1]
+    value = flat[src * dims + dim]
     ok = value != 0
-    beliefs[dst[ok], dim[ok]] = value[ok]
-    age[dst[ok], dim[ok]] = 0
+    cells = dst[ok] * dims + dim[ok]
+    flat[cells] = value[ok]
+    m.state.belief_week.reshape(-1)[cells] = m.week
 
 
 def _read_posts(m: EcosystemModel, reads_per_visit: float) -> None:
@@ -95,24 +99,29 @@ def _read_posts(m: EcosystemModel, reads_per_visit: float) -> None:
     visitors = np.flatnonzero(s.engagement > INACTIVE)
     if visitors.size == 0:
         return
-    weights = np.cumsum(s.recent_posts, dtype=np.float64)
-    total = weights[-1] + m.content.seeded
+    # authors in proportion to their live posts: only people with live posts can be drawn, so the
+    # running total runs over them alone (the same sums as over everyone, zeros left out)
+    authors = np.flatnonzero(s.recent_posts)
+    weights = np.cumsum(s.recent_posts[authors], dtype=np.float64)
+    total = (weights[-1] if weights.size else 0.0) + m.content.seeded
     if total <= 0:
         return
     reads = rng.poisson(reads_per_visit, visitors.size)
     readers = np.repeat(visitors, reads)
     pick = rng.random(readers.size) * total
-    author = np.searchsorted(weights, pick, side="right")
+    k = np.searchsorted(weights, pick, side="right")
     dim = rng.integers(0, dims, readers.size)
-    from_code = author >= s.n
+    from_code = k >= authors.size
+    author = authors[np.minimum(k, max(authors.size - 1, 0))] if authors.size else k
     peer = ~from_code & (author != readers)
-    _copy(s.beliefs, s.belief_age, readers[peer], author[peer], dim[peer])
+    _copy(m, readers[peer], author[peer], dim[peer])
     if from_code.any():
         r, d = readers[from_code], dim[from_code]
         value = m.code[d]
         ok = value != 0
-        s.beliefs[r[ok], d[ok]] = value[ok]
-        s.belief_age[r[ok], d[ok]] = 0
+        cells = r[ok] * dims + d[ok]
+        s.beliefs.reshape(-1)[cells] = value[ok]
+        s.belief_week.reshape(-1)[cells] = m.week
 
 
 def learn_code(m: EcosystemModel) -> np.ndarray:
@@ -130,20 +139,19 @@ def learn_code(m: EcosystemModel) -> np.ndarray:
     if visible.size == 0:
         return code
     beliefs = s.beliefs[visible]
-    # people act on what they believe and guess where they hold no belief; the organisation sees
-    # what they do and how well it works (right minus wrong), and compares it with its own code
+    # people act on what they believe and guess (a fair coin) where they hold no belief; the
+    # organisation sees what they do and how well it works (right minus wrong), and compares it
+    # with its own code. The coins come eight to a random byte.
     guess = np.where(m.rng.random(beliefs.shape) < 0.5, -1, 1).astype(np.int8)
     actions = np.where(beliefs != 0, beliefs, guess)
-    reality = m.reality.astype(np.int32)
-    score = actions.astype(np.int32) @ reality
-    code_score = int(code.astype(np.int32) @ reality)
+    score = np.einsum("ij,j->i", actions, m.reality, dtype=np.int32)
+    code_score = int(code.astype(np.int32) @ m.reality.astype(np.int32))
     superior = actions[score > code_score]
     if superior.shape[0] == 0:
         return code
-    plus = np.count_nonzero(superior == 1, axis=0)
-    minus = np.count_nonzero(superior == -1, axis=0)
-    k = np.abs(plus - minus)
-    majority = np.sign(plus - minus).astype(np.int8)
+    lead = np.einsum("ij->j", superior, dtype=np.int64)  # (+1 actions) - (-1 actions), per dimension
+    k = np.abs(lead)
+    majority = np.sign(lead).astype(np.int8)
     adopt = (k > 0) & (majority != code) & (m.rng.random(code.size) < 1.0 - (1.0 - lp.code_learning) ** k)
     code[adopt] = majority[adopt]
     return code
