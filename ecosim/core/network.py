@@ -46,13 +46,19 @@ class Ties:
     _extra: sp.csr_matrix | None = None
     degree: np.ndarray = field(init=False)
     base_degree: np.ndarray = field(init=False)
+    _divisor: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.base is None:
             self.base_degree = np.full(self.n, self.n - 1, dtype=np.float32)
         else:
             self.base_degree = np.diff(self.base.indptr).astype(np.float32)
-        self.degree = self.base_degree.copy()
+        self._set_degree(self.base_degree.copy())
+
+    def _set_degree(self, degree: np.ndarray) -> None:
+        self.degree = degree
+        # the degree, or 1 for isolated learners (whose neighbour sums are 0): shares in one division
+        self._divisor = np.where(degree > 0, degree, np.float32(1))
 
     @property
     def complete(self) -> bool:
@@ -86,8 +92,7 @@ class Ties:
     def neighbour_share(self, x: np.ndarray) -> np.ndarray:
         """Mean of ``x`` over each learner's neighbours (0 for isolated learners)."""
         counts = self.neighbour_counts(x)
-        np.divide(counts, self.degree, out=counts, where=self.degree > 0)
-        counts[self.degree == 0] = 0.0
+        counts /= self._divisor
         return counts
 
     def random_neighbours(self, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -154,13 +159,13 @@ class Ties:
     def _rebuild_extra(self) -> None:
         if self._extra_i.size == 0:
             self._extra = None
-            self.degree = self.base_degree.copy()
+            self._set_degree(self.base_degree.copy())
             return
         rows = np.concatenate([self._extra_i, self._extra_j])
         cols = np.concatenate([self._extra_j, self._extra_i])
         data = np.ones(rows.size, dtype=np.float32)
         self._extra = sp.csr_matrix((data, (rows, cols)), shape=(self.n, self.n))
-        self.degree = self.base_degree + np.diff(self._extra.indptr).astype(np.float32)
+        self._set_degree(self.base_degree + np.diff(self._extra.indptr).astype(np.float32))
 
     def brokered_edges(self) -> tuple[np.ndarray, np.ndarray]:
         return self._extra_i.copy(), self._extra_j.copy()

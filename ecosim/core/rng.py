@@ -45,9 +45,9 @@ def bernoulli_indices(rng: np.random.Generator, n: int, p: float) -> np.ndarray:
     return positions[: np.searchsorted(positions, n)]
 
 
-def logistic(x: np.ndarray) -> np.ndarray:
-    """1 / (1 + exp(-x)), in place on a float array copy."""
-    out = np.negative(x)
+def logistic(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """1 / (1 + exp(-x)) of a float array, into ``out`` (which may be ``x`` itself) or a new array."""
+    out = np.negative(x, out=out)
     np.exp(out, out=out)
     out += 1.0
     np.reciprocal(out, out=out)

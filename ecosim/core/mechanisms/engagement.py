@@ -57,9 +57,12 @@ def usefulness(m: EcosystemModel) -> np.ndarray:
     e = m.params.engagement.ecosystem
     r = m.content.relevant_stock(m.state.goals, m.state.n)
     g = np.float32(e.content_convexity)
-    rg = np.power(r, g)
+    rg = np.power(r, g, out=r)
+    half = np.float32(e.content_half_value) ** g
+    if half > 0:
+        return np.divide(rg, rg + half, out=rg)
     # a half value below float32's range is 0: no relevant content is then still worth nothing
-    den = rg + np.float32(e.content_half_value) ** g
+    den = rg + half
     return np.divide(rg, den, out=np.zeros_like(rg), where=den > 0)
 
 
@@ -85,7 +88,7 @@ def ecosystem(m: EcosystemModel) -> None:
     u += np.float32(e.intercept + e.critical_mass * mass + novelty - p.platform.friction)
     u -= s.mobile * np.float32(p.platform.mobile_visit_cost)
     u -= (s.role != HEAD_OFFICE) * np.float32(p.engagement.time_pressure)
-    visit = rng.random(n, dtype=np.float32) < logistic(u)
+    visit = rng.random(n, dtype=np.float32) < logistic(u, out=u)
 
     v = use * np.float32(e.post_usefulness)
     v += s.post_habit * np.float32(e.post_habit)
@@ -93,7 +96,7 @@ def ecosystem(m: EcosystemModel) -> None:
     v += s.post_propensity
     v += np.float32(e.post_intercept)
     v -= np.where(s.mobile, np.float32(e.post_cost * p.platform.mobile_posting_cost_ratio), np.float32(e.post_cost))
-    post = visit & (rng.random(n, dtype=np.float32) < logistic(v))
+    post = visit & (rng.random(n, dtype=np.float32) < logistic(v, out=v))
 
     posters = np.flatnonzero(post)
     counts = np.maximum(1, rng.poisson(e.posts_per_week * s.volume[posters])).astype(np.int32)
@@ -104,12 +107,14 @@ def ecosystem(m: EcosystemModel) -> None:
     m.week_stats["posts"] = int(counts.sum())
     m.week_stats["new_posters"] = m.first_posters.size
 
-    s.engagement[:] = INACTIVE
-    s.engagement[visit] = CONSUMER
-    s.engagement[post] = CONTRIBUTOR
+    np.add(visit, post, out=s.engagement, dtype=np.int8)  # INACTIVE 0, CONSUMER 1, CONTRIBUTOR 2
     rate = np.float32(e.habit_rate)
-    s.habit += rate * (visit - s.habit)
-    s.post_habit += rate * (post - s.post_habit)
+    step = np.subtract(visit, s.habit, out=v)  # habits move a share `rate` toward this week
+    step *= rate
+    s.habit += step
+    step = np.subtract(post, s.post_habit, out=v)
+    step *= rate
+    s.post_habit += step
 
 
 def bass(m: EcosystemModel) -> None:
