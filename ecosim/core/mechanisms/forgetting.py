@@ -27,17 +27,17 @@ def step(m: EcosystemModel) -> None:
         return
     s = m.state
     n, dims = s.beliefs.shape
-    flat = s.beliefs.reshape(-1)
+    flat = s.cells(s.beliefs)  # cell j * n + i: learner i, dimension j
     idx = bernoulli_indices(m.rng, n * dims, fp.rate)
     idx = idx[flat[idx] != 0]
     if idx.size:
-        rows = idx // dims
+        rows = idx % n
         keep = np.empty(3)  # by engagement this week
         keep[INACTIVE] = 1.0
         keep[CONSUMER] = 1.0 - fp.visiting_protection
         keep[CONTRIBUTOR] = 1.0 - fp.posting_protection
         by_age = (1.0 + np.arange(MAX_BELIEF_AGE + 1, dtype=np.float64)) ** (-fp.exponent)
-        age = np.minimum(m.week - s.belief_week.reshape(-1)[idx], MAX_BELIEF_AGE)
+        age = np.minimum(m.week - s.cells(s.belief_week)[idx], MAX_BELIEF_AGE)
         ratio = keep[s.engagement[rows]] * by_age[age]
         forget = idx[m.rng.random(idx.size) < ratio]
         flat[forget] = 0
