@@ -38,3 +38,24 @@ def timeseries_frame(folder: Path):
     from ecosim.sweep.storage import read_timeseries
 
     return read_timeseries(folder).to_pandas()
+
+
+class KillsItsWorker:
+    """A worker function for tests: runs ``always`` end their worker process every time, runs ``once``
+    the first time only (a marker file remembers), the others run as usual."""
+
+    def __init__(self, folder: Path, *, always=(), once=()) -> None:
+        self.folder = str(folder)
+        self.always = set(always)
+        self.once = set(once)
+
+    def __call__(self, task):
+        import os
+
+        from ecosim.sweep.worker import execute
+
+        marker = Path(self.folder) / f"died-{task.run_id}"
+        if task.run_id in self.always or (task.run_id in self.once and not marker.exists()):
+            marker.touch()
+            os._exit(3)  # as the out-of-memory killer would: no exception, no clean-up
+        return execute(task)

@@ -279,3 +279,42 @@ def test_dask_reaches_an_existing_cluster_by_its_address(grid_sweep, sequential_
     session = json.loads((out / "manifest.json").read_text())["sessions"][-1]
     assert session["executor"]["scheduler"] == address and session["executor"]["workers"] == 1
     pd.testing.assert_frame_equal(runs_frame(out), runs_frame(sequential_results))
+
+
+def test_a_run_that_kills_its_worker_fails_alone_and_the_others_finish(grid_sweep, sequential_results, tmp_path):
+    from sweep_util import KillsItsWorker
+
+    from ecosim.sweep.design import build_design
+    from ecosim.sweep.executors import ProcessExecutor
+    from ecosim.sweep.runner import _tasks
+
+    sweep = load_sweep(grid_sweep)
+    tasks = list(_tasks(sweep, build_design(sweep), set()))
+    killer, unlucky = tasks[4].run_id, tasks[1].run_id
+    function = KillsItsWorker(tmp_path, always={killer}, once={unlucky})
+    outcomes = list(ProcessExecutor(2, function=function).map(tasks))
+    assert sorted(o.run_id for o in outcomes) == sorted(t.run_id for t in tasks)  # each run exactly once
+    by_id = {o.run_id: o for o in outcomes}
+    assert by_id[killer].status == "failed" and "worker process died" in by_id[killer].error
+    expected = runs_frame(sequential_results).set_index("run_id")
+    for rid, o in by_id.items():
+        if rid != killer:
+            assert o.status == "ok", (rid, o.error)
+            assert o.metrics["final_active_share"] == expected.loc[rid, "final_active_share"]
+    assert (tmp_path / f"died-{unlucky}").exists()  # it did die once, and was redone
+
+
+def test_results_are_streamed_in_parts_of_at_most_part_runs(grid_sweep, sequential_results, tmp_path):
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "parts"
+    run_sweep(load_sweep(grid_sweep), out, executor="sequential", part_runs=5)
+    runs_parts = sorted((out / "runs").glob("part-*.parquet"))
+    ts_parts = sorted((out / "timeseries").glob("part-*.parquet"))
+    assert [p.name for p in runs_parts] == [p.name for p in ts_parts] == [
+        "part-000001.parquet", "part-000002.parquet", "part-000003.parquet"]
+    assert [pq.read_metadata(p).num_rows for p in runs_parts] == [5, 5, 2]
+    for runs_part, ts_part in zip(runs_parts, ts_parts):  # a part's series are its runs' series
+        ids = set(pq.read_table(runs_part, columns=["run_id"]).column("run_id").to_pylist())
+        assert set(pq.read_table(ts_part, columns=["run_id"]).column("run_id").to_pylist()) == ids
+    pd.testing.assert_frame_equal(runs_frame(out), runs_frame(sequential_results))

@@ -8,6 +8,8 @@ import hashlib
 import http.server
 import io
 import json
+import os
+import re
 import socket
 import tarfile
 import threading
@@ -154,6 +156,33 @@ def test_current_verdict_in_words():
     assert words == metrics.VERDICT_TEXT[key]
 
 
+def test_page_text_says_the_week_the_verdict_and_the_levers():
+    import re
+
+    from ecosim.core import metrics
+    from ecosim.validation.cases import top_share_of_everyone
+    from ecosim.viz.app import FacilitationPanel, PageModel, StatusPanel
+
+    def text(element) -> str:
+        return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", element.kwargs["unsafe_innerHTML"]))
+
+    model = PageModel(str(RETAIL), seed="5", **{"goals.mean_alignment": 0.35, "facilitation.facilitators": 4})
+    assert "Week 0 of 52" in text(StatusPanel(model))
+    assert "Figures appear after the first week" in text(FacilitationPanel(model))
+    for _ in range(6):
+        model.step()
+    status = text(StatusPanel(model))
+    verdict = metrics.verdict(model.timeseries()["active_share"].to_numpy(), True, model.params)
+    assert "Week 6 of 52" in status and metrics.VERDICT_TEXT[verdict] in status
+    assert "Goal alignment 0.35" in status and "Facilitators 4" in status and "Seed 5" in status
+    ts = model.timeseries()
+    assert f"This week {ts['active_share'].iloc[-1]:.0%} visited" in status
+    panel = text(FacilitationPanel(model))
+    assert f"Events held {ts['events'].iloc[-1]:,.0f} {ts['events'].sum():,.0f}" in panel
+    top1 = top_share_of_everyone(model, 0.01)
+    assert top1 is not None and f"most active 1% of them wrote {top1:.0%}" in panel
+
+
 def test_each_page_model_is_its_own():
     from ecosim.viz.app import PageModel
 
@@ -196,7 +225,7 @@ def test_network_colours_learners_by_engagement(tmp_path):
 
     model = _model(SMALL, tmp_path)
     picture = NetworkPicture(model)
-    assert picture.rows.size == model.state.n and not picture.sampled
+    assert picture.rows.size == model.state.n and not picture.sampled and picture.note == ""
     model.state.beliefs[:] = model.reality  # everyone knows everything: the largest markers
     for state, colour in zip((INACTIVE, CONSUMER, CONTRIBUTOR), ENGAGEMENT_COLOURS, strict=True):
         model.state.engagement[:] = state
@@ -300,6 +329,16 @@ def test_required_packages_come_from_the_installed_solara():
     template = (Path(solara.__file__).parent / "server/templates/solara.html.j2").read_text()
     assert f"@widgetti/solara-vuetify-app@{found['@widgetti/solara-vuetify-app']}/" in template
     assert f"requirejs@{found['requirejs']}/" in template
+
+
+def test_required_packages_follow_solara_under_vue3(monkeypatch):
+    import solara
+
+    monkeypatch.setattr(assets, "_ipyvue_major", lambda: 3)
+    found = {p.name: p.version for p in assets.required_packages()}
+    assert "@widgetti/solara-vuetify-app" not in found
+    template = (Path(solara.__file__).parent / "server/templates/solara.html.j2").read_text()
+    assert f"@widgetti/solara-vuetify3-app@{found['@widgetti/solara-vuetify3-app']}/" in template
 
 
 def _tarball(files: dict[str, bytes], top: str = "package") -> bytes:
@@ -454,6 +493,18 @@ def test_prepare_with_npm_pack(tmp_path):
     assert marker["source"] == "npm pack"
 
 
+def test_prepare_with_npm_names_the_problem(tmp_path):
+    import shutil
+
+    if shutil.which("npm") is None:
+        pytest.skip("npm is not installed")
+    with FakeRegistry({}) as reg:
+        with pytest.raises(assets.AssetError, match=r"demo-assets@0\.0\.1: npm pack could not fetch it .*E404"):
+            assets.prepare(tmp_path / "cdn", registry=reg.url, use_npm=True,
+                           packages=[assets.Package("demo-assets", "0.0.1", "a test package")])
+    assert not (tmp_path / "cdn" / "demo-assets@0.0.1").exists()
+
+
 def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -493,6 +544,34 @@ def test_viz_command_refuses_bad_flags(argv, capsys):
     assert main(argv) == 2
 
 
+def test_check_assets_lists_what_is_missing(tmp_path):
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SOLARA_ASSETS_PROXY_CACHE_DIR": str(tmp_path / "cdn")}
+    done = subprocess.run([sys.executable, "-m", "ecosim", "viz", "--check-assets"], capture_output=True,
+                          text=True, env=env, timeout=120)
+    assert done.returncode == 1
+    assert str(tmp_path / "cdn") in done.stdout
+    for package in assets.required_packages():
+        assert re.search(re.escape(package.spec) + r"\s+missing", done.stdout)
+
+
+def test_server_warns_when_the_assets_are_missing(tmp_path):
+    """Started with an empty asset folder, the server still starts and says how to fix it."""
+    from ecosim.viz import browser
+
+    env = {"SOLARA_ASSETS_PROXY_CACHE_DIR": str(tmp_path / "cdn")}
+    with browser.viz_server(RETAIL, cwd=ROOT, env=env) as server:
+        assert server.process.poll() is None
+        pid = server.process.pid
+    text = "\n".join(server.output)
+    assert "--prepare-assets" in text and "not stored locally" in text
+    assert f"ecosim viz: {RETAIL} at {server.url}" in text
+    with pytest.raises(ProcessLookupError):
+        os.killpg(pid, 0)
+
+
 def test_import_ecosim_does_not_import_solara():
     import subprocess
     import sys
@@ -501,3 +580,30 @@ def test_import_ecosim_does_not_import_solara():
             "import ecosim.core.model, ecosim.api; print(cheap, 'solara' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["True", "False"]
+
+
+@pytest.mark.parametrize("network", [
+    "{kind: erdos_renyi, learners: 300, mean_degree: 6}",
+    "{kind: complete, learners: 40}",
+    "{kind: watts_strogatz, learners: 3000, neighbours: 6}",
+    "{kind: barabasi_albert, learners: 200, attachments: 3}",
+])
+def test_network_picture_of_generic_networks(network, tmp_path):
+    """Networks without stores are drawn on a circle (sampled at random above the limit)."""
+    from ecosim.viz.drawing import MAX_DRAWN, NetworkPicture
+
+    model = _model(f"name: generic\nweeks: 3\nnetwork: {network}\n", tmp_path)
+    picture = NetworkPicture(model)
+    assert picture.rows.size == min(model.state.n, MAX_DRAWN)
+    assert picture.sampled == (model.state.n > MAX_DRAWN)
+    if model.ties.complete:
+        assert picture.ties_drawn == 0 and "complete network" in picture.note
+    elif not picture.sampled:
+        assert picture.ties_drawn == model.ties.n_base_ties
+    else:
+        assert 0 < picture.ties_drawn < model.ties.n_base_ties
+    model.step()
+    overlay, background = _rgba(picture.png(model)), _rgba(picture.background)
+    assert overlay.shape == background.shape and overlay[..., 3].max() == 255
+    if picture.sampled:
+        assert "sampled at random" in picture.note

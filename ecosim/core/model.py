@@ -91,7 +91,9 @@ class EcosystemModel(mesa.Model):
         # Learner agents are made when first looked at (model.agents, agents_by_type, learners):
         # a million Mesa agents take seconds to create and the weekly mechanisms never use them.
         # The people in the rows at the start keep the ids 1..n they would have had if made now.
-        self._learner_agents: np.ndarray | None = None  # the Learner agent in each row, once made
+        # A list, not an object array, once made: NumPy arrays are invisible to the cycle collector,
+        # so model -> array -> agent -> model would keep every finished model alive.
+        self._learner_agents: list[Learner] | None = None
         self._first_learner_id = self.agent_id_counter
         self.agent_id_counter += n
         turnover.populate(self, np.arange(n), newcomers=False)
@@ -176,8 +178,8 @@ class EcosystemModel(mesa.Model):
         return super().agent_types
 
     @property
-    def learners(self) -> np.ndarray:
-        """The Learner agent in each row (an object array, row order)."""
+    def learners(self) -> list[Learner]:
+        """The Learner agent in each row (row order)."""
         self._ensure_learner_agents()
         return self._learner_agents
 
@@ -188,7 +190,7 @@ class EcosystemModel(mesa.Model):
         if getattr(self, "_learner_agents", True) is not None:  # made already, or the model is not built yet
             return
         n = self.state.n
-        self._learner_agents = np.empty(n, dtype=object)
+        self._learner_agents = [None] * n
         rows = np.arange(n)
         original = self.state.person < n  # still the person who held the row at the start
         ids = np.where(original, self._first_learner_id + self.state.person, 0)
@@ -216,13 +218,15 @@ class EcosystemModel(mesa.Model):
                 by_type = self._agents_by_type[Learner] = _HardKeyAgentSet([], random=self.random)
             everyone.update(dict.fromkeys(agents))
             by_type._agents.update(dict.fromkeys(agents))
-        self._learner_agents[rows] = agents
+        table = self._learner_agents
+        for row, agent in zip(rows.tolist(), agents, strict=True):
+            table[row] = agent
 
     def replace_agents(self, rows: np.ndarray) -> None:
         """The people in ``rows`` left: remove their agents and create their successors' (once agents exist)."""
         if self._learner_agents is None:
             return
-        old = self._learner_agents[rows].tolist()
+        old = [self._learner_agents[row] for row in rows.tolist()]
         if _can_register_in_bulk(self):
             everyone = self._all_agents._agents
             by_type = self._agents_by_type[Learner]._agents

@@ -178,7 +178,7 @@ class Network(Section):
 class Goals(Section):
     """Personal goals against the organisation's goals: the alignment that decides whether people come."""
 
-    topics: int = param(6, "Number of topics that goals and content are spread over.", unit="topics", ge=2, le=64)
+    topics: int = param(12, "Number of topics that goals and content are spread over.", unit="topics", ge=2, le=64)
     mean_alignment: float = param(
         0.5,
         "Mean alignment: cosine between a learner's personal goals and the organisation's goals "
@@ -356,14 +356,14 @@ class EcosystemRule(Section):
         le=10,
         source="Oliver, Marwell & Teixeira 1985",
     )
-    post_intercept: float = param(-3.0, "Baseline log-odds that a visitor posts.", unit="log-odds", ge=-20, le=20)
+    post_intercept: float = param(-4.5, "Baseline log-odds that a visitor posts.", unit="log-odds", ge=-20, le=20)
     post_usefulness: float = param(
         2.0, "Weight of usefulness on posting (people share on what serves their goals).", unit="log-odds",
         ge=0, le=50,
     )
     post_habit: float = param(1.5, "Weight of posting habit (0-1) on posting.", unit="log-odds", ge=0, le=50)
     post_propensity_sd: float = param(
-        2.5,
+        3.0,
         "Standard deviation between learners of their own leaning toward writing (a fixed personal offset "
         "on posting).",
         unit="log-odds",
@@ -375,10 +375,10 @@ class EcosystemRule(Section):
         ge=0, le=20,
     )
     posts_per_week: float = param(
-        1.5, "Median posts a week of a learner who posts.", unit="posts", gt=0, le=100
+        2.0, "Median posts a week of a learner who posts.", unit="posts", gt=0, le=100
     )
     posting_volume_spread: float = param(
-        1.3,
+        1.5,
         "Log-normal sigma of how much people post when they post (heavy tail: a few write most).",
         unit="log-sd",
         ge=0,

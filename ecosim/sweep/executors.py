@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ecosim.scenario.errors import ScenarioError
@@ -85,81 +85,114 @@ class SequentialExecutor:
 class ProcessExecutor:
     """A pool of local worker processes.
 
-    A worker that dies (killed, out of memory) breaks the pool; the runs that were in flight are
-    retried in a new pool, up to ``max_attempts`` times each, then recorded as failed.
+    A worker that dies (killed, out of memory) breaks the whole pool, and every run in flight is lost
+    with it, whichever killed it. Lost runs go into a new pool; a run lost a second time is kept
+    aside and, once the others are done, run alone in a pool of one worker (``max_attempts - 2``
+    times), so a run that kills its worker is recorded as failed without taking other runs with it.
+
+    Args:
+        workers: worker processes (default: one per core).
+        start_method: ``forkserver`` or ``spawn`` (default: :func:`default_start_method`).
+        max_attempts: attempts of a run whose worker dies, in all.
+        function: what a worker runs for a task (default :func:`ecosim.sweep.worker.execute`); for
+            tests, which need a task that kills its worker. Picklable by reference.
     """
 
     name = "processes"
 
-    def __init__(self, workers: int | None = None, *, start_method: str | None = None, max_attempts: int = 3) -> None:
+    def __init__(self, workers: int | None = None, *, start_method: str | None = None, max_attempts: int = 3,
+                 function: Callable[[RunTask], RunOutcome] | None = None) -> None:
         self.workers = workers or default_workers()
         self.start_method = start_method or default_start_method()
-        self.max_attempts = max_attempts
+        self.max_attempts = max(3, max_attempts)
+        self.function = function
         self._context = multiprocessing.get_context(self.start_method)
         if self.start_method == "forkserver":
             # import the model once in the fork server, not once per worker ('__main__' is the default)
             self._context.set_forkserver_preload(["__main__", "ecosim.sweep.worker"])
 
-    def _pool(self):
+    def _pool(self, workers: int | None = None):
         from concurrent.futures import ProcessPoolExecutor
 
         from ecosim.sweep.worker import init_process_worker
 
-        return ProcessPoolExecutor(max_workers=self.workers, mp_context=self._context,
+        return ProcessPoolExecutor(max_workers=workers or self.workers, mp_context=self._context,
                                    initializer=init_process_worker, initargs=(os.getpid(),))
 
     def map(self, tasks: Iterable[RunTask]) -> Iterator[RunOutcome]:
         from concurrent.futures import FIRST_COMPLETED, wait
         from concurrent.futures.process import BrokenProcessPool
 
-        from ecosim.sweep.worker import execute
+        from ecosim.sweep.worker import error_text, execute
 
+        function = self.function or execute
         window = TASKS_PER_WORKER * self.workers
         source = iter(tasks)
-        pending: dict[Any, tuple[RunTask, int]] = {}
+        pending: dict[Any, tuple[RunTask, int]] = {}  # future -> (task, times lost so far)
+        suspects: list[RunTask] = []
         pool = self._pool()
 
-        def submit(task: RunTask, attempt: int) -> None:
-            pending[pool.submit(execute, task)] = (task, attempt)
+        def submit(task: RunTask, lost: int) -> None:
+            pending[pool.submit(function, task)] = (task, lost)
 
         def fill() -> None:
             while len(pending) < window:
                 task = next(source, None)
                 if task is None:
                     return
-                submit(task, 1)
+                submit(task, 0)
 
         try:
             fill()
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                lost: list[tuple[RunTask, int]] = []
+                broken = False
                 for future in done:
-                    task, attempt = pending.pop(future)
+                    task, lost = pending.pop(future)
                     try:
                         yield future.result()
                     except BrokenProcessPool:
-                        lost.append((task, attempt))
+                        broken = True
+                        pending[future] = (task, lost)  # collected with the others below
                     except Exception as exc:  # e.g. a task that could not be sent to the worker
-                        from ecosim.sweep.worker import error_text
-
                         yield _failed(task, error_text(exc))
-                if lost:
-                    # a dead worker breaks the whole pool: every run still in flight must be redone
-                    lost += list(pending.values())
+                if broken:
+                    in_flight = list(pending.values())
                     pending.clear()
                     pool.shutdown(wait=False, cancel_futures=True)
                     pool = self._pool()
-                    log.warning("a worker process died; retrying the %d runs that were in flight", len(lost))
-                    for task, attempt in lost:
-                        if attempt >= self.max_attempts:
-                            yield _failed(task, f"the worker process died {attempt} times while running this run "
-                                                "(killed, or out of memory?)")
+                    log.warning("a worker process died; redoing the %d runs that were in flight", len(in_flight))
+                    for task, lost in in_flight:
+                        if lost + 1 >= 2:
+                            suspects.append(task)
                         else:
-                            submit(task, attempt + 1)
+                            submit(task, lost + 1)
                 fill()
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+        yield from self._alone(suspects, function)
+
+    def _alone(self, tasks: list[RunTask], function: Callable[[RunTask], RunOutcome]) -> Iterator[RunOutcome]:
+        """Run each task by itself in a pool of one worker: a worker that dies now died of this run."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        pool = None
+        try:
+            for task in tasks:
+                for attempt in range(self.max_attempts - 2):
+                    pool = pool or self._pool(1)
+                    try:
+                        yield pool.submit(function, task).result()
+                        break
+                    except BrokenProcessPool:
+                        pool.shutdown(wait=False, cancel_futures=True)
+                        pool = None
+                else:
+                    yield _failed(task, f"the worker process died each time it ran this run ({self.max_attempts} "
+                                        "times, the last alone): killed, or out of memory?")
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
 
     def describe(self) -> dict[str, Any]:
         return {"executor": self.name, "workers": self.workers, "start_method": self.start_method}
@@ -237,7 +270,7 @@ class DaskExecutor:
         window = TASKS_PER_WORKER * self.threads()
         source = iter(tasks)
         pending: dict[Any, RunTask] = {}
-        completed = as_completed()
+        completed = as_completed(loop=self.client.loop)
 
         def fill() -> None:
             while len(pending) < window:

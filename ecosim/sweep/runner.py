@@ -206,8 +206,8 @@ def _prepare(store: SweepStore, sweep: Sweep, design: Design, *, resume: bool, f
             raise ScenarioError(f"cannot read the sweep's manifest: {exc}", file=str(store.manifest_path)) from None
         if manifest.get("sweep_sha256") != sweep.sha256():
             raise ScenarioError(
-                "the results folder holds a different sweep (its sweep file, base scenario, design, seed or "
-                "metrics differ)", file=str(folder), value=manifest.get("sweep_file"),
+                "the results folder holds a different sweep (its parameters, design, base scenario, seed, "
+                "metrics or weekly columns differ)", file=str(folder), value=manifest.get("sweep_file"),
                 allowed="--resume with the same sweep, --force to start again, or another folder (--out DIR)")
         _check_design(store, design)
         removed = store.clean_incomplete()

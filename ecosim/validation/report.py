@@ -68,7 +68,7 @@ def markdown(suite: Suite, figures: dict[str, str], command: str, img_prefix: st
         f"{sum(r.runs for r in suite.results):,} runs of the engine in {suite.seconds / 60:.1f} minutes "
         f"({_dt.date.today().isoformat()}).",
         "",
-        "Reproduce it with",
+        "Reproduce it from the repository root (2 cores here) with",
         "",
         "```bash",
         command,

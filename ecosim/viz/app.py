@@ -30,6 +30,7 @@ from ecosim.core.model import EcosystemModel
 from ecosim.figures import ENGAGEMENT_COLOURS
 from ecosim.scenario.errors import ScenarioError
 from ecosim.scenario.loader import load_scenario
+from ecosim.validation.cases import top_share_of_everyone
 from ecosim.viz import drawing
 from ecosim.viz.levers import SEED_LABEL, get_value, levers, parse_seed
 
@@ -109,7 +110,7 @@ class PagePictures:
         return self._columns[1]
 
     def layers(self, name: str) -> tuple[bytes, bytes]:
-        """(background, overlay) PNG bytes of picture ``name`` ("network" or a curve) this week."""
+        """(background PNG, overlay) bytes of picture ``name`` ("network" or a curve) this week."""
         model = self.model
         with model.lock:
             week = model.week
@@ -126,7 +127,7 @@ class PagePictures:
             return picture.background, overlay
 
 
-# ---- the page's parts (Mesa calls each with the model and redraws it after every step) --------
+# ---- the page's parts (the Dashboard draws each with the model after every step) ---------------
 
 CSS = """
 .ecosim-grid { display: grid; grid-template-columns: repeat(12, minmax(0, 1fr)); gap: 14px; padding: 0 14px 14px 14px;
@@ -207,7 +208,7 @@ def StatusPanel(model: PageModel):
         f" &middot; {model.state.n:,} learners &middot; {len(model.facilitators)} facilitators</div>")
     parts.append(f"<div class='ecosim-verdict ecosim-verdict-{key}' data-testid='ecosim-verdict'>{e(words)}</div>")
     if model.week:
-        row = model.timeseries_columns()
+        row = model.pictures.columns()
         parts.append(
             "<div>This week <b>{:.0%}</b> visited and <b>{:.0%}</b> posted. Mean knowledge <b>{:.0%}</b>, "
             "organisational code <b>{:.0%}</b>, <b>{:,.0f}</b> live posts.</div>".format(
@@ -234,12 +235,16 @@ def FacilitationPanel(model: PageModel):
     """What the facilitators' hours bought, and how unequal participation is."""
     p = model.params
     f = p.facilitation
-    parts = ["<h3>Facilitators and participation</h3>",
-             f"<div class='ecosim-muted'>{f.facilitators} facilitators with {f.hours_per_week:g} hours a week each "
-             "run events, reply to newcomers' first posts, seed content on the organisation's topics and "
-             "introduce people across stores.</div>"]
+    if f.facilitators and f.hours_per_week:
+        who = (f"{f.facilitators} facilitator{'s' if f.facilitators > 1 else ''} with {f.hours_per_week:g} hours "
+               "a week each run events, reply to newcomers' first posts, seed content on the organisation's "
+               "topics and introduce people who do not know each other yet.")
+    else:
+        who = ("Nobody facilitates in this run: no events, no replies to newcomers, no seeded content, "
+               "no introductions.")
+    parts = ["<h3>Facilitators and participation</h3>", f"<div class='ecosim-muted'>{who}</div>"]
     if model.week:
-        c = model.timeseries_columns()
+        c = model.pictures.columns()
         total = {k: float(np.sum(c[k])) for k in ("events", "event_attendees", "replies", "seeded_posts",
                                                    "introductions", "posts")}
         rows = [
@@ -247,21 +252,22 @@ def FacilitationPanel(model: PageModel):
             ("People at events", c["event_attendees"][-1], total["event_attendees"]),
             ("Replies to first posts", c["replies"][-1], total["replies"]),
             ("Posts seeded by facilitators", c["seeded_posts"][-1], total["seeded_posts"]),
-            ("Introductions across stores", c["introductions"][-1], total["introductions"]),
+            ("Introductions (ties brokered)", c["introductions"][-1], total["introductions"]),
             ("Posts by learners", c["posts"][-1], total["posts"]),
         ]
         body = "".join(f"<tr><td>{label}</td><td class='v'>{week:,.0f}</td><td class='v'>{tot:,.0f}</td></tr>"
                        for label, week, tot in rows)
         parts.append("<table class='ecosim-table' style='margin-top:8px'><tr><td></td><td class='v'>this week</td>"
                      f"<td class='v'>so far</td></tr>{body}</table>")
-        top1 = c["top1_post_share"][-1]
+        top1 = top_share_of_everyone(model, 0.01)
         parts.append(
             "<div style='margin-top:8px'>Of everyone employed so far, <b>{:.0%}</b> ever visited and <b>{:.0%}</b> "
             "ever posted.{}</div>".format(
                 c["ever_active_share"][-1], c["ever_posted_share"][-1],
-                "" if np.isnan(top1) else f" The most active 1% of posters wrote <b>{top1:.0%}</b> of the posts."))
+                "" if top1 is None else f" The most active 1% of them wrote <b>{top1:.0%}</b> of the posts."))
         parts.append("<div class='ecosim-muted'>For comparison: in online communities under a quarter of people "
-                     "ever post and the top 1% write about three quarters of the posts (van Mierlo 2014).</div>")
+                     "ever post, and the most active 1% of all members write about three quarters of the posts "
+                     "(van Mierlo 2014).</div>")
     else:
         parts.append("<div style='margin-top:8px' class='ecosim-muted'>Figures appear after the first week.</div>")
     return _html("".join(parts), "ecosim-facilitation")
@@ -289,16 +295,23 @@ def NetworkView(model: PageModel):
         f"<span style='color:{drawing.FACILITATOR_COLOUR};margin-left:8px'>&#9733;</span> facilitator"
         "<span class='line'></span>tie a facilitator brokered (bold: this week)"
     )
-    fac = (f" The {net.facilitators} facilitators are the stars at head office." if net.facilitators
-           else " There are no facilitators.")
+    if net.facilitators > drawing.MAX_FACILITATOR_MARKERS:
+        fac = (f" The {net.facilitators:,} facilitators are the {drawing.MAX_FACILITATOR_MARKERS} stars "
+               f"{net.fac_place} (one star stands for several).")
+    elif net.facilitators:
+        fac = (f" The {net.facilitators} facilitator{'s are' if net.facilitators > 1 else ' is'} "
+               f"the star{'s' if net.facilitators > 1 else ''} {net.fac_place}.")
+    else:
+        fac = " There are no facilitators."
     with solara.Div(classes=["ecosim-card"]) as main:
         solara.HTML(tag="h3", unsafe_innerHTML=f"The organisation's network in week {model.week}")
         solara.HTML(tag="div", classes=["ecosim-muted"], unsafe_innerHTML=(
             "Each dot is a learner, coloured by what they did this week and larger the more they know. "
-            "Stores are clusters, grouped by region around head office." + fac))
+            + ("Stores are clusters, grouped by region around head office." if net.stores_total
+               else "Learners sit on a circle.") + fac))
         Layered(background, overlay, "ecosim-network", net.layers.overlay_format)
         solara.HTML(tag="div", unsafe_innerHTML=legend, classes=["ecosim-legend", "ecosim-muted"])
-        if net.sampled:
+        if net.note:
             solara.HTML(tag="div", unsafe_innerHTML=html.escape(net.note), classes=["ecosim-muted"],
                         attributes={"data-testid": "ecosim-network-note"})
         solara.HTML(tag="div", classes=["ecosim-howto"], unsafe_innerHTML=HOW_TO)
@@ -343,6 +356,7 @@ def _curves_view(name: str):
 EngagementPlot = _curves_view("engagement")
 KnowledgePlot = _curves_view("knowledge")
 ContentPlot = _curves_view("content")
+
 
 @solara.component
 def Dashboard(model: solara.Reactive[PageModel]):

@@ -76,6 +76,8 @@ _SOURCES = (
     ("@widgetti/solara-vuetify-app", "server/templates/solara.html.j2", "Vue, Vuetify and the widget manager"),
     ("requirejs", "server/templates/solara.html.j2", "the module loader of the page"),
 )
+#: With ipyvue 3 Solara's page loads the Vue 3 build instead (ecosim pins ipyvue<3: docs/viz.md).
+_VUE3_APP = "@widgetti/solara-vuetify3-app"
 
 
 def required_packages() -> list[Package]:
@@ -85,7 +87,10 @@ def required_packages() -> list[Package]:
 
     root = Path(solara.__file__).parent
     found = []
-    for name, rel, why in _SOURCES:
+    sources = list(_SOURCES)
+    if _ipyvue_major() >= 3:  # the same test Solara's server makes
+        sources[0] = (_VUE3_APP, sources[0][1], sources[0][2])
+    for name, rel, why in sources:
         path = root / rel
         try:
             text = path.read_text(encoding="utf-8")
@@ -104,6 +109,15 @@ def required_packages() -> list[Package]:
                              f"fontawesome_path={settings.assets.fontawesome_path!r}")
         found.append(Package(match.group(1), match.group(2), "the icons"))
     return found
+
+
+def _ipyvue_major() -> int:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return int(version("ipyvue").split(".")[0])
+    except (PackageNotFoundError, ValueError):
+        return 1
 
 
 def cache_dir() -> Path:
@@ -200,9 +214,8 @@ def _npm_pack(npm: str, package: Package, folder: Path, registry: str | None) ->
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise AssetError(f"{package.spec}: npm pack failed: {exc}") from None
     if done.returncode != 0:
-        lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
-        detail = "; ".join(lines[-3:]) if lines else f"exit code {done.returncode}"
-        raise AssetError(f"{package.spec}: npm pack could not fetch it from the npm registry: {detail}")
+        raise AssetError(f"{package.spec}: npm pack could not fetch it from the npm registry: "
+                         f"{_npm_problem(done.stdout, done.stderr, done.returncode)}")
     try:
         info = json.loads(done.stdout)[0]
         tarball = folder / info["filename"]
@@ -214,6 +227,21 @@ def _npm_pack(npm: str, package: Package, folder: Path, registry: str | None) ->
     if not tarball.is_file():
         raise AssetError(f"{package.spec}: npm pack reported {tarball.name}, which is not there")
     return tarball, "npm pack"
+
+
+def _npm_problem(stdout: str, stderr: str, code: int) -> str:
+    """npm's reason for failing, in one line: its JSON error summary, else its error code and the
+    first line that is neither a stack frame nor general advice."""
+    try:
+        error = json.loads(stdout[stdout.index("{"):])["error"]
+        return f"{error.get('code', 'error')}: {error.get('summary', '').strip()}".strip(": ")
+    except (ValueError, LookupError, TypeError, AttributeError):
+        pass
+    lines = [ln.removeprefix("npm error").strip() for ln in stderr.splitlines()]
+    useful = [ln for ln in lines if ln and not ln.startswith(("at ", "syscall", "errno", "A complete log",
+                                                              "If you are behind", "{", "}", "code:", "errno:",
+                                                              "syscall:", "address:", "port:", "type:"))]
+    return "; ".join(useful[:2]) or f"exit code {code}"
 
 
 def _get(url: str, what: str, limit: int) -> bytes:

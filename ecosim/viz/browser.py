@@ -73,14 +73,15 @@ class Server:
 @contextmanager
 def viz_server(scenario: str | os.PathLike[str], *, port: int | None = None, offline: bool = True,
                startup_timeout: float = 120.0, cwd: str | os.PathLike[str] | None = None,
-               extra_args: tuple[str, ...] = ()) -> Iterator[Server]:
+               extra_args: tuple[str, ...] = (), env: dict[str, str] | None = None) -> Iterator[Server]:
     """Start ``python -m ecosim viz SCENARIO --port PORT`` on 127.0.0.1; stop it on exit.
 
     With ``offline`` the server's Solara is pointed at a refusing local address instead of the
     public CDN, so the page renders only from locally prepared assets (as on a closed network).
+    ``env`` adds to the server's environment.
     """
     port = free_port() if port is None else port
-    env = dict(os.environ)
+    env = {**os.environ, **(env or {})}
     if offline:
         env["SOLARA_ASSETS_CDN"] = NO_CDN
     cmd = [sys.executable, "-m", "ecosim", "viz", str(scenario), "--port", str(port), *extra_args]

@@ -8,7 +8,8 @@ brokered, the curves), drawn each week onto a blank copy. The page stacks the tw
 10,000 learners draws in tens of milliseconds (``benchmarks/viz_bench.py`` measures it).
 
 Above :data:`MAX_DRAWN` learners the network view draws whole stores sampled to about that many
-(:func:`ecosim.layout.sample_rows`); :attr:`NetworkPicture.note` says so in words.
+(:func:`ecosim.layout.sample_rows`); :attr:`NetworkPicture.note` says so in words. Networks
+without stores (the generic generators, edge lists without a nodes file) are drawn on a circle.
 """
 
 from __future__ import annotations
@@ -170,6 +171,8 @@ class NetworkPicture:
         self.pos = layout[self.rows]
         self.facilitators = len(model.facilitators)
         self.fac_pos = _facilitator_positions(layout, ties.role, self.facilitators)
+        #: where the facilitators are drawn, in words
+        self.fac_place = "at head office" if (ties.role == HEAD_OFFICE).any() else "in the middle"
 
         self.layers = Layers(size_px, size_px, dpi, (0.0, 0.0, 1.0, 1.0), NETWORK_OVERLAY_FORMAT)
         ax = self.layers.ax
@@ -179,6 +182,7 @@ class NetworkPicture:
         centre, half = (lo + hi) / 2, max(float((hi - lo).max()) / 2, 1e-6) * 1.05
         self.layers.limits((centre[0] - half, centre[0] + half), (centre[1] - half, centre[1] + half))
         self.ties_drawn = 0
+        self.complete = ties.complete
         if not ties.complete:
             i, j = ties.base_edges()
             a, b = self._index[i], self._index[j]
@@ -210,15 +214,18 @@ class NetworkPicture:
 
     @property
     def note(self) -> str:
-        """What the picture shows, in words (the sample, when there is one)."""
-        if not self.sampled:
-            return f"All {self.n:,} learners are drawn."
-        if self.stores_total:
-            return (f"{self.n:,} learners are too many to draw: showing {self.rows.size:,} of them, "
-                    f"{self.stores_drawn:,} whole stores of {self.stores_total:,} sampled at random, "
-                    "with area managers and head office. The curves count everyone.")
-        return (f"{self.n:,} learners are too many to draw: showing {self.rows.size:,} sampled at random. "
-                "The curves count everyone.")
+        """What the picture leaves out, in words ("" when it shows every learner and tie)."""
+        notes = []
+        if self.sampled and self.stores_total:
+            notes.append(f"{self.n:,} learners are too many to draw: showing {self.rows.size:,} of them, "
+                         f"{self.stores_drawn:,} whole stores of {self.stores_total:,} sampled at random, "
+                         "with area managers and head office. The curves count everyone.")
+        elif self.sampled:
+            notes.append(f"{self.n:,} learners are too many to draw: showing {self.rows.size:,} sampled at "
+                         "random. The curves count everyone.")
+        if self.complete:
+            notes.append("Everyone talks to everyone (a complete network), so ties are not drawn.")
+        return " ".join(notes)
 
     def png(self, model: EcosystemModel) -> bytes:
         """This week's learners and brokered ties: a transparent picture (in
