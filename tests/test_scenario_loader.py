@@ -198,3 +198,10 @@ def test_json_schema_accepts_shipped_scenarios_and_rejects_unknown_keys():
 def test_bad_override_value_points_at_the_override(tiny):
     err = error_of(tiny, ["engagement.rule=nonsense"])
     assert err.file == "--set" and err.key == "engagement.rule" and err.value == "nonsense"
+
+
+def test_exponent_numbers_without_a_decimal_point_are_numbers(tmp_path):
+    path = write(tmp_path / "s.yaml", TINY + "forgetting:\n  rate: 5e-2\n")
+    assert load_scenario(path).forgetting.rate == 0.05
+    assert load_scenario(path, ["learning.experiential=1e-3"]).learning.experiential == 0.001
+    assert load_scenario(path, ["weeks=10"]).weeks == 10  # whole numbers stay whole

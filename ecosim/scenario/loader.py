@@ -10,6 +10,7 @@ import copy
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,24 @@ MAX_NODES = 100_000
 MAX_EXTENDS_DEPTH = 32
 #: Keys holding file paths, resolved relative to the file that sets them.
 PATH_KEYS = (("network", "path"), ("network", "nodes_path"))
+
+
+
+class Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, reading ``1e-3`` as a number as YAML 1.2 does (YAML 1.1 wants ``1.0e-3``)."""
+
+
+Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"""^(?:[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?
+        |[-+]?\.[0-9_]+(?:[eE][-+]?[0-9]+)?
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""",
+        re.X,
+    ),
+    list("-+0123456789."),
+)
 
 KeyPath = tuple[str | int, ...]
 Marks = dict[KeyPath, tuple[str, int, int]]
@@ -81,7 +100,7 @@ def parse_yaml_mapping(text: str, *, file: str, what: str = "scenario") -> tuple
     """Parse YAML text (see :func:`read_yaml_mapping`)."""
     loader = None
     try:
-        loader = yaml.SafeLoader(text)
+        loader = Loader(text)
         node = loader.get_single_node()
         if node is None:
             raise ScenarioError(f"{what} file is empty", file=file, allowed="a mapping of keys to values")
@@ -287,7 +306,7 @@ def parse_override(text: str, *, source: str = "--set") -> tuple[str, Any]:
     key = key.strip()
     check_param_path(key, source=source)
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
+        value = yaml.load(raw, Loader=Loader) if raw.strip() else ""  # noqa: S506 - a safe loader
     except yaml.YAMLError:
         raise ScenarioError("the value is not valid YAML", file=source, key=key, value=raw) from None
     if key in {f"{s}.{k}" for s, k in PATH_KEYS} and isinstance(value, str):
