@@ -75,6 +75,31 @@ def top_share(posts: np.ndarray, fraction: float) -> float:
     return float(top.sum() / total)
 
 
+def top_shares(posts: np.ndarray, fractions: tuple[float, ...]) -> list[float]:
+    """:func:`top_share` for several fractions of one array of whole post counts, sorting once.
+
+    The top k of an array lie within its top K for K >= k, so each smaller cut partitions only
+    the part above the previous one. Sums are exact integers.
+    """
+    total = int(posts.sum(dtype=np.int64))
+    if posts.size == 0 or total == 0:
+        return [float("nan")] * len(fractions)
+    out: dict[float, float] = {}
+    rest = posts
+    for fraction in sorted(fractions, reverse=True):
+        k = max(1, int(np.ceil(fraction * posts.size)))
+        rest = np.partition(rest, rest.size - k)[rest.size - k :]
+        out[fraction] = int(rest.sum(dtype=np.int64)) / total
+    return [out[f] for f in fractions]
+
+
+def correct_by_dimension(beliefs: np.ndarray, reality: np.ndarray) -> np.ndarray:
+    """How many learners hold the right belief on each dimension."""
+    if beliefs.flags.f_contiguous and beliefs.ndim == 2:  # dimension by dimension: contiguous columns
+        return np.array([np.count_nonzero(beliefs[:, j] == reality[j]) for j in range(beliefs.shape[1])])
+    return np.count_nonzero(beliefs == reality, axis=0)
+
+
 def record(m: EcosystemModel) -> dict[str, float]:
     """Measure the model at the end of a week; returns the row."""
     s = m.state
@@ -82,9 +107,10 @@ def record(m: EcosystemModel) -> dict[str, float]:
     eng = s.engagement
     active = np.count_nonzero(eng > INACTIVE)
     contributors = np.count_nonzero(eng == CONTRIBUTOR)
-    correct_by_dim = np.count_nonzero(s.beliefs == m.reality, axis=0) / n
+    correct_by_dim = correct_by_dimension(s.beliefs, m.reality) / n
     posters_now = s.posts[s.posts > 0]
-    all_posts = np.concatenate([posters_now, m.departed_posts]).astype(np.float64)
+    all_posts = np.concatenate([posters_now, m.departed_posts])
+    top1, top10 = top_shares(all_posts, (0.01, 0.10))
     people = m.people_so_far
     stats = m.week_stats
     row = {
@@ -100,8 +126,8 @@ def record(m: EcosystemModel) -> dict[str, float]:
         "org_code_knowledge": float(np.mean(m.code == m.reality)),
         "org_capability": float(correct_by_dim @ m.dim_weights),
         "mean_usefulness": float(m.last_usefulness.mean()) if m.last_usefulness is not None else 0.0,
-        "top1_post_share": top_share(all_posts, 0.01),
-        "top10_post_share": top_share(all_posts, 0.10),
+        "top1_post_share": top1,
+        "top10_post_share": top10,
         "ever_posted_share": all_posts.size / people,
         "ever_active_share": (np.count_nonzero(s.ever_active) + m.departed_ever_active) / people,
         "ties": m.ties.n_ties,

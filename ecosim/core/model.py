@@ -16,6 +16,11 @@ from ecosim.core.rng import make_rng
 from ecosim.core.state import LearnerState
 from ecosim.scenario.errors import ScenarioError
 
+try:  # Mesa's own agent sets, filled directly when learners are registered in bulk
+    from mesa.agentset import _HardKeyAgentSet
+except ImportError:  # pragma: no cover - another Mesa: agents are registered one by one
+    _HardKeyAgentSet = None
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -83,11 +88,15 @@ class EcosystemModel(mesa.Model):
         self.content = ContentStock(topics, params.content.half_life_weeks)
         self._rows: list[dict[str, float]] = []
 
-        # the Learner agent in each row; a list, not an object array: NumPy arrays are invisible to the
-        # cycle collector, so model -> array -> agent -> model would keep every finished model alive
-        self.learners: list[Learner | None] = [None] * n
+        # Learner agents are made when first looked at (model.agents, agents_by_type, learners):
+        # a million Mesa agents take seconds to create and the weekly mechanisms never use them.
+        # The people in the rows at the start keep the ids 1..n they would have had if made now.
+        # A list, not an object array, once made: NumPy arrays are invisible to the cycle collector,
+        # so model -> array -> agent -> model would keep every finished model alive.
+        self._learner_agents: list[Learner] | None = None
+        self._first_learner_id = self.agent_id_counter
+        self.agent_id_counter += n
         turnover.populate(self, np.arange(n), newcomers=False)
-        self._create_learners(np.arange(n))
         self.facilitators = [
             Facilitator(self, params.facilitation.hours_per_week, offset=k)
             for k in range(params.facilitation.facilitators)
@@ -150,16 +159,84 @@ class EcosystemModel(mesa.Model):
             self._departed_posts = [np.concatenate(self._departed_posts)]
         return self._departed_posts[0] if self._departed_posts else np.empty(0, np.int32)
 
-    def _create_learners(self, rows: np.ndarray) -> None:
-        agents = Learner.create_agents(self, rows.size, row=rows)
+    # ---- agents -----------------------------------------------------------------------------
+
+    @property
+    def agents(self):
+        """All agents (Mesa's ``model.agents``): every learner employed now and the facilitators."""
+        self._ensure_learner_agents()
+        return super().agents
+
+    @property
+    def agents_by_type(self):
+        self._ensure_learner_agents()
+        return super().agents_by_type
+
+    @property
+    def agent_types(self) -> list[type]:
+        self._ensure_learner_agents()
+        return super().agent_types
+
+    @property
+    def learners(self) -> list[Learner]:
+        """The Learner agent in each row (row order)."""
+        self._ensure_learner_agents()
+        return self._learner_agents
+
+    def learner(self, row: int) -> Learner:
+        return self.learners[row]
+
+    def _ensure_learner_agents(self) -> None:
+        if getattr(self, "_learner_agents", True) is not None:  # made already, or the model is not built yet
+            return
+        n = self.state.n
+        self._learner_agents = [None] * n
+        rows = np.arange(n)
+        original = self.state.person < n  # still the person who held the row at the start
+        ids = np.where(original, self._first_learner_id + self.state.person, 0)
+        fresh = ~original
+        ids[fresh] = np.arange(self.agent_id_counter, self.agent_id_counter + int(fresh.sum()))
+        self.agent_id_counter += int(fresh.sum())
+        self._add_learner_agents(rows, ids)
+
+    def _add_learner_agents(self, rows: np.ndarray, ids: np.ndarray | None = None) -> None:
+        """Learner agents for ``rows``, with ``ids`` (default: Mesa's next ids)."""
+        persons = self.state.person[rows]
+        if not _can_register_in_bulk(self):
+            agents = list(Learner.create_agents(self, rows.size, row=rows))
+            if ids is not None:
+                for agent, uid in zip(agents, ids.tolist(), strict=True):
+                    agent.unique_id = uid
+        else:
+            if ids is None:
+                ids = np.arange(self.agent_id_counter, self.agent_id_counter + rows.size)
+                self.agent_id_counter += rows.size
+            agents = Learner._views(self, rows.tolist(), persons.tolist(), ids.tolist())
+            everyone = self._all_agents._agents
+            by_type = self._agents_by_type.get(Learner)
+            if by_type is None:
+                by_type = self._agents_by_type[Learner] = _HardKeyAgentSet([], random=self.random)
+            everyone.update(dict.fromkeys(agents))
+            by_type._agents.update(dict.fromkeys(agents))
+        table = self._learner_agents
         for row, agent in zip(rows.tolist(), agents, strict=True):
-            self.learners[row] = agent
+            table[row] = agent
 
     def replace_agents(self, rows: np.ndarray) -> None:
-        """The people in ``rows`` left: remove their agents and create their successors'."""
-        for row in rows.tolist():
-            self.learners[row].remove()
-        self._create_learners(rows)
+        """The people in ``rows`` left: remove their agents and create their successors' (once agents exist)."""
+        if self._learner_agents is None:
+            return
+        old = [self._learner_agents[row] for row in rows.tolist()]
+        if _can_register_in_bulk(self):
+            everyone = self._all_agents._agents
+            by_type = self._agents_by_type[Learner]._agents
+            for agent in old:
+                everyone.pop(agent, None)
+                by_type.pop(agent, None)
+        else:
+            for agent in old:
+                agent.remove()
+        self._add_learner_agents(rows)
 
     # ---- results ----------------------------------------------------------------------------
 
@@ -180,5 +257,18 @@ class EcosystemModel(mesa.Model):
         launched = self.params.platform.launch_week <= self.week
         return metrics.summarise(self.timeseries_columns(), launched, self.params)
 
-    def learner(self, row: int) -> Learner:
-        return self.learners[row]
+
+def _can_register_in_bulk(model: EcosystemModel) -> bool:
+    """Whether learners can be put into Mesa's agent sets directly, skipping per-agent registration.
+
+    Per agent, Mesa only adds the agent to two sets, gives it the next id, logs and emits an
+    "agent added" signal. When anyone listens for agent signals, or the Learner class records
+    datasets, or this Mesa keeps its sets differently, agents are registered one by one instead.
+    """
+    if _HardKeyAgentSet is None or Learner._datasets:
+        return False
+    if not isinstance(getattr(model, "_all_agents", None), _HardKeyAgentSet):
+        return False
+    if getattr(model, "_batch_context", None) is not None:
+        return False
+    return not any(key[0] == "agents" for key in getattr(model, "subscribers", {}))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 #: Above this probability a dense draw is cheaper than skipping through geometric gaps.
-_DENSE_ABOVE = 0.08
+_DENSE_ABOVE = 0.4
 #: Below this probability gaps between successes could exceed int64.
 _GEOMETRIC_ABOVE = 1e-9
 
@@ -24,7 +24,9 @@ def bernoulli_indices(rng: np.random.Generator, n: int, p: float) -> np.ndarray:
     """Indices ``i < n`` selected independently with probability ``p``, in increasing order.
 
     Exact (each index is an independent Bernoulli trial) but costs O(n p) rather than O(n) for small
-    ``p``: the gaps between successes are geometric.
+    ``p``: the gaps between successes are geometric, drawn as floor(E / lambda) + 1 with E standard
+    exponential and lambda = -ln(1 - p), since P(floor(E / lambda) >= k) = exp(-k lambda) = (1 - p)^k
+    (exponentials come from a ziggurat: cheaper than NumPy's geometric, which takes a logarithm each).
     """
     if n <= 0 or p <= 0:
         return np.empty(0, dtype=np.int64)
@@ -38,16 +40,26 @@ def bernoulli_indices(rng: np.random.Generator, n: int, p: float) -> np.ndarray:
         return np.sort(rng.choice(n, size=k, replace=False)) if k else np.empty(0, dtype=np.int64)
     expected = n * p
     chunk = int(expected + 6 * np.sqrt(expected) + 16)
-    positions = np.cumsum(rng.geometric(p, size=chunk)) - 1
+    scale = -1.0 / np.log1p(-p)
+    positions = np.cumsum(_geometric(rng, chunk, scale)) - 1
     while positions[-1] < n:
-        more = np.cumsum(rng.geometric(p, size=chunk)) + positions[-1]
+        more = np.cumsum(_geometric(rng, chunk, scale)) + positions[-1]
         positions = np.concatenate([positions, more])
     return positions[: np.searchsorted(positions, n)]
 
 
-def logistic(x: np.ndarray) -> np.ndarray:
-    """1 / (1 + exp(-x)), in place on a float array copy."""
-    out = np.negative(x)
+def _geometric(rng: np.random.Generator, size: int, scale: float) -> np.ndarray:
+    """Geometric variates on 1, 2, ... with success probability 1 - exp(-1 / scale)."""
+    gaps = rng.standard_exponential(size)
+    gaps *= scale
+    out = gaps.astype(np.int64)  # floor: the values are >= 0
+    out += 1
+    return out
+
+
+def logistic(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """1 / (1 + exp(-x)) of a float array, into ``out`` (which may be ``x`` itself) or a new array."""
+    out = np.negative(x, out=out)
     np.exp(out, out=out)
     out += 1.0
     np.reciprocal(out, out=out)

@@ -12,6 +12,8 @@ import numpy as np
 
 INACTIVE, CONSUMER, CONTRIBUTOR = 0, 1, 2
 ENGAGEMENT_NAMES = ("inactive", "consumer", "contributor")
+#: Beliefs older than this many weeks count as this old (forgetting's power law flattens out).
+MAX_BELIEF_AGE = 255
 
 
 @dataclass(eq=False)
@@ -24,7 +26,7 @@ class LearnerState:
     role: np.ndarray  # int8
     mobile: np.ndarray  # bool: reaches the platform only from a phone
     alignment: np.ndarray  # float32: cosine(personal goals, organisation's goals)
-    goals: np.ndarray  # float32 (n, topics): unit goal vectors
+    goals: np.ndarray  # float32 (n, topics): unit goal vectors, stored topic by topic (Fortran order)
     engagement: np.ndarray  # int8: INACTIVE, CONSUMER or CONTRIBUTOR this week
     habit: np.ndarray  # float32 in [0, 1]: habit of visiting
     post_habit: np.ndarray  # float32 in [0, 1]: habit of posting
@@ -38,8 +40,8 @@ class LearnerState:
     ever_active: np.ndarray  # bool
     threshold: np.ndarray  # float64: adoption threshold (threshold rule)
     tenure: np.ndarray  # int32: weeks in the organisation
-    beliefs: np.ndarray  # int8 (n, m) in {-1, 0, 1}
-    belief_age: np.ndarray  # uint8 (n, m): weeks since each belief was learnt or refreshed (capped)
+    beliefs: np.ndarray  # int8 (n, m) in {-1, 0, 1}, stored dimension by dimension (Fortran order)
+    belief_week: np.ndarray  # int32 (n, m), same order: week in which each belief was learnt or confirmed
 
     @property
     def n(self) -> int:
@@ -58,7 +60,7 @@ class LearnerState:
             role=np.zeros(n, np.int8),
             mobile=np.zeros(n, bool),
             alignment=np.zeros(n, np.float32),
-            goals=np.zeros((n, topics), np.float32),
+            goals=np.zeros((n, topics), np.float32, order="F"),
             engagement=np.zeros(n, np.int8),
             habit=np.zeros(n, np.float32),
             post_habit=np.zeros(n, np.float32),
@@ -72,9 +74,29 @@ class LearnerState:
             ever_active=np.zeros(n, bool),
             threshold=np.zeros(n, np.float64),
             tenure=np.zeros(n, np.int32),
-            beliefs=np.zeros((n, dimensions), np.int8),
-            belief_age=np.zeros((n, dimensions), np.uint8),
+            beliefs=np.zeros((n, dimensions), np.int8, order="F"),
+            belief_week=np.ones((n, dimensions), np.int32, order="F"),
         )
+
+    @staticmethod
+    def cells(a: np.ndarray) -> np.ndarray:
+        """A flat view of an (n, m) array stored dimension by dimension: cell ``j * n + i`` is (i, j).
+
+        Mechanisms draw cells of beliefs as flat indices; learner i is ``cell % n``, dimension j is
+        ``cell // n``. Whole dimensions are contiguous, which makes the weekly per-dimension
+        metrics single passes.
+        """
+        flat = a.ravel(order="F")
+        if not np.shares_memory(flat, a):  # pragma: no cover - the arrays are made Fortran-ordered
+            raise ValueError("expected an array stored dimension by dimension (Fortran order)")
+        return flat
+
+    def belief_ages(self, week: int) -> np.ndarray:
+        """Weeks since each belief was learnt or confirmed, as of ``week`` (capped at MAX_BELIEF_AGE).
+
+        Ages are kept as the week of learning so that they need no weekly pass over all beliefs.
+        """
+        return np.minimum(week - self.belief_week, MAX_BELIEF_AGE).astype(np.uint8)
 
 
 def draw_beliefs(rng: np.random.Generator, rows: int, dims: int, reality: np.ndarray,

@@ -57,9 +57,12 @@ def usefulness(m: EcosystemModel) -> np.ndarray:
     e = m.params.engagement.ecosystem
     r = m.content.relevant_stock(m.state.goals, m.state.n)
     g = np.float32(e.content_convexity)
-    rg = np.power(r, g)
+    rg = np.power(r, g, out=r)
+    half = np.float32(e.content_half_value) ** g
+    if half > 0:
+        return np.divide(rg, rg + half, out=rg)
     # a half value below float32's range is 0: no relevant content is then still worth nothing
-    den = rg + np.float32(e.content_half_value) ** g
+    den = rg + half
     return np.divide(rg, den, out=np.zeros_like(rg), where=den > 0)
 
 
@@ -85,17 +88,21 @@ def ecosystem(m: EcosystemModel) -> None:
     u += np.float32(e.intercept + e.critical_mass * mass + novelty - p.platform.friction)
     u -= s.mobile * np.float32(p.platform.mobile_visit_cost)
     u -= (s.role != HEAD_OFFICE) * np.float32(p.engagement.time_pressure)
-    visit = rng.random(n, dtype=np.float32) < logistic(u)
+    visit = rng.random(n, dtype=np.float32) < logistic(u, out=u)
 
-    v = use * np.float32(e.post_usefulness)
-    v += s.post_habit * np.float32(e.post_habit)
-    v += s.reply_pull
-    v += s.post_propensity
+    # a visitor posts with probability logistic(V), worked out for visitors only
+    visitors = np.flatnonzero(visit)
+    v = use[visitors] * np.float32(e.post_usefulness)
+    v += s.post_habit[visitors] * np.float32(e.post_habit)
+    v += s.reply_pull[visitors]
+    v += s.post_propensity[visitors]
     v += np.float32(e.post_intercept)
-    v -= np.where(s.mobile, np.float32(e.post_cost * p.platform.mobile_posting_cost_ratio), np.float32(e.post_cost))
-    post = visit & (rng.random(n, dtype=np.float32) < logistic(v))
+    v -= np.where(s.mobile[visitors], np.float32(e.post_cost * p.platform.mobile_posting_cost_ratio),
+                  np.float32(e.post_cost))
+    posters = visitors[rng.random(visitors.size, dtype=np.float32) < logistic(v, out=v)]
+    post = np.zeros(n, dtype=bool)
+    post[posters] = True
 
-    posters = np.flatnonzero(post)
     counts = np.maximum(1, rng.poisson(e.posts_per_week * s.volume[posters])).astype(np.int32)
     m.first_posters = posters[s.posts[posters] == 0]
     s.posts[posters] += counts
@@ -104,12 +111,14 @@ def ecosystem(m: EcosystemModel) -> None:
     m.week_stats["posts"] = int(counts.sum())
     m.week_stats["new_posters"] = m.first_posters.size
 
-    s.engagement[:] = INACTIVE
-    s.engagement[visit] = CONSUMER
-    s.engagement[post] = CONTRIBUTOR
+    np.add(visit, post, out=s.engagement, dtype=np.int8)  # INACTIVE 0, CONSUMER 1, CONTRIBUTOR 2
     rate = np.float32(e.habit_rate)
-    s.habit += rate * (visit - s.habit)
-    s.post_habit += rate * (post - s.post_habit)
+    step = np.subtract(visit, s.habit, out=u)  # habits move a share `rate` toward this week
+    step *= rate
+    s.habit += step
+    step = np.subtract(post, s.post_habit, out=u)
+    step *= rate
+    s.post_habit += step
 
 
 def bass(m: EcosystemModel) -> None:
@@ -119,9 +128,10 @@ def bass(m: EcosystemModel) -> None:
     dt = 1.0 / b.steps_per_week
     for _ in range(b.steps_per_week):
         share = m.ties.neighbour_share(adopted)
-        hazard = b.p + b.q * share.astype(np.float64)
+        waiting = np.flatnonzero(~adopted)  # adoption is absorbing: only non-adopters draw
+        hazard = b.p + b.q * share[waiting].astype(np.float64)
         prob = -np.expm1(-hazard * dt)
-        adopted = adopted | (m.rng.random(s.n) < prob)
+        adopted[waiting[m.rng.random(waiting.size) < prob]] = True
     s.engagement[adopted] = CONSUMER
     m.week_stats["posts"] = 0
 

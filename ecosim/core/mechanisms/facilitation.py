@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ecosim.core.rng import bernoulli_indices
 
 if TYPE_CHECKING:
     from ecosim.core.model import EcosystemModel
@@ -39,9 +40,12 @@ def step(m: EcosystemModel) -> None:
             if (since + fac.offset) % f.event_every_weeks or hours[k] < f.event_hours:
                 continue
             hours[k] -= f.event_hours
-            # people whose goals are closer to the organisation's are likelier to come
-            chance = np.minimum(1.0, f.event_attendance * (0.5 + s.alignment))
-            attendees = np.flatnonzero(rng.random(s.n) < chance)
+            # people whose goals are closer to the organisation's are likelier to come: invitations
+            # at the highest chance (alignment 1), each accepted with the learner's own share of it
+            top = min(1.0, f.event_attendance * 1.5)
+            invited = bernoulli_indices(rng, s.n, top)
+            chance = np.minimum(1.0, f.event_attendance * (0.5 + s.alignment[invited]))
+            attendees = invited[rng.random(invited.size) * top < chance]
             s.pull[attendees] += np.float32(f.event_boost)
             fac.events_run += 1
             stats["events"] += 1

@@ -4,7 +4,8 @@ A belief of age t weeks (since it was learnt or last confirmed) is forgotten in 
 probability ``rate / (1 + t) ** exponent`` (power-law forgetting fits Ebbinghaus's data better than
 one half-life: Wixted & Ebbesen 1991), cut by ``posting_protection`` for learners who posted that
 week (retrieval practice, reflection) and by ``visiting_protection`` for those who visited.
-Draws are thinned: candidates at the maximal hazard ``rate``, accepted with the ratio.
+Draws are thinned: candidates at the maximal hazard ``rate``, accepted with the ratio. A belief's age
+is the weeks since the week it was learnt or confirmed (``state.belief_week``), capped at 255.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ecosim.core.rng import bernoulli_indices
-from ecosim.core.state import CONSUMER, CONTRIBUTOR
+from ecosim.core.state import CONSUMER, CONTRIBUTOR, INACTIVE, MAX_BELIEF_AGE
 
 if TYPE_CHECKING:
     from ecosim.core.model import EcosystemModel
@@ -26,18 +27,17 @@ def step(m: EcosystemModel) -> None:
         return
     s = m.state
     n, dims = s.beliefs.shape
-    flat = s.beliefs.reshape(-1)
-    age = s.belief_age.reshape(-1)
+    flat = s.cells(s.beliefs)  # cell j * n + i: learner i, dimension j
     idx = bernoulli_indices(m.rng, n * dims, fp.rate)
     idx = idx[flat[idx] != 0]
     if idx.size:
-        rows = idx // dims
-        keep = np.ones(idx.size)
-        eng = s.engagement[rows]
-        keep[eng == CONTRIBUTOR] = 1.0 - fp.posting_protection
-        keep[eng == CONSUMER] = 1.0 - fp.visiting_protection
-        ratio = keep * (1.0 + age[idx]) ** (-fp.exponent)
+        rows = idx % n
+        keep = np.empty(3)  # by engagement this week
+        keep[INACTIVE] = 1.0
+        keep[CONSUMER] = 1.0 - fp.visiting_protection
+        keep[CONTRIBUTOR] = 1.0 - fp.posting_protection
+        by_age = (1.0 + np.arange(MAX_BELIEF_AGE + 1, dtype=np.float64)) ** (-fp.exponent)
+        age = np.minimum(m.week - s.cells(s.belief_week)[idx], MAX_BELIEF_AGE)
+        ratio = keep[s.engagement[rows]] * by_age[age]
         forget = idx[m.rng.random(idx.size) < ratio]
         flat[forget] = 0
-    np.minimum(age, 254, out=age)
-    age += 1

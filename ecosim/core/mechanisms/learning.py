@@ -45,22 +45,23 @@ def step(m: EcosystemModel) -> None:
     s = m.state
     rng = m.rng
     n, dims = s.beliefs.shape
-    flat = s.beliefs.reshape(-1)
-    age = s.belief_age.reshape(-1)
+    flat = s.cells(s.beliefs)  # cell j * n + i: learner i, dimension j
+    learnt = s.cells(s.belief_week)
+    week = m.week
     code_before = m.code.copy()
     new_code = learn_code(m) if lp.code_learning > 0 else code_before
 
     # 1. experiential
     idx = bernoulli_indices(rng, n * dims, lp.experiential)
-    flat[idx] = m.reality[idx % dims]
-    age[idx] = 0
+    flat[idx] = m.reality[idx // n]
+    learnt[idx] = week
 
     # 2. social, through the network
     who = bernoulli_indices(rng, n, lp.social)
     if who.size:
         src = m.ties.random_neighbours(who, rng)
         ok = src >= 0
-        _copy(s.beliefs, s.belief_age, who[ok], src[ok], rng.integers(0, dims, int(ok.sum())))
+        _copy(m, who[ok], src[ok], rng.integers(0, dims, int(ok.sum())))
 
     # 3. through the platform
     if m.platform_open and lp.platform_reads > 0:
@@ -69,50 +70,63 @@ def step(m: EcosystemModel) -> None:
     # 4. formal: socialisation toward the code (p1)
     if lp.socialisation > 0 and code_before.any():
         idx = bernoulli_indices(rng, n * dims, lp.socialisation)
-        target = code_before[idx % dims]
+        target = code_before[idx // n]
         current = flat[idx]
         ok = (target != 0) & (current != target)
         idx, target, current = idx[ok], target[ok], current[ok]
         flat[idx] = current + np.sign(target - current).astype(np.int8)  # one step toward the code
-        age[idx] = 0
+        learnt[idx] = week
 
     # 5. the code learns from those who outperform it (p2)
     m.code[:] = new_code
 
 
-def _copy(beliefs: np.ndarray, age: np.ndarray, dst: np.ndarray, src: np.ndarray, dim: np.ndarray) -> None:
+def _copy(m: EcosystemModel, dst: np.ndarray, src: np.ndarray, dim: np.ndarray) -> None:
     """Learners ``dst`` take the non-zero beliefs of ``src`` on dimensions ``dim``."""
-    value = beliefs[src, dim]
+    s = m.state
+    flat = s.cells(s.beliefs)
+    offset = dim * s.n
+    value = flat[offset + src]
     ok = value != 0
-    beliefs[dst[ok], dim[ok]] = value[ok]
-    age[dst[ok], dim[ok]] = 0
+    cells = offset[ok] + dst[ok]
+    flat[cells] = value[ok]
+    s.cells(s.belief_week)[cells] = m.week
 
 
 def _read_posts(m: EcosystemModel, reads_per_visit: float) -> None:
     s = m.state
     rng = m.rng
     dims = s.beliefs.shape[1]
-    visitors = np.flatnonzero(s.engagement > INACTIVE)
+    visitors = np.flatnonzero(s.engagement)
     if visitors.size == 0:
         return
-    weights = np.cumsum(s.recent_posts, dtype=np.float64)
-    total = weights[-1] + m.content.seeded
-    if total <= 0:
+    # each visitor reads Poisson(reads_per_visit) posts: all reads of the week are Poisson in number,
+    # each by a visitor drawn uniformly; each read's post is drawn in proportion to live posts, the
+    # learners' (by author) and the facilitators' seeded ones (which carry the code). The authors of
+    # all reads come at once as multinomial counts, then are shuffled into the reads.
+    authors = np.flatnonzero(s.recent_posts)
+    share = np.empty(authors.size + 1)
+    share[:-1] = s.recent_posts[authors]
+    share[-1] = m.content.seeded
+    total = share.sum()
+    n_reads = int(rng.poisson(reads_per_visit * visitors.size)) if total > 0 else 0
+    if n_reads == 0:
         return
-    reads = rng.poisson(reads_per_visit, visitors.size)
-    readers = np.repeat(visitors, reads)
-    pick = rng.random(readers.size) * total
-    author = np.searchsorted(weights, pick, side="right")
-    dim = rng.integers(0, dims, readers.size)
-    from_code = author >= s.n
-    peer = ~from_code & (author != readers)
-    _copy(s.beliefs, s.belief_age, readers[peer], author[peer], dim[peer])
+    share /= total
+    source = np.repeat(np.append(authors, -1), rng.multinomial(n_reads, share))  # -1: seeded post
+    rng.shuffle(source)
+    readers = visitors[rng.integers(0, visitors.size, n_reads)]
+    dim = rng.integers(0, dims, n_reads)
+    from_code = source < 0
+    peer = ~from_code & (source != readers)  # one's own posts teach nothing
+    _copy(m, readers[peer], source[peer], dim[peer])
     if from_code.any():
         r, d = readers[from_code], dim[from_code]
         value = m.code[d]
         ok = value != 0
-        s.beliefs[r[ok], d[ok]] = value[ok]
-        s.belief_age[r[ok], d[ok]] = 0
+        cells = d[ok] * s.n + r[ok]
+        s.cells(s.beliefs)[cells] = value[ok]
+        s.cells(s.belief_week)[cells] = m.week
 
 
 def learn_code(m: EcosystemModel) -> np.ndarray:
@@ -121,28 +135,34 @@ def learn_code(m: EcosystemModel) -> np.ndarray:
     s = m.state
     code = m.code.copy()
     if lp.offline_visibility >= 1:
-        visible = np.arange(s.n)
+        beliefs = s.beliefs.T  # (m, n): dimension by dimension
     else:
         seen = bernoulli_indices(m.rng, s.n, lp.offline_visibility)
-        posted = np.flatnonzero(s.engagement == CONTRIBUTOR)
-        visible = np.union1d(seen, posted)
-    if visible.size == 0:
+        mask = s.engagement == CONTRIBUTOR  # posters are always seen
+        mask[seen] = True
+        visible = np.flatnonzero(mask)
+        if visible.size == 0:
+            return code
+        beliefs = np.take(s.beliefs.T, visible, axis=1)
+    # people act on what they believe and guess (a fair coin) where they hold no belief; the
+    # organisation sees what they do and how well it works (right minus wrong), and compares it
+    # with its own code. The coins come eight to a random byte.
+    coins = np.unpackbits(m.rng.integers(0, 256, -(-beliefs.size // 8), dtype=np.uint8), count=beliefs.size)
+    guess = coins.reshape(beliefs.shape).view(np.int8)
+    guess += guess
+    guess -= 1  # 0 -> -1, 1 -> +1
+    actions = np.multiply(beliefs, beliefs)  # 1 where a belief is held, else 0
+    np.subtract(1, actions, out=actions)  # 1 where none is held
+    actions *= guess
+    actions += beliefs  # the belief where held, else the guess
+    score = np.einsum("ji,j->i", actions, m.reality, dtype=np.int32)
+    code_score = int(code.astype(np.int32) @ m.reality.astype(np.int32))
+    superior = actions[:, score > code_score]
+    if superior.shape[1] == 0:
         return code
-    beliefs = s.beliefs[visible]
-    # people act on what they believe and guess where they hold no belief; the organisation sees
-    # what they do and how well it works (right minus wrong), and compares it with its own code
-    guess = np.where(m.rng.random(beliefs.shape) < 0.5, -1, 1).astype(np.int8)
-    actions = np.where(beliefs != 0, beliefs, guess)
-    reality = m.reality.astype(np.int32)
-    score = actions.astype(np.int32) @ reality
-    code_score = int(code.astype(np.int32) @ reality)
-    superior = actions[score > code_score]
-    if superior.shape[0] == 0:
-        return code
-    plus = np.count_nonzero(superior == 1, axis=0)
-    minus = np.count_nonzero(superior == -1, axis=0)
-    k = np.abs(plus - minus)
-    majority = np.sign(plus - minus).astype(np.int8)
+    lead = superior.sum(axis=1, dtype=np.int64)  # (+1 actions) - (-1 actions), per dimension
+    k = np.abs(lead)
+    majority = np.sign(lead).astype(np.int8)
     adopt = (k > 0) & (majority != code) & (m.rng.random(code.size) < 1.0 - (1.0 - lp.code_learning) ** k)
     code[adopt] = majority[adopt]
     return code

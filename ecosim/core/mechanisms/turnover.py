@@ -72,7 +72,7 @@ def populate(m: EcosystemModel, rows: np.ndarray, *, newcomers: bool) -> None:
         (learn.newcomer_correct, learn.newcomer_wrong) if newcomers else (learn.initial_correct, learn.initial_wrong)
     )
     s.beliefs[rows] = draw_beliefs(rng, k, s.beliefs.shape[1], m.reality, correct, wrong)
-    s.belief_age[rows] = 0
+    s.belief_week[rows] = max(m.week, 1)  # set up before week 1: age 0 in week 1
     if newcomers:
         m.ties.drop_ties_of(rows)
         m.replace_agents(rows)
