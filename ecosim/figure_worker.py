@@ -56,7 +56,7 @@ class FigureWorker:
 
 
 def _serve(conn) -> None:
-    """The figure process: load Matplotlib, its fonts and pandas now, draw when the data arrives."""
+    """The figure process: load Matplotlib and its fonts now, draw when the data arrives."""
     import traceback
 
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -65,7 +65,6 @@ def _serve(conn) -> None:
     warm = Figure(figsize=(1, 1))
     warm.text(0.5, 0.5, "week")
     FigureCanvasAgg(warm).draw()
-    import pandas  # noqa: F401  -- render() builds a DataFrame: import it now, not after the data comes
     try:
         job = conn.recv()
     except (EOFError, KeyboardInterrupt):

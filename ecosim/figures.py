@@ -153,9 +153,9 @@ def payload(ts: pd.DataFrame, model: EcosystemModel) -> dict:
 
 def render(out: Path, data: dict) -> list[str]:
     """Write the four PNG figures into ``out``; returns their file names."""
-    import pandas as pd
-
-    ts = pd.DataFrame(data["columns"])
+    # the columns as NumPy arrays are all the figures read (ts[name], .min(), .max()): no pandas
+    # needed, which keeps its import out of the figure process
+    ts = data["columns"]
     name = data["name"]
     _save(engagement(ts, name, data["ghost"], data["thriving"]), out / "engagement.png")
     _save(knowledge(ts, name), out / "knowledge.png")
