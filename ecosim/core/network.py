@@ -47,6 +47,8 @@ class Ties:
     degree: np.ndarray = field(init=False)
     base_degree: np.ndarray = field(init=False)
     _divisor: np.ndarray = field(init=False, repr=False)
+    _degree_int: np.ndarray = field(init=False, repr=False)
+    _base_degree_int: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.base is None:
@@ -57,6 +59,9 @@ class Ties:
 
     def _set_degree(self, degree: np.ndarray) -> None:
         self.degree = degree
+        self._degree_int = degree.astype(np.int64)
+        if not hasattr(self, "_base_degree_int"):
+            self._base_degree_int = self.base_degree.astype(np.int64)
         # the degree, or 1 for isolated learners (whose neighbour sums are 0): shares in one division
         self._divisor = np.where(degree > 0, degree, np.float32(1))
 
@@ -101,17 +106,17 @@ class Ties:
         out = np.full(rows.size, -1, dtype=np.int64)
         if rows.size == 0:
             return out
-        deg_b = self.base_degree[rows].astype(np.int64)
-        deg = self.degree[rows].astype(np.int64)
-        u = rng.random(rows.size)
-        pick = np.floor(u * deg).astype(np.int64)  # index into the learner's neighbour list
-        in_base = pick < deg_b
+        deg_b = self._base_degree_int[rows]
+        deg = self._degree_int[rows] if self._extra is not None else deg_b
+        pick = (rng.random(rows.size) * deg).astype(np.int64)  # index into the learner's neighbour list
+        in_base = pick < deg_b  # (so the learner has structural ties)
         if self.base is None:
             j = pick
             out[in_base] = np.where(j >= rows, j + 1, j)[in_base]
+        elif in_base.all():
+            out = self.base.indices[self.base.indptr[rows] + pick].astype(np.int64)
         else:
-            take = in_base & (deg_b > 0)
-            out[take] = self.base.indices[self.base.indptr[rows[take]] + pick[take]]
+            out[in_base] = self.base.indices[self.base.indptr[rows[in_base]] + pick[in_base]]
         if self._extra is not None:
             take = ~in_base & (deg > 0)
             if take.any():
