@@ -91,3 +91,9 @@ def test_listeners_of_agent_signals_hear_every_learner(tiny):
     leavers = int(m.timeseries()["leavers"].sum())
     assert len(added) == n + leavers and len(removed) == leavers
     check_agents_match_rows(m)
+
+
+def test_remove_all_agents_removes_learners_not_yet_looked_at(tiny):
+    m = model(tiny)
+    m.remove_all_agents()
+    assert len(m.agents) == 0 and len(m.agents_by_type.get(Learner, [])) == 0

@@ -186,6 +186,10 @@ class EcosystemModel(mesa.Model):
     def learner(self, row: int) -> Learner:
         return self.learners[row]
 
+    def remove_all_agents(self) -> None:
+        self._ensure_learner_agents()  # so that learners not yet looked at are not made afterwards
+        super().remove_all_agents()
+
     def _ensure_learner_agents(self) -> None:
         if getattr(self, "_learner_agents", True) is not None:  # made already, or the model is not built yet
             return
