@@ -29,3 +29,13 @@ def test_correct_by_dimension_in_either_layout(order):
     reality = np.where(rng.random(30) < 0.5, -1, 1).astype(np.int8)
     want = np.array([np.sum(beliefs[:, j] == reality[j]) for j in range(30)])
     np.testing.assert_array_equal(metrics.correct_by_dimension(beliefs, reality), want)
+
+
+def test_top_share_of_people_counts_those_who_never_posted():
+    from ecosim.core.metrics import top_share_of_people
+
+    posts = np.array([90, 5, 5])  # three posters among 200 people: the top 1% is the top 2 people
+    assert top_share_of_people(posts, 200, 0.01) == pytest.approx(95 / 100)
+    assert top_share_of_people(posts, 50, 0.01) == pytest.approx(0.9)
+    assert top_share_of_people(np.array([1]), 1000, 0.01) == 1.0
+    assert np.isnan(top_share_of_people(np.zeros(0, int), 10, 0.01))

@@ -160,7 +160,6 @@ def test_page_text_says_the_week_the_verdict_and_the_levers():
     import re
 
     from ecosim.core import metrics
-    from ecosim.validation.cases import top_share_of_everyone
     from ecosim.viz.app import FacilitationPanel, PageModel, StatusPanel
 
     def text(element) -> str:
@@ -179,8 +178,8 @@ def test_page_text_says_the_week_the_verdict_and_the_levers():
     assert f"This week {ts['active_share'].iloc[-1]:.0%} visited" in status
     panel = text(FacilitationPanel(model))
     assert f"Events held {ts['events'].iloc[-1]:,.0f} {ts['events'].sum():,.0f}" in panel
-    top1 = top_share_of_everyone(model, 0.01)
-    assert top1 is not None and f"most active 1% of them wrote {top1:.0%}" in panel
+    top1 = ts["top1_everyone_post_share"].iloc[-1]
+    assert top1 > 0 and f"most active 1% of them wrote {top1:.0%}" in panel
 
 
 def test_each_page_model_is_its_own():

@@ -9,7 +9,7 @@ from pathlib import Path
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quick", action="store_true",
-                        help="fewer runs per case, tolerances widened for the smaller samples (about 3 minutes)")
+                        help="fewer runs per case, tolerances widened for the smaller samples (under a minute on two cores)")
     parser.add_argument("--out", metavar="DIR", default="results/validation",
                         help="folder for validation.md and the figures, which are replaced; nothing else in it "
                              "is touched (default: results/validation)")

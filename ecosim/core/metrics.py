@@ -27,6 +27,8 @@ COLUMNS: dict[str, str] = {
     "mean_usefulness": "mean perceived usefulness of the platform (0-1)",
     "top1_post_share": "share of all posts so far written by the top 1% of people who ever posted",
     "top10_post_share": "share of all posts so far written by the top 10% of people who ever posted",
+    "top1_everyone_post_share": "share of all posts so far written by the top 1% of everyone employed so far "
+    "(as van Mierlo 2014 counts superusers: people who never posted count too)",
     "ever_posted_share": "share of everyone employed so far who ever posted",
     "ever_active_share": "share of everyone employed so far who ever visited",
     "ties": "ties in the network (structural and brokered)",
@@ -51,6 +53,7 @@ SUMMARY_KEYS = (
     "org_capability_final",
     "top1pct_post_share",
     "top10pct_post_share",
+    "top1pct_everyone_post_share",
     "ever_posted_share",
     "ever_active_share",
     "total_posts",
@@ -93,6 +96,17 @@ def top_shares(posts: np.ndarray, fractions: tuple[float, ...]) -> list[float]:
     return [out[f] for f in fractions]
 
 
+def top_share_of_people(posts: np.ndarray, people: int, fraction: float) -> float:
+    """Share of all posts written by the top ``fraction`` of ``people`` (>= 1 person), where
+    ``posts`` holds the counts of those who posted and everyone else posted nothing."""
+    total = int(posts.sum(dtype=np.int64))
+    if total == 0:
+        return float("nan")
+    k = min(max(1, int(np.ceil(fraction * people))), posts.size)
+    top = np.partition(posts, posts.size - k)[posts.size - k :]
+    return int(top.sum(dtype=np.int64)) / total
+
+
 def correct_by_dimension(beliefs: np.ndarray, reality: np.ndarray) -> np.ndarray:
     """How many learners hold the right belief on each dimension."""
     if beliefs.flags.f_contiguous and beliefs.ndim == 2:  # dimension by dimension: contiguous columns
@@ -128,6 +142,7 @@ def record(m: EcosystemModel) -> dict[str, float]:
         "mean_usefulness": float(m.last_usefulness.mean()) if m.last_usefulness is not None else 0.0,
         "top1_post_share": top1,
         "top10_post_share": top10,
+        "top1_everyone_post_share": top_share_of_people(all_posts, people, 0.01),
         "ever_posted_share": all_posts.size / people,
         "ever_active_share": (np.count_nonzero(s.ever_active) + m.departed_ever_active) / people,
         "ties": m.ties.n_ties,
@@ -181,6 +196,7 @@ def summarise(table: dict[str, np.ndarray], launched: bool, params) -> dict[str,
         "org_capability_final": float(table["org_capability"][-1]),
         "top1pct_post_share": _nan_to_none(table["top1_post_share"][-1]),
         "top10pct_post_share": _nan_to_none(table["top10_post_share"][-1]),
+        "top1pct_everyone_post_share": _nan_to_none(table["top1_everyone_post_share"][-1]),
         "ever_posted_share": float(table["ever_posted_share"][-1]),
         "ever_active_share": float(table["ever_active_share"][-1]),
         "total_posts": int(np.sum(table["posts"])),

@@ -477,13 +477,12 @@ def participation(profile: Profile, seed0: int = 6000) -> CaseResult:
     sc = load_scenario(path)
     ever, top1, top1_all = [], [], []
     for seed in range(seed0, seed0 + profile.participation_runs):
-        r = simulate(sc, seed=seed, keep_model=True)
+        r = simulate(sc, seed=seed)
         ever.append(r.summary["ever_posted_share"])
         if r.summary["top1pct_post_share"] is not None:
             top1.append(r.summary["top1pct_post_share"])
-        share = top_share_of_everyone(r.model, 0.01)
-        if share is not None:
-            top1_all.append(share)
+        if r.summary["top1pct_everyone_post_share"] is not None:
+            top1_all.append(r.summary["top1pct_everyone_post_share"])
     source = "van Mierlo 2014 (63,990 people in four communities)"
     rows = (("share who ever posted", ever, 0.25, f"{source}: under 25%"),
             ("share of posts by the top 1% of everyone employed (van Mierlo's base)", top1_all, 0.75,
@@ -498,16 +497,6 @@ def participation(profile: Profile, seed0: int = 6000) -> CaseResult:
                                 source=src, estimate=m, se=s, df=df, scored=False, runs=len(values)))
     return CaseResult("participation", checks, {"ever": ever, "top1": top1_all, "top1_posters": top1},
                       runs=len(ever))
-
-
-def top_share_of_everyone(model, fraction: float) -> float | None:
-    """Share of all posts written by the top ``fraction`` of everyone employed during the run
-    (people who never posted included), as van Mierlo (2014) counts superusers."""
-    posts = np.concatenate([model.state.posts[model.state.posts > 0], model.departed_posts]).astype(float)
-    if posts.sum() <= 0:
-        return None
-    k = max(1, math.ceil(fraction * model.people_so_far))
-    return float(np.sort(posts)[::-1][:k].sum() / posts.sum())
 
 
 CASES: dict[str, Callable[[Profile], CaseResult]] = {

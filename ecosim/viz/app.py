@@ -30,7 +30,6 @@ from ecosim.core.model import EcosystemModel
 from ecosim.figures import ENGAGEMENT_COLOURS
 from ecosim.scenario.errors import ScenarioError
 from ecosim.scenario.loader import load_scenario
-from ecosim.validation.cases import top_share_of_everyone
 from ecosim.viz import drawing
 from ecosim.viz.levers import SEED_LABEL, get_value, levers, parse_seed
 
@@ -259,7 +258,8 @@ def FacilitationPanel(model: PageModel):
                        for label, week, tot in rows)
         parts.append("<table class='ecosim-table' style='margin-top:8px'><tr><td></td><td class='v'>this week</td>"
                      f"<td class='v'>so far</td></tr>{body}</table>")
-        top1 = top_share_of_everyone(model, 0.01)
+        top1 = float(c["top1_everyone_post_share"][-1])
+        top1 = None if top1 != top1 else top1  # NaN: nobody has posted yet
         parts.append(
             "<div style='margin-top:8px'>Of everyone employed so far, <b>{:.0%}</b> ever visited and <b>{:.0%}</b> "
             "ever posted.{}</div>".format(
