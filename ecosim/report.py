@@ -27,6 +27,7 @@ _ROWS = (
     ("ever_active_share", "ever visited", "pct"),
     ("ever_posted_share", "ever posted", "pct"),
     ("top1pct_post_share", "posts by the top 1% of posters", "pct"),
+    ("top1pct_everyone_post_share", "posts by the top 1% of everyone", "pct"),
     ("total_posts", "posts by learners", "int"),
     ("mean_knowledge_final", "mean individual knowledge at the end", "pct"),
     ("org_capability_final", "capability on the organisation's topics", "pct"),
