@@ -112,3 +112,24 @@ def test_edgelist_scenario_paths_are_relative_to_the_file(tmp_path):
     write(tmp_path / "data" / "e.csv", "source,target\n1,2\n2,3\n")
     sc = write(tmp_path / "s.yaml", "name: s\nnetwork:\n  kind: edgelist\n  path: data/e.csv\n")
     assert load_scenario(sc).network.path == str(tmp_path / "data" / "e.csv")
+
+
+def test_large_groups_draw_their_ties_sparsely():
+    """Many regions and a big head office cost their ties, not all their pairs."""
+    org = Organisation(stores=200, staff_per_store=5, regions=20_000, head_office=5_000)
+    net = Network(head_office_tie_prob=0.002, cross_store_ties=0.0)
+    ties = network.retail(org, net, rng(3))
+    area = np.flatnonzero(ties.role == network.AREA_MANAGER)
+    deg = np.asarray(ties.base[area][:, area].sum(axis=1)).ravel()
+    assert abs(deg.mean() - network.PEERS) < 0.1  # about six peers each (sd of the mean 0.025), not 19,999
+    office = np.flatnonzero(ties.role == network.HEAD_OFFICE)
+    m = ties.base[office][:, office].nnz // 2
+    pairs = 5_000 * 4_999 / 2
+    assert abs(m - 0.002 * pairs) < 4 * np.sqrt(0.002 * pairs)
+
+
+def test_impossibly_dense_networks_are_refused():
+    org = Organisation(stores=1, staff_per_store=2, regions=1, head_office=1_000_000)
+    with pytest.raises(ScenarioError) as info:
+        network.retail(org, Network(head_office_tie_prob=0.5), rng())
+    assert "ties" in info.value.message()

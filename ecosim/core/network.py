@@ -248,6 +248,53 @@ def _plain(n: int, base: sp.csr_matrix | None) -> Ties:
     return Ties(n=n, base=base, store=store, region=region, role=role)
 
 
+#: Managers of a region, and area managers, each know about this many of their peers.
+PEERS = 6.0
+#: Groups with more possible pairs than this draw their ties sparsely rather than pair by pair.
+_DENSE_PAIRS = 4_000_000
+#: A network with more ties than this is refused rather than built.
+MAX_TIES = 500_000_000
+
+
+def _group_ties(nodes: np.ndarray, p: float, rng: np.random.Generator, *,
+                always_draw: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Each pair of ``nodes`` tied with probability ``p``.
+
+    Small groups go pair by pair; large ones draw the number of ties (binomial) and then that many
+    distinct pairs, so a group of 100,000 costs its ties rather than its 5 billion pairs.
+    ``always_draw`` keeps the draws of small groups even when ``p`` is 1 (so the random stream
+    of an organisation does not depend on whether a probability happens to reach 1).
+    """
+    k = nodes.size
+    empty = (np.empty(0, np.int64), np.empty(0, np.int64))
+    if k < 2 or p <= 0:
+        return empty
+    pairs = k * (k - 1) // 2
+    if pairs <= _DENSE_PAIRS:
+        a, b = np.triu_indices(k, 1)
+        if p < 1 or always_draw:
+            keep = rng.random(a.size) < p
+            a, b = a[keep], b[keep]
+        return nodes[a], nodes[b]
+    m = int(rng.binomial(pairs, min(p, 1.0)))
+    if m > MAX_TIES:
+        raise ScenarioError(
+            f"a group of {k:,} people with tie probability {p:g} would have {m:,} ties",
+            key="network", allowed=f"networks of at most {MAX_TIES:,} ties: smaller groups or lower probabilities",
+        )
+    keys = np.empty(0, dtype=np.int64)
+    while keys.size < m:  # distinct pairs, uniformly
+        need = m - keys.size
+        a = rng.integers(0, k, int(need * 1.05) + 16)
+        b = rng.integers(0, k, a.size)
+        ok = a != b
+        lo, hi = np.minimum(a[ok], b[ok]), np.maximum(a[ok], b[ok])
+        keys = np.union1d(keys, lo * k + hi)
+        if keys.size > m:
+            keys = rng.permutation(keys)[:m]
+    return nodes[keys // k], nodes[keys % k]
+
+
 def retail(org, net, rng: np.random.Generator) -> Ties:
     """A retail organisation: dense ties within stores, store managers linked across their region
     and to its area manager, area managers linked to each other and to head office, a dense head
@@ -280,11 +327,17 @@ def retail(org, net, rng: np.random.Generator) -> Ties:
 
     pi, pj = [], []
     # within stores: every pair of colleagues with probability p, grouped by store size
-    for s in np.unique(sizes):
-        if s < 2:
+    for size in np.unique(sizes):
+        if size < 2:
             continue
-        which = np.flatnonzero(sizes == s)
-        a, b = np.triu_indices(int(s), 1)
+        which = np.flatnonzero(sizes == size)
+        if which.size * size * (size - 1) // 2 > _DENSE_PAIRS:  # very large stores: one at a time
+            for start in starts[which]:
+                ii, jj = _group_ties(np.arange(start, start + size), net.within_store_tie_prob, rng)
+                pi.append(ii)
+                pj.append(jj)
+            continue
+        a, b = np.triu_indices(int(size), 1)
         base = starts[which][:, None]
         ii, jj = (base + a).ravel(), (base + b).ravel()
         if net.within_store_tie_prob < 1:
@@ -299,29 +352,29 @@ def retail(org, net, rng: np.random.Generator) -> Ties:
     # store managers to their area manager, and to other store managers of the region
     pi.append(managers)
     pj.append(area[store_region])
+    order = np.argsort(store_region, kind="stable")
+    bounds = np.searchsorted(store_region[order], np.arange(regions + 1))
     for r in range(regions):
-        mgr = managers[store_region == r]
+        mgr = managers[order[bounds[r] : bounds[r + 1]]]
         if mgr.size < 2:
             continue
-        p = min(1.0, 6.0 / (mgr.size - 1))
-        a, b = np.triu_indices(mgr.size, 1)
-        keep = rng.random(a.size) < p
-        pi.append(mgr[a[keep]])
-        pj.append(mgr[b[keep]])
-    # area managers know each other and a few people at head office
+        ii, jj = _group_ties(mgr, min(1.0, PEERS / (mgr.size - 1)), rng, always_draw=True)
+        pi.append(ii)
+        pj.append(jj)
+    # area managers know about PEERS of each other (all of them in a small chain), and a few
+    # people at head office
     if regions > 1:
-        a, b = np.triu_indices(regions, 1)
-        pi.append(area[a])
-        pj.append(area[b])
+        ii, jj = _group_ties(area, min(1.0, PEERS / (regions - 1)), rng)
+        pi.append(ii)
+        pj.append(jj)
     if office.size:
         contacts = rng.choice(office, size=(regions, min(5, office.size)), replace=True)
         pi.append(np.repeat(area, contacts.shape[1]))
         pj.append(contacts.ravel())
         if office.size > 1:
-            a, b = np.triu_indices(office.size, 1)
-            keep = rng.random(a.size) < net.head_office_tie_prob
-            pi.append(office[a[keep]])
-            pj.append(office[b[keep]])
+            ii, jj = _group_ties(office, net.head_office_tie_prob, rng, always_draw=True)
+            pi.append(ii)
+            pj.append(jj)
     # cross-store ties: friends and former colleagues elsewhere
     m = rng.poisson(net.cross_store_ties * n / 2)
     if m and n_store_staff > 1:
