@@ -205,3 +205,8 @@ def test_exponent_numbers_without_a_decimal_point_are_numbers(tmp_path):
     assert load_scenario(path).forgetting.rate == 0.05
     assert load_scenario(path, ["learning.experiential=1e-3"]).learning.experiential == 0.001
     assert load_scenario(path, ["weeks=10"]).weeks == 10  # whole numbers stay whole
+
+
+def test_networks_too_large_to_build_are_refused(tiny):
+    err = error_of(tiny, ["network.kind=erdos_renyi", "network.learners=20000000", "network.mean_degree=1000"])
+    assert "ties" in err.message() and "500,000,000" in err.message()

@@ -17,6 +17,7 @@ import scipy.sparse as sp
 
 from ecosim.core.rng import derived_seed
 from ecosim.scenario.errors import ScenarioError
+from ecosim.scenario.schema import MAX_TIES
 
 ASSOCIATE, STORE_MANAGER, AREA_MANAGER, HEAD_OFFICE = 0, 1, 2, 3
 ROLE_NAMES = ("associate", "store_manager", "area_manager", "head_office")
@@ -252,8 +253,6 @@ def _plain(n: int, base: sp.csr_matrix | None) -> Ties:
 PEERS = 6.0
 #: Groups with more possible pairs than this draw their ties sparsely rather than pair by pair.
 _DENSE_PAIRS = 4_000_000
-#: A network with more ties than this is refused rather than built.
-MAX_TIES = 500_000_000
 
 
 def _group_ties(nodes: np.ndarray, p: float, rng: np.random.Generator, *,

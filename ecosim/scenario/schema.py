@@ -105,6 +105,9 @@ class Organisation(Section):
     )
 
 
+#: A network with more ties than this is refused rather than built (about 6 GB of adjacency).
+MAX_TIES = 500_000_000
+
 NetworkKind = Literal["retail", "erdos_renyi", "watts_strogatz", "barabasi_albert", "complete", "edgelist"]
 
 
@@ -167,6 +170,16 @@ class Network(Section):
         if self.kind == "watts_strogatz" and self.neighbours >= self.learners:
             raise ValueError(
                 f"network.neighbours ({self.neighbours}) must be smaller than network.learners ({self.learners})"
+            )
+        expected = {
+            "erdos_renyi": lambda: self.learners * self.mean_degree / 2,
+            "watts_strogatz": lambda: self.learners * self.neighbours / 2,
+            "barabasi_albert": lambda: self.learners * self.attachments,
+        }.get(self.kind)
+        if expected is not None and expected() > MAX_TIES:
+            raise ValueError(
+                f"network.kind {self.kind} with {self.learners:,} learners would have about {expected():,.0f} ties; "
+                f"allowed: at most {MAX_TIES:,} (fewer learners or a lower degree)"
             )
         if self.kind == "barabasi_albert" and self.attachments >= self.learners:
             raise ValueError(
