@@ -59,6 +59,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except MemoryError:
+        print("error: the scenario needs more memory than this machine has; use fewer learners, dimensions "
+              "or topics (docs/performance.md gives the memory a run needs)", file=sys.stderr)
+        return EXIT_FAIL
 
 
 def entry() -> None:
