@@ -7,26 +7,18 @@ import sys
 import time
 from pathlib import Path
 
+from ecosim.commands._args import whole_number
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("scenario", help="scenario file (YAML), e.g. scenarios/retail.yaml")
     parser.add_argument("--out", metavar="DIR", help="results folder (default: results/<scenario name>/)")
-    parser.add_argument("--seed", type=_seed, help="random seed (default: the scenario's seed)")
+    parser.add_argument("--seed", type=whole_number(0), help="random seed (default: the scenario's seed)")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override a parameter, e.g. --set goals.mean_alignment=0.3 (repeatable)")
     parser.add_argument("--force", action="store_true", help="overwrite the results in a non-empty folder")
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
     parser.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {value}")
-    return value
 
 
 def run(args: argparse.Namespace) -> int:

@@ -6,13 +6,15 @@ import argparse
 import sys
 from pathlib import Path
 
+from ecosim.commands._args import whole_number
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("sweep", help="sweep file (YAML), e.g. scenarios/sweeps/alignment_x_facilitation.yaml")
     parser.add_argument("--out", metavar="DIR", help="results folder (default: results/sweeps/<sweep name>/)")
     parser.add_argument("--executor", choices=("processes", "sequential", "dask"),
                         help="where runs execute (default: processes; dask when --scheduler is given)")
-    parser.add_argument("--workers", type=_positive, metavar="N",
+    parser.add_argument("--workers", type=whole_number(1), metavar="N",
                         help="worker processes (processes, or a local Dask cluster); default: one per core")
     parser.add_argument("--scheduler", metavar="ADDRESS",
                         help="an existing Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: $DASK_SCHEDULER_ADDRESS, "
@@ -20,22 +22,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--resume", action="store_true",
                         help="continue the sweep in the results folder: finished runs are skipped, failed runs retried")
     parser.add_argument("--force", action="store_true", help="delete the sweep results in the folder and start again")
-    parser.add_argument("--replicates", type=_positive, metavar="N",
+    parser.add_argument("--replicates", type=whole_number(1), metavar="N",
                         help="replicates per design point (overrides the sweep file; on --resume, more replicates "
                              "add runs)")
-    parser.add_argument("--part-runs", type=_positive, default=None, metavar="N",
+    parser.add_argument("--part-runs", type=whole_number(1), default=None, metavar="N",
                         help="runs per Parquet part file (default 250); a kill loses at most the runs not yet written")
     parser.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {value}")
-    return value
 
 
 def run(args: argparse.Namespace) -> int:

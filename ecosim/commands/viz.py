@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ecosim.commands._args import whole_number
 from ecosim.viz.server import DEFAULT_HOST, DEFAULT_PORT
 
 
@@ -17,7 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default=DEFAULT_HOST,
                         help=f"address to listen on (default {DEFAULT_HOST}: this machine only; "
                              "0.0.0.0 lets other machines open the page)")
-    parser.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    parser.add_argument("--port", type=whole_number(1, 65535, "a port number"), default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     parser.add_argument("--prepare-assets", action="store_true",
                         help="fetch the page's JavaScript and CSS from the npm registry into the folder Solara "
                              "serves them from, so the page works without the public CDN; safe to repeat")
@@ -29,16 +30,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "else https://registry.npmjs.org/)")
     parser.add_argument("--no-npm", action="store_true",
                         help="with --prepare-assets: download from the registry directly instead of with npm pack")
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a port number 1-65535, got {text!r}") from None
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"must be a port number 1-65535, got {value}")
-    return value
 
 
 def run(args: argparse.Namespace) -> int:

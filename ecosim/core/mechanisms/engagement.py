@@ -33,7 +33,7 @@ import numpy as np
 
 from ecosim.core.network import HEAD_OFFICE
 from ecosim.core.rng import logistic
-from ecosim.core.state import CONSUMER, CONTRIBUTOR, INACTIVE
+from ecosim.core.state import CONSUMER, INACTIVE
 
 if TYPE_CHECKING:
     from ecosim.core.model import EcosystemModel

@@ -1,0 +1,23 @@
+"""Argument types shared by the commands: whole numbers within bounds, with argparse's own error
+(exit code 2, the flag named, the bad value and what is allowed)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+
+def whole_number(lo: int, hi: int | None = None, what: str = "a whole number") -> Callable[[str], int]:
+    """An argparse ``type`` accepting whole numbers from ``lo`` (to ``hi``)."""
+    allowed = f"{what} {lo}-{hi}" if hi is not None else f"{what} >= {lo}"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {allowed}, got {text!r}") from None
+        if value < lo or (hi is not None and value > hi):
+            raise argparse.ArgumentTypeError(f"must be {allowed}, got {value}")
+        return value
+
+    return parse
