@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from ecosim.core.model import EcosystemModel
 from ecosim.scenario import ScenarioError, load_scenario
+from ecosim.scenario.loader import set_dotted as set_path
 from ecosim.scenario.schema import iter_params, section_keys
 
 # numerical trouble (overflow, invalid values) in the model is a failure, not a warning
@@ -68,18 +69,6 @@ def misspell(key: str, data) -> str:
     i = data.draw(st.integers(0, len(key) - 1))
     c = data.draw(st.sampled_from(string.ascii_lowercase))
     return key[:i] + c + key[i + 1 :] if key[i] != c else key + c
-
-
-def set_path(doc: dict, dotted: str, value) -> None:
-    parts = dotted.split(".") if dotted else []
-    node = doc
-    for part in parts[:-1]:
-        nxt = node.get(part)
-        if not isinstance(nxt, dict):
-            nxt = {}
-            node[part] = nxt
-        node = nxt
-    node[parts[-1]] = value
 
 
 def check(path: Path) -> None:
