@@ -162,8 +162,3 @@ def render(out: Path, data: dict) -> list[str]:
     _save(content(ts, name), out / "content.png")
     _save(network(data["network"]), out / "network.png")
     return list(FIGURE_FILES)
-
-
-def write_all(out: Path, ts: pd.DataFrame, model: EcosystemModel) -> list[str]:
-    """Write the four PNG figures of a run into ``out``; returns their file names."""
-    return render(out, payload(ts, model))

@@ -60,7 +60,7 @@ def test_goals_have_exactly_the_drawn_alignment(tiny):
 
 
 def test_turnover_rate_and_agents(tiny):
-    rate, weeks = 2.6, 40  # 5% a week
+    rate, weeks = 13.0, 40  # 25% a week: enough leavers to tell the rate from a 30% error
     m = model(tiny, {"turnover.annual_rate": rate, "weeks": weeks})
     n = m.state.n
     first = m.learners[0]
@@ -186,3 +186,19 @@ def test_a_hundred_thousand_learners_complete(tmp_path):
     assert 95_000 < m.state.n < 105_000
     m.run()
     assert len(m.timeseries()) == 52 and m.summary()["verdict"] in metrics.VERDICT_TEXT
+
+
+@pytest.mark.parametrize("alignment", [0.1, 0.9])
+def test_event_attendance_scales_with_alignment(tiny, alignment):
+    """Each learner comes to an event with probability event_attendance * (0.5 + alignment)."""
+    p0, weeks = 0.2, 30
+    m = model(tiny, {"facilitation.facilitators": 1, "facilitation.event_every_weeks": 1,
+                     "facilitation.event_attendance": p0, "goals.mean_alignment": alignment,
+                     "goals.alignment_sd": 0.0, "goals.manager_alignment_bonus": 0.0,
+                     "turnover.annual_rate": 0.0, "weeks": weeks})
+    m.run()
+    ts = m.timeseries()
+    assert (ts["events"] == 1).all()
+    trials = m.state.n * weeks
+    p = p0 * (0.5 + alignment)
+    assert abs(ts["event_attendees"].sum() - trials * p) < 4 * np.sqrt(trials * p * (1 - p))
