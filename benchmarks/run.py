@@ -63,13 +63,23 @@ def scaled_retail(learners: int) -> dict[str, object]:
     """
     stores = max(1, round((learners - HEAD_OFFICE) / 15))
     regions = max(1, round(4 * math.sqrt(stores / 40)))
-    return {"organisation.stores": stores, "organisation.regions": regions,
-            "organisation.head_office": HEAD_OFFICE, "weeks": WEEKS}
+    return {
+        "organisation.stores": stores,
+        "organisation.regions": regions,
+        "organisation.head_office": HEAD_OFFICE,
+        "weeks": WEEKS,
+    }
 
 
 def bass_overrides(learners: int) -> dict[str, object]:
-    return {"network.kind": "watts_strogatz", "network.learners": learners, "network.neighbours": 8,
-            "network.rewiring": 0.1, "engagement.bass.steps_per_week": 1, "weeks": BASS_WEEKS}
+    return {
+        "network.kind": "watts_strogatz",
+        "network.learners": learners,
+        "network.neighbours": 8,
+        "network.rewiring": 0.1,
+        "engagement.bass.steps_per_week": 1,
+        "weeks": BASS_WEEKS,
+    }
 
 
 # ------------------------------------------------------------------------------------------------
@@ -82,21 +92,30 @@ def passes(topics: int) -> dict[str, dict[str, int]]:
     return {
         "turnover": {"n": 2},  # tenure += 1; the leavers' mask for dropping their brokered ties
         "facilitation": {"n": 4 + 7},  # pull, reply_pull decay; engagement > 0 and flatnonzero for
-                                       # brokering; rebuilding the brokered-tie matrix (its row
-                                       # pointers) and the degrees and divisors after new ties
-        "engagement": {"n": 2 + 1 + 2 + 1  # was_active (compare, cast); shares: divide, the brokered
-                                           # ties' product (its output, the add); mass: mean
-                       + (2 * topics - 1) + 1 + 3  # relevance topic by topic, clip at 0; power, add, divide
-                       + 14  # visit log-odds: 6 terms added, 2 costs multiplied and subtracted, role test
-                       + 6  # uniform draw, logistic (negate, exp, add, reciprocal), compare
-                       + 1 + 1  # flatnonzero(visit); the post mask
-                       + 1 + 6  # engagement from the masks; two habits (subtract, scale, add)
-                       + 2},  # ever_active |= engagement > 0
+        # brokering; rebuilding the brokered-tie matrix (its row
+        # pointers) and the degrees and divisors after new ties
+        "engagement": {
+            "n": 2
+            + 1
+            + 2
+            + 1  # was_active (compare, cast); shares: divide, the brokered
+            # ties' product (its output, the add); mass: mean
+            + (2 * topics - 1)
+            + 1
+            + 3  # relevance topic by topic, clip at 0; power, add, divide
+            + 14  # visit log-odds: 6 terms added, 2 costs multiplied and subtracted, role test
+            + 6  # uniform draw, logistic (negate, exp, add, reciprocal), compare
+            + 1
+            + 1  # flatnonzero(visit); the post mask
+            + 1
+            + 6  # engagement from the masks; two habits (subtract, scale, add)
+            + 2
+        },  # ever_active |= engagement > 0
         "learning": {"n": 6},  # posters' mask and its flatnonzero; visitors' and authors' masks and
-                               # their flatnonzero
+        # their flatnonzero
         "content": {"n": 1},  # recent_posts decay
         "metrics": {"n": 9, "cells": 2},  # counts of active and contributors, posters, ever active,
-                                          # means; per-dimension knowledge (compare and count)
+        # means; per-dimension knowledge (compare and count)
     }
 
 
@@ -123,18 +142,27 @@ def child_model(args: argparse.Namespace) -> dict:
     t2 = time.perf_counter()
     summary = model.summary()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    return {"learners": model.state.n, "ties": model.ties.n_ties, "import_s": imported - started,
-            "setup_s": t1 - t0, "run_s": t2 - t1, "tick_ms_median": 1000 * statistics.median(ticks),
-            "tick_ms_mean": 1000 * statistics.fmean(ticks), "peak_bytes": rss,
-            "final_active_share": summary["final_active_share"], "verdict": summary["verdict"]}
+    return {
+        "learners": model.state.n,
+        "ties": model.ties.n_ties,
+        "import_s": imported - started,
+        "setup_s": t1 - t0,
+        "run_s": t2 - t1,
+        "tick_ms_median": 1000 * statistics.median(ticks),
+        "tick_ms_mean": 1000 * statistics.fmean(ticks),
+        "peak_bytes": rss,
+        "final_active_share": summary["final_active_share"],
+        "verdict": summary["verdict"],
+    }
 
 
 def child_ecosim_bass(args: argparse.Namespace) -> dict:
     from ecosim.core.model import EcosystemModel
     from ecosim.scenario.loader import load_scenario
 
-    scenario = load_scenario(ROOT / "scenarios" / "validation" / "bass.yaml", bass_overrides(args.learners),
-                             seed=args.seed)
+    scenario = load_scenario(
+        ROOT / "scenarios" / "validation" / "bass.yaml", bass_overrides(args.learners), seed=args.seed
+    )
     t0 = time.perf_counter()
     model = EcosystemModel(scenario)
     t1 = time.perf_counter()
@@ -154,8 +182,9 @@ def child_mesa_bass(args: argparse.Namespace) -> dict:
     from bass_mesa import BassModel
 
     # the very network ecosim's run with this seed has, so the comparison is of the rule alone
-    scenario = load_scenario(ROOT / "scenarios" / "validation" / "bass.yaml", bass_overrides(args.learners),
-                             seed=args.seed)
+    scenario = load_scenario(
+        ROOT / "scenarios" / "validation" / "bass.yaml", bass_overrides(args.learners), seed=args.seed
+    )
     i, j = EcosystemModel(scenario).ties.base_edges()
     graph = nx.Graph()
     graph.add_nodes_from(range(args.learners))
@@ -224,14 +253,23 @@ def child_floor(args: argparse.Namespace) -> dict:
         t = time.perf_counter()
         model.step()
         ticks.append(time.perf_counter() - t)
-    return {"learners": n, "nnz": int(base.nnz), "arrays": k, "passes_n": p_n, "passes_cells": p_cells, "passes": counts,
-            "spmv_ms": 1000 * spmv, "pass_n_ms": 1000 * one_n, "pass_cells_ms": 1000 * one_cells,
-            "floor_ms": 1000 * floor, "tick_ms_mean": 1000 * statistics.fmean(ticks),
-            "tick_ms_median": 1000 * statistics.median(ticks)}
+    return {
+        "learners": n,
+        "nnz": int(base.nnz),
+        "arrays": k,
+        "passes_n": p_n,
+        "passes_cells": p_cells,
+        "passes": counts,
+        "spmv_ms": 1000 * spmv,
+        "pass_n_ms": 1000 * one_n,
+        "pass_cells_ms": 1000 * one_cells,
+        "floor_ms": 1000 * floor,
+        "tick_ms_mean": 1000 * statistics.fmean(ticks),
+        "tick_ms_median": 1000 * statistics.median(ticks),
+    }
 
 
-CHILDREN = {"model": child_model, "ecosim_bass": child_ecosim_bass, "mesa_bass": child_mesa_bass,
-            "floor": child_floor}
+CHILDREN = {"model": child_model, "ecosim_bass": child_ecosim_bass, "mesa_bass": child_mesa_bass, "floor": child_floor}
 
 
 def spawn(kind: str, learners: int, seed: int, timeout: float = 1800) -> dict:
@@ -256,18 +294,28 @@ def section_model(quick: bool) -> dict:
         wall = [r["setup_s"] + r["run_s"] for r in runs]
         med = statistics.median(wall)
         r0 = runs[0]
-        row = {"target": size, "learners": r0["learners"], "ties": r0["ties"], "weeks": WEEKS, "runs": len(runs),
-               "setup_s": statistics.median(r["setup_s"] for r in runs),
-               "run_s": statistics.median(r["run_s"] for r in runs), "wall_s": med,
-               "wall_s_range": [min(wall), max(wall)],
-               "learner_weeks_per_s": r0["learners"] * WEEKS / med,
-               "tick_ms": statistics.median(r["tick_ms_mean"] for r in runs),
-               "peak_mb": max(r["peak_bytes"] for r in runs) / 2**20,
-               "verdicts": sorted({r["verdict"] for r in runs})}
+        row = {
+            "target": size,
+            "learners": r0["learners"],
+            "ties": r0["ties"],
+            "weeks": WEEKS,
+            "runs": len(runs),
+            "setup_s": statistics.median(r["setup_s"] for r in runs),
+            "run_s": statistics.median(r["run_s"] for r in runs),
+            "wall_s": med,
+            "wall_s_range": [min(wall), max(wall)],
+            "learner_weeks_per_s": r0["learners"] * WEEKS / med,
+            "tick_ms": statistics.median(r["tick_ms_mean"] for r in runs),
+            "peak_mb": max(r["peak_bytes"] for r in runs) / 2**20,
+            "verdicts": sorted({r["verdict"] for r in runs}),
+        }
         rows.append(row)
-        print(f"  {row['learners']:>9,} learners  set-up {row['setup_s']:6.2f} s  52 weeks {row['run_s']:6.2f} s  "
-              f"wall {med:6.2f} s  {row['learner_weeks_per_s'] / 1e6:6.2f} M learner-weeks/s  "
-              f"peak {row['peak_mb']:7.0f} MB", flush=True)
+        print(
+            f"  {row['learners']:>9,} learners  set-up {row['setup_s']:6.2f} s  52 weeks {row['run_s']:6.2f} s  "
+            f"wall {med:6.2f} s  {row['learner_weeks_per_s'] / 1e6:6.2f} M learner-weeks/s  "
+            f"peak {row['peak_mb']:7.0f} MB",
+            flush=True,
+        )
     return {"rows": rows, "targets": {"1M_wall_s": 60, "1M_peak_mb": 6000, "100k_wall_s": 6}}
 
 
@@ -285,10 +333,20 @@ def section_bass(quick: bool) -> dict:
         m_all = statistics.median(r["setup_s"] + r["run_s"] for r in mesa)
         ce = np.array([r["curve"] for r in eco])
         cm = np.array([r["curve"] for r in mesa])
-        row = {"learners": size, "weeks": BASS_WEEKS, "seeds_ecosim": n_eco, "seeds_mesa": n_mesa,
-               "ecosim_week_ms": 1000 * e_run, "mesa_week_ms": 1000 * m_run, "speedup_per_week": m_run / e_run,
-               "ecosim_total_s": e_all, "mesa_total_s": m_all, "speedup_total": m_all / e_all,
-               "mean_curve_ecosim": ce.mean(0).tolist(), "mean_curve_mesa": cm.mean(0).tolist()}
+        row = {
+            "learners": size,
+            "weeks": BASS_WEEKS,
+            "seeds_ecosim": n_eco,
+            "seeds_mesa": n_mesa,
+            "ecosim_week_ms": 1000 * e_run,
+            "mesa_week_ms": 1000 * m_run,
+            "speedup_per_week": m_run / e_run,
+            "ecosim_total_s": e_all,
+            "mesa_total_s": m_all,
+            "speedup_total": m_all / e_all,
+            "mean_curve_ecosim": ce.mean(0).tolist(),
+            "mean_curve_mesa": cm.mean(0).tolist(),
+        }
         if n_eco >= 2 and n_mesa >= 2:
             se = np.sqrt(ce.var(0, ddof=1) / n_eco + cm.var(0, ddof=1) / n_mesa)
             diff = ce.mean(0) - cm.mean(0)
@@ -297,15 +355,25 @@ def section_bass(quick: bool) -> dict:
             from statistics import NormalDist
 
             bound = NormalDist().inv_cdf(1 - 0.01 / (2 * BASS_WEEKS))
-            row.update(max_abs_diff=float(np.abs(diff).max()), max_z=float(z.max()), z_bound=bound,
-                       same_curve=bool(z.max() <= bound))
+            row.update(
+                max_abs_diff=float(np.abs(diff).max()),
+                max_z=float(z.max()),
+                z_bound=bound,
+                same_curve=bool(z.max() <= bound),
+            )
         rows.append(row)
         same = row.get("same_curve")
-        print(f"  {size:>9,} learners  ecosim {row['ecosim_week_ms']:8.2f} ms/week  Mesa {row['mesa_week_ms']:8.1f} ms/week"
-              f"  x{row['speedup_per_week']:6.0f} per week, x{row['speedup_total']:5.0f} with set-up"
-              + (f"  curves agree: {same} (max |z| {row['max_z']:.2f} <= {row['z_bound']:.2f},"
-                 f" max diff {row['max_abs_diff']:.4f})" if same is not None else "  (one Mesa seed: speed only)"),
-              flush=True)
+        print(
+            f"  {size:>9,} learners  ecosim {row['ecosim_week_ms']:8.2f} ms/week  Mesa {row['mesa_week_ms']:8.1f} ms/week"
+            f"  x{row['speedup_per_week']:6.0f} per week, x{row['speedup_total']:5.0f} with set-up"
+            + (
+                f"  curves agree: {same} (max |z| {row['max_z']:.2f} <= {row['z_bound']:.2f},"
+                f" max diff {row['max_abs_diff']:.4f})"
+                if same is not None
+                else "  (one Mesa seed: speed only)"
+            ),
+            flush=True,
+        )
     return {"rows": rows, "targets": {"100k_speedup": 100}}
 
 
@@ -313,10 +381,13 @@ def section_floor(quick: bool) -> dict:
     r = spawn("floor", 100_000, 1)
     r["ratio_mean"] = r["tick_ms_mean"] / r["floor_ms"]
     r["ratio_median"] = r["tick_ms_median"] / r["floor_ms"]
-    print(f"  {r['learners']:,} learners, {r['nnz']:,} stored ties: SpMV {r['spmv_ms']:.2f} ms + "
-          f"{r['passes_n']} learner passes (over {r['arrays']} arrays) x {r['pass_n_ms'] * 1000:.0f} us + {r['passes_cells']} belief passes x "
-          f"{r['pass_cells_ms'] * 1000:.0f} us = floor {r['floor_ms']:.2f} ms; tick {r['tick_ms_mean']:.2f} ms mean "
-          f"({r['tick_ms_median']:.2f} median): {r['ratio_mean']:.2f}x the floor", flush=True)
+    print(
+        f"  {r['learners']:,} learners, {r['nnz']:,} stored ties: SpMV {r['spmv_ms']:.2f} ms + "
+        f"{r['passes_n']} learner passes (over {r['arrays']} arrays) x {r['pass_n_ms'] * 1000:.0f} us + {r['passes_cells']} belief passes x "
+        f"{r['pass_cells_ms'] * 1000:.0f} us = floor {r['floor_ms']:.2f} ms; tick {r['tick_ms_mean']:.2f} ms mean "
+        f"({r['tick_ms_median']:.2f} median): {r['ratio_mean']:.2f}x the floor",
+        flush=True,
+    )
     r["targets"] = {"ratio": 4}
     return r
 
@@ -334,22 +405,31 @@ def whole_process(cmd: list[str], runs: int) -> dict:
         if k:
             walls.append(wall)
             cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
-    return {"command": " ".join(cmd), "runs": runs, "wall_s_median": statistics.median(walls),
-            "wall_s_min": min(walls), "wall_s_max": max(walls), "cpu_s_median": statistics.median(cpus)}
+    return {
+        "command": " ".join(cmd),
+        "runs": runs,
+        "wall_s_median": statistics.median(walls),
+        "wall_s_min": min(walls),
+        "wall_s_max": max(walls),
+        "cpu_s_median": statistics.median(cpus),
+    }
 
 
 def section_cli(quick: bool) -> dict:
     runs = 5 if quick else 11
     out = Path(tempfile.mkdtemp(prefix="ecosim-bench-"))
-    run = whole_process([PY, "-m", "ecosim", "run", "scenarios/retail.yaml", "--out", str(out), "--force", "--quiet"],
-                        runs)
+    run = whole_process(
+        [PY, "-m", "ecosim", "run", "scenarios/retail.yaml", "--out", str(out), "--force", "--quiet"], runs
+    )
     imp = whole_process([PY, "-c", "import ecosim"], runs)
     mesa = whole_process([PY, "-c", "import mesa"], runs)
     for name, r in (("run scenarios/retail.yaml", run), ("import ecosim", imp), ("import mesa (for scale)", mesa)):
-        print(f"  {name:<28} median {r['wall_s_median']:.3f} s wall (min {r['wall_s_min']:.3f}, max "
-              f"{r['wall_s_max']:.3f}), {r['cpu_s_median']:.3f} s CPU, {r['runs']} runs", flush=True)
-    return {"run": run, "import_ecosim": imp, "import_mesa": mesa,
-            "targets": {"run_s": 2.0, "import_s": 0.5}}
+        print(
+            f"  {name:<28} median {r['wall_s_median']:.3f} s wall (min {r['wall_s_min']:.3f}, max "
+            f"{r['wall_s_max']:.3f}), {r['cpu_s_median']:.3f} s CPU, {r['runs']} runs",
+            flush=True,
+        )
+    return {"run": run, "import_ecosim": imp, "import_mesa": mesa, "targets": {"run_s": 2.0, "import_s": 0.5}}
 
 
 def machine() -> dict:
@@ -387,8 +467,11 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(CHILDREN[args.child](args)))
         return 0
     results: dict = {"machine": machine(), "quick": args.quick, "load_before": os.getloadavg()}
-    print(f"ecosim benchmarks on {results['machine'].get('cpu', '?')}, {results['machine']['nproc']} cores; "
-          f"load average {results['load_before'][0]:.2f}", flush=True)
+    print(
+        f"ecosim benchmarks on {results['machine'].get('cpu', '?')}, {results['machine']['nproc']} cores; "
+        f"load average {results['load_before'][0]:.2f}",
+        flush=True,
+    )
     for name in args.only or SECTIONS:
         print(f"\n[{name}]", flush=True)
         t = time.perf_counter()

@@ -24,8 +24,20 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(sweep: Path, out: Path, executor: str, workers: int) -> float:
-    cmd = [sys.executable, "-m", "ecosim", "sweep", str(sweep), "--out", str(out), "--executor", executor,
-           "--workers", str(workers), "--quiet"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "ecosim",
+        "sweep",
+        str(sweep),
+        "--out",
+        str(out),
+        "--executor",
+        executor,
+        "--workers",
+        str(workers),
+        "--quiet",
+    ]
     started = time.perf_counter()
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     elapsed = time.perf_counter() - started
@@ -56,20 +68,28 @@ def main(argv: list[str] | None = None) -> int:
         busy = b["wall_time"].sum() / (args.workers * session["elapsed_seconds"])
         runs = len(a)
         per_run, per_run_proc = a["wall_time"].mean(), b["wall_time"].mean()
-        same = a.drop(columns="wall_time").sort_values("run_id").reset_index(drop=True).equals(
-            b.drop(columns="wall_time").sort_values("run_id").reset_index(drop=True))
+        same = (
+            a.drop(columns="wall_time")
+            .sort_values("run_id")
+            .reset_index(drop=True)
+            .equals(b.drop(columns="wall_time").sort_values("run_id").reset_index(drop=True))
+        )
 
     print(f"sweep: {args.sweep.relative_to(ROOT) if args.sweep.is_relative_to(ROOT) else args.sweep}")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    print(f"runs: {runs:,}; mean time of one run: {per_run * 1000:.1f} ms sequential, "
-          f"{per_run_proc * 1000:.1f} ms in a worker process (more: the cores were shared with other work)")
+    print(
+        f"runs: {runs:,}; mean time of one run: {per_run * 1000:.1f} ms sequential, "
+        f"{per_run_proc * 1000:.1f} ms in a worker process (more: the cores were shared with other work)"
+    )
     print(f"sequential:             {t_seq:7.1f} s wall")
     print(f"processes ({args.workers} workers):  {t_proc:7.1f} s wall")
     print(f"speed-up:               {t_seq / t_proc:7.2f} x")
     print(f"workers busy:           {busy:7.0%} of the processes sweep's time (in runs, not waiting)")
     print(f"identical runs tables:  {'yes' if same else 'NO'}")
-    print(f"load average (1 min) before / after: {load_before:.2f} / {os.getloadavg()[0]:.2f} "
-          "(other work on the machine slows both measurements)")
+    print(
+        f"load average (1 min) before / after: {load_before:.2f} / {os.getloadavg()[0]:.2f} "
+        "(other work on the machine slows both measurements)"
+    )
     return 0 if same else 1
 
 

@@ -67,8 +67,12 @@ def bench_size(path: Path, warmup: int, weeks: int) -> dict[str, float]:
         e = time.perf_counter()
         for key, value in zip(rows, (b - a, c - b, d - c, e - d, e - a), strict=True):
             rows[key].append(value * 1000)
-    out = {"learners": model.state.n, "drawn": pictures.network.rows.size,
-           "build_ms": (t1 - t0) * 1000, "pictures_ms": (t2 - t1) * 1000}
+    out = {
+        "learners": model.state.n,
+        "drawn": pictures.network.rows.size,
+        "build_ms": (t1 - t0) * 1000,
+        "pictures_ms": (t2 - t1) * 1000,
+    }
     for key, values in rows.items():
         out[f"{key}_median"] = statistics.median(values)
         out[f"{key}_p95"] = p95(values)
@@ -106,7 +110,9 @@ def browser_round_trip(path: Path, clicks: int) -> list[float]:
                                .every(i => i.complete && i.naturalWidth > 0);
                     while (!done()) { await new Promise(r => requestAnimationFrame(r)); }
                     return performance.now() - t0;
-                }""", before)
+                }""",
+                before,
+            )
             times.append(ms)
         if watch.errors:
             raise RuntimeError("page errors: " + "; ".join(watch.errors))
@@ -126,20 +132,26 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         print("Server side, per week (ms): model step, network picture, three curves, page text, total")
-        print(f"{'learners':>9} {'drawn':>6} {'build':>7} {'pictures':>8} | "
-              f"{'step':>11} {'network':>11} {'curves':>11} {'text':>9} {'total':>11}   (median / p95)")
+        print(
+            f"{'learners':>9} {'drawn':>6} {'build':>7} {'pictures':>8} | "
+            f"{'step':>11} {'network':>11} {'curves':>11} {'text':>9} {'total':>11}   (median / p95)"
+        )
         for size in args.sizes:
             path = RETAIL if size == 621 else scenario_with(size, folder)
             r = bench_size(path, args.warmup, args.weeks)
             cell = lambda k, w=11: f"{r[k + '_median']:5.1f}/{r[k + '_p95']:<5.1f}".rjust(w)  # noqa: E731
-            print(f"{r['learners']:>9,} {r['drawn']:>6,} {r['build_ms']:>7.0f} {r['pictures_ms']:>8.0f} | "
-                  f"{cell('step')} {cell('network')} {cell('curves')} {cell('text', 9)} {cell('total')}")
+            print(
+                f"{r['learners']:>9,} {r['drawn']:>6,} {r['build_ms']:>7.0f} {r['pictures_ms']:>8.0f} | "
+                f"{cell('step')} {cell('network')} {cell('curves')} {cell('text', 9)} {cell('total')}"
+            )
         if args.browser:
             path = scenario_with(args.browser_size, folder)
             times = browser_round_trip(path, args.clicks)
-            print(f"\nBrowser round trip at {args.browser_size:,} learners (press Step until the new week and "
-                  f"every picture are on screen), {len(times)} clicks: median {statistics.median(times):.0f} ms, "
-                  f"p95 {p95(times):.0f} ms, max {max(times):.0f} ms")
+            print(
+                f"\nBrowser round trip at {args.browser_size:,} learners (press Step until the new week and "
+                f"every picture are on screen), {len(times)} clicks: median {statistics.median(times):.0f} ms, "
+                f"p95 {p95(times):.0f} ms, max {max(times):.0f} ms"
+            )
     return 0
 
 

@@ -33,10 +33,12 @@ def main() -> None:
     fig.subplots_adjust(left=0.08, right=0.98, bottom=0.12, top=0.9)
     ax = fig.add_subplot()
     for name, (label, colour) in SCENARIOS.items():
-        series = np.array([
-            simulate(load_scenario(ROOT / "scenarios" / f"{name}.yaml", seed=seed)).timeseries["active_share"]
-            for seed in range(1, 21)
-        ])
+        series = np.array(
+            [
+                simulate(load_scenario(ROOT / "scenarios" / f"{name}.yaml", seed=seed)).timeseries["active_share"]
+                for seed in range(1, 21)
+            ]
+        )
         weeks = np.arange(1, series.shape[1] + 1)
         lo, mid, hi = np.percentile(series, [10, 50, 90], axis=0)
         ax.fill_between(weeks, lo, hi, color=colour, alpha=0.15, lw=0)

@@ -13,13 +13,23 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["EcosystemModel", "RunResult", "Scenario", "ScenarioError", "load_scenario", "simulate", "__version__"]
+__all__ = [
+    "EcosystemModel",
+    "InputError",
+    "RunResult",
+    "Scenario",
+    "ScenarioError",
+    "load_scenario",
+    "simulate",
+    "__version__",
+]
 
 _LAZY = {
     "EcosystemModel": "ecosim.core.model",
     "simulate": "ecosim.api",
     "RunResult": "ecosim.api",
     "Scenario": "ecosim.scenario.schema",
+    "InputError": "ecosim.errors",
     "ScenarioError": "ecosim.scenario.errors",
     "load_scenario": "ecosim.scenario.loader",
 }
@@ -27,6 +37,7 @@ _LAZY = {
 if TYPE_CHECKING:
     from ecosim.api import RunResult, simulate
     from ecosim.core.model import EcosystemModel
+    from ecosim.errors import InputError
     from ecosim.scenario.errors import ScenarioError
     from ecosim.scenario.loader import load_scenario
     from ecosim.scenario.schema import Scenario

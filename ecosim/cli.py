@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    from ecosim.scenario.errors import ScenarioError
+    from ecosim.errors import InputError
 
     parser = build_parser()
     try:
@@ -53,15 +53,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0)
     try:
         return int(args._module.run(args) or 0)
-    except ScenarioError as exc:
+    except InputError as exc:
         print(f"error: {exc.message()}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
     except MemoryError:
-        print("error: the scenario needs more memory than this machine has; use fewer learners, dimensions "
-              "or topics (docs/performance.md gives the memory a run needs)", file=sys.stderr)
+        print(
+            "error: the scenario needs more memory than this machine has; use fewer learners, dimensions "
+            "or topics (docs/performance.md gives the memory a run needs)",
+            file=sys.stderr,
+        )
         return EXIT_FAIL
 
 

@@ -129,11 +129,15 @@ def network(data: dict) -> Figure:
     colours = np.array(ENGAGEMENT_COLOURS)[data["engagement"]]
     size = 4 + 40 * data["knowledge"] * (600 / max(len(xy), 600))
     ax.scatter(xy[:, 0], xy[:, 1], s=size, c=colours, linewidths=0)
-    handles = [Line2D([], [], ls="", marker="o", color=c, label=lab)
-               for c, lab in zip(ENGAGEMENT_COLOURS, ("inactive", "visited", "posted"), strict=True)]
+    handles = [
+        Line2D([], [], ls="", marker="o", color=c, label=lab)
+        for c, lab in zip(ENGAGEMENT_COLOURS, ("inactive", "visited", "posted"), strict=True)
+    ]
     handles.append(Line2D([], [], color="#7b3294", label="tie brokered by a facilitator"))
     ax.legend(handles=handles, loc="lower center", ncol=4, fontsize=8, frameon=False, bbox_to_anchor=(0.5, -0.05))
-    shown = "" if data["shown"] == data["n"] else f" ({data['shown']:,} of {data['n']:,} learners: whole stores sampled)"
+    shown = (
+        "" if data["shown"] == data["n"] else f" ({data['shown']:,} of {data['n']:,} learners: whole stores sampled)"
+    )
     ax.set_title(f"{data['name']}: week {data['week']}, size = knowledge{shown}", fontsize=10)
     ax.autoscale_view()
     return fig

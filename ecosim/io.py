@@ -1,5 +1,6 @@
 """Files written so that an interrupted run never leaves a half-written one: a temporary name in
-the same folder, then an atomic rename."""
+the same folder, then an atomic rename.
+"""
 
 from __future__ import annotations
 

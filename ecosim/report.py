@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ecosim.core.metrics import VERDICT_TEXT
+from ecosim.errors import InputError
 from ecosim.io import write_json, write_with
-from ecosim.scenario.errors import ScenarioError
 from ecosim.scenario.loader import scenario_hash, scenario_to_dict
 
 if TYPE_CHECKING:
@@ -49,7 +49,9 @@ def summary_text(result: RunResult) -> str:
     """A plain-text table of the summary and a one-line verdict."""
     s = result.summary
     sc = result.scenario
-    lines = [f"ecosim: {sc.name} (seed {result.seed}, {sc.weeks} weeks, {result.timeseries['learners'].iloc[-1]:,} learners)"]
+    lines = [
+        f"ecosim: {sc.name} (seed {result.seed}, {sc.weeks} weeks, {result.timeseries['learners'].iloc[-1]:,} learners)"
+    ]
     width = max(len(label) for _, label, _ in _ROWS)
     for key, label, kind in _ROWS:
         value = s.get(key)
@@ -68,17 +70,24 @@ def summary_text(result: RunResult) -> str:
 def prepare_folder(out: Path, *, force: bool) -> None:
     """Refuse a non-empty results folder unless ``force``."""
     if out.exists() and not out.is_dir():
-        raise ScenarioError("the results path exists and is not a folder", file=str(out), allowed="a folder")
+        raise InputError("the results path exists and is not a folder", file=str(out), allowed="a folder")
     if out.is_dir() and any(out.iterdir()) and not force:
-        raise ScenarioError(
+        raise InputError(
             "the results folder is not empty",
             file=str(out),
             allowed="a new or empty folder (--out DIR), or --force to overwrite the results in it",
         )
 
 
-def write_results(out: Path, result: RunResult, *, command: list[str] | None = None,
-                  elapsed: float | None = None, figures: bool = True, worker=None) -> list[str]:
+def write_results(
+    out: Path,
+    result: RunResult,
+    *,
+    command: list[str] | None = None,
+    elapsed: float | None = None,
+    figures: bool = True,
+    worker=None,
+) -> list[str]:
     """Write the results folder; each file is written under a temporary name, then renamed."""
     out.mkdir(parents=True, exist_ok=True)
     ts = result.timeseries
@@ -95,8 +104,9 @@ def write_results(out: Path, result: RunResult, *, command: list[str] | None = N
     return files
 
 
-def manifest(result: RunResult, files: list[str], *, command: list[str] | None = None,
-             elapsed: float | None = None) -> dict[str, Any]:
+def manifest(
+    result: RunResult, files: list[str], *, command: list[str] | None = None, elapsed: float | None = None
+) -> dict[str, Any]:
     return {
         "scenario_name": result.scenario.name,
         "scenario_sha256": scenario_hash(result.scenario),

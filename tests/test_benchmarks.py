@@ -9,8 +9,8 @@ from statistics import NormalDist
 
 import numpy as np
 import pytest
-
 from conftest import ROOT
+
 from ecosim.core.model import EcosystemModel
 from ecosim.scenario import load_scenario
 

@@ -9,8 +9,8 @@ import sys
 
 import pandas as pd
 import pytest
-
 from conftest import ROOT, SCENARIOS, write
+
 from ecosim.cli import main
 from ecosim.core.metrics import SUMMARY_KEYS
 
@@ -21,8 +21,16 @@ def test_run_writes_the_results_folder(tiny, tmp_path, capsys):
     text = capsys.readouterr().out
     assert "Verdict:" in text and "weekly active share at the end" in text
     names = {p.name for p in out.iterdir()}
-    assert {"timeseries.parquet", "timeseries.csv", "summary.json", "manifest.json", "engagement.png",
-            "knowledge.png", "content.png", "network.png"} <= names
+    assert {
+        "timeseries.parquet",
+        "timeseries.csv",
+        "summary.json",
+        "manifest.json",
+        "engagement.png",
+        "knowledge.png",
+        "content.png",
+        "network.png",
+    } <= names
     assert not [n for n in names if n.endswith(".tmp")]
     summary = json.loads((out / "summary.json").read_text())
     assert set(SUMMARY_KEYS) <= set(summary) and summary["seed"] == 4
@@ -104,13 +112,19 @@ def _env():
 def test_real_subprocess_run_and_bad_scenario(tmp_path):
     """One end-to-end run as a user types it, and a bad file: exit 2, one message, no traceback."""
     out = tmp_path / "res"
-    ok = subprocess.run([sys.executable, "-m", "ecosim", "run", str(SCENARIOS / "retail.yaml"), "--out", str(out)],
-                        capture_output=True, text=True, env=_env(), timeout=300)
+    ok = subprocess.run(
+        [sys.executable, "-m", "ecosim", "run", str(SCENARIOS / "retail.yaml"), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=300,
+    )
     assert ok.returncode == 0, ok.stderr
     assert "Verdict:" in ok.stdout and (out / "network.png").exists()
     bad = write(tmp_path / "bad.yaml", "extends: nowhere.yaml\nname: x\n")
-    res = subprocess.run([sys.executable, "-m", "ecosim", "run", str(bad)], capture_output=True, text=True,
-                         env=_env(), timeout=300)
+    res = subprocess.run(
+        [sys.executable, "-m", "ecosim", "run", str(bad)], capture_output=True, text=True, env=_env(), timeout=300
+    )
     assert res.returncode == 2
     assert "Traceback" not in res.stderr and res.stderr.count("\n") == 1
     assert "extends" in res.stderr and str(bad) in res.stderr

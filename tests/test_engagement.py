@@ -13,9 +13,11 @@ def test_usefulness_without_content_is_zero_even_for_a_vanishing_half_value(tmp_
     from ecosim.api import simulate
 
     path = tmp_path / "s.yaml"
-    path.write_text("name: s\nweeks: 2\norganisation: {stores: 2, staff_per_store: 5, regions: 1, head_office: 2}\n"
-                    "platform: {launch_content: 0}\nfacilitation: {facilitators: 0}\n"
-                    "engagement: {ecosystem: {content_half_value: 5.0e-324}}\n")
+    path.write_text(
+        "name: s\nweeks: 2\norganisation: {stores: 2, staff_per_store: 5, regions: 1, head_office: 2}\n"
+        "platform: {launch_content: 0}\nfacilitation: {facilitators: 0}\n"
+        "engagement: {ecosystem: {content_half_value: 5.0e-324}}\n"
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         result = simulate(path, seed=1, keep_model=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import TINY, write
+
 from ecosim.core import metrics
 from ecosim.core.agents import Facilitator, Learner
 from ecosim.core.model import EcosystemModel
@@ -95,8 +95,17 @@ def test_learner_agents_read_their_rows(tiny):
 
 def test_experiential_learning_follows_its_closed_form(tiny):
     p, weeks = 0.05, 10
-    m = model(tiny, {**QUIET, "learning.experiential": p, "learning.initial_correct": 0.0,
-                     "learning.initial_wrong": 0.0, "forgetting.enabled": False, "weeks": weeks})
+    m = model(
+        tiny,
+        {
+            **QUIET,
+            "learning.experiential": p,
+            "learning.initial_correct": 0.0,
+            "learning.initial_wrong": 0.0,
+            "forgetting.enabled": False,
+            "weeks": weeks,
+        },
+    )
     m.run()
     cells = m.state.beliefs.size
     measured = m.timeseries()["mean_knowledge"].to_numpy()
@@ -108,8 +117,17 @@ def test_experiential_learning_follows_its_closed_form(tiny):
 @pytest.mark.parametrize("exponent", [0.0, 0.5])
 def test_forgetting_follows_its_power_law(tiny, exponent):
     rate, weeks = 0.2, 8
-    m = model(tiny, {**QUIET, "learning.initial_correct": 1.0, "learning.initial_wrong": 0.0,
-                     "forgetting.rate": rate, "forgetting.exponent": exponent, "weeks": weeks})
+    m = model(
+        tiny,
+        {
+            **QUIET,
+            "learning.initial_correct": 1.0,
+            "learning.initial_wrong": 0.0,
+            "forgetting.rate": rate,
+            "forgetting.exponent": exponent,
+            "weeks": weeks,
+        },
+    )
     m.run()
     cells = m.state.beliefs.size
     measured = m.timeseries()["mean_knowledge"].to_numpy()
@@ -120,8 +138,16 @@ def test_forgetting_follows_its_power_law(tiny, exponent):
 
 
 def test_content_decays_with_its_half_life(tiny):
-    m = model(tiny, {"facilitation.facilitators": 0, "engagement.ecosystem.post_intercept": -20,
-                     "content.half_life_weeks": 4, "weeks": 8, "platform.launch_content": 2.0})
+    m = model(
+        tiny,
+        {
+            "facilitation.facilitators": 0,
+            "engagement.ecosystem.post_intercept": -20,
+            "content.half_life_weeks": 4,
+            "weeks": 8,
+            "platform.launch_content": 2.0,
+        },
+    )
     m.run()
     stock = m.timeseries()["content_stock"].to_numpy()
     assert stock[3] == pytest.approx(2.0 * m.state.n * 0.5, rel=1e-9)
@@ -180,8 +206,13 @@ def test_verdicts(series, verdict):
 
 
 def test_a_hundred_thousand_learners_complete(tmp_path):
-    path = write(tmp_path / "big.yaml", TINY.replace("stores: 3", "stores: 6600").replace("regions: 1", "regions: 40")
-                 .replace("staff_per_store: 6", "staff_per_store: 15").replace("weeks: 6", "weeks: 52"))
+    path = write(
+        tmp_path / "big.yaml",
+        TINY.replace("stores: 3", "stores: 6600")
+        .replace("regions: 1", "regions: 40")
+        .replace("staff_per_store: 6", "staff_per_store: 15")
+        .replace("weeks: 6", "weeks: 52"),
+    )
     m = model(path)
     assert 95_000 < m.state.n < 105_000
     m.run()
@@ -192,10 +223,19 @@ def test_a_hundred_thousand_learners_complete(tmp_path):
 def test_event_attendance_scales_with_alignment(tiny, alignment):
     """Each learner comes to an event with probability event_attendance * (0.5 + alignment)."""
     p0, weeks = 0.2, 30
-    m = model(tiny, {"facilitation.facilitators": 1, "facilitation.event_every_weeks": 1,
-                     "facilitation.event_attendance": p0, "goals.mean_alignment": alignment,
-                     "goals.alignment_sd": 0.0, "goals.manager_alignment_bonus": 0.0,
-                     "turnover.annual_rate": 0.0, "weeks": weeks})
+    m = model(
+        tiny,
+        {
+            "facilitation.facilitators": 1,
+            "facilitation.event_every_weeks": 1,
+            "facilitation.event_attendance": p0,
+            "goals.mean_alignment": alignment,
+            "goals.alignment_sd": 0.0,
+            "goals.manager_alignment_bonus": 0.0,
+            "turnover.annual_rate": 0.0,
+            "weeks": weeks,
+        },
+    )
     m.run()
     ts = m.timeseries()
     assert (ts["events"] == 1).all()

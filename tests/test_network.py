@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import write
+
 from ecosim.core import network
-from ecosim.scenario import ScenarioError, load_scenario
+from ecosim.errors import InputError
+from ecosim.scenario import load_scenario
 from ecosim.scenario.schema import Network, Organisation
 
 
@@ -81,8 +82,11 @@ def test_brokered_ties_add_and_leave_with_people():
 
 def test_edgelist_with_nodes_file(tmp_path):
     edges = write(tmp_path / "e.csv", "source,target\nann,bob\nbob,cat\ncat,dan\n")
-    nodes = write(tmp_path / "n.csv", "id,store,region,role\nann,s1,r1,store_manager\nbob,s1,r1,associate\n"
-                                      "cat,s2,r1,associate\ndan,,,head_office\neve,s2,r1,associate\n")
+    nodes = write(
+        tmp_path / "n.csv",
+        "id,store,region,role\nann,s1,r1,store_manager\nbob,s1,r1,associate\n"
+        "cat,s2,r1,associate\ndan,,,head_office\neve,s2,r1,associate\n",
+    )
     ties = network.from_edgelist(str(edges), str(nodes))
     assert ties.n == 5 and ties.n_base_ties == 3
     assert list(ties.labels) == ["ann", "bob", "cat", "dan", "eve"]
@@ -101,7 +105,7 @@ def test_edgelist_with_nodes_file(tmp_path):
 )
 def test_bad_edge_lists(tmp_path, text, problem, line):
     path = write(tmp_path / "e.csv", text)
-    with pytest.raises(ScenarioError) as info:
+    with pytest.raises(InputError) as info:
         network.from_edgelist(str(path))
     assert problem in info.value.message() and info.value.line == line
     assert str(path) in info.value.message()
@@ -130,6 +134,6 @@ def test_large_groups_draw_their_ties_sparsely():
 
 def test_impossibly_dense_networks_are_refused():
     org = Organisation(stores=1, staff_per_store=2, regions=1, head_office=1_000_000)
-    with pytest.raises(ScenarioError) as info:
+    with pytest.raises(InputError) as info:
         network.retail(org, Network(head_office_tie_prob=0.5), rng())
     assert "ties" in info.value.message()

@@ -20,8 +20,9 @@ VALIDATION = Path(__file__).resolve().parents[1] / "scenarios" / "validation"
 
 
 def march_model(**overrides) -> EcosystemModel:
-    sc = load_scenario(VALIDATION / "march.yaml", {f"learning.{k}": v for k, v in overrides.items()}
-                       | {"network.learners": 2})
+    sc = load_scenario(
+        VALIDATION / "march.yaml", {f"learning.{k}": v for k, v in overrides.items()} | {"network.learners": 2}
+    )
     return EcosystemModel(sc, seed=3)
 
 
@@ -87,8 +88,9 @@ def test_bass_rule_on_a_complete_graph_follows_the_closed_form_within_0_02():
     exact = analytic.bass_F(t, p, q)
     steps, delta = derive_steps(lambda s: float(np.max(np.abs(analytic.bass_scheme(weeks, p, q, s) - exact))))
     sc = load_scenario(VALIDATION / "bass.yaml", {"engagement.bass.steps_per_week": steps, "weeks": weeks})
-    curves = np.array([np.r_[0.0, simulate(sc, seed=s).timeseries["active_share"].to_numpy()]
-                       for s in range(100, 100 + runs)])
+    curves = np.array(
+        [np.r_[0.0, simulate(sc, seed=s).timeseries["active_share"].to_numpy()] for s in range(100, 100 + runs)]
+    )
     mean = curves.mean(axis=0)
     se = curves.std(axis=0, ddof=1) / np.sqrt(runs)
     tol = _family_t(0.01 / weeks, runs - 1) * se[1:].max() + delta + 1 / 10_000

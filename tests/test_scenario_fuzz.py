@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ecosim.core.model import EcosystemModel
+from ecosim.errors import InputError
 from ecosim.scenario import ScenarioError, load_scenario
 from ecosim.scenario.loader import set_dotted as set_path
 from ecosim.scenario.schema import iter_params, section_keys
@@ -32,13 +33,23 @@ BASE = {
 PARAMS = {p.path: p for p in iter_params()}
 LEAVES = list(PARAMS)
 SECTIONS = [""] + sorted({p.path.rsplit(".", 1)[0] for p in iter_params() if "." in p.path})
-SIZE_KEYS = {"organisation.stores", "organisation.staff_per_store", "organisation.head_office",
-             "organisation.regions", "network.learners", "learning.dimensions", "goals.topics",
-             "network.mean_degree", "network.neighbours", "network.attachments", "engagement.threshold.initial_adopters",
-             "engagement.bass.steps_per_week"}
+SIZE_KEYS = {
+    "organisation.stores",
+    "organisation.staff_per_store",
+    "organisation.head_office",
+    "organisation.regions",
+    "network.learners",
+    "learning.dimensions",
+    "goals.topics",
+    "network.mean_degree",
+    "network.neighbours",
+    "network.attachments",
+    "engagement.threshold.initial_adopters",
+    "engagement.bass.steps_per_week",
+}
 
 values = st.one_of(
-    st.integers(min_value=-10**12, max_value=10**12),
+    st.integers(min_value=-(10**12), max_value=10**12),
     st.floats(allow_nan=True, allow_infinity=True),
     st.booleans(),
     st.none(),
@@ -82,7 +93,7 @@ def check(path: Path) -> None:
         return
     try:
         model = EcosystemModel(sc)
-    except ScenarioError:
+    except InputError:
         return
     model.step()
     model.step()
@@ -117,7 +128,9 @@ def test_mutated_scenarios_get_scenario_errors(data):
             set_path(doc, path, value)
         elif kind == "unknown":
             section = data.draw(st.sampled_from(SECTIONS))
-            set_path(doc, f"{section}.{data.draw(st.text(string.ascii_lowercase, min_size=1, max_size=8))}".lstrip("."), 1)
+            set_path(
+                doc, f"{section}.{data.draw(st.text(string.ascii_lowercase, min_size=1, max_size=8))}".lstrip("."), 1
+            )
         elif kind == "misspelt":
             section = data.draw(st.sampled_from(SECTIONS))
             keys = section_keys(tuple(section.split(".")) if section else ())
@@ -145,8 +158,29 @@ def test_arbitrary_text_gets_scenario_errors(text):
 @FUZZ
 @given(
     lines=st.lists(
-        st.sampled_from(["name: x", "weeks: 3", "goals:", "  topics: 3", "  - 1", "[", "]", "{a: 1", "key: 'unclosed",
-                         "\t- tab", "&a b", "*a", "? complex", "--- ", "...", "!!binary xyz", "- x", ":", "a: b: c"]),
+        st.sampled_from(
+            [
+                "name: x",
+                "weeks: 3",
+                "goals:",
+                "  topics: 3",
+                "  - 1",
+                "[",
+                "]",
+                "{a: 1",
+                "key: 'unclosed",
+                "\t- tab",
+                "&a b",
+                "*a",
+                "? complex",
+                "--- ",
+                "...",
+                "!!binary xyz",
+                "- x",
+                ":",
+                "a: b: c",
+            ]
+        ),
         max_size=10,
     )
 )
@@ -165,7 +199,9 @@ def test_extends_chains_with_cycles_and_missing_targets(chain, missing):
         folder = Path(tmp)
         for i, target in enumerate(chain):
             head = f"extends: f{target}.yaml\n" if (target < len(chain) or missing) else ""
-            (folder / f"f{i}.yaml").write_text(head + f"name: f{i}\nweeks: 2\norganisation:\n  stores: 2\n  staff_per_store: 4.0\n")
+            (folder / f"f{i}.yaml").write_text(
+                head + f"name: f{i}\nweeks: 2\norganisation:\n  stores: 2\n  staff_per_store: 4.0\n"
+            )
         check(folder / "f0.yaml")
 
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 import yaml
-
 from conftest import SCENARIOS, TINY, write
+
 from ecosim.scenario import ScenarioError, load_scenario
 from ecosim.scenario.errors import ScenarioErrors
 from ecosim.scenario.loader import MAX_FILE_BYTES, json_schema, scenario_hash
@@ -49,7 +49,9 @@ def test_param_info_describes_allowed_values():
 def test_extends_deep_merges_relative_to_the_file(tmp_path):
     (tmp_path / "sub").mkdir()
     write(tmp_path / "base.yaml", TINY + "facilitation:\n  facilitators: 5\n  hours_per_week: 3\n")
-    child = write(tmp_path / "sub" / "child.yaml", "extends: ../base.yaml\nname: child\nfacilitation:\n  facilitators: 1\n")
+    child = write(
+        tmp_path / "sub" / "child.yaml", "extends: ../base.yaml\nname: child\nfacilitation:\n  facilitators: 1\n"
+    )
     sc = load_scenario(child)
     assert sc.name == "child"
     assert sc.facilitation.facilitators == 1

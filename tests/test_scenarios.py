@@ -7,8 +7,8 @@ import re
 
 import numpy as np
 import pytest
-
 from conftest import ROOT, SCENARIOS
+
 from ecosim.api import simulate
 from ecosim.scenario import load_scenario
 

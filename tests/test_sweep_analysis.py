@@ -35,11 +35,13 @@ def test_t_interval_is_students():
 
 def test_tipping_points_interpolate_where_the_mean_crosses_the_threshold():
     xs = np.linspace(0, 1, 11)
-    grid = pd.DataFrame({
-        "a": np.tile(xs, 3),
-        "f": np.repeat([0, 2, 8], 11),
-        "mean": np.concatenate([0.05 * xs, 0.4 * xs, 0.2 + 0 * xs]),
-    })
+    grid = pd.DataFrame(
+        {
+            "a": np.tile(xs, 3),
+            "f": np.repeat([0, 2, 8], 11),
+            "mean": np.concatenate([0.05 * xs, 0.4 * xs, 0.2 + 0 * xs]),
+        }
+    )
     t = tipping_points(grid, "a", "f", 0.1).set_index("f")
     assert t.loc[0, "where"] == "below" and math.isnan(t.loc[0, "a_at_threshold"])
     assert t.loc[2, "where"] == "crosses" and t.loc[2, "a_at_threshold"] == pytest.approx(0.25)
@@ -47,8 +49,12 @@ def test_tipping_points_interpolate_where_the_mean_crosses_the_threshold():
 
 
 def _manifest(method: str, names: list[str], bounds: list[list[float]], **design) -> dict:
-    return {"name": "synthetic", "root_seed": 1, "design": {"method": method, "parameters": names},
-            "sweep": {"parameters": [{"path": n, "bounds": b} for n, b in zip(names, bounds)], "design": design}}
+    return {
+        "name": "synthetic",
+        "root_seed": 1,
+        "design": {"method": method, "parameters": names},
+        "sweep": {"parameters": [{"path": n, "bounds": b} for n, b in zip(names, bounds)], "design": design},
+    }
 
 
 def test_sobol_indices_of_the_ishigami_function_match_the_analytic_values():
@@ -63,7 +69,9 @@ def test_sobol_indices_of_the_ishigami_function_match_the_analytic_values():
     point_stats = pd.DataFrame({"point": np.arange(len(x)), "metric": "y", "mean": y})
     # points given out of order: the indices must not depend on the order of the table
     point_stats = point_stats.sample(frac=1, random_state=0)
-    idx = sensitivity(_manifest("sobol", names, bounds, second_order=True), design, point_stats, "y").set_index("parameter")
+    idx = sensitivity(_manifest("sobol", names, bounds, second_order=True), design, point_stats, "y").set_index(
+        "parameter"
+    )
     v1, v2, v13 = 0.5 * (1 + b * math.pi**4 / 5) ** 2, a**2 / 8, 8 * b**2 * math.pi**8 / 225
     var = v1 + v2 + v13
     exact = {"x1": (v1 / var, (v1 + v13) / var), "x2": (v2 / var, v2 / var), "x3": (0.0, v13 / var)}
@@ -97,12 +105,15 @@ def test_morris_mu_star_of_a_linear_function_is_slope_times_range():
 @pytest.fixture(scope="module")
 def grid_results(tmp_path_factory):
     folder = tmp_path_factory.mktemp("grid")
-    path = tiny_sweep(folder, """
+    path = tiny_sweep(
+        folder,
+        """
         parameters:
           goals.mean_alignment: [0.2, 0.6, 1.0]
           facilitation.facilitators: [0, 4]
         replicates: 3
-    """)
+    """,
+    )
     out = folder / "results"
     run_sweep(load_sweep(path), out, executor="sequential")
     return out
@@ -138,17 +149,21 @@ def test_analyze_refuses_bad_requests_with_exit_2(grid_results, tmp_path, capsys
     assert "no sweep results here" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("design,rows", [("{method: sobol, samples: 4}", 4 * (2 * 2 + 2)),
-                                         ("{method: morris, trajectories: 4}", 4 * 3)])
+@pytest.mark.parametrize(
+    "design,rows", [("{method: sobol, samples: 4}", 4 * (2 * 2 + 2)), ("{method: morris, trajectories: 4}", 4 * 3)]
+)
 def test_analyze_sensitivity_designs(tmp_path, design, rows):
-    path = tiny_sweep(tmp_path, f"""
+    path = tiny_sweep(
+        tmp_path,
+        f"""
         design: {design}
         parameters:
           goals.mean_alignment: {{bounds: [0.2, 1.0]}}
           facilitation.facilitators: {{bounds: [0, 6]}}
         replicates: 2
         timeseries: false
-    """)
+    """,
+    )
     out = tmp_path / "results"
     report = run_sweep(load_sweep(path), out, executor="sequential")
     assert report.ok == rows * 2
@@ -202,14 +217,25 @@ def test_alignment_x_facilitation_is_550_runs_and_draws_a_phase_diagram(tmp_path
 def test_levers_morris_screens_the_main_levers(tmp_path):
     sweep = load_sweep(_shipped(tmp_path, "levers_morris.yaml"))
     levers = {p.path for p in sweep.parameters}
-    assert levers == {"goals.mean_alignment", "facilitation.hours_per_week", "facilitation.event_every_weeks",
-                      "platform.friction", "learning.socialisation", "turnover.annual_rate",
-                      "network.cross_store_ties", "content.half_life_weeks"}
+    assert levers == {
+        "goals.mean_alignment",
+        "facilitation.hours_per_week",
+        "facilitation.event_every_weeks",
+        "platform.friction",
+        "learning.socialisation",
+        "turnover.annual_rate",
+        "network.cross_store_ties",
+        "content.half_life_weeks",
+    }
     design = build_design(sweep)
     assert len(design) == sweep.design.trajectories * (len(levers) + 1)
     trimmed = tmp_path / "sweeps" / "small.yaml"
-    trimmed.write_text(trimmed.with_name("levers_morris.yaml").read_text().replace("trajectories: 20", "trajectories: 4")
-                       .replace("replicates: 5", "replicates: 1"))
+    trimmed.write_text(
+        trimmed.with_name("levers_morris.yaml")
+        .read_text()
+        .replace("trajectories: 20", "trajectories: 4")
+        .replace("replicates: 5", "replicates: 1")
+    )
     out = tmp_path / "results"
     run_sweep(load_sweep(trimmed), out, executor="sequential")
     result = analyze(out)

@@ -23,12 +23,15 @@ from ecosim.sweep.spec import load_sweep
 
 
 def test_grid_is_the_product_of_values_first_parameter_slowest(tmp_path):
-    path = tiny_sweep(tmp_path, """
+    path = tiny_sweep(
+        tmp_path,
+        """
         parameters:
           goals.mean_alignment: {range: {min: 0, max: 1, steps: 11}}
           facilitation.facilitators: {values: [0, 1, 2, 4, 8]}
         replicates: 10
-    """)
+    """,
+    )
     sweep = load_sweep(path)
     design = build_design(sweep)
     assert len(design) == design_size(sweep) == 55
@@ -47,12 +50,15 @@ def test_grid_is_the_product_of_values_first_parameter_slowest(tmp_path):
 
 
 def test_combinations_are_added_after_the_grid_with_base_values_filled_in(tmp_path):
-    path = tiny_sweep(tmp_path, """
+    path = tiny_sweep(
+        tmp_path,
+        """
         parameters:
           goals.mean_alignment: [0.2, 0.8]
         combinations:
           - {goals.mean_alignment: 0.5, platform.friction: 2.5}
-    """)
+    """,
+    )
     design = build_design(load_sweep(path))
     assert len(design) == 3
     assert list(design.columns) == ["goals.mean_alignment", "platform.friction"]
@@ -93,7 +99,9 @@ def _bounds_ok(design):
 def test_sobol_has_n_times_2d_plus_2_rows_within_bounds(tmp_path):
     d = 3
     for second, rows in ((True, 2 * d + 2), (False, d + 2)):
-        path = tiny_sweep(tmp_path, SAMPLED.format(design=f"{{method: sobol, samples: 16, second_order: {str(second).lower()}}}"))
+        path = tiny_sweep(
+            tmp_path, SAMPLED.format(design=f"{{method: sobol, samples: 16, second_order: {str(second).lower()}}}")
+        )
         design = build_design(load_sweep(path))
         assert len(design) == 16 * rows
         _bounds_ok(design)
@@ -111,7 +119,9 @@ def test_lhs_has_one_sample_in_each_stratum_of_each_parameter(tmp_path):
 
 def test_morris_trajectories_change_one_parameter_per_step(tmp_path):
     t, d = 6, 3
-    design = build_design(load_sweep(tiny_sweep(tmp_path, SAMPLED.format(design=f"{{method: morris, trajectories: {t}}}"))))
+    design = build_design(
+        load_sweep(tiny_sweep(tmp_path, SAMPLED.format(design=f"{{method: morris, trajectories: {t}}}")))
+    )
     assert len(design) == t * (d + 1)
     _bounds_ok(design)
     x = design.sample.reshape(t, d + 1, d)
@@ -141,13 +151,16 @@ def test_every_sample_lies_within_its_bounds(tmp_path, method, lo, width, hours,
     hi = round(min(1.0, lo + width), 6)
     h_lo, h_hi = hours[0], hours[0] + hours[1]
     size = {"lhs": "samples: 7", "sobol": "samples: 8", "morris": "trajectories: 3"}[method]
-    path = tiny_sweep(tmp_path, f"""
+    path = tiny_sweep(
+        tmp_path,
+        f"""
         design: {{method: {method}, {size}}}
         seed: {seed}
         parameters:
           goals.mean_alignment: {{bounds: [{lo:.6f}, {hi:.6f}]}}
           facilitation.event_every_weeks: {{bounds: [{h_lo}, {h_hi}]}}
-    """)
+    """,
+    )
     design = build_design(load_sweep(path))
     assert len(design) > 0
     assert design.points["goals.mean_alignment"].between(lo, hi).all()
@@ -182,12 +195,17 @@ def test_seeds_do_not_depend_on_the_order_runs_are_made_in():
 
 
 def test_resumed_tasks_get_the_seeds_they_would_have_had(tmp_path):
-    sweep = load_sweep(tiny_sweep(tmp_path, """
+    sweep = load_sweep(
+        tiny_sweep(
+            tmp_path,
+            """
         parameters:
           goals.mean_alignment: [0.2, 0.5, 0.8]
         replicates: 4
         seed: 11
-    """))
+    """,
+        )
+    )
     design = build_design(sweep)
     fresh = {t.run_id: t.seed for t in _tasks(sweep, design, set())}
     assert len(fresh) == 12

@@ -12,7 +12,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
-from sweep_util import runs_frame, tiny_sweep, timeseries_frame, write
+from sweep_util import runs_frame, timeseries_frame, tiny_sweep, write
 
 from ecosim.cli import main
 from ecosim.core.metrics import SUMMARY_KEYS
@@ -48,8 +48,14 @@ def test_runs_table_has_one_row_per_run_with_seeds_parameters_and_metrics(sequen
     df = runs_frame(sequential_results)
     assert len(df) == 12 and df["run_id"].is_unique
     assert (df["status"] == "ok").all() and df["error"].isna().all()
-    assert list(df.columns[:6]) == ["run_id", "point", "replicate", "seed", "goals.mean_alignment",
-                                    "facilitation.facilitators"]
+    assert list(df.columns[:6]) == [
+        "run_id",
+        "point",
+        "replicate",
+        "seed",
+        "goals.mean_alignment",
+        "facilitation.facilitators",
+    ]
     for row in df.itertuples():
         assert row.run_id == run_id(row.point, row.replicate)
         assert row.seed == run_seed(42, row.point, row.replicate)
@@ -57,7 +63,10 @@ def test_runs_table_has_one_row_per_run_with_seeds_parameters_and_metrics(sequen
     assert set(df["verdict"]) <= {"ghost_town", "struggling", "thriving", "not_launched"}
     assert df["final_active_share"].between(0, 1).all()
     # replicates differ (they have different seeds), so the sweep measures the model's own spread
-    assert df.groupby("point")["total_posts"].nunique().max() > 1 or df.groupby("point")["mean_knowledge_final"].nunique().max() > 1
+    assert (
+        df.groupby("point")["total_posts"].nunique().max() > 1
+        or df.groupby("point")["mean_knowledge_final"].nunique().max() > 1
+    )
     # the weekly series: every run, every week, joined on run id
     ts = timeseries_frame(sequential_results)
     assert len(ts) == 12 * 10 and set(ts["run_id"]) == set(df["run_id"])
@@ -76,9 +85,13 @@ def test_a_run_in_the_sweep_equals_the_same_run_made_alone(sequential_results, g
 
     df = runs_frame(sequential_results)
     row = df[(df["point"] == 3) & (df["replicate"] == 2)].iloc[0]
-    alone = ecosim.simulate(load_scenario(grid_sweep.parent / "base.yaml",
-                                          {"goals.mean_alignment": 0.9, "facilitation.facilitators": 3},
-                                          seed=int(row["seed"])))
+    alone = ecosim.simulate(
+        load_scenario(
+            grid_sweep.parent / "base.yaml",
+            {"goals.mean_alignment": 0.9, "facilitation.facilitators": 3},
+            seed=int(row["seed"]),
+        )
+    )
     for key in ("final_active_share", "total_posts", "org_capability_final", "verdict"):
         assert alone.summary[key] == row[key]
 
@@ -128,8 +141,10 @@ def test_cli_refuses_to_mix_sweeps_in_one_folder(grid_sweep, tmp_path, capsys):
     write(stray, "notes.txt", "mine")
     assert main(["sweep", str(grid_sweep), "--out", str(stray), "--quiet"]) == 2
     assert "not empty" in capsys.readouterr().err
-    assert main(["sweep", str(grid_sweep), "--executor", "processes", "--scheduler", "tcp://127.0.0.1:8786",
-                 "--quiet"]) == 2
+    assert (
+        main(["sweep", str(grid_sweep), "--executor", "processes", "--scheduler", "tcp://127.0.0.1:8786", "--quiet"])
+        == 2
+    )
     assert "--scheduler needs the dask executor" in capsys.readouterr().err
     # --force starts again
     assert main(["sweep", str(other), "--out", str(out), "--force", "--executor", "sequential", "--quiet"]) == 0
@@ -147,13 +162,16 @@ def test_runs_that_raise_are_recorded_as_failed_and_the_others_finish(tmp_path, 
     ring = "source,target\n" + "".join(f"n{i},n{(i + 1) % 12}\n" for i in range(12))
     write(tmp_path, "good.csv", ring)
     write(tmp_path, "bad.csv", ring + "n3,n3\n")
-    path = tiny_sweep(tmp_path, """
+    path = tiny_sweep(
+        tmp_path,
+        """
         set: {network.kind: edgelist}
         parameters:
           network.path: [good.csv, bad.csv]
           goals.mean_alignment: [0.4, 0.8]
         replicates: 2
-    """)
+    """,
+    )
     out = tmp_path / "results"
     code = main(["sweep", str(path), "--out", str(out), "--executor", "processes", "--workers", "2"])
     captured = capsys.readouterr()
@@ -164,7 +182,7 @@ def test_runs_that_raise_are_recorded_as_failed_and_the_others_finish(tmp_path, 
     bad = df[df["network.path"].str.endswith("bad.csv")]
     good = df[df["network.path"].str.endswith("good.csv")]
     assert (bad["status"] == "failed").all() and (good["status"] == "ok").all()
-    assert bad["error"].str.contains("ScenarioError").all()
+    assert bad["error"].str.contains("InputError").all()
     assert bad["error"].str.contains("a tie from a node to itself").all()
     assert bad["final_active_share"].isna().all() and good["final_active_share"].notna().all()
     assert set(timeseries_frame(out)["run_id"]) == set(good["run_id"])
@@ -206,8 +224,22 @@ def test_a_killed_sweep_resumes_to_the_same_results_as_an_uninterrupted_one(tmp_
     path = tiny_sweep(tmp_path, KILL_SWEEP, base=KILL_BASE)
     planned = 8 * 3 * 3
     out = tmp_path / "killed"
-    cmd = [sys.executable, "-m", "ecosim", "sweep", str(path), "--out", str(out), "--executor", "processes",
-           "--workers", "2", "--part-runs", "3", "--quiet"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "ecosim",
+        "sweep",
+        str(path),
+        "--out",
+        str(out),
+        "--executor",
+        "processes",
+        "--workers",
+        "2",
+        "--part-runs",
+        "3",
+        "--quiet",
+    ]
     proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     pgid = proc.pid  # a new session: the sweep, its fork server and its workers share this group id
     try:
@@ -267,8 +299,9 @@ def test_an_unfinished_timeseries_part_is_removed_on_resume(grid_sweep, sequenti
 def test_dask_reaches_an_existing_cluster_by_its_address(grid_sweep, sequential_results, tmp_path, monkeypatch):
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as cluster:
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
         address = cluster.scheduler_address
         assert address.startswith("tcp://127.0.0.1:")
         monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", address)
@@ -311,8 +344,11 @@ def test_results_are_streamed_in_parts_of_at_most_part_runs(grid_sweep, sequenti
     run_sweep(load_sweep(grid_sweep), out, executor="sequential", part_runs=5)
     runs_parts = sorted((out / "runs").glob("part-*.parquet"))
     ts_parts = sorted((out / "timeseries").glob("part-*.parquet"))
-    assert [p.name for p in runs_parts] == [p.name for p in ts_parts] == [
-        "part-000001.parquet", "part-000002.parquet", "part-000003.parquet"]
+    assert (
+        [p.name for p in runs_parts]
+        == [p.name for p in ts_parts]
+        == ["part-000001.parquet", "part-000002.parquet", "part-000003.parquet"]
+    )
     assert [pq.read_metadata(p).num_rows for p in runs_parts] == [5, 5, 2]
     for runs_part, ts_part in zip(runs_parts, ts_parts):  # a part's series are its runs' series
         ids = set(pq.read_table(runs_part, columns=["run_id"]).column("run_id").to_pylist())

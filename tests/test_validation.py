@@ -45,8 +45,11 @@ def test_bass_closed_form_peak():
 @pytest.mark.parametrize("p,q", [(0.03, 0.38), (0.1, 0.3)])
 def test_exact_schemes_converge_to_the_closed_forms(p, q):
     t = np.arange(31)
-    for scheme, exact in ((analytic.bass_scheme, analytic.bass_F), (analytic.two_node_scheme, analytic.two_node_F),
-                          (analytic.ring_scheme, analytic.ring_F)):
+    for scheme, exact in (
+        (analytic.bass_scheme, analytic.bass_F),
+        (analytic.two_node_scheme, analytic.two_node_F),
+        (analytic.ring_scheme, analytic.ring_F),
+    ):
         errs = [np.max(np.abs(scheme(30, p, q, s) - exact(t, p, q))) for s in (4, 8, 64)]
         assert errs[2] < errs[1] < errs[0]
         assert errs[2] < 0.01

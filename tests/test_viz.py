@@ -20,7 +20,7 @@ import pytest
 
 from ecosim.cli import main
 from ecosim.core.state import CONSUMER, CONTRIBUTOR, INACTIVE
-from ecosim.scenario.errors import ScenarioError
+from ecosim.errors import InputError
 from ecosim.scenario.loader import load_scenario
 from ecosim.scenario.schema import iter_params
 from ecosim.viz import assets
@@ -39,8 +39,14 @@ def test_levers_are_the_schemas_levers_with_sensible_ranges():
     declared = [p for p in iter_params() if p.lever]
     assert [lv.path for lv in found] == [p.path for p in declared]
     assert {lv.path for lv in found} >= {
-        "goals.mean_alignment", "facilitation.facilitators", "facilitation.hours_per_week",
-        "facilitation.event_every_weeks", "platform.friction", "turnover.annual_rate", "platform.launch_week"}
+        "goals.mean_alignment",
+        "facilitation.facilitators",
+        "facilitation.hours_per_week",
+        "facilitation.event_every_weeks",
+        "platform.friction",
+        "turnover.annual_rate",
+        "platform.launch_week",
+    }
     info = {p.path: p for p in declared}
     for lv in found:
         p = info[lv.path]
@@ -83,7 +89,7 @@ def test_parse_seed(text, expected):
 
 @pytest.mark.parametrize("text", ["abc", "-1", "1.5", True, -4])
 def test_parse_seed_refuses(text):
-    with pytest.raises(ScenarioError, match="seed"):
+    with pytest.raises(InputError, match="seed"):
         parse_seed(text)
 
 
@@ -131,8 +137,9 @@ def test_mesa_reset_rebuilds_the_page_model_from_its_inputs():
     values = {**fixed, **{k: v["value"] for k, v in user.items()}}
     values["goals.mean_alignment"] = 0.25
     values["seed"] = "11"
-    kwargs = solara_viz._build_model_init_kwargs(model, values, add_scenario_when_empty=True,
-                                                 require_model_accepts_scenario=True)
+    kwargs = solara_viz._build_model_init_kwargs(
+        model, values, add_scenario_when_empty=True, require_model_accepts_scenario=True
+    )
     rebuilt = type(model)(**kwargs)
     assert rebuilt.input_problem is None
     assert rebuilt.params.goals.mean_alignment == 0.25
@@ -229,7 +236,7 @@ def test_network_colours_learners_by_engagement(tmp_path):
     for state, colour in zip((INACTIVE, CONSUMER, CONTRIBUTOR), ENGAGEMENT_COLOURS, strict=True):
         model.state.engagement[:] = state
         image = _rgba(picture.png(model))
-        want = np.array([int(colour[k:k + 2], 16) for k in (1, 3, 5)])
+        want = np.array([int(colour[k : k + 2], 16) for k in (1, 3, 5)])
         # an isolated learner's centre has its colour (dense stores overlap, so take the majority)
         hits = 0
         for xy in picture.pos:
@@ -257,7 +264,7 @@ def test_network_sizes_learners_by_knowledge(tmp_path):
 def test_network_marks_facilitators_and_brokered_ties(tmp_path):
     from ecosim.viz.drawing import FACILITATOR_COLOUR, NetworkPicture
 
-    purple = np.array([int(FACILITATOR_COLOUR[k:k + 2], 16) for k in (1, 3, 5)])
+    purple = np.array([int(FACILITATOR_COLOUR[k : k + 2], 16) for k in (1, 3, 5)])
     model = _model(SMALL + "facilitation: {facilitators: 4}\n", tmp_path)
     picture = NetworkPicture(model)
     assert picture.facilitators == 4 and picture.fac_pos.shape == (4, 2)
@@ -371,8 +378,11 @@ class FakeRegistry:
                     name, version = spec.rsplit("@", 1)
                     tgz = f"/{name}/-/{name.split('/')[-1]}-{version}.tgz"
                     ok = integrity.get(spec, "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode())
-                    meta = {"name": name, "version": version,
-                            "dist": {"tarball": registry.url.rstrip("/") + tgz, "integrity": ok}}
+                    meta = {
+                        "name": name,
+                        "version": version,
+                        "dist": {"tarball": registry.url.rstrip("/") + tgz, "integrity": ok},
+                    }
                     if path == f"/{name}/{version}":
                         return self._send(json.dumps(meta).encode(), "application/json")
                     if path == f"/{name}":  # the whole packument, which npm asks for
@@ -499,8 +509,12 @@ def test_prepare_with_npm_names_the_problem(tmp_path):
         pytest.skip("npm is not installed")
     with FakeRegistry({}) as reg:
         with pytest.raises(assets.AssetError, match=r"demo-assets@0\.0\.1: npm pack could not fetch it .*E404"):
-            assets.prepare(tmp_path / "cdn", registry=reg.url, use_npm=True,
-                           packages=[assets.Package("demo-assets", "0.0.1", "a test package")])
+            assets.prepare(
+                tmp_path / "cdn",
+                registry=reg.url,
+                use_npm=True,
+                packages=[assets.Package("demo-assets", "0.0.1", "a test package")],
+            )
     assert not (tmp_path / "cdn" / "demo-assets@0.0.1").exists()
 
 
@@ -537,8 +551,14 @@ def test_viz_command_refuses_a_busy_port(capsys):
     assert "--port" in err and "already in use" in err and str(port) in err
 
 
-@pytest.mark.parametrize("argv", [["viz", "x.yaml", "--port", "0"], ["viz", "x.yaml", "--port", "http"],
-                                  ["viz", "x.yaml", "--registry", "http://127.0.0.1:1/"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["viz", "x.yaml", "--port", "0"],
+        ["viz", "x.yaml", "--port", "http"],
+        ["viz", "x.yaml", "--registry", "http://127.0.0.1:1/"],
+    ],
+)
 def test_viz_command_refuses_bad_flags(argv, capsys):
     assert main(argv) == 2
 
@@ -548,8 +568,9 @@ def test_check_assets_lists_what_is_missing(tmp_path):
     import sys
 
     env = {**os.environ, "SOLARA_ASSETS_PROXY_CACHE_DIR": str(tmp_path / "cdn")}
-    done = subprocess.run([sys.executable, "-m", "ecosim", "viz", "--check-assets"], capture_output=True,
-                          text=True, env=env, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "ecosim", "viz", "--check-assets"], capture_output=True, text=True, env=env, timeout=120
+    )
     assert done.returncode == 1
     assert str(tmp_path / "cdn") in done.stdout
     for package in assets.required_packages():
@@ -575,18 +596,23 @@ def test_import_ecosim_does_not_import_solara():
     import subprocess
     import sys
 
-    code = ("import sys, ecosim, ecosim.cli; ecosim.cli.build_parser(); cheap = 'mesa' not in sys.modules; "
-            "import ecosim.core.model, ecosim.api; print(cheap, 'solara' in sys.modules)")
+    code = (
+        "import sys, ecosim, ecosim.cli; ecosim.cli.build_parser(); cheap = 'mesa' not in sys.modules; "
+        "import ecosim.core.model, ecosim.api; print(cheap, 'solara' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["True", "False"]
 
 
-@pytest.mark.parametrize("network", [
-    "{kind: erdos_renyi, learners: 300, mean_degree: 6}",
-    "{kind: complete, learners: 40}",
-    "{kind: watts_strogatz, learners: 3000, neighbours: 6}",
-    "{kind: barabasi_albert, learners: 200, attachments: 3}",
-])
+@pytest.mark.parametrize(
+    "network",
+    [
+        "{kind: erdos_renyi, learners: 300, mean_degree: 6}",
+        "{kind: complete, learners: 40}",
+        "{kind: watts_strogatz, learners: 3000, neighbours: 6}",
+        "{kind: barabasi_albert, learners: 200, attachments: 3}",
+    ],
+)
 def test_network_picture_of_generic_networks(network, tmp_path):
     """Networks without stores are drawn on a circle (sampled at random above the limit)."""
     from ecosim.viz.drawing import MAX_DRAWN, NetworkPicture

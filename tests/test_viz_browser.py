@@ -37,8 +37,10 @@ def need_browser():
         _unavailable(f"no Chromium at {wanted} (apt-get install chromium, or set ECOSIM_CHROMIUM)")
     absent = assets.missing()
     if absent:
-        _unavailable("the page's assets are not prepared (python -m ecosim viz --prepare-assets): "
-                     + ", ".join(p.spec for p in absent))
+        _unavailable(
+            "the page's assets are not prepared (python -m ecosim viz --prepare-assets): "
+            + ", ".join(p.spec for p in absent)
+        )
 
 
 @pytest.fixture(scope="module")
@@ -81,15 +83,17 @@ def test_page_loads_steps_resets_and_plays(session, tmp_path):
     assert slider.get_attribute("aria-valuenow") == "0.3"
     page.get_by_role("button", name="Reset", exact=True).click()
     page.wait_for_function(
-        "() => document.querySelector(\"[data-testid='ecosim-param-goals.mean_alignment']\").innerText == '0.3'")
+        "() => document.querySelector(\"[data-testid='ecosim-param-goals.mean_alignment']\").innerText == '0.3'"
+    )
     assert browser.week(page) == 0
     browser.wait_for_pictures(page)
     assert browser.step(page) == 1  # the rebuilt model steps
 
     # Play runs weeks on its own; pause stops it
     page.get_by_role("button", name="▶", exact=True).click()
-    page.wait_for_function("() => Number(document.querySelector('[data-testid=ecosim-week]').innerText) >= 4",
-                           timeout=60_000)
+    page.wait_for_function(
+        "() => Number(document.querySelector('[data-testid=ecosim-week]').innerText) >= 4", timeout=60_000
+    )
     page.get_by_role("button", name="❚❚", exact=True).click()
     page.wait_for_timeout(600)
     paused = browser.week(page)

@@ -7,11 +7,22 @@ import argparse
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("results", metavar="RESULTS_DIR", help="a sweep's results folder (from 'ecosim sweep')")
-    parser.add_argument("--out", metavar="DIR", help="where to write tables and figures (default: RESULTS_DIR/analysis/)")
-    parser.add_argument("--metric", action="append", default=None, metavar="NAME",
-                        help="metric for the figures and sensitivity indices (repeatable; default final_active_share)")
-    parser.add_argument("--x", metavar="PARAM", help="phase diagram: parameter on the x axis (default: the first swept)")
-    parser.add_argument("--y", metavar="PARAM", help="phase diagram: parameter on the y axis (default: the second swept)")
+    parser.add_argument(
+        "--out", metavar="DIR", help="where to write tables and figures (default: RESULTS_DIR/analysis/)"
+    )
+    parser.add_argument(
+        "--metric",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="metric for the figures and sensitivity indices (repeatable; default final_active_share)",
+    )
+    parser.add_argument(
+        "--x", metavar="PARAM", help="phase diagram: parameter on the x axis (default: the first swept)"
+    )
+    parser.add_argument(
+        "--y", metavar="PARAM", help="phase diagram: parameter on the y axis (default: the second swept)"
+    )
     parser.add_argument("--no-figures", action="store_true", help="tables only")
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
@@ -19,23 +30,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ecosim.sweep.analysis import analyze
 
-    result = analyze(args.results, out=args.out, metrics=args.metric, x=args.x, y=args.y,
-                     figures=not args.no_figures)
+    result = analyze(args.results, out=args.out, metrics=args.metric, x=args.x, y=args.y, figures=not args.no_figures)
     if not args.quiet:
         print(report_text(result))
     return 0
 
 
 def report_text(result) -> str:
-    lines = [f"Analysed {result.runs_ok:,} finished runs" + (f" ({result.runs_failed:,} failed runs left out)"
-                                                             if result.runs_failed else "")]
+    lines = [
+        f"Analysed {result.runs_ok:,} finished runs"
+        + (f" ({result.runs_failed:,} failed runs left out)" if result.runs_failed else "")
+    ]
     if result.tipping is not None and len(result.tipping):
         t = result.tipping
         x_col = [c for c in t.columns if c.endswith("_at_threshold")][0]
         y_col = t.columns[0]
         x_name = x_col[: -len("_at_threshold")]
-        lines.append(f"Tipping points: {x_name} at which the mean crosses the ghost-town threshold "
-                     f"({t['threshold'].iloc[0]:.0%})" + (f", {result.notes[0]}" if result.notes else ""))
+        lines.append(
+            f"Tipping points: {x_name} at which the mean crosses the ghost-town threshold "
+            f"({t['threshold'].iloc[0]:.0%})" + (f", {result.notes[0]}" if result.notes else "")
+        )
         for _, r in t.iterrows():
             where = {"below": "stays a ghost town over the whole range", "above": "above the threshold throughout"}
             shown = f"{r[x_col]:.3g}" if r["where"] == "crosses" else where[r["where"]]

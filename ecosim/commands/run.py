@@ -14,8 +14,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("scenario", help="scenario file (YAML), e.g. scenarios/retail.yaml")
     parser.add_argument("--out", metavar="DIR", help="results folder (default: results/<scenario name>/)")
     parser.add_argument("--seed", type=whole_number(0), help="random seed (default: the scenario's seed)")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="override a parameter, e.g. --set goals.mean_alignment=0.3 (repeatable)")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a parameter, e.g. --set goals.mean_alignment=0.3 (repeatable)",
+    )
     parser.add_argument("--force", action="store_true", help="overwrite the results in a non-empty folder")
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
     parser.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
@@ -51,10 +57,17 @@ def _run(args: argparse.Namespace, started: float, worker) -> int:
     finally:
         if bar is not None:
             bar.close()
-    result = RunResult(scenario=scenario, seed=model.seed, timeseries=model.timeseries(),
-                       summary=model.summary(), model=model)
-    write_results(out, result, command=["ecosim", "run", *sys.argv[2:]] if sys.argv else None,
-                  elapsed=time.perf_counter() - started, figures=not args.no_figures, worker=worker)
+    result = RunResult(
+        scenario=scenario, seed=model.seed, timeseries=model.timeseries(), summary=model.summary(), model=model
+    )
+    write_results(
+        out,
+        result,
+        command=["ecosim", "run", *sys.argv[2:]] if sys.argv else None,
+        elapsed=time.perf_counter() - started,
+        figures=not args.no_figures,
+        worker=worker,
+    )
     if not args.quiet:
         print(summary_text(result))
         print(f"Results: {out}/")

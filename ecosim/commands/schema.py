@@ -8,7 +8,9 @@ import json
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--indent", type=int, default=2, help="indentation of the JSON (default 2)")
-    parser.add_argument("--markdown", action="store_true", help="print the scenario reference (docs/scenarios.md) instead")
+    parser.add_argument(
+        "--markdown", action="store_true", help="print the scenario reference (docs/scenarios.md) instead"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

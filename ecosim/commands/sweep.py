@@ -12,28 +12,49 @@ from ecosim.commands._args import whole_number
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("sweep", help="sweep file (YAML), e.g. scenarios/sweeps/alignment_x_facilitation.yaml")
     parser.add_argument("--out", metavar="DIR", help="results folder (default: results/sweeps/<sweep name>/)")
-    parser.add_argument("--executor", choices=("processes", "sequential", "dask"),
-                        help="where runs execute (default: processes; dask when --scheduler is given)")
-    parser.add_argument("--workers", type=whole_number(1), metavar="N",
-                        help="worker processes (processes, or a local Dask cluster); default: one per core")
-    parser.add_argument("--scheduler", metavar="ADDRESS",
-                        help="an existing Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: $DASK_SCHEDULER_ADDRESS, "
-                             "else a local cluster)")
-    parser.add_argument("--resume", action="store_true",
-                        help="continue the sweep in the results folder: finished runs are skipped, failed runs retried")
+    parser.add_argument(
+        "--executor",
+        choices=("processes", "sequential", "dask"),
+        help="where runs execute (default: processes; dask when --scheduler is given)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=whole_number(1),
+        metavar="N",
+        help="worker processes (processes, or a local Dask cluster); default: one per core",
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="an existing Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: $DASK_SCHEDULER_ADDRESS, "
+        "else a local cluster)",
+    )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the sweep in the results folder: finished runs are skipped, failed runs retried",
+    )
     parser.add_argument("--force", action="store_true", help="delete the sweep results in the folder and start again")
-    parser.add_argument("--replicates", type=whole_number(1), metavar="N",
-                        help="replicates per design point (overrides the sweep file; on --resume, more replicates "
-                             "add runs)")
-    parser.add_argument("--part-runs", type=whole_number(1), default=None, metavar="N",
-                        help="runs per Parquet part file (default 250); a kill loses at most the runs not yet written")
+    parser.add_argument(
+        "--replicates",
+        type=whole_number(1),
+        metavar="N",
+        help="replicates per design point (overrides the sweep file; on --resume, more replicates add runs)",
+    )
+    parser.add_argument(
+        "--part-runs",
+        type=whole_number(1),
+        default=None,
+        metavar="N",
+        help="runs per Parquet part file (default 250); a kill loses at most the runs not yet written",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
 
 
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from ecosim.scenario.errors import ScenarioError
+    from ecosim.errors import InputError
     from ecosim.sweep.runner import PART_RUNS, run_sweep
     from ecosim.sweep.spec import load_sweep
     from ecosim.sweep.storage import MANIFEST
@@ -41,8 +62,12 @@ def run(args: argparse.Namespace) -> int:
     executor = args.executor
     scheduler = args.scheduler
     if scheduler and executor not in (None, "dask"):
-        raise ScenarioError("--scheduler needs the dask executor", file="--scheduler", value=scheduler,
-                            allowed="--executor dask, or no --scheduler")
+        raise InputError(
+            "--scheduler needs the dask executor",
+            file="--scheduler",
+            value=scheduler,
+            allowed="--executor dask, or no --scheduler",
+        )
     if executor is None:
         executor = "dask" if scheduler else "processes"
 
@@ -62,8 +87,15 @@ def run(args: argparse.Namespace) -> int:
     bar = None if args.quiet else _progress_bar
     try:
         report = run_sweep(
-            sweep, out, executor=executor, workers=args.workers, scheduler=scheduler, resume=args.resume,
-            force=args.force, part_runs=args.part_runs or PART_RUNS, progress=bar,
+            sweep,
+            out,
+            executor=executor,
+            workers=args.workers,
+            scheduler=scheduler,
+            resume=args.resume,
+            force=args.force,
+            part_runs=args.part_runs or PART_RUNS,
+            progress=bar,
             command=["ecosim", "sweep", *sys.argv[2:]] if sys.argv else None,
         )
     except KeyboardInterrupt:
@@ -72,8 +104,10 @@ def run(args: argparse.Namespace) -> int:
             kept = f"{runs.get('ok', 0):,} of {runs.get('planned', 0):,} runs are finished"
         except (OSError, ValueError):
             kept = "the finished runs are kept"
-        print(f"interrupted: {kept} in {out}/; continue with: python -m ecosim sweep {args.sweep} "
-              f"--out {out} --resume", file=sys.stderr)
+        print(
+            f"interrupted: {kept} in {out}/; continue with: python -m ecosim sweep {args.sweep} --out {out} --resume",
+            file=sys.stderr,
+        )
         return 130
     if not args.quiet:
         print(summary_text(report))
@@ -84,8 +118,9 @@ def _progress_bar(total: int, initial: int):
     from tqdm import tqdm
 
     # disable=None: no bar when stderr is not a terminal (logs, CI)
-    return tqdm(total=total, initial=initial, unit="run", file=sys.stderr, dynamic_ncols=True, smoothing=0.05,
-                disable=None)
+    return tqdm(
+        total=total, initial=initial, unit="run", file=sys.stderr, dynamic_ncols=True, smoothing=0.05, disable=None
+    )
 
 
 def summary_text(report) -> str:
@@ -94,7 +129,8 @@ def summary_text(report) -> str:
     workers = report.executor.get("workers")
     lines = [
         f"Sweep: {report.planned:,} runs ({t.get('ok', 0):,} ok, {t.get('failed', 0):,} failed"
-        + (f", {report.pending:,} not run" if report.pending else "") + ")",
+        + (f", {report.pending:,} not run" if report.pending else "")
+        + ")",
         f"  this session: {report.ok + report.failed:,} runs in {report.elapsed:.1f} s"
         + (f" on {ex}" + (f" ({workers} workers)" if workers else "") if report.ok + report.failed else "")
         + (f"; {report.skipped:,} already finished" if report.skipped else ""),

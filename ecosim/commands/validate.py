@@ -8,34 +8,50 @@ from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--quick", action="store_true",
-                        help="fewer runs per case, tolerances widened for the smaller samples (under a minute on two cores)")
-    parser.add_argument("--out", metavar="DIR", default="results/validation",
-                        help="folder for validation.md and the figures, which are replaced; nothing else in it "
-                             "is touched (default: results/validation)")
-    parser.add_argument("--case", dest="cases", action="append", metavar="NAME",
-                        help="run only this case (repeatable): bass_complete, bass_networks, granovetter, watts, "
-                             "march, participation")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="fewer runs per case, tolerances widened for the smaller samples (under a minute on two cores)",
+    )
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        default="results/validation",
+        help="folder for validation.md and the figures, which are replaced; nothing else in it "
+        "is touched (default: results/validation)",
+    )
+    parser.add_argument(
+        "--case",
+        dest="cases",
+        action="append",
+        metavar="NAME",
+        help="run only this case (repeatable): bass_complete, bass_networks, granovetter, watts, march, participation",
+    )
     parser.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
-    parser.add_argument("--img-dir", default="", metavar="SUBDIR",
-                        help="write the figures into this subfolder of DIR (as docs/img/validation)")
+    parser.add_argument(
+        "--img-dir",
+        default="",
+        metavar="SUBDIR",
+        help="write the figures into this subfolder of DIR (as docs/img/validation)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    from ecosim.scenario.errors import ScenarioError
+    from ecosim.errors import InputError
     from ecosim.validation import CASES, FULL, QUICK, run_suite
     from ecosim.validation.report import table_text, write
 
     if args.cases:
         bad = [c for c in args.cases if c not in CASES]
         if bad:
-            raise ScenarioError("unknown validation case", file="--case", value=bad[0], allowed=", ".join(CASES))
+            raise InputError("unknown validation case", file="--case", value=bad[0], allowed=", ".join(CASES))
     out = Path(args.out)
     if out.exists() and not out.is_dir():
-        raise ScenarioError("the output path exists and is not a folder", file=str(out), allowed="a folder")
+        raise InputError("the output path exists and is not a folder", file=str(out), allowed="a folder")
     profile = QUICK if args.quick else FULL
-    suite = run_suite(profile, args.cases, progress=lambda name: print(f"validating: {name} ...", file=sys.stderr,
-                                                                          flush=True))
+    suite = run_suite(
+        profile, args.cases, progress=lambda name: print(f"validating: {name} ...", file=sys.stderr, flush=True)
+    )
     command = "python -m ecosim validate" + (" --quick" if args.quick else "") + f" --out {args.out}"
     if args.img_dir:
         command += f" --img-dir {args.img_dir}"

@@ -1,7 +1,7 @@
 """Serve the browser visualisation of a scenario (Mesa SolaraViz), or prepare its assets for offline use.
 
-    python -m ecosim viz scenarios/retail.yaml             # then open the address it prints
-    python -m ecosim viz --prepare-assets                  # once, for closed networks (see docs/viz.md)
+python -m ecosim viz scenarios/retail.yaml             # then open the address it prints
+python -m ecosim viz --prepare-assets                  # once, for closed networks (see docs/viz.md)
 """
 
 from __future__ import annotations
@@ -15,21 +15,39 @@ from ecosim.viz.server import DEFAULT_HOST, DEFAULT_PORT
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("scenario", nargs="?", help="scenario file (YAML), e.g. scenarios/retail.yaml")
-    parser.add_argument("--host", default=DEFAULT_HOST,
-                        help=f"address to listen on (default {DEFAULT_HOST}: this machine only; "
-                             "0.0.0.0 lets other machines open the page)")
-    parser.add_argument("--port", type=whole_number(1, 65535, "a port number"), default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
-    parser.add_argument("--prepare-assets", action="store_true",
-                        help="fetch the page's JavaScript and CSS from the npm registry into the folder Solara "
-                             "serves them from, so the page works without the public CDN; safe to repeat")
-    parser.add_argument("--check-assets", action="store_true",
-                        help="say where the page's JavaScript is served from and whether any is missing "
-                             "(exit code 1 if so)")
-    parser.add_argument("--registry", metavar="URL",
-                        help="npm registry for --prepare-assets (default: npm's own setting, "
-                             "else https://registry.npmjs.org/)")
-    parser.add_argument("--no-npm", action="store_true",
-                        help="with --prepare-assets: download from the registry directly instead of with npm pack")
+    parser.add_argument(
+        "--host",
+        default=DEFAULT_HOST,
+        help=f"address to listen on (default {DEFAULT_HOST}: this machine only; "
+        "0.0.0.0 lets other machines open the page)",
+    )
+    parser.add_argument(
+        "--port",
+        type=whole_number(1, 65535, "a port number"),
+        default=DEFAULT_PORT,
+        help=f"port (default {DEFAULT_PORT})",
+    )
+    parser.add_argument(
+        "--prepare-assets",
+        action="store_true",
+        help="fetch the page's JavaScript and CSS from the npm registry into the folder Solara "
+        "serves them from, so the page works without the public CDN; safe to repeat",
+    )
+    parser.add_argument(
+        "--check-assets",
+        action="store_true",
+        help="say where the page's JavaScript is served from and whether any is missing (exit code 1 if so)",
+    )
+    parser.add_argument(
+        "--registry",
+        metavar="URL",
+        help="npm registry for --prepare-assets (default: npm's own setting, else https://registry.npmjs.org/)",
+    )
+    parser.add_argument(
+        "--no-npm",
+        action="store_true",
+        help="with --prepare-assets: download from the registry directly instead of with npm pack",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,8 +58,11 @@ def run(args: argparse.Namespace) -> int:
         return 1 if assets.missing() else 0
     if args.prepare_assets:
         try:
-            assets.prepare(registry=args.registry, use_npm=False if args.no_npm else None,
-                           report=lambda line: print(line, flush=True))
+            assets.prepare(
+                registry=args.registry,
+                use_npm=False if args.no_npm else None,
+                report=lambda line: print(line, flush=True),
+            )
         except assets.AssetError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
@@ -52,8 +73,10 @@ def run(args: argparse.Namespace) -> int:
         print("error: --registry and --no-npm go with --prepare-assets", file=sys.stderr)
         return 2
     if args.scenario is None:
-        print("error: give a scenario file, e.g. python -m ecosim viz scenarios/retail.yaml "
-              "(or --prepare-assets)", file=sys.stderr)
+        print(
+            "error: give a scenario file, e.g. python -m ecosim viz scenarios/retail.yaml (or --prepare-assets)",
+            file=sys.stderr,
+        )
         return 2
     return _serve(args, assets)
 
@@ -67,12 +90,19 @@ def _serve(args: argparse.Namespace, assets) -> int:
         absent = []
         print(f"warning: {exc}", file=sys.stderr)
     if absent:
-        print("warning: the page's JavaScript is not stored locally (" + ", ".join(p.spec for p in absent)
-              + "): Solara will fetch it from the public CDN (cdn.jsdelivr.net) when the page first opens. "
-              "On a closed network, run `python -m ecosim viz --prepare-assets` first.", file=sys.stderr)
+        print(
+            "warning: the page's JavaScript is not stored locally ("
+            + ", ".join(p.spec for p in absent)
+            + "): Solara will fetch it from the public CDN (cdn.jsdelivr.net) when the page first opens. "
+            "On a closed network, run `python -m ecosim viz --prepare-assets` first.",
+            file=sys.stderr,
+        )
     if args.host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"note: listening on {args.host}: anyone who can reach this machine on port {args.port} can open "
-              "the page and run models on it.", file=sys.stderr)
+        print(
+            f"note: listening on {args.host}: anyone who can reach this machine on port {args.port} can open "
+            "the page and run models on it.",
+            file=sys.stderr,
+        )
 
     def ready(url: str) -> None:
         print(f"ecosim viz: {args.scenario} at {url} (Ctrl+C to stop)", flush=True)

@@ -14,7 +14,7 @@ from ecosim.core.content import ContentStock
 from ecosim.core.mechanisms import turnover
 from ecosim.core.rng import make_rng
 from ecosim.core.state import LearnerState
-from ecosim.scenario.errors import ScenarioError
+from ecosim.errors import InputError
 
 try:  # Mesa's own agent sets, filled directly when learners are registered in bulk
     from mesa.agentset import _HardKeyAgentSet
@@ -59,7 +59,7 @@ class EcosystemModel(mesa.Model):
         topics, dims = params.goals.topics, lp.dimensions
         thr = params.engagement.threshold
         if thr.counts is not None and len(thr.counts) != n:
-            raise ScenarioError(
+            raise InputError(
                 f"needs one threshold per learner: the network has {n:,} learners",
                 key="engagement.threshold.counts",
                 value=f"{len(thr.counts)} values",

@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ecosim.core.rng import derived_seed
-from ecosim.scenario.errors import ScenarioError
+from ecosim.errors import InputError
 from ecosim.scenario.schema import MAX_TIES
 
 ASSOCIATE, STORE_MANAGER, AREA_MANAGER, HEAD_OFFICE = 0, 1, 2, 3
@@ -255,8 +255,9 @@ PEERS = 6.0
 _DENSE_PAIRS = 4_000_000
 
 
-def _group_ties(nodes: np.ndarray, p: float, rng: np.random.Generator, *,
-                always_draw: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def _group_ties(
+    nodes: np.ndarray, p: float, rng: np.random.Generator, *, always_draw: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
     """Each pair of ``nodes`` tied with probability ``p``.
 
     Small groups go pair by pair; large ones draw the number of ties (binomial) and then that many
@@ -277,9 +278,10 @@ def _group_ties(nodes: np.ndarray, p: float, rng: np.random.Generator, *,
         return nodes[a], nodes[b]
     m = int(rng.binomial(pairs, min(p, 1.0)))
     if m > MAX_TIES:
-        raise ScenarioError(
+        raise InputError(
             f"a group of {k:,} people with tie probability {p:g} would have {m:,} ties",
-            key="network", allowed=f"networks of at most {MAX_TIES:,} ties: smaller groups or lower probabilities",
+            key="network",
+            allowed=f"networks of at most {MAX_TIES:,} ties: smaller groups or lower probabilities",
         )
     keys = np.empty(0, dtype=np.int64)
     while keys.size < m:  # distinct pairs, uniformly
@@ -447,7 +449,7 @@ def from_edgelist(path: str, nodes_path: str | None = None) -> Ties:
                 rec = _record(row, header, nodes_path, line)
                 ident = rec["id"]
                 if ident in labels:
-                    raise ScenarioError("duplicate node id", file=nodes_path, line=line, key="id", value=ident)
+                    raise InputError("duplicate node id", file=nodes_path, line=line, key="id", value=ident)
                 labels[ident] = len(labels)
                 attrs[ident] = rec
     src: list[int] = []
@@ -458,8 +460,14 @@ def from_edgelist(path: str, nodes_path: str | None = None) -> Ties:
             rec = _record(row, header, path, line)
             a, b = rec["source"], rec["target"]
             if a == b:
-                raise ScenarioError("a tie from a node to itself", file=path, line=line, key="target", value=b,
-                                        allowed="two different node ids")
+                raise InputError(
+                    "a tie from a node to itself",
+                    file=path,
+                    line=line,
+                    key="target",
+                    value=b,
+                    allowed="two different node ids",
+                )
             for x in (a, b):
                 if x not in labels:
                     labels[x] = len(labels)
@@ -467,7 +475,7 @@ def from_edgelist(path: str, nodes_path: str | None = None) -> Ties:
             dst.append(labels[b])
     n = len(labels)
     if n < 2:
-        raise ScenarioError("the edge list has fewer than two nodes", file=path, allowed="at least one tie")
+        raise InputError("the edge list has fewer than two nodes", file=path, allowed="at least one tie")
     store, region, role = _flat_role_arrays(n)
     stores: dict[str, int] = {}
     regions: dict[str, int] = {}
@@ -479,8 +487,13 @@ def from_edgelist(path: str, nodes_path: str | None = None) -> Ties:
             region[row] = regions.setdefault(rec["region"], len(regions))
         if rec.get("role"):
             if rec["role"] not in ROLE_NAMES:
-                raise ScenarioError("unknown role", file=nodes_path or path, key="role", value=rec["role"],
-                                        allowed=", ".join(ROLE_NAMES))
+                raise InputError(
+                    "unknown role",
+                    file=nodes_path or path,
+                    key="role",
+                    value=rec["role"],
+                    allowed=", ".join(ROLE_NAMES),
+                )
             role[row] = ROLE_NAMES.index(rec["role"])
     base = csr_from_pairs(n, np.array(src, np.int64), np.array(dst, np.int64))
     return Ties(n=n, base=base, store=store, region=region, role=role, labels=np.array(list(labels), dtype=object))
@@ -493,13 +506,13 @@ class _open_csv:
     def __enter__(self):
         p = Path(self.path)
         if not p.is_file():
-            raise ScenarioError("network file not found", file=self.path)
+            raise InputError("network file not found", file=self.path)
         try:
             self.fh = p.open(newline="", encoding="utf-8")
             self.fh.read(1)
             self.fh.seek(0)
         except (OSError, UnicodeDecodeError) as exc:
-            raise ScenarioError(f"cannot read network file as UTF-8 text: {exc}", file=self.path) from None
+            raise InputError(f"cannot read network file as UTF-8 text: {exc}", file=self.path) from None
         return ((i + 1, row) for i, row in enumerate(csv.reader(self.fh)))
 
     def __exit__(self, *exc) -> None:
@@ -510,20 +523,26 @@ def _header(rows, path: str, required: tuple[str, ...], optional: tuple[str, ...
     try:
         _, header = next(rows)
     except StopIteration:
-        raise ScenarioError("the file is empty", file=path, allowed="a header row: " + ",".join(required)) from None
+        raise InputError("the file is empty", file=path, allowed="a header row: " + ",".join(required)) from None
     except csv.Error as exc:
-        raise ScenarioError(f"not a CSV file: {exc}", file=path, line=1) from None
+        raise InputError(f"not a CSV file: {exc}", file=path, line=1) from None
     header = [h.strip() for h in header]
     missing = [c for c in required if c not in header]
     if missing:
-        raise ScenarioError(
-            f"the header lacks column(s) {', '.join(missing)}", file=path, line=1, value=",".join(header),
+        raise InputError(
+            f"the header lacks column(s) {', '.join(missing)}",
+            file=path,
+            line=1,
+            value=",".join(header),
             allowed="columns " + ", ".join(required + optional),
         )
     unknown = [c for c in header if c not in required + optional]
     if unknown:
-        raise ScenarioError(
-            f"unknown column(s) {', '.join(unknown)}", file=path, line=1, value=",".join(header),
+        raise InputError(
+            f"unknown column(s) {', '.join(unknown)}",
+            file=path,
+            line=1,
+            value=",".join(header),
             allowed="columns " + ", ".join(required + optional),
         )
     return header
@@ -531,14 +550,17 @@ def _header(rows, path: str, required: tuple[str, ...], optional: tuple[str, ...
 
 def _record(row: list[str], header: list[str], path: str, line: int) -> dict[str, str]:
     if len(row) != len(header):
-        raise ScenarioError(
-            f"expected {len(header)} values, found {len(row)}", file=path, line=line, value=",".join(row),
+        raise InputError(
+            f"expected {len(header)} values, found {len(row)}",
+            file=path,
+            line=line,
+            value=",".join(row),
             allowed=",".join(header),
         )
     rec = {h: v.strip() for h, v in zip(header, row, strict=True)}
     for key in ("id", "source", "target"):
         if key in rec and not rec[key]:
-            raise ScenarioError("empty node id", file=path, line=line, key=key, value=",".join(row))
+            raise InputError("empty node id", file=path, line=line, key=key, value=",".join(row))
     return rec
 
 

@@ -99,8 +99,9 @@ class LearnerState:
         return np.minimum(week - self.belief_week, MAX_BELIEF_AGE).astype(np.uint8)
 
 
-def draw_beliefs(rng: np.random.Generator, rows: int, dims: int, reality: np.ndarray,
-                 correct: float, wrong: float) -> np.ndarray:
+def draw_beliefs(
+    rng: np.random.Generator, rows: int, dims: int, reality: np.ndarray, correct: float, wrong: float
+) -> np.ndarray:
     """Beliefs for new rows: right with probability ``correct``, wrong with ``wrong``, else 0."""
     out = np.zeros((rows, dims), np.int8)
     if rows == 0 or correct + wrong <= 0:

@@ -31,7 +31,6 @@ MAX_EXTENDS_DEPTH = 32
 PATH_KEYS = (("network", "path"), ("network", "nodes_path"))
 
 
-
 class Loader(yaml.SafeLoader):
     """PyYAML's safe loader, reading ``1e-3`` as a number as YAML 1.2 does (YAML 1.1 wants ``1.0e-3``)."""
 
@@ -300,7 +299,10 @@ def parse_override(text: str, *, source: str = "--set") -> tuple[str, Any]:
     """Parse ``dotted.path=value`` (the value as YAML) and check the path exists."""
     if "=" not in text:
         raise ScenarioError(
-            "an override must look like dotted.path=value", file=source, value=text, allowed="e.g. goals.mean_alignment=0.3"
+            "an override must look like dotted.path=value",
+            file=source,
+            value=text,
+            allowed="e.g. goals.mean_alignment=0.3",
         )
     key, raw = text.split("=", 1)
     key = key.strip()
@@ -383,7 +385,12 @@ def _convert(err: Mapping[str, Any], file: str, marks: Marks, data: Mapping[str,
         return ScenarioError("required key is missing", file=where, line=line, column=col, key=key)
     if kind in {"model_type", "model_attributes_type", "dict_type"}:
         return ScenarioError(
-            "must be a section of keys and values", file=where, line=line, column=col, key=key, value=value,
+            "must be a section of keys and values",
+            file=where,
+            line=line,
+            column=col,
+            key=key,
+            value=value,
             allowed=("keys " + ", ".join(section_keys(loc) or [])),
         )
     if kind == "value_error":
@@ -436,7 +443,10 @@ def load_scenario(
 
 
 def apply_overrides(
-    data: dict[str, Any], overrides: Iterable[str] | Mapping[str, Any], *, marks: Marks | None = None,
+    data: dict[str, Any],
+    overrides: Iterable[str] | Mapping[str, Any],
+    *,
+    marks: Marks | None = None,
     source: str = "--set",
 ) -> dict[str, Any]:
     """Apply overrides to resolved scenario data (a copy is returned)."""

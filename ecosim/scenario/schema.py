@@ -131,7 +131,9 @@ class Network(Section):
     neighbours: int = param(
         8, "watts_strogatz: ties per learner in the ring before rewiring (even).", unit="ties", ge=2, le=10_000
     )
-    rewiring: float = param(0.1, "watts_strogatz: probability that a ring tie is rewired.", unit="probability", ge=0, le=1)
+    rewiring: float = param(
+        0.1, "watts_strogatz: probability that a ring tie is rewired.", unit="probability", ge=0, le=1
+    )
     attachments: int = param(
         4, "barabasi_albert: ties each new learner makes by preferential attachment.", unit="ties", ge=1, le=10_000
     )
@@ -201,9 +203,7 @@ class Goals(Section):
         le=1,
         lever=True,
     )
-    alignment_sd: float = param(
-        0.15, "Standard deviation of alignment between learners.", unit="cosine", ge=0, le=0.5
-    )
+    alignment_sd: float = param(0.15, "Standard deviation of alignment between learners.", unit="cosine", ge=0, le=0.5)
     manager_alignment_bonus: float = param(
         0.1,
         "Extra alignment of store managers, area managers and head office (their goals are closer to "
@@ -299,10 +299,15 @@ class Facilitation(Section):
         le=10,
         source="Joyce & Kraut 2006",
     )
-    seed_hours: float = param(1.0, "Hours to write one post on the organisation's topics.", unit="hours", ge=0.01, le=100)
+    seed_hours: float = param(
+        1.0, "Hours to write one post on the organisation's topics.", unit="hours", ge=0.01, le=100
+    )
     broker_hours: float = param(
-        1.0, "Hours to find, introduce and follow up two active learners from different stores.", unit="hours",
-        ge=0.01, le=100,
+        1.0,
+        "Hours to find, introduce and follow up two active learners from different stores.",
+        unit="hours",
+        ge=0.01,
+        le=100,
     )
     seeding_share: float = param(
         0.5,
@@ -334,12 +339,18 @@ class EcosystemRule(Section):
         source="Venkatesh et al. 2003 (UTAUT)",
     )
     local_social: float = param(
-        0.5, "Weight of the share of a learner's colleagues (network neighbours) who were active.", unit="log-odds",
-        ge=0, le=50,
+        0.5,
+        "Weight of the share of a learner's colleagues (network neighbours) who were active.",
+        unit="log-odds",
+        ge=0,
+        le=50,
     )
     critical_mass: float = param(
-        0.5, "Weight of perceived organisation-wide activity (the share active last week).", unit="log-odds",
-        ge=0, le=50,
+        0.5,
+        "Weight of perceived organisation-wide activity (the share active last week).",
+        unit="log-odds",
+        ge=0,
+        le=50,
     )
     habit: float = param(1.5, "Weight of habit (0-1) on a visit.", unit="log-odds", ge=0, le=50)
     propensity_sd: float = param(
@@ -371,25 +382,28 @@ class EcosystemRule(Section):
     )
     post_intercept: float = param(-4.5, "Baseline log-odds that a visitor posts.", unit="log-odds", ge=-20, le=20)
     post_usefulness: float = param(
-        2.0, "Weight of usefulness on posting (people share on what serves their goals).", unit="log-odds",
-        ge=0, le=50,
+        2.0,
+        "Weight of usefulness on posting (people share on what serves their goals).",
+        unit="log-odds",
+        ge=0,
+        le=50,
     )
     post_habit: float = param(1.5, "Weight of posting habit (0-1) on posting.", unit="log-odds", ge=0, le=50)
     post_propensity_sd: float = param(
         3.0,
-        "Standard deviation between learners of their own leaning toward writing (a fixed personal offset "
-        "on posting).",
+        "Standard deviation between learners of their own leaning toward writing (a fixed personal offset on posting).",
         unit="log-odds",
         ge=0,
         le=10,
     )
     post_cost: float = param(
-        0.8, "Cost of writing a post on a keyboard (multiplied by the device ratio on phones).", unit="log-odds",
-        ge=0, le=20,
+        0.8,
+        "Cost of writing a post on a keyboard (multiplied by the device ratio on phones).",
+        unit="log-odds",
+        ge=0,
+        le=20,
     )
-    posts_per_week: float = param(
-        2.0, "Median posts a week of a learner who posts.", unit="posts", gt=0, le=100
-    )
+    posts_per_week: float = param(2.0, "Median posts a week of a learner who posts.", unit="posts", gt=0, le=100)
     posting_volume_spread: float = param(
         1.5,
         "Log-normal sigma of how much people post when they post (heavy tail: a few write most).",
@@ -403,10 +417,12 @@ class EcosystemRule(Section):
 class BassRule(Section):
     """Bass (1969) diffusion on the network: hazard p + q x (adopted neighbours / degree)."""
 
-    p: float = param(0.03, "Innovation coefficient (external influence).", unit="per week", ge=0, le=10,
-                     source="Bass 1969")
-    q: float = param(0.38, "Imitation coefficient (internal influence).", unit="per week", ge=0, le=10,
-                     source="Bass 1969")
+    p: float = param(
+        0.03, "Innovation coefficient (external influence).", unit="per week", ge=0, le=10, source="Bass 1969"
+    )
+    q: float = param(
+        0.38, "Imitation coefficient (internal influence).", unit="per week", ge=0, le=10, source="Bass 1969"
+    )
     steps_per_week: int = param(
         1,
         "Sub-steps per week for the hazard 1 - exp(-h dt); more sub-steps approach the continuous model.",
@@ -419,17 +435,25 @@ class BassRule(Section):
 class ThresholdRule(Section):
     """Threshold adoption (Granovetter 1978; Watts 2002): adopt when enough neighbours have."""
 
-    phi: float = param(0.18, "Mean fractional threshold: share of neighbours that must have adopted.",
-                       unit="share", ge=0, le=1, source="Watts 2002")
-    phi_sd: float = param(0.0, "Standard deviation of thresholds between learners (clipped to 0-1).",
-                          unit="share", ge=0, le=1)
+    phi: float = param(
+        0.18,
+        "Mean fractional threshold: share of neighbours that must have adopted.",
+        unit="share",
+        ge=0,
+        le=1,
+        source="Watts 2002",
+    )
+    phi_sd: float = param(
+        0.0, "Standard deviation of thresholds between learners (clipped to 0-1).", unit="share", ge=0, le=1
+    )
     counts: list[int] | None = param(
         None,
         "Absolute thresholds (number of adopted neighbours), one per learner, in learner order; "
         "replaces phi (Granovetter 1978).",
     )
-    initial_adopters: int = param(1, "Learners chosen at random who adopt at the start.", unit="people",
-                                  ge=0, le=20_000_000)
+    initial_adopters: int = param(
+        1, "Learners chosen at random who adopt at the start.", unit="people", ge=0, le=20_000_000
+    )
 
 
 class Engagement(Section):
@@ -454,18 +478,19 @@ class Engagement(Section):
 class Learning(Section):
     """Knowledge as March (1991) beliefs about practice dimensions, learnt through 70:20:10 channels."""
 
-    dimensions: int = param(30, "Number of practice dimensions (March's m).", unit="dimensions", ge=1, le=1000,
-                            source="March 1991: m = 30")
+    dimensions: int = param(
+        30, "Number of practice dimensions (March's m).", unit="dimensions", ge=1, le=1000, source="March 1991: m = 30"
+    )
     initial_correct: float = param(
         0.3, "Share of dimensions an existing learner starts out right about.", unit="share", ge=0, le=1
     )
     initial_wrong: float = param(
         0.2, "Share of dimensions an existing learner starts out wrong about.", unit="share", ge=0, le=1
     )
-    newcomer_correct: float = param(0.0, "Like initial_correct, for newcomers hired by turnover.", unit="share",
-                                    ge=0, le=1)
-    newcomer_wrong: float = param(0.0, "Like initial_wrong, for newcomers hired by turnover.", unit="share",
-                                  ge=0, le=1)
+    newcomer_correct: float = param(
+        0.0, "Like initial_correct, for newcomers hired by turnover.", unit="share", ge=0, le=1
+    )
+    newcomer_wrong: float = param(0.0, "Like initial_wrong, for newcomers hired by turnover.", unit="share", ge=0, le=1)
     experiential: float = param(
         0.01,
         "Experiential learning (the 70): weekly probability, per dimension, of learning the truth on the job.",
@@ -476,8 +501,7 @@ class Learning(Section):
     )
     social: float = param(
         0.3,
-        "Social learning (the 20): weekly probability of learning one belief from a colleague "
-        "(a network neighbour).",
+        "Social learning (the 20): weekly probability of learning one belief from a colleague (a network neighbour).",
         unit="per week",
         ge=0,
         le=1,
@@ -541,8 +565,7 @@ class Forgetting(Section):
     enabled: bool = param(True, "Whether beliefs decay.")
     rate: float = param(
         0.05,
-        "Weekly probability that a belief just learnt is forgotten; it falls with the belief's age as a "
-        "power law.",
+        "Weekly probability that a belief just learnt is forgotten; it falls with the belief's age as a power law.",
         unit="per week",
         ge=0,
         le=1,
@@ -610,8 +633,7 @@ class Verdict(Section):
     )
     max_drop: float = param(
         0.05,
-        "Drop of the active share over the window (least-squares slope x window) above which it counts "
-        "as falling.",
+        "Drop of the active share over the window (least-squares slope x window) above which it counts as falling.",
         unit="share",
         ge=0,
         le=1,

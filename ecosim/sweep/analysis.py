@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ecosim.errors import InputError
 from ecosim.io import write_with
-from ecosim.scenario.errors import ScenarioError
 from ecosim.sweep.storage import ANALYSIS, MANIFEST, read_design, read_runs
 from ecosim.sweep.worker import TEXT_METRICS
 
@@ -59,16 +59,26 @@ class Analysis:
 def load_manifest(folder: str | Path) -> dict[str, Any]:
     path = Path(folder) / MANIFEST
     if not path.is_file():
-        raise ScenarioError("no sweep results here (manifest.json is missing)", file=str(folder),
-                            allowed="a folder written by 'python -m ecosim sweep'")
+        raise InputError(
+            "no sweep results here (manifest.json is missing)",
+            file=str(folder),
+            allowed="a folder written by 'python -m ecosim sweep'",
+        )
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ScenarioError(f"cannot read the sweep's manifest: {exc}", file=str(path)) from None
+        raise InputError(f"cannot read the sweep's manifest: {exc}", file=str(path)) from None
 
 
-def analyze(folder: str | Path, *, out: str | Path | None = None, metrics: list[str] | None = None,
-            x: str | None = None, y: str | None = None, figures: bool = True) -> Analysis:
+def analyze(
+    folder: str | Path,
+    *,
+    out: str | Path | None = None,
+    metrics: list[str] | None = None,
+    x: str | None = None,
+    y: str | None = None,
+    figures: bool = True,
+) -> Analysis:
     """Analyse the sweep in ``folder``; writes tables and figures into ``out`` (default ``folder/analysis``).
 
     Args:
@@ -89,8 +99,12 @@ def analyze(folder: str | Path, *, out: str | Path | None = None, metrics: list[
     chosen = metrics or ([DEFAULT_METRIC] if DEFAULT_METRIC in numeric else numeric[:1])
     for m in chosen:
         if m not in numeric:
-            raise ScenarioError("this metric is not a numeric metric of the sweep", file="--metric", value=m,
-                                allowed="one of " + ", ".join(numeric))
+            raise InputError(
+                "this metric is not a numeric metric of the sweep",
+                file="--metric",
+                value=m,
+                allowed="one of " + ", ".join(numeric),
+            )
     design = read_design(folder)
     params = list(manifest["design"]["parameters"])
     runs = read_runs(folder, columns=["point", *all_metrics]).to_pandas()
@@ -98,8 +112,11 @@ def analyze(folder: str | Path, *, out: str | Path | None = None, metrics: list[
     result.runs_failed = int((runs["status"] != "ok").sum())
     ok = runs[runs["status"] == "ok"]
     if ok.empty:
-        raise ScenarioError("the sweep has no finished runs to analyse", file=str(folder),
-                            allowed="a sweep with finished runs ('ecosim sweep --resume' to finish it)")
+        raise InputError(
+            "the sweep has no finished runs to analyse",
+            file=str(folder),
+            allowed="a sweep with finished runs ('ecosim sweep --resume' to finish it)",
+        )
     values = design[["point", *params]]
 
     # ---- per-point statistics -------------------------------------------------------------
@@ -127,10 +144,14 @@ def analyze(folder: str | Path, *, out: str | Path | None = None, metrics: list[
         swept = [p for p in params if design[p].nunique() > 1]
         for label, p in (("--x", x), ("--y", y)):
             if p is not None and p not in swept:
-                raise ScenarioError("not a swept parameter of this sweep", file=label, value=p,
-                                    allowed="one of " + (", ".join(swept) or "(none: nothing was varied)"))
+                raise InputError(
+                    "not a swept parameter of this sweep",
+                    file=label,
+                    value=p,
+                    allowed="one of " + (", ".join(swept) or "(none: nothing was varied)"),
+                )
         if x is not None and y is not None and x == y:
-            raise ScenarioError("--x and --y must differ", file="--y", value=y)
+            raise InputError("--x and --y must differ", file="--y", value=y)
         order = [p for p in (x, y) if p is not None] + [p for p in swept if p not in (x, y)]
         if len(order) >= 2:
             px, py = order[0], order[1]
@@ -144,8 +165,11 @@ def analyze(folder: str | Path, *, out: str | Path | None = None, metrics: list[
             if figures:
                 from ecosim.sweep import plots
 
-                _save(out / "phase_diagram.png",
-                      plots.phase_diagram(grid, px, py, metric, ghost, thriving, name, order[2:]), result)
+                _save(
+                    out / "phase_diagram.png",
+                    plots.phase_diagram(grid, px, py, metric, ghost, thriving, name, order[2:]),
+                    result,
+                )
                 _save(out / "lines.png", plots.lines(grid, px, py, metric, ghost, name), result)
         elif len(order) == 1 and figures:
             from ecosim.sweep import plots
@@ -156,8 +180,9 @@ def analyze(folder: str | Path, *, out: str | Path | None = None, metrics: list[
         if figures:
             from ecosim.sweep import plots
 
-            _save(out / "scatter.png", plots.scatter(ok.merge(values, on="point"), params, chosen[0], ghost, name),
-                  result)
+            _save(
+                out / "scatter.png", plots.scatter(ok.merge(values, on="point"), params, chosen[0], ghost, name), result
+            )
     elif method in ("sobol", "morris"):
         frames = []
         for metric in chosen:
@@ -249,10 +274,12 @@ def sensitivity(manifest: dict[str, Any], design: pd.DataFrame, stats: pd.DataFr
     missing = np.flatnonzero(np.isnan(y))
     if missing.size:
         shown = ", ".join(str(int(p)) for p in missing[:10]) + (" ..." if missing.size > 10 else "")
-        raise ScenarioError(
+        raise InputError(
             f"{missing.size} design points have no finished run (points {shown}); sensitivity indices need them all",
-            file=str(manifest.get("name")), key=metric,
-            allowed="a finished sweep ('ecosim sweep --resume' retries failed runs)")
+            file=str(manifest.get("name")),
+            key=metric,
+            allowed="a finished sweep ('ecosim sweep --resume' retries failed runs)",
+        )
     seed = int(manifest.get("root_seed", 0)) % 2**32
     if np.ptp(y) == 0:
         log.warning("%s is the same at every design point: its sensitivity indices are zero", metric)
@@ -261,15 +288,30 @@ def sensitivity(manifest: dict[str, Any], design: pd.DataFrame, stats: pd.DataFr
 
         second = bool(sweep["design"].get("second_order", True))
         si = sobol.analyze(problem, y, calc_second_order=second, conf_level=0.95, seed=seed)
-        return pd.DataFrame({"metric": metric, "parameter": names, "S1": si["S1"], "S1_conf": si["S1_conf"],
-                             "ST": si["ST"], "ST_conf": si["ST_conf"]})
+        return pd.DataFrame(
+            {
+                "metric": metric,
+                "parameter": names,
+                "S1": si["S1"],
+                "S1_conf": si["S1_conf"],
+                "ST": si["ST"],
+                "ST_conf": si["ST_conf"],
+            }
+        )
     from SALib.analyze import morris
 
     x = design[[f"sample:{n}" for n in names]].to_numpy(dtype=np.float64)
     si = morris.analyze(problem, x, y, conf_level=0.95, num_levels=int(sweep["design"]["levels"]), seed=seed)
-    return pd.DataFrame({"metric": metric, "parameter": names, "mu": np.asarray(si["mu"]),
-                         "mu_star": np.asarray(si["mu_star"]), "mu_star_conf": np.asarray(si["mu_star_conf"]),
-                         "sigma": np.asarray(si["sigma"])})
+    return pd.DataFrame(
+        {
+            "metric": metric,
+            "parameter": names,
+            "mu": np.asarray(si["mu"]),
+            "mu_star": np.asarray(si["mu_star"]),
+            "mu_star_conf": np.asarray(si["mu_star_conf"]),
+            "sigma": np.asarray(si["sigma"]),
+        }
+    )
 
 
 def _write_csv(path: Path, table: pd.DataFrame, result: Analysis) -> None:

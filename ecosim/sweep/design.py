@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ecosim.scenario.errors import ScenarioError
+from ecosim.errors import InputError
 from ecosim.sweep.seeds import design_seed
 from ecosim.sweep.spec import MAX_POINTS, Sweep, base_value
 
@@ -81,7 +81,11 @@ def _plain(value: Any) -> Any:
 
 
 def grid_size(sweep: Sweep) -> int:
-    n = math.prod(len(p.values or ()) for p in sweep.parameters) if sweep.parameters else (0 if sweep.combinations else 1)
+    n = (
+        math.prod(len(p.values or ()) for p in sweep.parameters)
+        if sweep.parameters
+        else (0 if sweep.combinations else 1)
+    )
     return n + len(sweep.combinations)
 
 
@@ -110,15 +114,19 @@ def build_design(sweep: Sweep, *, check: bool = True) -> Design:
     """The design points of ``sweep``; with ``check``, every point's scenario is validated.
 
     Raises:
-        ScenarioError: when the design is too large or a point is not a valid scenario (a
+        InputError: when the design is too large or a point is not a valid scenario (a
             combination of values that breaks a rule across parameters).
     """
     import pandas as pd
 
     size = design_size(sweep)
     if size > MAX_POINTS:
-        raise ScenarioError(f"the design has {size:,} points", file=sweep.file, key="parameters",
-                            allowed=f"at most {MAX_POINTS:,} design points per sweep")
+        raise InputError(
+            f"the design has {size:,} points",
+            file=sweep.file,
+            key="parameters",
+            allowed=f"at most {MAX_POINTS:,} design points per sweep",
+        )
     method = sweep.design.method
     sample = problem = None
     if method == "grid":
@@ -128,7 +136,7 @@ def build_design(sweep: Sweep, *, check: bool = True) -> Design:
         rows: list[list[Any]] = []
         if sweep.parameters:
             for values in itertools.product(*(p.values for p in sweep.parameters)):  # type: ignore[misc]
-                rows.append(list(values) + [base_value(sweep.base, c) for c in columns[len(values):]])
+                rows.append(list(values) + [base_value(sweep.base, c) for c in columns[len(values) :]])
         if not sweep.parameters and not sweep.combinations:
             rows.append([])
         for combo in sweep.combinations:
@@ -160,8 +168,13 @@ def _sample(sweep: Sweep, problem: dict[str, Any]) -> np.ndarray:
     elif d.method == "sobol":
         from SALib.sample import sobol
 
-        out = sobol.sample(problem, int(d.samples), calc_second_order=d.second_order, scramble=True,  # type: ignore[arg-type]
-                           seed=seed)
+        out = sobol.sample(
+            problem,
+            int(d.samples),
+            calc_second_order=d.second_order,
+            scramble=True,  # type: ignore[arg-type]
+            seed=seed,
+        )
     else:
         from SALib.sample import morris
 
@@ -199,12 +212,16 @@ def check_points(sweep: Sweep, design: Design) -> None:
     for point, overrides in design.iter_overrides():
         try:
             sweep.scenario_for(_decoded(overrides))
-        except ScenarioError as err:
+        except InputError as err:
             sub = getattr(err, "errors", [err])[0]
             shown = ", ".join(f"{k}={v!r}" for k, v in overrides.items())
-            raise ScenarioError(
+            raise InputError(
                 f"design point {point} ({shown}) is not a valid scenario: {sub.problem}",
-                file=sweep.file, key=sub.key, value=sub.value, allowed=sub.allowed, hint=sub.hint,
+                file=sweep.file,
+                key=sub.key,
+                value=sub.value,
+                allowed=sub.allowed,
+                hint=sub.hint,
             ) from None
 
 

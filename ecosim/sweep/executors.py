@@ -18,7 +18,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from ecosim.scenario.errors import ScenarioError
+from ecosim.errors import InputError
 from ecosim.sweep.worker import RunOutcome, RunTask
 
 log = logging.getLogger(__name__)
@@ -100,8 +100,14 @@ class ProcessExecutor:
 
     name = "processes"
 
-    def __init__(self, workers: int | None = None, *, start_method: str | None = None, max_attempts: int = 3,
-                 function: Callable[[RunTask], RunOutcome] | None = None) -> None:
+    def __init__(
+        self,
+        workers: int | None = None,
+        *,
+        start_method: str | None = None,
+        max_attempts: int = 3,
+        function: Callable[[RunTask], RunOutcome] | None = None,
+    ) -> None:
         self.workers = workers or default_workers()
         self.start_method = start_method or default_start_method()
         self.max_attempts = max(3, max_attempts)
@@ -116,8 +122,12 @@ class ProcessExecutor:
 
         from ecosim.sweep.worker import init_process_worker
 
-        return ProcessPoolExecutor(max_workers=workers or self.workers, mp_context=self._context,
-                                   initializer=init_process_worker, initargs=(os.getpid(),))
+        return ProcessPoolExecutor(
+            max_workers=workers or self.workers,
+            mp_context=self._context,
+            initializer=init_process_worker,
+            initargs=(os.getpid(),),
+        )
 
     def map(self, tasks: Iterable[RunTask]) -> Iterator[RunOutcome]:
         from concurrent.futures import FIRST_COMPLETED, wait
@@ -188,8 +198,11 @@ class ProcessExecutor:
                         pool.shutdown(wait=False, cancel_futures=True)
                         pool = None
                 else:
-                    yield _failed(task, f"the worker process died each time it ran this run ({self.max_attempts} "
-                                        "times, the last alone): killed, or out of memory?")
+                    yield _failed(
+                        task,
+                        f"the worker process died each time it ran this run ({self.max_attempts} "
+                        "times, the last alone): killed, or out of memory?",
+                    )
         finally:
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
@@ -223,8 +236,9 @@ class DaskExecutor:
 
     name = "dask"
 
-    def __init__(self, address: str | None = None, workers: int | None = None, *, retries: int = 2,
-                 connect_timeout: float = 15.0) -> None:
+    def __init__(
+        self, address: str | None = None, workers: int | None = None, *, retries: int = 2, connect_timeout: float = 15.0
+    ) -> None:
         from distributed import Client, LocalCluster
 
         self.address = address or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
@@ -234,11 +248,20 @@ class DaskExecutor:
             try:
                 self.client = Client(self.address, timeout=connect_timeout)
             except (OSError, TimeoutError, ValueError) as exc:
-                raise ScenarioError(f"cannot reach the Dask scheduler: {exc}", file="--scheduler", value=self.address,
-                                    allowed="the address of a running scheduler, e.g. tcp://10.0.0.5:8786") from None
+                raise InputError(
+                    f"cannot reach the Dask scheduler: {exc}",
+                    file="--scheduler",
+                    value=self.address,
+                    allowed="the address of a running scheduler, e.g. tcp://10.0.0.5:8786",
+                ) from None
         else:
-            self.cluster = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1,
-                                        processes=True, host="127.0.0.1", dashboard_address=None)
+            self.cluster = LocalCluster(
+                n_workers=workers or default_workers(),
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+            )
             self.client = Client(self.cluster)
         self.workers = len(self.client.nthreads())
         self.worker_versions = self._check_versions()
@@ -251,9 +274,12 @@ class DaskExecutor:
         try:
             theirs = self.client.run(versions)
         except Exception as exc:  # a worker without ecosim: every task would fail; say so now
-            raise ScenarioError(f"the Dask workers cannot run ecosim: {exc}", file="--scheduler",
-                                value=self.address or "local cluster",
-                                allowed="workers with the same ecosim installed (pip install ecosim)") from None
+            raise InputError(
+                f"the Dask workers cannot run ecosim: {exc}",
+                file="--scheduler",
+                value=self.address or "local cluster",
+                allowed="workers with the same ecosim installed (pip install ecosim)",
+            ) from None
         for worker, v in theirs.items():
             if v != here:
                 log.warning("Dask worker %s runs %s, this process runs %s: results may differ", worker, v, here)
@@ -298,8 +324,13 @@ class DaskExecutor:
                 future.cancel()
 
     def describe(self) -> dict[str, Any]:
-        return {"executor": self.name, "scheduler": self.address or "local cluster on 127.0.0.1",
-                "workers": self.workers, "threads": self.threads(), "worker_versions": self.worker_versions}
+        return {
+            "executor": self.name,
+            "scheduler": self.address or "local cluster on 127.0.0.1",
+            "workers": self.workers,
+            "threads": self.threads(),
+            "worker_versions": self.worker_versions,
+        }
 
     def close(self) -> None:
         self.client.close()
@@ -321,4 +352,4 @@ def make_executor(kind: str, *, workers: int | None = None, scheduler: str | Non
         return ProcessExecutor(workers)
     if kind == "dask":
         return DaskExecutor(scheduler, workers)
-    raise ScenarioError("unknown executor", file="--executor", value=kind, allowed="one of " + ", ".join(EXECUTORS))
+    raise InputError("unknown executor", file="--executor", value=kind, allowed="one of " + ", ".join(EXECUTORS))

@@ -56,8 +56,9 @@ def _is_share(metric: str) -> bool:
     return metric.endswith("_share") or metric.endswith("_final") or "share" in metric
 
 
-def phase_diagram(grid: pd.DataFrame, x: str, y: str, metric: str, ghost: float, thriving: float, name: str,
-                  averaged: list[str]) -> Figure:
+def phase_diagram(
+    grid: pd.DataFrame, x: str, y: str, metric: str, ghost: float, thriving: float, name: str, averaged: list[str]
+) -> Figure:
     """Heatmap of the mean of ``metric`` over (x, y), with the ghost-town boundary drawn on it.
 
     Cells are the swept values (evenly drawn whatever their spacing, labelled with the values); the
@@ -75,25 +76,48 @@ def phase_diagram(grid: pd.DataFrame, x: str, y: str, metric: str, ghost: float,
     fig = _figure(7.5, 4.8)
     ax = fig.add_subplot()
     share = _is_share(metric)
-    mesh = ax.pcolormesh(np.arange(len(xs) + 1) - 0.5, np.arange(len(ys) + 1) - 0.5, np.ma.masked_invalid(z),
-                         cmap="viridis", vmin=0 if share else None, vmax=1 if share else None, shading="flat")
+    mesh = ax.pcolormesh(
+        np.arange(len(xs) + 1) - 0.5,
+        np.arange(len(ys) + 1) - 0.5,
+        np.ma.masked_invalid(z),
+        cmap="viridis",
+        vmin=0 if share else None,
+        vmax=1 if share else None,
+        shading="flat",
+    )
     cbar = fig.colorbar(mesh, ax=ax)
     cbar.set_label(f"mean {metric.replace('_', ' ')}")
     if len(xs) * len(ys) <= 200:
         for (r, c), v in np.ndenumerate(z):
             if np.isfinite(v):
-                ax.text(c, r, f"{v:.2f}", ha="center", va="center", fontsize=7,
-                        color="white" if (share and v < 0.5) or (not share and v < np.nanmean(z)) else "black")
+                ax.text(
+                    c,
+                    r,
+                    f"{v:.2f}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if (share and v < 0.5) or (not share and v < np.nanmean(z)) else "black",
+                )
     handles = []
     if len(xs) >= 2 and len(ys) >= 2 and np.nanmin(z) < ghost < np.nanmax(z):
         from matplotlib.lines import Line2D
 
         cx, cy = np.meshgrid(np.arange(len(xs)), np.arange(len(ys)))
         ax.contour(cx, cy, np.ma.masked_invalid(z), levels=[ghost], colors=[GHOST_COLOUR], linewidths=2.5)
-        handles.append(Line2D([], [], color=GHOST_COLOUR, lw=2.5, label=f"tipping boundary: ghost town below {ghost:.0%}"))
+        handles.append(
+            Line2D([], [], color=GHOST_COLOUR, lw=2.5, label=f"tipping boundary: ghost town below {ghost:.0%}")
+        )
         if share and np.nanmin(z) < thriving < np.nanmax(z):
-            ax.contour(cx, cy, np.ma.masked_invalid(z), levels=[thriving], colors=[THRIVING_COLOUR],
-                       linewidths=1.5, linestyles="--")
+            ax.contour(
+                cx,
+                cy,
+                np.ma.masked_invalid(z),
+                levels=[thriving],
+                colors=[THRIVING_COLOUR],
+                linewidths=1.5,
+                linestyles="--",
+            )
             handles.append(Line2D([], [], color=THRIVING_COLOUR, lw=1.5, ls="--", label=f"{thriving:.0%} active"))
     ax.set_xticks(range(len(xs)), [_fmt(v) for v in xs])
     ax.set_yticks(range(len(ys)), [_fmt(v) for v in ys])
@@ -184,13 +208,26 @@ def morris(indices: pd.DataFrame, metric: str, name: str) -> Figure:
     small = 0
     for _, r in t.iterrows():
         if r["mu_star"] >= 0.1 * top:  # the small ones crowd the origin; the bar chart names them
-            ax2.annotate(_lever(r["parameter"]), (r["mu_star"], r["sigma"]), fontsize=7, xytext=(3, 3),
-                         textcoords="offset points")
+            ax2.annotate(
+                _lever(r["parameter"]),
+                (r["mu_star"], r["sigma"]),
+                fontsize=7,
+                xytext=(3, 3),
+                textcoords="offset points",
+            )
         else:
             small += 1
     if small:
-        ax2.text(0.98, 0.02, f"{small} levers with mu* under 10% of the largest, unlabelled", fontsize=7,
-                 ha="right", va="bottom", transform=ax2.transAxes, color="grey")
+        ax2.text(
+            0.98,
+            0.02,
+            f"{small} levers with mu* under 10% of the largest, unlabelled",
+            fontsize=7,
+            ha="right",
+            va="bottom",
+            transform=ax2.transAxes,
+            color="grey",
+        )
     lim = max(float(t["mu_star"].max()), float(t["sigma"].max()), 1e-12) * 1.1
     ax2.plot([0, lim], [0, lim], color="grey", lw=0.8, ls=":")
     ax2.set_xlim(0, lim)

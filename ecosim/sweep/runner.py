@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from ecosim.errors import InputError
 from ecosim.io import write_json, write_with
-from ecosim.scenario.errors import ScenarioError
 from ecosim.sweep.design import Design, build_design, run_overrides
 from ecosim.sweep.seeds import run_seed
 from ecosim.sweep.spec import MAX_REPLICATES, Sweep
@@ -99,7 +99,7 @@ def run_sweep(
         command: the command line, for the manifest.
 
     Raises:
-        ScenarioError: the folder holds other files or another sweep, or the design is invalid.
+        InputError: the folder holds other files or another sweep, or the design is invalid.
     """
     from ecosim.sweep.executors import make_executor
 
@@ -117,8 +117,12 @@ def run_sweep(
     skipped = int(np.count_nonzero((points < len(design)) & (reps < sweep.replicates)))
     todo = planned - skipped
 
-    session: dict[str, Any] = {"started": _now(), "command": command if command is not None else sys.argv,
-                               "replicates": sweep.replicates, "skipped": skipped}
+    session: dict[str, Any] = {
+        "started": _now(),
+        "command": command if command is not None else sys.argv,
+        "replicates": sweep.replicates,
+        "skipped": skipped,
+    }
     manifest.setdefault("sessions", []).append(session)
     manifest["status"] = "running"
     write_json(store.manifest_path, manifest)
@@ -151,8 +155,13 @@ def run_sweep(
         store.compact(schema)
         report.totals = store.status_counts()
         report.elapsed = time.perf_counter() - started
-        session.update(finished=_now(), elapsed_seconds=round(report.elapsed, 3), runs_ok=report.ok,
-                       runs_failed=report.failed, interrupted=report.interrupted)
+        session.update(
+            finished=_now(),
+            elapsed_seconds=round(report.elapsed, 3),
+            runs_ok=report.ok,
+            runs_failed=report.failed,
+            interrupted=report.interrupted,
+        )
         pending = planned - report.totals.get("ok", 0) - report.totals.get("failed", 0)
         manifest["replicates"] = sweep.replicates
         manifest["runs"] = {"planned": planned, **report.totals, "pending": max(pending, 0)}
@@ -178,8 +187,9 @@ def _tasks(sweep: Sweep, design: Design, done: np.ndarray | set[int]) -> Iterato
         scenario = sweep.scenario_for(run_overrides(design, point))
         for rep in np.flatnonzero(~finished):
             rep = int(rep)
-            yield RunTask(run_id(point, rep), run_seed(sweep.seed, point, rep), scenario, sweep.metrics,
-                          sweep.timeseries)
+            yield RunTask(
+                run_id(point, rep), run_seed(sweep.seed, point, rep), scenario, sweep.metrics, sweep.timeseries
+            )
 
 
 def _now() -> str:
@@ -192,31 +202,37 @@ def _prepare(store: SweepStore, sweep: Sweep, design: Design, *, resume: bool, f
 
     folder = store.folder
     if folder.exists() and not folder.is_dir():
-        raise ScenarioError("the results path exists and is not a folder", file=str(folder), allowed="a folder")
+        raise InputError("the results path exists and is not a folder", file=str(folder), allowed="a folder")
     if force and store.has_sweep():
         store.remove_results()
     if store.has_sweep():
         if not resume:
-            raise ScenarioError(
-                "the results folder already holds a sweep", file=str(folder),
-                allowed="--resume to continue it, --force to start it again, or another folder (--out DIR)")
+            raise InputError(
+                "the results folder already holds a sweep",
+                file=str(folder),
+                allowed="--resume to continue it, --force to start it again, or another folder (--out DIR)",
+            )
         try:
             manifest = json.loads(store.manifest_path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise ScenarioError(f"cannot read the sweep's manifest: {exc}", file=str(store.manifest_path)) from None
+            raise InputError(f"cannot read the sweep's manifest: {exc}", file=str(store.manifest_path)) from None
         if manifest.get("sweep_sha256") != sweep.sha256():
-            raise ScenarioError(
+            raise InputError(
                 "the results folder holds a different sweep (its parameters, design, base scenario, seed, "
-                "metrics or weekly columns differ)", file=str(folder), value=manifest.get("sweep_file"),
-                allowed="--resume with the same sweep, --force to start again, or another folder (--out DIR)")
+                "metrics or weekly columns differ)",
+                file=str(folder),
+                value=manifest.get("sweep_file"),
+                allowed="--resume with the same sweep, --force to start again, or another folder (--out DIR)",
+            )
         _check_design(store, design)
         removed = store.clean_incomplete()
         if removed:
             log.info("removed %d unfinished files left by an interrupted session", removed)
         return manifest
     if not store.is_empty():
-        raise ScenarioError("the results folder is not empty", file=str(folder),
-                            allowed="a new or empty folder (--out DIR)")
+        raise InputError(
+            "the results folder is not empty", file=str(folder), allowed="a new or empty folder (--out DIR)"
+        )
     folder.mkdir(parents=True, exist_ok=True)
     _write_design(store, design)
     return _new_manifest(sweep, design)
@@ -244,16 +260,21 @@ def _check_design(store: SweepStore, design: Design) -> None:
 
     path = store.folder / DESIGN
     if not path.is_file():
-        raise ScenarioError("the sweep's design table is missing", file=str(path),
-                            allowed="a results folder written by 'ecosim sweep' (or --force to start again)")
+        raise InputError(
+            "the sweep's design table is missing",
+            file=str(path),
+            allowed="a results folder written by 'ecosim sweep' (or --force to start again)",
+        )
     stored = pd.read_parquet(path)
     now = _design_table(design)
     try:
         pd.testing.assert_frame_equal(stored.reset_index(drop=True), now.reset_index(drop=True), check_dtype=False)
     except AssertionError:
-        raise ScenarioError(
+        raise InputError(
             "the design points differ from those the sweep started with (another version of the sampler?)",
-            file=str(path), allowed="--force to start the sweep again, or another folder (--out DIR)") from None
+            file=str(path),
+            allowed="--force to start the sweep again, or another folder (--out DIR)",
+        ) from None
 
 
 def _new_manifest(sweep: Sweep, design: Design) -> dict[str, Any]:
@@ -287,16 +308,21 @@ def _new_manifest(sweep: Sweep, design: Design) -> dict[str, Any]:
         "metrics": list(sweep.metrics),
         "timeseries_columns": list(sweep.timeseries),
         "versions": v,
-        "files": {"design": DESIGN, "runs": RUNS, "runs_parts": "runs/part-*.parquet",
-                  "timeseries_parts": "timeseries/part-*.parquet"},
+        "files": {
+            "design": DESIGN,
+            "runs": RUNS,
+            "runs_parts": "runs/part-*.parquet",
+            "timeseries_parts": "timeseries/part-*.parquet",
+        },
     }
 
 
 class _PartWriter:
     """Buffers finished runs and writes them as parts."""
 
-    def __init__(self, store: SweepStore, sweep: Sweep, design: Design, schema, ts_schema, part_runs: int,
-                 flush_seconds: float) -> None:
+    def __init__(
+        self, store: SweepStore, sweep: Sweep, design: Design, schema, ts_schema, part_runs: int, flush_seconds: float
+    ) -> None:
         self.store = store
         self.sweep = sweep
         self.schema = schema

@@ -1,7 +1,7 @@
 """Sweep files: what to vary, how, and how many times.
 
 A sweep file is YAML, read with the scenario loader's safe reader, and checked as strictly as a
-scenario: every problem is a :class:`~ecosim.scenario.errors.ScenarioError` naming the sweep file,
+scenario: every problem is a :class:`~ecosim.scenario.errors.InputError` naming the sweep file,
 the line, the key, the bad value and what is allowed (the command line exits with code 2).
 
 .. code-block:: yaml
@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ecosim.core.metrics import COLUMNS, SUMMARY_KEYS
-from ecosim.scenario.errors import ScenarioError, did_you_mean
+from ecosim.errors import InputError, did_you_mean
 from ecosim.scenario.loader import (
     PATH_KEYS,
     Marks,
@@ -49,8 +49,17 @@ from ecosim.scenario.loader import (
 from ecosim.scenario.schema import ParamInfo, Scenario, param_info
 
 TOP_KEYS = (
-    "base", "name", "description", "set", "parameters", "combinations", "design", "replicates", "seed",
-    "metrics", "timeseries",
+    "base",
+    "name",
+    "description",
+    "set",
+    "parameters",
+    "combinations",
+    "design",
+    "replicates",
+    "seed",
+    "metrics",
+    "timeseries",
 )
 METHODS = ("grid", "lhs", "sobol", "morris")
 SAMPLED = ("lhs", "sobol", "morris")
@@ -130,8 +139,12 @@ class Sweep:
         return {
             "base_scenario_sha256": scenario_hash(self.base),
             "parameters": [
-                {"path": p.path, "kind": p.kind, "values": list(p.values) if p.values is not None else None,
-                 "bounds": list(p.bounds) if p.bounds is not None else None}
+                {
+                    "path": p.path,
+                    "kind": p.kind,
+                    "values": list(p.values) if p.values is not None else None,
+                    "bounds": list(p.bounds) if p.bounds is not None else None,
+                }
                 for p in self.parameters
             ],
             "combinations": [dict(c) for c in self.combinations],
@@ -168,7 +181,7 @@ def load_sweep(path: str | os.PathLike[str]) -> Sweep:
     """Read and check a sweep file and its base scenario.
 
     Raises:
-        ScenarioError: for any problem with the sweep file or its base scenario.
+        InputError: for any problem with the sweep file or its base scenario.
     """
     file = str(path)
     data, marks = read_yaml_mapping(path, what="sweep")
@@ -176,13 +189,22 @@ def load_sweep(path: str | os.PathLike[str]) -> Sweep:
 
     for key in data:
         if key not in TOP_KEYS:
-            raise ctx.error(f"unknown key '{key}'", (key,), key=None, allowed="keys " + ", ".join(TOP_KEYS),
-                            hint=did_you_mean(key, TOP_KEYS))
+            raise ctx.error(
+                f"unknown key '{key}'",
+                (key,),
+                key=None,
+                allowed="keys " + ", ".join(TOP_KEYS),
+                hint=did_you_mean(key, TOP_KEYS),
+            )
 
     name = data.get("name", Path(file).stem)
     if not isinstance(name, str) or not _NAME.match(name) or len(name) > 100:
-        raise ctx.error("the name must be a short word", ("name",), value=name,
-                        allowed="letters, digits, '_', '.', '-', starting with a letter or digit")
+        raise ctx.error(
+            "the name must be a short word",
+            ("name",),
+            value=name,
+            allowed="letters, digits, '_', '.', '-', starting with a letter or digit",
+        )
     description = data.get("description", "")
     if not isinstance(description, str):
         raise ctx.error("the description must be text", ("description",), value=description)
@@ -200,8 +222,9 @@ def load_sweep(path: str | os.PathLike[str]) -> Sweep:
     _check_replicates(replicates, file, *ctx.pos(("replicates",))[1:])
     seed = data.get("seed", base.seed)
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= 2**63 - 1:
-        raise ctx.error("the root seed must be a whole number", ("seed",), value=seed,
-                        allowed="a whole number >= 0 and < 2**63")
+        raise ctx.error(
+            "the root seed must be a whole number", ("seed",), value=seed, allowed="a whole number >= 0 and < 2**63"
+        )
     metrics = _read_names(data.get("metrics", list(SUMMARY_KEYS)), ("metrics",), ctx, SUMMARY_KEYS, "metrics")
     ts = data.get("timeseries", True)
     if ts is True:
@@ -212,9 +235,21 @@ def load_sweep(path: str | os.PathLike[str]) -> Sweep:
         columns = tuple(c for c in _read_names(ts, ("timeseries",), ctx, tuple(COLUMNS), "timeseries") if c != "week")
 
     sweep = Sweep(
-        file=file, name=name, description=description, base_file=base_file, base_data=base_data, base=base,
-        fixed=fixed, parameters=parameters, combinations=combinations, design=design, replicates=replicates,
-        seed=seed, metrics=metrics, timeseries=columns, marks=marks,
+        file=file,
+        name=name,
+        description=description,
+        base_file=base_file,
+        base_data=base_data,
+        base=base,
+        fixed=fixed,
+        parameters=parameters,
+        combinations=combinations,
+        design=design,
+        replicates=replicates,
+        seed=seed,
+        metrics=metrics,
+        timeseries=columns,
+        marks=marks,
     )
     return sweep
 
@@ -233,41 +268,78 @@ class _Context:
                 return self.marks[keypath[:n]]
         return self.file, None, None
 
-    def error(self, problem: str, keypath: tuple[str | int, ...], *, key: str | None | Any = ..., value: Any = ...,
-              allowed: str | None = None, hint: str | None = None) -> ScenarioError:
+    def error(
+        self,
+        problem: str,
+        keypath: tuple[str | int, ...],
+        *,
+        key: str | None | Any = ...,
+        value: Any = ...,
+        allowed: str | None = None,
+        hint: str | None = None,
+    ) -> InputError:
         file, line, col = self.pos(keypath)
-        return ScenarioError(problem, file=file, line=line, column=col,
-                             key=dotted(keypath) if key is ... else key,
-                             value=value, allowed=allowed, hint=hint)
+        return InputError(
+            problem,
+            file=file,
+            line=line,
+            column=col,
+            key=dotted(keypath) if key is ... else key,
+            value=value,
+            allowed=allowed,
+            hint=hint,
+        )
 
-    def rewrap(self, err: ScenarioError, keypath: tuple[str | int, ...], *, value: Any = ...) -> ScenarioError:
+    def rewrap(self, err: InputError, keypath: tuple[str | int, ...], *, value: Any = ...) -> InputError:
         """A scenario error caused by a value in the sweep file, moved to that value's position."""
         file, line, col = self.pos(keypath)
         problem = err.problem
         if err.key and err.key != keypath[-1] and not dotted(keypath).endswith(str(err.key)):
             problem = f"{err.key}: {problem}"
-        return ScenarioError(problem, file=file, line=line, column=col, key=dotted(keypath),
-                             value=err.value if value is ... else value, allowed=err.allowed, hint=err.hint)
+        return InputError(
+            problem,
+            file=file,
+            line=line,
+            column=col,
+            key=dotted(keypath),
+            value=err.value if value is ... else value,
+            allowed=err.allowed,
+            hint=err.hint,
+        )
 
 
 def _read_base(data: Mapping[str, Any], ctx: _Context) -> tuple[str, dict[str, Any]]:
     base = data.get("base")
     if base is None:
-        raise ScenarioError("required key is missing", file=ctx.file, key="base",
-                            allowed="the scenario file every run starts from, relative to this file")
+        raise InputError(
+            "required key is missing",
+            file=ctx.file,
+            key="base",
+            allowed="the scenario file every run starts from, relative to this file",
+        )
     if not isinstance(base, str) or not base.strip():
-        raise ctx.error("'base' must name a scenario file", ("base",), value=base,
-                        allowed="a file path relative to this sweep file")
+        raise ctx.error(
+            "'base' must name a scenario file", ("base",), value=base, allowed="a file path relative to this sweep file"
+        )
     target = ctx.folder / base
     if not target.is_file():
-        raise ctx.error(f"the base scenario does not exist: {target}", ("base",), value=base,
-                        allowed="an existing scenario file, relative to this sweep file")
+        raise ctx.error(
+            f"the base scenario does not exist: {target}",
+            ("base",),
+            value=base,
+            allowed="an existing scenario file, relative to this sweep file",
+        )
     base_data, _ = resolve_file(target)
     return str(target), base_data
 
 
-def _base_scenario(ctx: _Context, data: Mapping[str, Any], base_file: str, parameters: tuple[Parameter, ...],
-                   combinations: tuple[dict[str, Any], ...]) -> Scenario:
+def _base_scenario(
+    ctx: _Context,
+    data: Mapping[str, Any],
+    base_file: str,
+    parameters: tuple[Parameter, ...],
+    combinations: tuple[dict[str, Any], ...],
+) -> Scenario:
     """The base scenario (with ``set`` applied), validated.
 
     A base may be incomplete on its own and completed by the swept values (``network.kind: edgelist``
@@ -276,7 +348,7 @@ def _base_scenario(ctx: _Context, data: Mapping[str, Any], base_file: str, param
     """
     try:
         return validate(data, file=base_file)
-    except ScenarioError as err:
+    except InputError as err:
         first: dict[str, Any] = {}
         for p in parameters:
             if p.values is not None:
@@ -288,7 +360,7 @@ def _base_scenario(ctx: _Context, data: Mapping[str, Any], base_file: str, param
         if first:
             try:
                 return validate(apply_overrides(data, first, source=ctx.file), file=base_file)
-            except ScenarioError:
+            except InputError:
                 pass
         sub = getattr(err, "errors", [err])[0]
         if sub.key and ("set", sub.key) in ctx.marks:
@@ -304,13 +376,16 @@ def _resolve_path_value(path: str, value: Any, ctx: _Context) -> Any:
 
 def _check_path(path: Any, keypath: tuple[str | int, ...], ctx: _Context) -> str:
     if not isinstance(path, str):
-        raise ctx.error("parameter names must be dotted paths", keypath, value=path, allowed="e.g. goals.mean_alignment")
+        raise ctx.error(
+            "parameter names must be dotted paths", keypath, value=path, allowed="e.g. goals.mean_alignment"
+        )
     try:
         check_param_path(path, source=ctx.file)
-    except ScenarioError as err:
+    except InputError as err:
         file, line, col = ctx.pos(keypath)
-        raise ScenarioError(err.problem, file=file, line=line, column=col, key=dotted(keypath), value=path,
-                            hint=err.hint) from None
+        raise InputError(
+            err.problem, file=file, line=line, column=col, key=dotted(keypath), value=path, hint=err.hint
+        ) from None
     if path in NOT_SWEEPABLE:
         raise ctx.error("this key cannot be varied by a sweep", keypath, value=path, hint=NOT_SWEEPABLE[path])
     return path
@@ -330,11 +405,12 @@ def _check_value(path: str, value: Any, keypath: tuple[str | int, ...], ctx: _Co
         err = exc.errors()[0]
         problem = err["msg"][0].lower() + err["msg"][1:] if err.get("msg") else "invalid value"
         file, line, col = ctx.pos(keypath)
-        raise ScenarioError(problem, file=file, line=line, column=col, key=path, value=value,
-                            allowed=param_info(path).allowed()) from None
+        raise InputError(
+            problem, file=file, line=line, column=col, key=path, value=value, allowed=param_info(path).allowed()
+        ) from None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _adapter(path: str) -> Any:
     """A validator for one parameter, from its declaration in the schema (strict, like scenario files)."""
     from typing import Annotated
@@ -354,8 +430,12 @@ def _read_set(data: Mapping[str, Any], ctx: _Context) -> dict[str, Any]:
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        raise ctx.error("'set' must map parameter paths to values", ("set",), value=raw,
-                        allowed="e.g. {weeks: 26, organisation.stores: 10}")
+        raise ctx.error(
+            "'set' must map parameter paths to values",
+            ("set",),
+            value=raw,
+            allowed="e.g. {weeks: 26, organisation.stores: 10}",
+        )
     out: dict[str, Any] = {}
     for path, value in raw.items():
         _check_path(path, ("set", path), ctx)
@@ -369,27 +449,41 @@ def _read_design(raw: Any, ctx: _Context) -> DesignSpec:
     if isinstance(raw, str):
         raw = {"method": raw}
     if not isinstance(raw, dict):
-        raise ctx.error("'design' must be a method name or a mapping", ("design",), value=raw,
-                        allowed="grid, or e.g. {method: sobol, samples: 64}")
+        raise ctx.error(
+            "'design' must be a method name or a mapping",
+            ("design",),
+            value=raw,
+            allowed="grid, or e.g. {method: sobol, samples: 64}",
+        )
     method = raw.get("method")
     if method not in METHODS:
-        raise ctx.error("unknown design method", ("design", "method") if "method" in raw else ("design",),
-                        value=method, allowed="one of " + ", ".join(METHODS),
-                        hint=did_you_mean(str(method), METHODS))
+        raise ctx.error(
+            "unknown design method",
+            ("design", "method") if "method" in raw else ("design",),
+            value=method,
+            allowed="one of " + ", ".join(METHODS),
+            hint=did_you_mean(str(method), METHODS),
+        )
     for key in raw:
         if key not in DESIGN_KEYS[method]:
-            raise ctx.error(f"unknown key '{key}' for a {method} design", ("design", key), key="design",
-                            allowed="keys " + ", ".join(DESIGN_KEYS[method]),
-                            hint=did_you_mean(str(key), DESIGN_KEYS[method]))
+            raise ctx.error(
+                f"unknown key '{key}' for a {method} design",
+                ("design", key),
+                key="design",
+                allowed="keys " + ", ".join(DESIGN_KEYS[method]),
+                hint=did_you_mean(str(key), DESIGN_KEYS[method]),
+            )
 
     def whole(key: str, *, default: int | None, lo: int, hi: int = 10_000_000) -> int:
         value = raw.get(key, default)
         if value is None:
-            raise ctx.error(f"a {method} design needs '{key}'", ("design",), key=f"design.{key}",
-                            allowed=f"a whole number >= {lo}")
+            raise ctx.error(
+                f"a {method} design needs '{key}'", ("design",), key=f"design.{key}", allowed=f"a whole number >= {lo}"
+            )
         if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-            raise ctx.error("must be a whole number", ("design", key), value=value,
-                            allowed=f"a whole number >= {lo} and <= {hi:,}")
+            raise ctx.error(
+                "must be a whole number", ("design", key), value=value, allowed=f"a whole number >= {lo} and <= {hi:,}"
+            )
         return value
 
     if method == "lhs":
@@ -397,9 +491,12 @@ def _read_design(raw: Any, ctx: _Context) -> DesignSpec:
     if method == "sobol":
         samples = whole("samples", default=None, lo=2)
         if samples & (samples - 1):
-            raise ctx.error("Sobol' samples must be a power of 2 (the sequence loses its balance otherwise)",
-                            ("design", "samples"), value=samples,
-                            allowed=f"a power of 2, e.g. {1 << (samples.bit_length() - 1)} or {1 << samples.bit_length()}")
+            raise ctx.error(
+                "Sobol' samples must be a power of 2 (the sequence loses its balance otherwise)",
+                ("design", "samples"),
+                value=samples,
+                allowed=f"a power of 2, e.g. {1 << (samples.bit_length() - 1)} or {1 << samples.bit_length()}",
+            )
         second = raw.get("second_order", True)
         if not isinstance(second, bool):
             raise ctx.error("must be true or false", ("design", "second_order"), value=second)
@@ -408,8 +505,12 @@ def _read_design(raw: Any, ctx: _Context) -> DesignSpec:
         trajectories = whole("trajectories", default=None, lo=2)
         levels = whole("levels", default=4, lo=2, hi=1000)
         if levels % 2:
-            raise ctx.error("Morris levels must be even (the step is levels / (2 (levels - 1)))",
-                            ("design", "levels"), value=levels, allowed="an even whole number >= 2, e.g. 4")
+            raise ctx.error(
+                "Morris levels must be even (the step is levels / (2 (levels - 1)))",
+                ("design", "levels"),
+                value=levels,
+                allowed="an even whole number >= 2, e.g. 4",
+            )
         return DesignSpec("morris", trajectories=trajectories, levels=levels)
     return DesignSpec("grid")
 
@@ -427,11 +528,18 @@ def _read_parameters(raw: Any, ctx: _Context, design: DesignSpec) -> tuple[Param
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise ctx.error("'parameters' must map parameter paths to their values, range or bounds", ("parameters",),
-                        value=raw, allowed="e.g. {goals.mean_alignment: {values: [0.2, 0.5, 0.8]}}")
+        raise ctx.error(
+            "'parameters' must map parameter paths to their values, range or bounds",
+            ("parameters",),
+            value=raw,
+            allowed="e.g. {goals.mean_alignment: {values: [0.2, 0.5, 0.8]}}",
+        )
     if design.method in SAMPLED and not raw:
-        raise ctx.error(f"a {design.method} design needs parameters with bounds", ("parameters",),
-                        allowed="e.g. {goals.mean_alignment: {bounds: [0, 1]}}")
+        raise ctx.error(
+            f"a {design.method} design needs parameters with bounds",
+            ("parameters",),
+            allowed="e.g. {goals.mean_alignment: {bounds: [0, 1]}}",
+        )
     out = []
     for path, entry in raw.items():
         key: tuple[str | int, ...] = ("parameters", path)
@@ -445,23 +553,41 @@ def _read_parameters(raw: Any, ctx: _Context, design: DesignSpec) -> tuple[Param
             entry_key = key
             values_key = (*key, "values")
         else:
-            raise ctx.error("must be a list of values, or a mapping with values, range or bounds", key, value=entry,
-                            allowed="e.g. {values: [1, 2, 4]}, {range: {min: 0, max: 1, steps: 11}} or {bounds: [0, 1]}")
+            raise ctx.error(
+                "must be a list of values, or a mapping with values, range or bounds",
+                key,
+                value=entry,
+                allowed="e.g. {values: [1, 2, 4]}, {range: {min: 0, max: 1, steps: 11}} or {bounds: [0, 1]}",
+            )
         for k in entry:
             if k not in ("values", "range", "bounds"):
-                raise ctx.error(f"unknown key '{k}'", (*entry_key, k), key=path, allowed="keys values, range, bounds",
-                                hint=did_you_mean(str(k), ("values", "range", "bounds")))
+                raise ctx.error(
+                    f"unknown key '{k}'",
+                    (*entry_key, k),
+                    key=path,
+                    allowed="keys values, range, bounds",
+                    hint=did_you_mean(str(k), ("values", "range", "bounds")),
+                )
         if len(entry) != 1:
-            raise ctx.error("give exactly one of values, range or bounds", entry_key, key=path,
-                            value=sorted(entry) if entry else {})
+            raise ctx.error(
+                "give exactly one of values, range or bounds", entry_key, key=path, value=sorted(entry) if entry else {}
+            )
         kind = next(iter(entry))
         integer = info.annotation is int
         if design.method == "grid" and kind == "bounds":
-            raise ctx.error("bounds are for sampled designs (lhs, sobol, morris)", (*entry_key, "bounds"), key=path,
-                            allowed="values or range for a grid, or set design: lhs, sobol or morris")
+            raise ctx.error(
+                "bounds are for sampled designs (lhs, sobol, morris)",
+                (*entry_key, "bounds"),
+                key=path,
+                allowed="values or range for a grid, or set design: lhs, sobol or morris",
+            )
         if design.method in SAMPLED and kind != "bounds":
-            raise ctx.error(f"a {design.method} design samples between bounds", (*entry_key, kind), key=path,
-                            allowed="bounds: [min, max]")
+            raise ctx.error(
+                f"a {design.method} design samples between bounds",
+                (*entry_key, kind),
+                key=path,
+                allowed="bounds: [min, max]",
+            )
         if kind == "values":
             values = entry["values"]
             if not isinstance(values, list) or not values:
@@ -472,8 +598,13 @@ def _read_parameters(raw: Any, ctx: _Context, design: DesignSpec) -> tuple[Param
                 _check_value(path, v, (*values_key, i), ctx)
                 resolved.append(v)
             if len({json.dumps(v, sort_keys=True, default=str) for v in resolved}) != len(resolved):
-                raise ctx.error("values repeat", values_key, key=path, value=values,
-                                allowed="distinct values (use replicates to repeat runs)")
+                raise ctx.error(
+                    "values repeat",
+                    values_key,
+                    key=path,
+                    value=values,
+                    allowed="distinct values (use replicates to repeat runs)",
+                )
             out.append(Parameter(path, "values", values=tuple(resolved), integer=integer))
         elif kind == "range":
             out.append(_read_range(path, info, entry["range"], (*entry_key, "range"), ctx))
@@ -490,8 +621,13 @@ def _read_range(path: str, info: ParamInfo, rng: Any, key: tuple[str | int, ...]
         raise ctx.error("range must be a mapping", key, key=path, value=rng, allowed=example)
     for k in rng:
         if k not in ("min", "max", "steps"):
-            raise ctx.error(f"unknown key '{k}'", (*key, k), key=path, allowed="keys min, max, steps",
-                            hint=did_you_mean(str(k), ("min", "max", "steps")))
+            raise ctx.error(
+                f"unknown key '{k}'",
+                (*key, k),
+                key=path,
+                allowed="keys min, max, steps",
+                hint=did_you_mean(str(k), ("min", "max", "steps")),
+            )
     for k in ("min", "max", "steps"):
         if k not in rng:
             raise ctx.error(f"range needs '{k}'", key, key=path, allowed=example)
@@ -500,18 +636,27 @@ def _read_range(path: str, info: ParamInfo, rng: Any, key: tuple[str | int, ...]
         if not _number(v):
             raise ctx.error("must be a number", (*key, k), key=f"{path}.range.{k}", value=v)
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2 or steps > MAX_POINTS:
-        raise ctx.error("steps must be a whole number >= 2", (*key, "steps"), key=f"{path}.range.steps", value=steps,
-                        allowed="a whole number >= 2 (the number of values, both ends included)")
+        raise ctx.error(
+            "steps must be a whole number >= 2",
+            (*key, "steps"),
+            key=f"{path}.range.steps",
+            value=steps,
+            allowed="a whole number >= 2 (the number of values, both ends included)",
+        )
     if not lo < hi:
         raise ctx.error("range min must be below max", key, key=path, value={"min": lo, "max": hi})
     width = (hi - lo) / (steps - 1)
     values = [_clean(lo + i * width) for i in range(steps)]
     if info.annotation is int:
         if any(abs(v - round(v)) > 1e-9 for v in values):
-            raise ctx.error("this range gives values that are not whole numbers", key, key=path,
-                            value=[_clean(v) for v in values[:4]] + (["..."] if steps > 4 else []),
-                            allowed=f"{info.allowed()}: choose steps so that (max - min) / (steps - 1) is whole, "
-                                    "or list the values")
+            raise ctx.error(
+                "this range gives values that are not whole numbers",
+                key,
+                key=path,
+                value=[_clean(v) for v in values[:4]] + (["..."] if steps > 4 else []),
+                allowed=f"{info.allowed()}: choose steps so that (max - min) / (steps - 1) is whole, "
+                "or list the values",
+            )
         values = [int(round(v)) for v in values]
     for k, v in (("min", values[0]), ("max", values[-1])):
         _check_value(path, v, (*key, k), ctx)
@@ -528,8 +673,9 @@ def _read_bounds(path: str, info: ParamInfo, raw: Any, key: tuple[str | int, ...
         raise ctx.error("the lower bound must be below the upper bound", key, key=path, value=raw)
     integer = info.annotation is int
     if integer and (lo != int(lo) or hi != int(hi)):
-        raise ctx.error("bounds of a whole-number parameter must be whole numbers", key, key=path, value=raw,
-                        allowed=info.allowed())
+        raise ctx.error(
+            "bounds of a whole-number parameter must be whole numbers", key, key=path, value=raw, allowed=info.allowed()
+        )
     for i, v in enumerate(raw):
         _check_value(path, int(v) if integer else float(v), (*key, i), ctx)
     return Parameter(path, "bounds", bounds=(float(lo), float(hi)), integer=integer)
@@ -539,11 +685,18 @@ def _read_combinations(raw: Any, ctx: _Context, design: DesignSpec) -> tuple[dic
     if raw is None:
         return ()
     if design.method != "grid":
-        raise ctx.error(f"explicit combinations cannot be added to a {design.method} design", ("combinations",),
-                        allowed="combinations with design: grid")
+        raise ctx.error(
+            f"explicit combinations cannot be added to a {design.method} design",
+            ("combinations",),
+            allowed="combinations with design: grid",
+        )
     if not isinstance(raw, list) or not raw:
-        raise ctx.error("combinations must be a list of mappings", ("combinations",), value=raw,
-                        allowed="e.g. [{goals.mean_alignment: 0.3, facilitation.facilitators: 2}]")
+        raise ctx.error(
+            "combinations must be a list of mappings",
+            ("combinations",),
+            value=raw,
+            allowed="e.g. [{goals.mean_alignment: 0.3, facilitation.facilitators: 2}]",
+        )
     out = []
     for i, combo in enumerate(raw):
         key: tuple[str | int, ...] = ("combinations", i)
@@ -561,13 +714,20 @@ def _read_combinations(raw: Any, ctx: _Context, design: DesignSpec) -> tuple[dic
 
 def _read_names(raw: Any, key: tuple[str, ...], ctx: _Context, allowed: Sequence[str], what: str) -> tuple[str, ...]:
     if not isinstance(raw, list) or not raw:
-        raise ctx.error(f"{what} must be a non-empty list of names", key, value=raw,
-                        allowed="names among " + ", ".join(allowed))
+        raise ctx.error(
+            f"{what} must be a non-empty list of names", key, value=raw, allowed="names among " + ", ".join(allowed)
+        )
     seen = []
     for i, name in enumerate(raw):
         if name not in allowed:
-            raise ctx.error(f"unknown {what} name", (*key, i), key=what, value=name,
-                            allowed="one of " + ", ".join(allowed), hint=did_you_mean(str(name), allowed))
+            raise ctx.error(
+                f"unknown {what} name",
+                (*key, i),
+                key=what,
+                value=name,
+                allowed="one of " + ", ".join(allowed),
+                hint=did_you_mean(str(name), allowed),
+            )
         if name in seen:
             raise ctx.error(f"'{name}' is listed twice", (*key, i), key=what, value=name)
         seen.append(name)
@@ -576,8 +736,15 @@ def _read_names(raw: Any, key: tuple[str, ...], ctx: _Context, allowed: Sequence
 
 def _check_replicates(value: Any, file: str, line: int | None, column: int | None) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_REPLICATES:
-        raise ScenarioError("replicates must be a whole number", file=file, line=line, column=column,
-                            key="replicates", value=value, allowed=f"a whole number >= 1 and <= {MAX_REPLICATES:,}")
+        raise InputError(
+            "replicates must be a whole number",
+            file=file,
+            line=line,
+            column=column,
+            key="replicates",
+            value=value,
+            allowed=f"a whole number >= 1 and <= {MAX_REPLICATES:,}",
+        )
 
 
 def base_value(scenario: Scenario, path: str) -> Any:

@@ -75,8 +75,13 @@ def param_dtype(path: str) -> str:
 def _arrow(kind: str) -> pa.DataType:
     import pyarrow as pa
 
-    return {"int64": pa.int64(), "float64": pa.float64(), "bool": pa.bool_(), "string": pa.string(),
-            "json": pa.string()}[kind]
+    return {
+        "int64": pa.int64(),
+        "float64": pa.float64(),
+        "bool": pa.bool_(),
+        "string": pa.string(),
+        "json": pa.string(),
+    }[kind]
 
 
 def runs_schema(sweep: Sweep, columns: Sequence[str]) -> pa.Schema:
@@ -85,8 +90,12 @@ def runs_schema(sweep: Sweep, columns: Sequence[str]) -> pa.Schema:
 
     from ecosim.sweep.worker import TEXT_METRICS
 
-    fields = [pa.field("run_id", pa.int64()), pa.field("point", pa.int64()), pa.field("replicate", pa.int32()),
-              pa.field("seed", pa.int64())]
+    fields = [
+        pa.field("run_id", pa.int64()),
+        pa.field("point", pa.int64()),
+        pa.field("replicate", pa.int32()),
+        pa.field("seed", pa.int64()),
+    ]
     fields += [pa.field(c, _arrow(param_dtype(c))) for c in columns]
     fields += [pa.field("status", pa.string()), pa.field("error", pa.string()), pa.field("wall_time", pa.float64())]
     fields += [pa.field(m, pa.string() if m in TEXT_METRICS else pa.float64()) for m in sweep.metrics]
@@ -96,8 +105,10 @@ def runs_schema(sweep: Sweep, columns: Sequence[str]) -> pa.Schema:
 def timeseries_schema(sweep: Sweep) -> pa.Schema:
     import pyarrow as pa
 
-    return pa.schema([pa.field("run_id", pa.int64()), pa.field("week", pa.int32())]
-                     + [pa.field(c, pa.float64()) for c in sweep.timeseries])
+    return pa.schema(
+        [pa.field("run_id", pa.int64()), pa.field("week", pa.int32())]
+        + [pa.field(c, pa.float64()) for c in sweep.timeseries]
+    )
 
 
 def _parts(folder: Path) -> dict[int, Path]:
@@ -166,10 +177,13 @@ class SweepStore:
         import pyarrow.parquet as pq
 
         if timeseries is not None and timeseries.num_rows:
-            write_with(self.folder / TIMESERIES_PARTS / part_name(number),
-                       lambda tmp: pq.write_table(timeseries, tmp, compression=COMPRESSION))
-        write_with(self.folder / RUNS_PARTS / part_name(number),
-                   lambda tmp: pq.write_table(runs, tmp, compression=COMPRESSION))
+            write_with(
+                self.folder / TIMESERIES_PARTS / part_name(number),
+                lambda tmp: pq.write_table(timeseries, tmp, compression=COMPRESSION),
+            )
+        write_with(
+            self.folder / RUNS_PARTS / part_name(number), lambda tmp: pq.write_table(runs, tmp, compression=COMPRESSION)
+        )
 
     def finished(self) -> np.ndarray:
         """Run ids with an ``ok`` row."""
@@ -290,10 +304,11 @@ def read_runs(folder: str | Path, columns: Sequence[str] | None = None) -> pa.Ta
         path = Path(folder) / RUNS
         if path.is_file():
             return pq.read_table(path, columns=_with_keys(columns)).sort_by("run_id")
-        from ecosim.scenario.errors import ScenarioError
+        from ecosim.errors import InputError
 
-        raise ScenarioError("no sweep results here", file=str(folder),
-                            allowed="a folder written by 'python -m ecosim sweep'")
+        raise InputError(
+            "no sweep results here", file=str(folder), allowed="a folder written by 'python -m ecosim sweep'"
+        )
     keep = _keep_masks(parts)
     tables = [pq.read_table(path, columns=_with_keys(columns)).filter(keep[n]) for n, path in parts.items()]
     return pa.concat_tables(tables).sort_by("run_id")
@@ -318,8 +333,9 @@ def iter_timeseries(folder: str | Path, columns: Sequence[str] | None = None) ->
             yield pq.read_table(path, columns=cols)
 
 
-def read_timeseries(folder: str | Path, columns: Sequence[str] | None = None,
-                    run_ids: Sequence[int] | None = None) -> pa.Table:
+def read_timeseries(
+    folder: str | Path, columns: Sequence[str] | None = None, run_ids: Sequence[int] | None = None
+) -> pa.Table:
     """The weekly series of the runs (long format: run_id, week, metrics), sorted by run id and week."""
     import pyarrow as pa
     import pyarrow.compute as pc

@@ -91,8 +91,13 @@ def versions() -> dict[str, str]:
     import networkx
     import scipy
 
-    return {"ecosim": ecosim.__version__, "numpy": np.__version__, "scipy": scipy.__version__,
-            "mesa": mesa.__version__, "networkx": networkx.__version__}
+    return {
+        "ecosim": ecosim.__version__,
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "mesa": mesa.__version__,
+        "networkx": networkx.__version__,
+    }
 
 
 # --------------------------------------------------------------------------------------------

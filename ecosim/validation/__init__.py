@@ -44,8 +44,9 @@ class Suite:
         return all(c.passed for c in self.scored) and bool(self.scored)
 
 
-def run_suite(profile: Profile = FULL, cases: Sequence[str] | None = None,
-              progress: Callable[[str], None] | None = None) -> Suite:
+def run_suite(
+    profile: Profile = FULL, cases: Sequence[str] | None = None, progress: Callable[[str], None] | None = None
+) -> Suite:
     """Run the cases (all by default) and score them as one family of tests."""
     names = list(CASES) if cases is None else list(cases)
     unknown = [n for n in names if n not in CASES]

@@ -132,7 +132,8 @@ def cascade_condition(z: float, phi: float) -> float:
 
 def cascade_window(phi: float, z_max: float = 50.0) -> tuple[float, float] | None:
     """The mean degrees z_lo < z_hi between which global cascades are possible (root finding on
-    z * P(Poisson(z) <= floor(1/phi) - 2) = 1), or None if there is no window."""
+    z * P(Poisson(z) <= floor(1/phi) - 2) = 1), or None if there is no window.
+    """
     from scipy.optimize import brentq
 
     zs = np.linspace(0.01, z_max, 5000)
@@ -172,7 +173,8 @@ def cascade_probability(z: float, phi: float) -> float:
 
 def cascade_size(z: float, phi: float, seed_share: float = 1e-9) -> float:
     """Share of the network a global cascade reaches on a large Erdos-Renyi graph (Gleeson &
-    Cahalane 2007, tree approximation, with a vanishing seed): 0 when none can start."""
+    Cahalane 2007, tree approximation, with a vanishing seed): 0 when none can start.
+    """
     from scipy.stats import binom
 
     if z <= 0:

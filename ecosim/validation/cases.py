@@ -50,12 +50,26 @@ WATTS_CHECK_OUTSIDE = (0.5, 7.0, 8.0, 10.0)
 #: finding holds must detect it, not just tolerate it: the smallest such effect is March's slow-over-
 #: fast socialisation at p2 = 0.1 (about 0.05, sd of the difference about 0.115 per pair of runs), and
 #: at the family level (t about 3.2) 150 runs a cell detect it with about 98% probability (40 did not).
-QUICK = Profile("quick", bass_runs=8, network_runs=6, watts_runs=30,
-                watts_z=(0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 5.5, 6.0, 6.5, 7.0, 8.0, 10.0),
-                march_runs=150, turnover_runs=15, participation_runs=5)
-FULL = Profile("full", bass_runs=40, network_runs=30, watts_runs=200,
-               watts_z=tuple(float(z) for z in np.arange(0.5, 10.01, 0.5)),
-               march_runs=400, turnover_runs=100, participation_runs=20)
+QUICK = Profile(
+    "quick",
+    bass_runs=8,
+    network_runs=6,
+    watts_runs=30,
+    watts_z=(0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 5.5, 6.0, 6.5, 7.0, 8.0, 10.0),
+    march_runs=150,
+    turnover_runs=15,
+    participation_runs=5,
+)
+FULL = Profile(
+    "full",
+    bass_runs=40,
+    network_runs=30,
+    watts_runs=200,
+    watts_z=tuple(float(z) for z in np.arange(0.5, 10.01, 0.5)),
+    march_runs=400,
+    turnover_runs=100,
+    participation_runs=20,
+)
 
 
 @dataclass
@@ -140,38 +154,79 @@ def bass_complete(profile: Profile, seed0: int = 1000) -> CaseResult:
         exact = analytic.bass_F(t, p, q)
         steps, delta = derive_steps(lambda s: float(np.max(np.abs(analytic.bass_scheme(weeks, p, q, s) - exact))))
         scheme = analytic.bass_scheme(weeks, p, q, steps)
-        sc = _load("bass.yaml", {"engagement.bass.p": p, "engagement.bass.q": q,
-                                 "engagement.bass.steps_per_week": steps})
+        sc = _load(
+            "bass.yaml", {"engagement.bass.p": p, "engagement.bass.q": q, "engagement.bass.steps_per_week": steps}
+        )
         curves = _curves(sc, range(seed0 + 100 * j, seed0 + 100 * j + profile.bass_runs))
         runs += curves.shape[0]
         mean, se = _curve_stats(curves)
         label = f"Bass p={p:g}, q={q:g}, complete N={n:,}"
         dev = np.abs(mean - exact)
-        checks.append(Check(
-            case=label, quantity=f"whole curve: max |F - F_Bass| over weeks 1-{weeks} (S={steps})",
-            reference=0.0, source=BASS_SOURCE, estimate=float(dev[1:].max()), sense="at-most",
-            se=float(se[1:].max()), df=curves.shape[0] - 1, multiplicity=weeks,
-            allowance=delta + 1.0 / n,
-            allowance_note=f"time step dt=1/{steps}: scheme's exact error {delta:.4f}; finite N: 1/N",
-            runs=curves.shape[0], digits=4, floor=0.0))
+        checks.append(
+            Check(
+                case=label,
+                quantity=f"whole curve: max |F - F_Bass| over weeks 1-{weeks} (S={steps})",
+                reference=0.0,
+                source=BASS_SOURCE,
+                estimate=float(dev[1:].max()),
+                sense="at-most",
+                se=float(se[1:].max()),
+                df=curves.shape[0] - 1,
+                multiplicity=weeks,
+                allowance=delta + 1.0 / n,
+                allowance_note=f"time step dt=1/{steps}: scheme's exact error {delta:.4f}; finite N: 1/N",
+                runs=curves.shape[0],
+                digits=4,
+                floor=0.0,
+            )
+        )
         if q > p:
             t_star, f_star = analytic.bass_peak(p, q)
             est_t, est_f = zip(*(peak_estimate(c) for c in curves), strict=True)
             sch_t, sch_f = peak_estimate(scheme)
             m, s, df = mean_se(est_t)
-            checks.append(Check(
-                case=label, quantity="peak time t* = ln(q/p)/(p+q) (weeks)", reference=t_star,
-                source=BASS_SOURCE, estimate=m, se=s, df=df, allowance=abs(sch_t - t_star),
-                allowance_note=f"weekly data, time step: the estimator on the exact scheme gives {sch_t:.3f}",
-                runs=curves.shape[0]))
+            checks.append(
+                Check(
+                    case=label,
+                    quantity="peak time t* = ln(q/p)/(p+q) (weeks)",
+                    reference=t_star,
+                    source=BASS_SOURCE,
+                    estimate=m,
+                    se=s,
+                    df=df,
+                    allowance=abs(sch_t - t_star),
+                    allowance_note=f"weekly data, time step: the estimator on the exact scheme gives {sch_t:.3f}",
+                    runs=curves.shape[0],
+                )
+            )
             m, s, df = mean_se(est_f)
-            checks.append(Check(
-                case=label, quantity="F(t*) = (q-p)/(2q)", reference=f_star, source=BASS_SOURCE,
-                estimate=m, se=s, df=df, allowance=abs(sch_f - f_star) + 1.0 / n,
-                allowance_note=f"the estimator on the exact scheme gives {sch_f:.4f}; finite N: 1/N",
-                runs=curves.shape[0], digits=4))
-        data["panels"].append({"p": p, "q": q, "steps": steps, "delta": delta, "mean": mean, "se": se,
-                               "exact": exact, "weekly_scheme": analytic.bass_scheme(weeks, p, q, 1)})
+            checks.append(
+                Check(
+                    case=label,
+                    quantity="F(t*) = (q-p)/(2q)",
+                    reference=f_star,
+                    source=BASS_SOURCE,
+                    estimate=m,
+                    se=s,
+                    df=df,
+                    allowance=abs(sch_f - f_star) + 1.0 / n,
+                    allowance_note=f"the estimator on the exact scheme gives {sch_f:.4f}; finite N: 1/N",
+                    runs=curves.shape[0],
+                    digits=4,
+                )
+            )
+        data["panels"].append(
+            {
+                "p": p,
+                "q": q,
+                "steps": steps,
+                "delta": delta,
+                "mean": mean,
+                "se": se,
+                "exact": exact,
+                "weekly_scheme": analytic.bass_scheme(weeks, p, q, 1),
+            }
+        )
     # the weekly step itself: with one sub-step a week the engine follows its own discrete scheme,
     # which lags Bass's curve by up to the error derived above
     p, q = BASS_PQ[0]
@@ -180,14 +235,25 @@ def bass_complete(profile: Profile, seed0: int = 1000) -> CaseResult:
     runs += curves.shape[0]
     mean, se = _curve_stats(curves)
     weekly = analytic.bass_scheme(weeks, p, q, 1)
-    checks.append(Check(
-        case=f"Bass p={p:g}, q={q:g}, complete N={n:,}, one step a week",
-        quantity="whole curve: max |F - F_scheme| (the exact weekly scheme)", reference=0.0,
-        source="the scheme's recursion F <- 1-(1-F)exp(-(p+qF))", estimate=float(np.abs(mean - weekly)[1:].max()),
-        sense="at-most", se=float(se[1:].max()), df=curves.shape[0] - 1, multiplicity=weeks,
-        allowance=1.0 / n, allowance_note="finite N: 1/N", runs=curves.shape[0], digits=4, floor=0.0))
-    data["weekly"] = {"mean": mean, "scheme": weekly,
-                      "gap": float(np.max(np.abs(weekly - analytic.bass_F(t, p, q))))}
+    checks.append(
+        Check(
+            case=f"Bass p={p:g}, q={q:g}, complete N={n:,}, one step a week",
+            quantity="whole curve: max |F - F_scheme| (the exact weekly scheme)",
+            reference=0.0,
+            source="the scheme's recursion F <- 1-(1-F)exp(-(p+qF))",
+            estimate=float(np.abs(mean - weekly)[1:].max()),
+            sense="at-most",
+            se=float(se[1:].max()),
+            df=curves.shape[0] - 1,
+            multiplicity=weeks,
+            allowance=1.0 / n,
+            allowance_note="finite N: 1/N",
+            runs=curves.shape[0],
+            digits=4,
+            floor=0.0,
+        )
+    )
+    data["weekly"] = {"mean": mean, "scheme": weekly, "gap": float(np.max(np.abs(weekly - analytic.bass_F(t, p, q))))}
     return CaseResult("bass_complete", checks, data, runs=runs)
 
 
@@ -196,9 +262,14 @@ def bass_complete(profile: Profile, seed0: int = 1000) -> CaseResult:
 # ------------------------------------------------------------------------------------------------
 
 NETWORKS = (
-    ("a circle (ring of 2 neighbours each)", {"network.kind": "watts_strogatz", "network.neighbours": 2, "network.rewiring": 0.0}),
-    ("a small world (Watts-Strogatz k=8, 10% rewired)", {"network.kind": "watts_strogatz", "network.neighbours": 8,
-                                                       "network.rewiring": 0.1}),
+    (
+        "a circle (ring of 2 neighbours each)",
+        {"network.kind": "watts_strogatz", "network.neighbours": 2, "network.rewiring": 0.0},
+    ),
+    (
+        "a small world (Watts-Strogatz k=8, 10% rewired)",
+        {"network.kind": "watts_strogatz", "network.neighbours": 8, "network.rewiring": 0.1},
+    ),
     ("an Erdos-Renyi graph, mean degree 10", {"network.kind": "erdos_renyi", "network.mean_degree": 10.0}),
     ("a Barabasi-Albert graph, 3 ties per newcomer", {"network.kind": "barabasi_albert", "network.attachments": 3}),
     ("a retail organisation (40 stores, 4 regions)", {"network.kind": "retail", "network.learners": None}),
@@ -213,9 +284,11 @@ def bass_networks(profile: Profile, seed0: int = 2000) -> CaseResult:
     upper, lower, ring = analytic.bass_F(t, p, q), analytic.two_node_F(t, p, q), analytic.ring_F(t, p, q)
 
     def worst(s: int) -> float:
-        return max(float(np.max(np.abs(analytic.bass_scheme(weeks, p, q, s) - upper))),
-                   float(np.max(np.abs(analytic.two_node_scheme(weeks, p, q, s) - lower))),
-                   float(np.max(np.abs(analytic.ring_scheme(weeks, p, q, s) - ring))))
+        return max(
+            float(np.max(np.abs(analytic.bass_scheme(weeks, p, q, s) - upper))),
+            float(np.max(np.abs(analytic.two_node_scheme(weeks, p, q, s) - lower))),
+            float(np.max(np.abs(analytic.ring_scheme(weeks, p, q, s) - ring))),
+        )
 
     steps, _ = derive_steps(worst)
     d_up = float(np.max(np.abs(analytic.bass_scheme(weeks, p, q, steps) - upper)))
@@ -232,24 +305,43 @@ def bass_networks(profile: Profile, seed0: int = 2000) -> CaseResult:
         data["curves"][name] = mean
         n = _learners(sc)
         if j == 0:
-            checks.append(Check(
-                case=f"Bass p={p:g}, q={q:g} on {name}, N={n:,}",
-                quantity=f"whole curve: max |F - F_circle| (S={steps})", reference=0.0,
-                source="Fibich & Gibori 2010, 1-exp(-(p+q)t+(q/p)(1-e^{-pt}))",
-                estimate=float(np.abs(mean - ring)[1:].max()), sense="at-most", se=float(se[1:].max()),
-                df=curves.shape[0] - 1, multiplicity=weeks, allowance=d_ring,
-                allowance_note=f"time step 1/{steps}: exact error of the scheme on a circle {d_ring:.4f} "
-                "(one-sided circle; one- and two-sided agree in continuous time)",
-                runs=curves.shape[0], digits=4, floor=0.0))
+            checks.append(
+                Check(
+                    case=f"Bass p={p:g}, q={q:g} on {name}, N={n:,}",
+                    quantity=f"whole curve: max |F - F_circle| (S={steps})",
+                    reference=0.0,
+                    source="Fibich & Gibori 2010, 1-exp(-(p+q)t+(q/p)(1-e^{-pt}))",
+                    estimate=float(np.abs(mean - ring)[1:].max()),
+                    sense="at-most",
+                    se=float(se[1:].max()),
+                    df=curves.shape[0] - 1,
+                    multiplicity=weeks,
+                    allowance=d_ring,
+                    allowance_note=f"time step 1/{steps}: exact error of the scheme on a circle {d_ring:.4f} "
+                    "(one-sided circle; one- and two-sided agree in continuous time)",
+                    runs=curves.shape[0],
+                    digits=4,
+                    floor=0.0,
+                )
+            )
         outside = np.maximum(lower - mean, mean - upper)
-        checks.append(Check(
-            case=f"Bass p={p:g}, q={q:g} on {name}, N={n:,}",
-            quantity="between the two-node and the Bass curve: max excursion outside (< 0: inside)",
-            reference=0.0, source="Fibich & Levin 2024 (bounds); Fibich & Gibori 2010",
-            estimate=float(outside[1:].max()), sense="at-most", se=float(se[1:].max()), df=curves.shape[0] - 1,
-            multiplicity=weeks, allowance=max(d_up, d_lo),
-            allowance_note=f"time step 1/{steps}: exact errors of the scheme {d_lo:.4f} (two nodes), {d_up:.4f} (Bass)",
-            runs=curves.shape[0], digits=4))
+        checks.append(
+            Check(
+                case=f"Bass p={p:g}, q={q:g} on {name}, N={n:,}",
+                quantity="between the two-node and the Bass curve: max excursion outside (< 0: inside)",
+                reference=0.0,
+                source="Fibich & Levin 2024 (bounds); Fibich & Gibori 2010",
+                estimate=float(outside[1:].max()),
+                sense="at-most",
+                se=float(se[1:].max()),
+                df=curves.shape[0] - 1,
+                multiplicity=weeks,
+                allowance=max(d_up, d_lo),
+                allowance_note=f"time step 1/{steps}: exact errors of the scheme {d_lo:.4f} (two nodes), {d_up:.4f} (Bass)",
+                runs=curves.shape[0],
+                digits=4,
+            )
+        )
     return CaseResult("bass_networks", checks, data, runs=runs)
 
 
@@ -280,9 +372,18 @@ def granovetter(profile: Profile, seed0: int = 3000) -> CaseResult:
             ts = simulate(sc, seed=seed).timeseries
             finals.append(int(round(ts["active_share"].iloc[-1] * sc.network.learners)))
             data[label] = ts["active_share"].to_numpy() * sc.network.learners
-        checks.append(Check(case=f"Granovetter, N=100, {label}", quantity="adopters at the end (3 seeds: all equal)",
-                            reference=ref, source="Granovetter 1978", estimate=finals[0] if len(set(finals)) == 1 else -1,
-                            sense="exact", runs=len(finals), digits=3))
+        checks.append(
+            Check(
+                case=f"Granovetter, N=100, {label}",
+                quantity="adopters at the end (3 seeds: all equal)",
+                reference=ref,
+                source="Granovetter 1978",
+                estimate=finals[0] if len(set(finals)) == 1 else -1,
+                sense="exact",
+                runs=len(finals),
+                digits=3,
+            )
+        )
     return CaseResult("granovetter", checks, data, runs=6)
 
 
@@ -296,7 +397,8 @@ GLOBAL_SHARE = 0.01
 
 def threshold_cascade(scenario, seed: int) -> tuple[float, int]:
     """One cascade through the engine: step until a week passes with no new adopter (the rule is
-    deterministic after the seed, so nothing changes after that). Returns (share adopted, weeks)."""
+    deterministic after the seed, so nothing changes after that). Returns (share adopted, weeks).
+    """
     from ecosim.core.model import EcosystemModel
 
     m = EcosystemModel(scenario, seed=seed)
@@ -331,30 +433,73 @@ def watts(profile: Profile, seed0: int = 4000) -> CaseResult:
         label = f"Watts phi={phi:g}, Erdos-Renyi N={n:,}, z={z:g}"
         if z in WATTS_CHECK_INSIDE or z in WATTS_CHECK_OUTSIDE:
             pc = analytic.cascade_probability(z, phi)
-            checks.append(Check(
-                case=label, quantity=f"frequency of global cascades (>= {GLOBAL_SHARE:.0%} adopt)", reference=pc,
-                source="Watts 2002 window; extended vulnerable cluster (Gleeson & Cahalane 2007)",
-                estimate=glob.size / sizes.size, sense="binomial", successes=int(glob.size), trials=int(sizes.size),
-                runs=int(sizes.size)))
+            checks.append(
+                Check(
+                    case=label,
+                    quantity=f"frequency of global cascades (>= {GLOBAL_SHARE:.0%} adopt)",
+                    reference=pc,
+                    source="Watts 2002 window; extended vulnerable cluster (Gleeson & Cahalane 2007)",
+                    estimate=glob.size / sizes.size,
+                    sense="binomial",
+                    successes=int(glob.size),
+                    trials=int(sizes.size),
+                    runs=int(sizes.size),
+                )
+            )
         if z in WATTS_CHECK_INSIDE and glob.size >= 2:
-            checks.append(Check(
-                case=label, quantity="mean size of global cascades", reference=analytic.cascade_size(z, phi),
-                source="Gleeson & Cahalane 2007 (tree approximation)", estimate=m, se=s, df=df,
-                allowance=z / n,
-                allowance_note=f"finite N: the tree approximation neglects clustering, z/N = {z / n:.4f}",
-                runs=int(glob.size)))
+            checks.append(
+                Check(
+                    case=label,
+                    quantity="mean size of global cascades",
+                    reference=analytic.cascade_size(z, phi),
+                    source="Gleeson & Cahalane 2007 (tree approximation)",
+                    estimate=m,
+                    se=s,
+                    df=df,
+                    allowance=z / n,
+                    allowance_note=f"finite N: the tree approximation neglects clustering, z/N = {z / n:.4f}",
+                    runs=int(glob.size),
+                )
+            )
     zs = np.linspace(0.05, max(profile.watts_z) + 0.5, 300)
-    data = {"z": np.array(profile.watts_z), "freq": np.array(freq), "size": np.array(size),
-            "size_se": np.array(size_se), "counts": np.array(counts), "counts_10pct": np.array(strict), "runs": profile.watts_runs, "window": window,
-            "theory_z": zs, "theory_freq": np.array([analytic.cascade_probability(z, phi) for z in zs]),
-            "theory_size": np.array([analytic.cascade_size(z, phi) for z in zs[::5]]), "theory_size_z": zs[::5],
-            "phi": phi, "n": n}
-    checks.insert(0, Check(case=f"Watts phi={phi:g}: cascade window", quantity="lower edge z_lo (root finding)",
-                           reference=window[0], source="z P(Poisson(z) <= floor(1/phi)-2) = 1", estimate=window[0],
-                           scored=False))
-    checks.insert(1, Check(case=f"Watts phi={phi:g}: cascade window", quantity="upper edge z_hi (root finding)",
-                           reference=window[1], source="z P(Poisson(z) <= floor(1/phi)-2) = 1", estimate=window[1],
-                           scored=False))
+    data = {
+        "z": np.array(profile.watts_z),
+        "freq": np.array(freq),
+        "size": np.array(size),
+        "size_se": np.array(size_se),
+        "counts": np.array(counts),
+        "counts_10pct": np.array(strict),
+        "runs": profile.watts_runs,
+        "window": window,
+        "theory_z": zs,
+        "theory_freq": np.array([analytic.cascade_probability(z, phi) for z in zs]),
+        "theory_size": np.array([analytic.cascade_size(z, phi) for z in zs[::5]]),
+        "theory_size_z": zs[::5],
+        "phi": phi,
+        "n": n,
+    }
+    checks.insert(
+        0,
+        Check(
+            case=f"Watts phi={phi:g}: cascade window",
+            quantity="lower edge z_lo (root finding)",
+            reference=window[0],
+            source="z P(Poisson(z) <= floor(1/phi)-2) = 1",
+            estimate=window[0],
+            scored=False,
+        ),
+    )
+    checks.insert(
+        1,
+        Check(
+            case=f"Watts phi={phi:g}: cascade window",
+            quantity="upper edge z_hi (root finding)",
+            reference=window[1],
+            source="z P(Poisson(z) <= floor(1/phi)-2) = 1",
+            estimate=window[1],
+            scored=False,
+        ),
+    )
     return CaseResult("watts", checks, data, runs=runs)
 
 
@@ -365,9 +510,15 @@ def watts(profile: Profile, seed0: int = 4000) -> CaseResult:
 #: Equilibrium code knowledge (right minus wrong, over m) of Workiewicz's recreation of March's
 #: program (github.com/Mac13kW/March_1991_Original, Output/..._i_10000.csv: 10,000 runs a cell).
 MARCH_REFERENCE = {
-    (0.1, 0.1): 0.8632667, (0.1, 0.5): 0.9542533, (0.1, 0.9): 0.9724067,
-    (0.5, 0.1): 0.7993533, (0.5, 0.5): 0.8106267, (0.5, 0.9): 0.8400733,
-    (0.9, 0.1): 0.8132333, (0.9, 0.5): 0.7420667, (0.9, 0.9): 0.7284000,
+    (0.1, 0.1): 0.8632667,
+    (0.1, 0.5): 0.9542533,
+    (0.1, 0.9): 0.9724067,
+    (0.5, 0.1): 0.7993533,
+    (0.5, 0.5): 0.8106267,
+    (0.5, 0.9): 0.8400733,
+    (0.9, 0.1): 0.8132333,
+    (0.9, 0.5): 0.7420667,
+    (0.9, 0.9): 0.7284000,
 }
 MARCH_REFERENCE_RUNS = 10_000
 MARCH_SOURCE = "March 1991 Fig. 1, recreated by Workiewicz (10,000 runs)"
@@ -384,7 +535,8 @@ def march_knowledge(model) -> float:
 
 def march_equilibrium(model) -> bool:
     """Nothing can change any more: everyone believes what the code says, and nobody could
-    outperform the code even by guessing right wherever they hold no belief."""
+    outperform the code even by guessing right wherever they hold no belief.
+    """
     b, c = model.state.beliefs, model.code
     if np.any(b != c):
         return False
@@ -418,46 +570,89 @@ def march(profile: Profile, seed0: int = 5000) -> CaseResult:
         m, s, df = mean_se(k)
         grid[(p1, p2)] = (m, s)
         se_ref = float(k.std(ddof=1)) / math.sqrt(MARCH_REFERENCE_RUNS)
-        checks.append(Check(
-            case=f"March, n=50, m=30, p1={p1:g}, p2={p2:g}", quantity="equilibrium code knowledge (right - wrong)/m",
-            reference=ref, source=MARCH_SOURCE, estimate=m, se=math.hypot(s, se_ref), df=df,
-            runs=k.size))
+        checks.append(
+            Check(
+                case=f"March, n=50, m=30, p1={p1:g}, p2={p2:g}",
+                quantity="equilibrium code knowledge (right - wrong)/m",
+                reference=ref,
+                source=MARCH_SOURCE,
+                estimate=m,
+                se=math.hypot(s, se_ref),
+                df=df,
+                runs=k.size,
+            )
+        )
     for p2 in (0.1, 0.5, 0.9):
         a, b = samples[(0.1, p2)], samples[(0.9, p2)]
         diff = float(a.mean() - b.mean())
         se = math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
-        checks.append(Check(
-            case=f"March, p2={p2:g}", quantity="slow beats fast socialisation: knowledge(p1=0.1) - knowledge(p1=0.9)",
-            reference=0.0, source="March 1991: slower socialisation, higher equilibrium knowledge",
-            estimate=diff, sense="greater", se=se, df=min(a.size, b.size) - 1, runs=a.size + b.size))
+        checks.append(
+            Check(
+                case=f"March, p2={p2:g}",
+                quantity="slow beats fast socialisation: knowledge(p1=0.1) - knowledge(p1=0.9)",
+                reference=0.0,
+                source="March 1991: slower socialisation, higher equilibrium knowledge",
+                estimate=diff,
+                sense="greater",
+                se=se,
+                df=min(a.size, b.size) - 1,
+                runs=a.size + b.size,
+            )
+        )
     # turnover: knowledge of the code after 100 periods, p2 = 0.5
     turnover: dict[tuple[float, float], tuple[float, float]] = {}
     tsamples: dict[tuple[float, float], np.ndarray] = {}
     for i1, p1 in enumerate(TURNOVER_P1):
         for i3, p3 in enumerate(TURNOVER_P3):
-            sc = _load("march.yaml", {"learning.socialisation": p1, "learning.code_learning": 0.5,
-                                      "turnover.annual_rate": 52.0 * p3, "weeks": TURNOVER_PERIODS})
-            k = np.array([march_run(sc, seed0 + 20_000 + 1000 * (10 * i1 + i3) + i, False)[0]
-                          for i in range(profile.turnover_runs)])
+            sc = _load(
+                "march.yaml",
+                {
+                    "learning.socialisation": p1,
+                    "learning.code_learning": 0.5,
+                    "turnover.annual_rate": 52.0 * p3,
+                    "weeks": TURNOVER_PERIODS,
+                },
+            )
+            k = np.array(
+                [
+                    march_run(sc, seed0 + 20_000 + 1000 * (10 * i1 + i3) + i, False)[0]
+                    for i in range(profile.turnover_runs)
+                ]
+            )
             runs += k.size
             tsamples[(p1, p3)] = k
             turnover[(p1, p3)] = mean_se(k)[:2]
     fast, slow = TURNOVER_P1[-1], TURNOVER_P1[0]
     a, b = tsamples[(fast, TURNOVER_MODERATE)], tsamples[(fast, 0.0)]
-    checks.append(Check(
-        case=f"March turnover, p1={fast:g}, p2=0.5, period {TURNOVER_PERIODS}",
-        quantity=f"moderate turnover helps: knowledge(p3={TURNOVER_MODERATE:g}) - knowledge(p3=0)",
-        reference=0.0, source="March 1991: moderate turnover improves code knowledge", estimate=float(a.mean() - b.mean()),
-        sense="greater", se=math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size), df=a.size - 1,
-        runs=a.size + b.size))
+    checks.append(
+        Check(
+            case=f"March turnover, p1={fast:g}, p2=0.5, period {TURNOVER_PERIODS}",
+            quantity=f"moderate turnover helps: knowledge(p3={TURNOVER_MODERATE:g}) - knowledge(p3=0)",
+            reference=0.0,
+            source="March 1991: moderate turnover improves code knowledge",
+            estimate=float(a.mean() - b.mean()),
+            sense="greater",
+            se=math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size),
+            df=a.size - 1,
+            runs=a.size + b.size,
+        )
+    )
     c, d = tsamples[(slow, TURNOVER_MODERATE)], tsamples[(slow, 0.0)]
     gain_fast, gain_slow = a.mean() - b.mean(), c.mean() - d.mean()
     se = math.sqrt(sum(x.var(ddof=1) / x.size for x in (a, b, c, d)))
-    checks.append(Check(
-        case="March turnover, p2=0.5, period 100",
-        quantity=f"more so when socialisation is fast: gain(p1={fast:g}) - gain(p1={slow:g})",
-        reference=0.0, source="March 1991: turnover helps most when socialisation is rapid",
-        estimate=float(gain_fast - gain_slow), sense="greater", se=se, df=a.size - 1, runs=4 * a.size))
+    checks.append(
+        Check(
+            case="March turnover, p2=0.5, period 100",
+            quantity=f"more so when socialisation is fast: gain(p1={fast:g}) - gain(p1={slow:g})",
+            reference=0.0,
+            source="March 1991: turnover helps most when socialisation is rapid",
+            estimate=float(gain_fast - gain_slow),
+            sense="greater",
+            se=se,
+            df=a.size - 1,
+            runs=4 * a.size,
+        )
+    )
     data = {"grid": grid, "reference": MARCH_REFERENCE, "turnover": turnover, "capped": capped}
     return CaseResult("march", checks, data, runs=runs)
 
@@ -484,19 +679,39 @@ def participation(profile: Profile, seed0: int = 6000) -> CaseResult:
         if r.summary["top1pct_everyone_post_share"] is not None:
             top1_all.append(r.summary["top1pct_everyone_post_share"])
     source = "van Mierlo 2014 (63,990 people in four communities)"
-    rows = (("share who ever posted", ever, 0.25, f"{source}: under 25%"),
-            ("share of posts by the top 1% of everyone employed (van Mierlo's base)", top1_all, 0.75,
-             f"{source}: about 75%"),
-            ("share of posts by the top 1% of those who posted (ecosim's summary)", top1, 0.75,
-             f"{source}: about 75% (of all users)"))
+    rows = (
+        ("share who ever posted", ever, 0.25, f"{source}: under 25%"),
+        (
+            "share of posts by the top 1% of everyone employed (van Mierlo's base)",
+            top1_all,
+            0.75,
+            f"{source}: about 75%",
+        ),
+        (
+            "share of posts by the top 1% of those who posted (ecosim's summary)",
+            top1,
+            0.75,
+            f"{source}: about 75% (of all users)",
+        ),
+    )
     checks = []
     for quantity, values, ref, src in rows:
         if values:
             m, s, df = mean_se(values)
-            checks.append(Check(case="Participation, scenarios/retail.yaml", quantity=quantity, reference=ref,
-                                source=src, estimate=m, se=s, df=df, scored=False, runs=len(values)))
-    return CaseResult("participation", checks, {"ever": ever, "top1": top1_all, "top1_posters": top1},
-                      runs=len(ever))
+            checks.append(
+                Check(
+                    case="Participation, scenarios/retail.yaml",
+                    quantity=quantity,
+                    reference=ref,
+                    source=src,
+                    estimate=m,
+                    se=s,
+                    df=df,
+                    scored=False,
+                    runs=len(values),
+                )
+            )
+    return CaseResult("participation", checks, {"ever": ever, "top1": top1_all, "top1_posters": top1}, runs=len(ever))
 
 
 CASES: dict[str, Callable[[Profile], CaseResult]] = {

@@ -106,8 +106,16 @@ def watts(data: dict[str, Any]):
 
     ci = np.array([clopper_pearson(int(k), int(data["runs"]), 0.05) for k in data["counts"]])
     freq = data["freq"]
-    ax.errorbar(data["z"], freq, yerr=[freq - ci[:, 0], ci[:, 1] - freq], fmt="o", color=SIM, ms=4, capsize=2,
-                label=f"frequency of global cascades ({data['runs']} runs each)")
+    ax.errorbar(
+        data["z"],
+        freq,
+        yerr=[freq - ci[:, 0], ci[:, 1] - freq],
+        fmt="o",
+        color=SIM,
+        ms=4,
+        capsize=2,
+        label=f"frequency of global cascades ({data['runs']} runs each)",
+    )
     ok = ~np.isnan(data["size"])
     ax.plot(data["z"][ok], data["size"][ok], "s", mfc="none", color=SIM, ms=5, label="mean size of global cascades")
     ax.set_xlabel("mean degree z")
@@ -127,8 +135,15 @@ def march(data: dict[str, Any]):
         m = np.array([data["grid"][(p1, p2)][0] for p1 in p1s])
         s = np.array([data["grid"][(p1, p2)][1] for p1 in p1s])
         a1.errorbar(p1s, m, yerr=1.96 * s, fmt="o-", color=c, capsize=3, label=f"ecosim, p2 = {p2:g}")
-        a1.plot(p1s, [data["reference"][(p1, p2)] for p1 in p1s], "x--", color=c, ms=8, lw=0.8,
-                label=f"March/Workiewicz, p2 = {p2:g}")
+        a1.plot(
+            p1s,
+            [data["reference"][(p1, p2)] for p1 in p1s],
+            "x--",
+            color=c,
+            ms=8,
+            lw=0.8,
+            label=f"March/Workiewicz, p2 = {p2:g}",
+        )
     a1.set_xlabel("socialisation rate p1")
     a1.set_ylabel("equilibrium code knowledge")
     a1.set_title("March (1991) Fig. 1", fontsize=10)
@@ -161,8 +176,14 @@ def participation(data: dict[str, Any]):
     return fig
 
 
-DRAW = {"bass_complete": bass_complete, "bass_networks": bass_networks, "granovetter": granovetter,
-        "watts": watts, "march": march, "participation": participation}
+DRAW = {
+    "bass_complete": bass_complete,
+    "bass_networks": bass_networks,
+    "granovetter": granovetter,
+    "watts": watts,
+    "march": march,
+    "participation": participation,
+}
 
 
 def write(out: Path, name: str, data: dict[str, Any]) -> str | None:

@@ -38,8 +38,16 @@ def _result(c: Check) -> str:
 def rows(suite: Suite) -> list[tuple[str, str, str, str, str, str]]:
     out = []
     for c in suite.checks:
-        out.append((f"{c.case}: {c.quantity}", f"{_fmt(c.reference, c.digits)} ({c.source})", _measured(c),
-                    c.accepted, _result(c), c.allowance_note))
+        out.append(
+            (
+                f"{c.case}: {c.quantity}",
+                f"{_fmt(c.reference, c.digits)} ({c.source})",
+                _measured(c),
+                c.accepted,
+                _result(c),
+                c.allowance_note,
+            )
+        )
     return out
 
 
@@ -52,8 +60,10 @@ def table_text(suite: Suite) -> str:
         lines.append(f"           measured  {measured}   accepted {accepted}")
     n_ok = sum(1 for c in suite.scored if c.passed)
     lines.append("")
-    lines.append(f"{n_ok} of {len(suite.scored)} checks passed ({suite.profile.name} profile, "
-                 f"{sum(r.runs for r in suite.results):,} runs, {suite.seconds:.0f} s)")
+    lines.append(
+        f"{n_ok} of {len(suite.scored)} checks passed ({suite.profile.name} profile, "
+        f"{sum(r.runs for r in suite.results):,} runs, {suite.seconds:.0f} s)"
+    )
     return "\n".join(lines)
 
 
@@ -117,19 +127,30 @@ def markdown(suite: Suite, figures: dict[str, str], command: str, img_prefix: st
 def _extra(r) -> str:
     d = r.data
     if r.name == "bass_complete" and d:
-        parts = [f"(p, q) = ({x['p']:g}, {x['q']:g}): S = {x['steps']} sub-steps a week, scheme error {x['delta']:.4f}"
-                 for x in d["panels"]]
-        return ("Sub-steps derived from the scheme's exact error (budget 0.005): " + "; ".join(parts)
-                + f". With one step a week the scheme lags Bass's curve by up to {d['weekly']['gap']:.3f}.")
+        parts = [
+            f"(p, q) = ({x['p']:g}, {x['q']:g}): S = {x['steps']} sub-steps a week, scheme error {x['delta']:.4f}"
+            for x in d["panels"]
+        ]
+        return (
+            "Sub-steps derived from the scheme's exact error (budget 0.005): "
+            + "; ".join(parts)
+            + f". With one step a week the scheme lags Bass's curve by up to {d['weekly']['gap']:.3f}."
+        )
     if r.name == "watts" and d:
         lo, hi = d["window"]
         same = [z for z, a, b in zip(d["z"], d["counts"], d["counts_10pct"], strict=False) if a == b]
-        differ = [f"z = {z:g} ({a} vs {b})" for z, a, b in zip(d["z"], d["counts"], d["counts_10pct"], strict=False)
-                  if a != b]
-        text = (f"Analytic window for phi = {d['phi']:g}: {lo:.3f} < z < {hi:.3f}. Frequencies by z: "
-                + ", ".join(f"{z:g}: {f:.2f}" for z, f in zip(d["z"], d["freq"], strict=False)) + ". ")
-        text += (f"Counting cascades of at least 10% instead of 1% gives the same counts at {len(same)} of "
-                 f"{len(d['z'])} values of z")
+        differ = [
+            f"z = {z:g} ({a} vs {b})" for z, a, b in zip(d["z"], d["counts"], d["counts_10pct"], strict=False) if a != b
+        ]
+        text = (
+            f"Analytic window for phi = {d['phi']:g}: {lo:.3f} < z < {hi:.3f}. Frequencies by z: "
+            + ", ".join(f"{z:g}: {f:.2f}" for z, f in zip(d["z"], d["freq"], strict=False))
+            + ". "
+        )
+        text += (
+            f"Counting cascades of at least 10% instead of 1% gives the same counts at {len(same)} of "
+            f"{len(d['z'])} values of z"
+        )
         return text + (f"; it differs at {', '.join(differ)}." if differ else ".")
     if r.name == "march" and d:
         return f"Runs that hit the week cap before equilibrium: {d['capped']}."

@@ -27,8 +27,8 @@ from mesa.visualization.utils import update_counter
 
 from ecosim.core import metrics
 from ecosim.core.model import EcosystemModel
+from ecosim.errors import InputError
 from ecosim.figures import ENGAGEMENT_COLOURS
-from ecosim.scenario.errors import ScenarioError
 from ecosim.scenario.loader import load_scenario
 from ecosim.viz import drawing
 from ecosim.viz.levers import SEED_LABEL, get_value, levers, parse_seed
@@ -43,7 +43,7 @@ def scenario_path() -> str:
     """The scenario file this server shows (``ECOSIM_VIZ_SCENARIO``)."""
     path = os.environ.get(SCENARIO_ENV)
     if not path:
-        raise ScenarioError(f"no scenario file given: set {SCENARIO_ENV} or use `python -m ecosim viz SCENARIO`")
+        raise InputError(f"no scenario file given: set {SCENARIO_ENV} or use `python -m ecosim viz SCENARIO`")
     return path
 
 
@@ -66,7 +66,7 @@ class PageModel(EcosystemModel):
         try:
             params = load_scenario(scenario_path, overrides, seed=parse_seed(seed))
             problem = None
-        except ScenarioError as exc:
+        except InputError as exc:
             log.info("page inputs refused: %s", exc.message())
             params = load_scenario(scenario_path)
             problem = exc.message()
@@ -190,8 +190,9 @@ def _fmt(value: Any, unit: str) -> str:
 
 
 def _html(text: str, testid: str, classes: list[str] | None = None):
-    return solara.HTML(tag="div", unsafe_innerHTML=text, classes=classes or ["ecosim-card"],
-                       attributes={"data-testid": testid})
+    return solara.HTML(
+        tag="div", unsafe_innerHTML=text, classes=classes or ["ecosim-card"], attributes={"data-testid": testid}
+    )
 
 
 def StatusPanel(model: PageModel):
@@ -204,28 +205,42 @@ def StatusPanel(model: PageModel):
         parts.append(f"<div class='ecosim-muted'>{e(p.description.strip())}</div>")
     parts.append(
         f"<div style='margin-top:6px'>Week <b data-testid='ecosim-week'>{model.week}</b> of {p.weeks}"
-        f" &middot; {model.state.n:,} learners &middot; {len(model.facilitators)} facilitators</div>")
+        f" &middot; {model.state.n:,} learners &middot; {len(model.facilitators)} facilitators</div>"
+    )
     parts.append(f"<div class='ecosim-verdict ecosim-verdict-{key}' data-testid='ecosim-verdict'>{e(words)}</div>")
     if model.week:
         row = model.pictures.columns()
         parts.append(
             "<div>This week <b>{:.0%}</b> visited and <b>{:.0%}</b> posted. Mean knowledge <b>{:.0%}</b>, "
             "organisational code <b>{:.0%}</b>, <b>{:,.0f}</b> live posts.</div>".format(
-                row["active_share"][-1], row["contributor_share"][-1], row["mean_knowledge"][-1],
-                row["org_code_knowledge"][-1], row["content_stock"][-1]))
-        parts.append("<div class='ecosim-muted'>Judged as if the run ended this week, on the weekly active "
-                     f"share of the last {p.verdict.window_weeks} weeks.</div>")
+                row["active_share"][-1],
+                row["contributor_share"][-1],
+                row["mean_knowledge"][-1],
+                row["org_code_knowledge"][-1],
+                row["content_stock"][-1],
+            )
+        )
+        parts.append(
+            "<div class='ecosim-muted'>Judged as if the run ended this week, on the weekly active "
+            f"share of the last {p.verdict.window_weeks} weeks.</div>"
+        )
     if model.input_problem:
-        parts.append(f"<div class='ecosim-problem' data-testid='ecosim-problem'>Your settings could not be "
-                     f"applied: {e(model.input_problem)}. This run uses the scenario file's values.</div>")
+        parts.append(
+            f"<div class='ecosim-problem' data-testid='ecosim-problem'>Your settings could not be "
+            f"applied: {e(model.input_problem)}. This run uses the scenario file's values.</div>"
+        )
     rows = []
     for lever in levers(p):
         value = get_value(p, lever.path)
-        rows.append(f"<tr title='{e(lever.description, quote=True)}'><td>{e(lever.label)}</td>"
-                    f"<td class='v' data-testid='ecosim-param-{e(lever.path)}'>{e(_fmt(value, lever.unit))}</td></tr>")
+        rows.append(
+            f"<tr title='{e(lever.description, quote=True)}'><td>{e(lever.label)}</td>"
+            f"<td class='v' data-testid='ecosim-param-{e(lever.path)}'>{e(_fmt(value, lever.unit))}</td></tr>"
+        )
     rows.append(f"<tr><td>Seed</td><td class='v' data-testid='ecosim-param-seed'>{model.seed}</td></tr>")
-    parts.append("<div style='margin-top:8px'><b>Levers of this run</b> <span class='ecosim-muted'>"
-                 "(move a slider in the sidebar, its value shows while you drag, then press Reset)</span></div>")
+    parts.append(
+        "<div style='margin-top:8px'><b>Levers of this run</b> <span class='ecosim-muted'>"
+        "(move a slider in the sidebar, its value shows while you drag, then press Reset)</span></div>"
+    )
     parts.append(f"<table class='ecosim-table'>{''.join(rows)}</table>")
     return _html("".join(parts), "ecosim-status")
 
@@ -235,17 +250,20 @@ def FacilitationPanel(model: PageModel):
     p = model.params
     f = p.facilitation
     if f.facilitators and f.hours_per_week:
-        who = (f"{f.facilitators} facilitator{'s' if f.facilitators > 1 else ''} with {f.hours_per_week:g} hours "
-               "a week each run events, reply to newcomers' first posts, seed content on the organisation's "
-               "topics and introduce people who do not know each other yet.")
+        who = (
+            f"{f.facilitators} facilitator{'s' if f.facilitators > 1 else ''} with {f.hours_per_week:g} hours "
+            "a week each run events, reply to newcomers' first posts, seed content on the organisation's "
+            "topics and introduce people who do not know each other yet."
+        )
     else:
-        who = ("Nobody facilitates in this run: no events, no replies to newcomers, no seeded content, "
-               "no introductions.")
+        who = "Nobody facilitates in this run: no events, no replies to newcomers, no seeded content, no introductions."
     parts = ["<h3>Facilitators and participation</h3>", f"<div class='ecosim-muted'>{who}</div>"]
     if model.week:
         c = model.pictures.columns()
-        total = {k: float(np.sum(c[k])) for k in ("events", "event_attendees", "replies", "seeded_posts",
-                                                   "introductions", "posts")}
+        total = {
+            k: float(np.sum(c[k]))
+            for k in ("events", "event_attendees", "replies", "seeded_posts", "introductions", "posts")
+        }
         rows = [
             ("Events held", c["events"][-1], total["events"]),
             ("People at events", c["event_attendees"][-1], total["event_attendees"]),
@@ -254,20 +272,29 @@ def FacilitationPanel(model: PageModel):
             ("Introductions (ties brokered)", c["introductions"][-1], total["introductions"]),
             ("Posts by learners", c["posts"][-1], total["posts"]),
         ]
-        body = "".join(f"<tr><td>{label}</td><td class='v'>{week:,.0f}</td><td class='v'>{tot:,.0f}</td></tr>"
-                       for label, week, tot in rows)
-        parts.append("<table class='ecosim-table' style='margin-top:8px'><tr><td></td><td class='v'>this week</td>"
-                     f"<td class='v'>so far</td></tr>{body}</table>")
+        body = "".join(
+            f"<tr><td>{label}</td><td class='v'>{week:,.0f}</td><td class='v'>{tot:,.0f}</td></tr>"
+            for label, week, tot in rows
+        )
+        parts.append(
+            "<table class='ecosim-table' style='margin-top:8px'><tr><td></td><td class='v'>this week</td>"
+            f"<td class='v'>so far</td></tr>{body}</table>"
+        )
         top1 = float(c["top1_everyone_post_share"][-1])
         top1 = None if top1 != top1 else top1  # NaN: nobody has posted yet
         parts.append(
             "<div style='margin-top:8px'>Of everyone employed so far, <b>{:.0%}</b> ever visited and <b>{:.0%}</b> "
             "ever posted.{}</div>".format(
-                c["ever_active_share"][-1], c["ever_posted_share"][-1],
-                "" if top1 is None else f" The most active 1% of them wrote <b>{top1:.0%}</b> of the posts."))
-        parts.append("<div class='ecosim-muted'>For comparison: in online communities under a quarter of people "
-                     "ever post, and the most active 1% of all members write about three quarters of the posts "
-                     "(van Mierlo 2014).</div>")
+                c["ever_active_share"][-1],
+                c["ever_posted_share"][-1],
+                "" if top1 is None else f" The most active 1% of them wrote <b>{top1:.0%}</b> of the posts.",
+            )
+        )
+        parts.append(
+            "<div class='ecosim-muted'>For comparison: in online communities under a quarter of people "
+            "ever post, and the most active 1% of all members write about three quarters of the posts "
+            "(van Mierlo 2014).</div>"
+        )
     else:
         parts.append("<div style='margin-top:8px' class='ecosim-muted'>Figures appear after the first week.</div>")
     return _html("".join(parts), "ecosim-facilitation")
@@ -296,24 +323,41 @@ def NetworkView(model: PageModel):
         "<span class='line'></span>tie a facilitator brokered (bold: this week)"
     )
     if net.facilitators > drawing.MAX_FACILITATOR_MARKERS:
-        fac = (f" The {net.facilitators:,} facilitators are the {drawing.MAX_FACILITATOR_MARKERS} stars "
-               f"{net.fac_place} (one star stands for several).")
+        fac = (
+            f" The {net.facilitators:,} facilitators are the {drawing.MAX_FACILITATOR_MARKERS} stars "
+            f"{net.fac_place} (one star stands for several)."
+        )
     elif net.facilitators:
-        fac = (f" The {net.facilitators} facilitator{'s are' if net.facilitators > 1 else ' is'} "
-               f"the star{'s' if net.facilitators > 1 else ''} {net.fac_place}.")
+        fac = (
+            f" The {net.facilitators} facilitator{'s are' if net.facilitators > 1 else ' is'} "
+            f"the star{'s' if net.facilitators > 1 else ''} {net.fac_place}."
+        )
     else:
         fac = " There are no facilitators."
     with solara.Div(classes=["ecosim-card"]) as main:
         solara.HTML(tag="h3", unsafe_innerHTML=f"The organisation's network in week {model.week}")
-        solara.HTML(tag="div", classes=["ecosim-muted"], unsafe_innerHTML=(
-            "Each dot is a learner, coloured by what they did this week and larger the more they know. "
-            + ("Stores are clusters, grouped by region around head office." if net.stores_total
-               else "Learners sit on a circle.") + fac))
+        solara.HTML(
+            tag="div",
+            classes=["ecosim-muted"],
+            unsafe_innerHTML=(
+                "Each dot is a learner, coloured by what they did this week and larger the more they know. "
+                + (
+                    "Stores are clusters, grouped by region around head office."
+                    if net.stores_total
+                    else "Learners sit on a circle."
+                )
+                + fac
+            ),
+        )
         Layered(background, overlay, "ecosim-network", net.layers.overlay_format)
         solara.HTML(tag="div", unsafe_innerHTML=legend, classes=["ecosim-legend", "ecosim-muted"])
         if net.note:
-            solara.HTML(tag="div", unsafe_innerHTML=html.escape(net.note), classes=["ecosim-muted"],
-                        attributes={"data-testid": "ecosim-network-note"})
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML=html.escape(net.note),
+                classes=["ecosim-muted"],
+                attributes={"data-testid": "ecosim-network-note"},
+            )
         solara.HTML(tag="div", classes=["ecosim-howto"], unsafe_innerHTML=HOW_TO)
     return main
 
@@ -329,12 +373,12 @@ HOW_TO = (
 
 CAPTIONS = {
     "engagement": "Share of learners who visited the platform each week, and who posted. Under the red band "
-                  "is a ghost town; at the green line or above, and not falling, it is thriving.",
+    "is a ghost town; at the green line or above, and not falling, it is thriving.",
     "knowledge": "Share of the practice dimensions that learners get right on average, and that the "
-                 "organisation's shared code gets right (March 1991). The code learns from the people who "
-                 "know better than it does.",
+    "organisation's shared code gets right (March 1991). The code learns from the people who "
+    "know better than it does.",
     "content": "Posts still live on the platform. Each fades with the content half-life of {half:g} weeks, "
-               "so a platform needs a steady flow of posts to stay useful.",
+    "so a platform needs a steady flow of posts to stay useful.",
 }
 
 

@@ -95,18 +95,23 @@ def required_packages() -> list[Package]:
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
-            raise AssetError(f"cannot read {path} to find which {name} Solara {solara.__version__} needs: "
-                             f"{exc.strerror}") from None
+            raise AssetError(
+                f"cannot read {path} to find which {name} Solara {solara.__version__} needs: {exc.strerror}"
+            ) from None
         versions = set(re.findall(re.escape(name) + r"@(\d+\.\d+\.\d+[\w.+-]*)/", text))
         if len(versions) != 1:
-            raise AssetError(f"cannot tell which version of {name} Solara {solara.__version__} needs: "
-                             f"{path} names {sorted(versions) or 'none'}")
+            raise AssetError(
+                f"cannot tell which version of {name} Solara {solara.__version__} needs: "
+                f"{path} names {sorted(versions) or 'none'}"
+            )
         found.append(Package(name, versions.pop(), why))
     if settings.assets.fontawesome_enabled:
         match = re.match(r"/?(font-awesome)@(\d+\.\d+\.\d+[\w.+-]*)/", settings.assets.fontawesome_path)
         if match is None:
-            raise AssetError(f"cannot tell which Font Awesome Solara needs from its setting "
-                             f"fontawesome_path={settings.assets.fontawesome_path!r}")
+            raise AssetError(
+                f"cannot tell which Font Awesome Solara needs from its setting "
+                f"fontawesome_path={settings.assets.fontawesome_path!r}"
+            )
         found.append(Package(match.group(1), match.group(2), "the icons"))
     return found
 
@@ -150,9 +155,14 @@ def missing(cache: Path | None = None) -> list[Package]:
     return [p for p in required_packages() if not is_prepared(cache, p)]
 
 
-def prepare(cache: Path | None = None, *, registry: str | None = None, use_npm: bool | None = None,
-            packages: list[Package] | None = None,
-            report: Callable[[str], None] = lambda line: log.info("%s", line)) -> list[tuple[Package, str]]:
+def prepare(
+    cache: Path | None = None,
+    *,
+    registry: str | None = None,
+    use_npm: bool | None = None,
+    packages: list[Package] | None = None,
+    report: Callable[[str], None] = lambda line: log.info("%s", line),
+) -> list[tuple[Package, str]]:
     """Fetch every package the page needs from the npm registry and unpack it into ``cache``.
 
     Args:
@@ -214,8 +224,10 @@ def _npm_pack(npm: str, package: Package, folder: Path, registry: str | None) ->
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise AssetError(f"{package.spec}: npm pack failed: {exc}") from None
     if done.returncode != 0:
-        raise AssetError(f"{package.spec}: npm pack could not fetch it from the npm registry: "
-                         f"{_npm_problem(done.stdout, done.stderr, done.returncode)}")
+        raise AssetError(
+            f"{package.spec}: npm pack could not fetch it from the npm registry: "
+            f"{_npm_problem(done.stdout, done.stderr, done.returncode)}"
+        )
     try:
         info = json.loads(done.stdout)[0]
         tarball = folder / info["filename"]
@@ -230,17 +242,37 @@ def _npm_pack(npm: str, package: Package, folder: Path, registry: str | None) ->
 
 
 def _npm_problem(stdout: str, stderr: str, code: int) -> str:
-    """npm's reason for failing, in one line: its JSON error summary, else its error code and the
-    first line that is neither a stack frame nor general advice."""
+    """Npm's reason for failing, in one line: its JSON error summary, else its error code and the
+    first line that is neither a stack frame nor general advice.
+    """
     try:
-        error = json.loads(stdout[stdout.index("{"):])["error"]
+        error = json.loads(stdout[stdout.index("{") :])["error"]
         return f"{error.get('code', 'error')}: {error.get('summary', '').strip()}".strip(": ")
     except (ValueError, LookupError, TypeError, AttributeError):
         pass
     lines = [ln.removeprefix("npm error").strip() for ln in stderr.splitlines()]
-    useful = [ln for ln in lines if ln and not ln.startswith(("at ", "syscall", "errno", "A complete log",
-                                                              "If you are behind", "{", "}", "code:", "errno:",
-                                                              "syscall:", "address:", "port:", "type:"))]
+    useful = [
+        ln
+        for ln in lines
+        if ln
+        and not ln.startswith(
+            (
+                "at ",
+                "syscall",
+                "errno",
+                "A complete log",
+                "If you are behind",
+                "{",
+                "}",
+                "code:",
+                "errno:",
+                "syscall:",
+                "address:",
+                "port:",
+                "type:",
+            )
+        )
+    ]
     return "; ".join(useful[:2]) or f"exit code {code}"
 
 
@@ -268,17 +300,19 @@ def _download(package: Package, folder: Path, registry: str | None) -> tuple[Pat
         dist = meta["dist"]
         tarball_url, integrity = dist["tarball"], dist["integrity"]
     except (ValueError, LookupError, TypeError):
-        raise AssetError(f"{package.spec}: {meta_url} is not an npm registry answer with dist.tarball "
-                         "and dist.integrity") from None
+        raise AssetError(
+            f"{package.spec}: {meta_url} is not an npm registry answer with dist.tarball and dist.integrity"
+        ) from None
     data = _get(tarball_url, package.spec, MAX_TARBALL_BYTES)
     algo, _, expected = str(integrity).partition("-")
     if algo != "sha512":
-        raise AssetError(f"{package.spec}: the registry gives a {algo or 'missing'} integrity; "
-                         "only sha512 is accepted")
+        raise AssetError(f"{package.spec}: the registry gives a {algo or 'missing'} integrity; only sha512 is accepted")
     actual = base64.b64encode(hashlib.sha512(data).digest()).decode()
     if actual != expected:
-        raise AssetError(f"{package.spec}: the download from {tarball_url} does not match the registry's "
-                         "sha512 integrity (corrupted or tampered with); nothing was installed")
+        raise AssetError(
+            f"{package.spec}: the download from {tarball_url} does not match the registry's "
+            "sha512 integrity (corrupted or tampered with); nothing was installed"
+        )
     path = folder / "package.tgz"
     path.write_bytes(data)
     return path, base
@@ -289,7 +323,8 @@ def _download(package: Package, folder: Path, registry: str | None) -> tuple[Pat
 
 def _install(cache: Path, package: Package, tarball: Path, source: str) -> None:
     """Unpack ``tarball`` (an npm package: files under one top folder) into the package's folder,
-    atomically: a temporary folder beside it, renamed into place."""
+    atomically: a temporary folder beside it, renamed into place.
+    """
     target = package_dir(cache, package)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -298,8 +333,12 @@ def _install(cache: Path, package: Package, tarball: Path, source: str) -> None:
         raise AssetError(_write_problem(target.parent, exc)) from None
     try:
         files = _unpack(tarball, tmp, package)
-        marker = {"package": package.spec, "source": source, "files": files,
-                  "sha512": base64.b64encode(hashlib.sha512(tarball.read_bytes()).digest()).decode()}
+        marker = {
+            "package": package.spec,
+            "source": source,
+            "files": files,
+            "sha512": base64.b64encode(hashlib.sha512(tarball.read_bytes()).digest()).decode(),
+        }
         (tmp / MARKER).write_text(json.dumps(marker, indent=1) + "\n", encoding="utf-8")
         os.chmod(tmp, 0o755)
         old = None
@@ -348,8 +387,10 @@ def _unpack(tarball: Path, dest: Path, package: Package) -> list[str]:
 
 
 def _write_problem(path: Path, exc: OSError) -> str:
-    return (f"cannot write to {path} ({exc.strerror or exc}); make it writable, or set "
-            "SOLARA_ASSETS_PROXY_CACHE_DIR to a writable folder both here and when running the viz")
+    return (
+        f"cannot write to {path} ({exc.strerror or exc}); make it writable, or set "
+        "SOLARA_ASSETS_PROXY_CACHE_DIR to a writable folder both here and when running the viz"
+    )
 
 
 def describe(cache: Path | None = None) -> str:
@@ -362,5 +403,4 @@ def describe(cache: Path | None = None) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["AssetError", "Package", "cache_dir", "describe", "is_prepared", "missing", "prepare",
-           "required_packages"]
+__all__ = ["AssetError", "Package", "cache_dir", "describe", "is_prepared", "missing", "prepare", "required_packages"]

@@ -29,8 +29,14 @@ from typing import Any
 CHROMIUM = "/usr/bin/chromium"
 #: Flags that work for headless Chromium in containers and CI, with no traffic of its own.
 CHROMIUM_FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 )
 #: Where the page's assets must not come from in tests: an address on this machine that refuses
 #: connections, so a missing asset fails at once instead of reaching the public CDN.
@@ -71,9 +77,16 @@ class Server:
 
 
 @contextmanager
-def viz_server(scenario: str | os.PathLike[str], *, port: int | None = None, offline: bool = True,
-               startup_timeout: float = 120.0, cwd: str | os.PathLike[str] | None = None,
-               extra_args: tuple[str, ...] = (), env: dict[str, str] | None = None) -> Iterator[Server]:
+def viz_server(
+    scenario: str | os.PathLike[str],
+    *,
+    port: int | None = None,
+    offline: bool = True,
+    startup_timeout: float = 120.0,
+    cwd: str | os.PathLike[str] | None = None,
+    extra_args: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+) -> Iterator[Server]:
     """Start ``python -m ecosim viz SCENARIO --port PORT`` on 127.0.0.1; stop it on exit.
 
     With ``offline`` the server's Solara is pointed at a refusing local address instead of the
@@ -85,8 +98,9 @@ def viz_server(scenario: str | os.PathLike[str], *, port: int | None = None, off
     if offline:
         env["SOLARA_ASSETS_CDN"] = NO_CDN
     cmd = [sys.executable, "-m", "ecosim", "viz", str(scenario), "--port", str(port), *extra_args]
-    process = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True, start_new_session=True)
+    process = subprocess.Popen(
+        cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
     server = Server(process, f"http://127.0.0.1:{port}/")
     ready = threading.Event()
 
@@ -102,8 +116,9 @@ def viz_server(scenario: str | os.PathLike[str], *, port: int | None = None, off
         deadline = time.monotonic() + startup_timeout
         while not ready.wait(0.2):
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the viz server did not start (exit code {process.poll()}):\n"
-                                   + "\n".join(server.output[-30:]))
+                raise RuntimeError(
+                    f"the viz server did not start (exit code {process.poll()}):\n" + "\n".join(server.output[-30:])
+                )
         yield server
     finally:
         server.stop()
@@ -136,7 +151,8 @@ class PageWatch:
 
 def open_page(b: Any, url: str, *, width: int = 1500, height: int = 1100, timeout: float = 90.0):
     """Open the page, blocking any request that would leave this machine; returns (page, watch)
-    once the week counter is shown."""
+    once the week counter is shown.
+    """
     watch = PageWatch()
     context = b.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
@@ -173,7 +189,8 @@ def wait_for_pictures(page, timeout: float = 30.0) -> None:
     page.wait_for_function(
         "() => { const imgs = document.querySelectorAll('.ecosim-stack img');"
         " return imgs.length >= 8 && Array.from(imgs).every(i => i.complete && i.naturalWidth > 0); }",
-        timeout=timeout * 1000)
+        timeout=timeout * 1000,
+    )
 
 
 def step(page, times: int = 1, timeout: float = 30.0) -> int:
@@ -183,13 +200,20 @@ def step(page, times: int = 1, timeout: float = 30.0) -> int:
         page.get_by_role("button", name="Step", exact=True).click()
         page.wait_for_function(
             f"() => Number(document.querySelector('[data-testid=ecosim-week]').innerText) > {before}",
-            timeout=timeout * 1000)
+            timeout=timeout * 1000,
+        )
     wait_for_pictures(page)
     return week(page)
 
 
-def screenshot(path: str | os.PathLike[str], scenario: str = "scenarios/retail_high_alignment.yaml", *,
-               weeks: int = 20, width: int = 1500, height: int = 1780) -> Path:
+def screenshot(
+    path: str | os.PathLike[str],
+    scenario: str = "scenarios/retail_high_alignment.yaml",
+    *,
+    weeks: int = 20,
+    width: int = 1500,
+    height: int = 1780,
+) -> Path:
     """Serve ``scenario``, step it ``weeks`` weeks in the browser and save a PNG of the page."""
     from ecosim.io import write_with
 

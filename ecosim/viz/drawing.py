@@ -62,7 +62,8 @@ NETWORK_OVERLAY_FORMAT = "webp"
 
 def encode(canvas, fmt: str = "png") -> bytes:
     """The canvas's pixels as PNG or lossless WebP bytes, at the fastest settings (a weekly
-    picture lives for one week)."""
+    picture lives for one week).
+    """
     from PIL import Image
 
     width, height = canvas.get_width_height(physical=True)
@@ -92,10 +93,17 @@ def _figure(width_px: int, height_px: int, dpi: int) -> tuple[Figure, object]:
 class Layers:
     """Two pictures of the same size and axes: a background drawn once and a transparent overlay
     redrawn each week. The page stacks the overlay on the background, so a week sends (and
-    encodes) only the overlay, which is mostly transparent and compresses well."""
+    encodes) only the overlay, which is mostly transparent and compresses well.
+    """
 
-    def __init__(self, width_px: int, height_px: int, dpi: int, rect: tuple[float, float, float, float],
-                 overlay_format: str = "png") -> None:
+    def __init__(
+        self,
+        width_px: int,
+        height_px: int,
+        dpi: int,
+        rect: tuple[float, float, float, float],
+        overlay_format: str = "png",
+    ) -> None:
         self.overlay_format = overlay_format
         self.fig, self.canvas = _figure(width_px, height_px, dpi)
         self.ax = self.fig.add_axes(rect)
@@ -123,7 +131,8 @@ class Layers:
 
     def overlay(self, artists) -> bytes:
         """Draw ``artists`` (animated children of :attr:`over`, which a full draw skips) on a
-        transparent picture; bytes in :attr:`overlay_format`."""
+        transparent picture; bytes in :attr:`overlay_format`.
+        """
         if self._blank is None:
             self.over_canvas.draw()
             self._blank = self.over_canvas.copy_from_bbox(self.over_fig.bbox)
@@ -153,8 +162,9 @@ class NetworkPicture:
         size_px: width and height of the picture in pixels.
     """
 
-    def __init__(self, model: EcosystemModel, *, max_learners: int = MAX_DRAWN, size_px: int = 640,
-                 dpi: int = 100) -> None:
+    def __init__(
+        self, model: EcosystemModel, *, max_learners: int = MAX_DRAWN, size_px: int = 640, dpi: int = 100
+    ) -> None:
         from matplotlib.collections import LineCollection
 
         ties = model.ties
@@ -192,8 +202,16 @@ class NetworkPicture:
             alpha = float(np.clip(12.0 / np.sqrt(max(self.ties_drawn, 1)), 0.05, 0.35))
             ax.add_collection(LineCollection(segs, colors=TIE_COLOUR, linewidths=0.35, alpha=alpha))
         if self.fac_pos.size:
-            ax.scatter(self.fac_pos[:, 0], self.fac_pos[:, 1], s=170, marker="*", c=FACILITATOR_COLOUR,
-                       edgecolors="white", linewidths=0.8, zorder=4)
+            ax.scatter(
+                self.fac_pos[:, 0],
+                self.fac_pos[:, 1],
+                s=170,
+                marker="*",
+                c=FACILITATOR_COLOUR,
+                edgecolors="white",
+                linewidths=0.8,
+                zorder=4,
+            )
         # marker area grows with knowledge; the largest fill about a third of a learner's share
         # of the picture, so a dense store stays readable
         area_pt2 = (size_px / dpi * 72.0) ** 2
@@ -217,19 +235,24 @@ class NetworkPicture:
         """What the picture leaves out, in words ("" when it shows every learner and tie)."""
         notes = []
         if self.sampled and self.stores_total:
-            notes.append(f"{self.n:,} learners are too many to draw: showing {self.rows.size:,} of them, "
-                         f"{self.stores_drawn:,} whole stores of {self.stores_total:,} sampled at random, "
-                         "with area managers and head office. The curves count everyone.")
+            notes.append(
+                f"{self.n:,} learners are too many to draw: showing {self.rows.size:,} of them, "
+                f"{self.stores_drawn:,} whole stores of {self.stores_total:,} sampled at random, "
+                "with area managers and head office. The curves count everyone."
+            )
         elif self.sampled:
-            notes.append(f"{self.n:,} learners are too many to draw: showing {self.rows.size:,} sampled at "
-                         "random. The curves count everyone.")
+            notes.append(
+                f"{self.n:,} learners are too many to draw: showing {self.rows.size:,} sampled at "
+                "random. The curves count everyone."
+            )
         if self.complete:
             notes.append("Everyone talks to everyone (a complete network), so ties are not drawn.")
         return " ".join(notes)
 
     def png(self, model: EcosystemModel) -> bytes:
         """This week's learners and brokered ties: a transparent picture (in
-        ``self.layers.overlay_format``) to lay over :attr:`background`."""
+        ``self.layers.overlay_format``) to lay over :attr:`background`.
+        """
         rows = self.rows
         self.scatter.set_facecolors(_engagement_rgba()[model.state.engagement[rows]])
         knowledge = learner_knowledge(model, rows)
@@ -289,11 +312,21 @@ class CurvesPicture:
         bands: (low, high, colour, label) horizontal bands; ``lines``: (y, colour, label).
     """
 
-    def __init__(self, title: str, ylabel: str, series: Sequence[Series], weeks: int, *,
-                 ylim: tuple[float, float] | None = (0.0, 1.0), percent: bool = False,
-                 bands: Sequence[tuple[float, float, str, str]] = (),
-                 lines: Sequence[tuple[float, str, str]] = (),
-                 width_px: int = 640, height_px: int = 400, dpi: int = 100) -> None:
+    def __init__(
+        self,
+        title: str,
+        ylabel: str,
+        series: Sequence[Series],
+        weeks: int,
+        *,
+        ylim: tuple[float, float] | None = (0.0, 1.0),
+        percent: bool = False,
+        bands: Sequence[tuple[float, float, str, str]] = (),
+        lines: Sequence[tuple[float, str, str]] = (),
+        width_px: int = 640,
+        height_px: int = 400,
+        dpi: int = 100,
+    ) -> None:
         from matplotlib.lines import Line2D
         from matplotlib.patches import Patch
 
@@ -337,8 +370,17 @@ class CurvesPicture:
                 (art,) = over.plot([], [], s.style, color=s.colour, lw=2.5, animated=True)
                 handles.insert(k, Line2D([], [], color=s.colour, ls=s.style, lw=2, label=s.label))
             self.artists.append(art)
-        ax.legend(handles=handles, loc="lower left", fontsize=11, frameon=False, ncol=2,
-                  bbox_to_anchor=(-0.02, 1.0), borderaxespad=0.3, handlelength=1.6, columnspacing=1.2)
+        ax.legend(
+            handles=handles,
+            loc="lower left",
+            fontsize=11,
+            frameon=False,
+            ncol=2,
+            bbox_to_anchor=(-0.02, 1.0),
+            borderaxespad=0.3,
+            handlelength=1.6,
+            columnspacing=1.2,
+        )
         self.top = 1.0 if ylim is None else ylim[1]
         self._limits()
 
@@ -354,7 +396,8 @@ class CurvesPicture:
     def png(self, columns: dict[str, np.ndarray]) -> bytes:
         """The curves of the weeks so far (``columns``: the model's weekly columns): a transparent
         PNG to lay over :attr:`background`. Call it before reading
-        :attr:`background`, which it may redraw."""
+        :attr:`background`, which it may redraw.
+        """
         week = np.asarray(columns.get("week", ()), dtype=float)
         if self.fixed_ylim is None and week.size:
             peak = max(float(np.nanmax(columns[s.column])) for s in self.series)
@@ -395,26 +438,44 @@ def engagement_curves(model: EcosystemModel, **kw) -> CurvesPicture:
     """Weekly active and contributor shares, with the verdict's ghost-town band and thriving line."""
     v = model.params.verdict
     return CurvesPicture(
-        "Who comes to the platform", "share of learners",
-        [Series("active_share", "visited this week", ACTIVE_COLOUR),
-         Series("contributor_share", "posted this week", ENGAGEMENT_COLOURS[2])],
-        model.params.weeks, ylim=(0.0, 1.0), percent=True,
+        "Who comes to the platform",
+        "share of learners",
+        [
+            Series("active_share", "visited this week", ACTIVE_COLOUR),
+            Series("contributor_share", "posted this week", ENGAGEMENT_COLOURS[2]),
+        ],
+        model.params.weeks,
+        ylim=(0.0, 1.0),
+        percent=True,
         bands=[(0.0, v.ghost_town_below, GHOST_COLOUR, f"ghost town (< {v.ghost_town_below:.0%})")],
-        lines=[(v.thriving_at, THRIVING_COLOUR, f"thriving ({v.thriving_at:.0%}+)")], **kw)
+        lines=[(v.thriving_at, THRIVING_COLOUR, f"thriving ({v.thriving_at:.0%}+)")],
+        **kw,
+    )
 
 
 def knowledge_curves(model: EcosystemModel, **kw) -> CurvesPicture:
     """Mean individual knowledge and the organisational code's knowledge."""
     return CurvesPicture(
-        "What the organisation learns", "practice dimensions right",
-        [Series("mean_knowledge", "mean individual knowledge", ACTIVE_COLOUR),
-         Series("org_code_knowledge", "organisational code", FACILITATOR_COLOUR, "--")],
-        model.params.weeks, ylim=(0.0, 1.0), percent=True, **kw)
+        "What the organisation learns",
+        "practice dimensions right",
+        [
+            Series("mean_knowledge", "mean individual knowledge", ACTIVE_COLOUR),
+            Series("org_code_knowledge", "organisational code", FACILITATOR_COLOUR, "--"),
+        ],
+        model.params.weeks,
+        ylim=(0.0, 1.0),
+        percent=True,
+        **kw,
+    )
 
 
 def content_curves(model: EcosystemModel, **kw) -> CurvesPicture:
     """The live content stock on the platform."""
     return CurvesPicture(
-        "Content on the platform", "live posts",
+        "Content on the platform",
+        "live posts",
         [Series("content_stock", "live posts", "#4c8bd6", fill=True)],
-        model.params.weeks, ylim=None, **kw)
+        model.params.weeks,
+        ylim=None,
+        **kw,
+    )

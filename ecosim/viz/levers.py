@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from ecosim.scenario.errors import ScenarioError
+from ecosim.errors import InputError
 from ecosim.scenario.schema import ParamInfo, Scenario, iter_params
 
 #: Short labels for the levers (a slider's label shares a line with the slider); a lever missing
@@ -71,7 +71,8 @@ def get_value(scenario: Scenario, path: str) -> Any:
 
 def levers(scenario: Scenario) -> list[Lever]:
     """The sliders for a scenario: every ``lever=True`` parameter of the schema, in declaration
-    order (numeric levers only)."""
+    order (numeric levers only).
+    """
     return [_lever(info, scenario) for info in iter_params() if info.lever and info.is_numeric]
 
 
@@ -130,7 +131,7 @@ def parse_seed(text: object) -> int | None:
     if text is None:
         return None
     if isinstance(text, bool):
-        raise ScenarioError("the seed must be a whole number >= 0", file="seed (page input)", value=text)
+        raise InputError("the seed must be a whole number >= 0", file="seed (page input)", value=text)
     if isinstance(text, int):
         value = text
     else:
@@ -140,8 +141,9 @@ def parse_seed(text: object) -> int | None:
         try:
             value = int(stripped)
         except ValueError:
-            raise ScenarioError("the seed must be a whole number >= 0", file="seed (page input)",
-                                value=str(text)) from None
+            raise InputError(
+                "the seed must be a whole number >= 0", file="seed (page input)", value=str(text)
+            ) from None
     if value < 0:
-        raise ScenarioError("the seed must be a whole number >= 0", file="seed (page input)", value=value)
+        raise InputError("the seed must be a whole number >= 0", file="seed (page input)", value=value)
     return value

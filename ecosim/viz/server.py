@@ -25,16 +25,20 @@ DEFAULT_PORT = 8765
 
 
 def check_port(host: str, port: int) -> None:
-    """Raise ScenarioError naming ``--host``/``--port`` when the server could not listen there."""
-    from ecosim.scenario.errors import ScenarioError
+    """Raise InputError naming ``--host``/``--port`` when the server could not listen there."""
+    from ecosim.errors import InputError
 
     if not 0 <= port <= 65535:
-        raise ScenarioError("not a port number", file="--port", value=port, allowed="0-65535")
+        raise InputError("not a port number", file="--port", value=port, allowed="0-65535")
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise ScenarioError(f"unknown host ({exc.strerror})", file="--host", value=host,
-                            allowed="an address of this machine, e.g. 127.0.0.1 or 0.0.0.0") from None
+        raise InputError(
+            f"unknown host ({exc.strerror})",
+            file="--host",
+            value=host,
+            allowed="an address of this machine, e.g. 127.0.0.1 or 0.0.0.0",
+        ) from None
     family, kind, proto, _, address = infos[0]
     with socket.socket(family, kind, proto) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -42,10 +46,18 @@ def check_port(host: str, port: int) -> None:
             sock.bind(address)
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
-                raise ScenarioError("the port is already in use", file="--port", value=port,
-                                    hint="stop the program using it or choose another port with --port") from None
-            raise ScenarioError(f"cannot listen on {host}:{port} ({exc.strerror})", file="--host", value=host,
-                                allowed="an address of this machine, e.g. 127.0.0.1 or 0.0.0.0") from None
+                raise InputError(
+                    "the port is already in use",
+                    file="--port",
+                    value=port,
+                    hint="stop the program using it or choose another port with --port",
+                ) from None
+            raise InputError(
+                f"cannot listen on {host}:{port} ({exc.strerror})",
+                file="--host",
+                value=host,
+                allowed="an address of this machine, e.g. 127.0.0.1 or 0.0.0.0",
+            ) from None
 
 
 def configure_solara(scenario: str | os.PathLike[str], host: str, port: int) -> None:
@@ -70,8 +82,14 @@ def configure_solara(scenario: str | os.PathLike[str], host: str, port: int) -> 
     warnings.filterwarnings("ignore", message="Cookies with samesite=none require https", category=UserWarning)
 
 
-def serve(scenario: str | os.PathLike[str], host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *,
-          on_ready: Callable[[str], None] | None = None, log_level: str = "warning") -> None:
+def serve(
+    scenario: str | os.PathLike[str],
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    *,
+    on_ready: Callable[[str], None] | None = None,
+    log_level: str = "warning",
+) -> None:
     """Serve the page for ``scenario`` until interrupted (Ctrl+C or SIGTERM).
 
     Args:
@@ -87,8 +105,14 @@ def serve(scenario: str | os.PathLike[str], host: str = DEFAULT_HOST, port: int 
     configure_solara(scenario, host, port)
     import uvicorn
 
-    config = uvicorn.Config("solara.server.starlette:app", host=host, port=port, log_level=log_level,
-                            timeout_graceful_shutdown=3, ws_ping_interval=20)
+    config = uvicorn.Config(
+        "solara.server.starlette:app",
+        host=host,
+        port=port,
+        log_level=log_level,
+        timeout_graceful_shutdown=3,
+        ws_ping_interval=20,
+    )
     server = uvicorn.Server(config)
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else "::1" if host == "::" else host
     url = f"http://[{shown}]:{port}/" if ":" in shown else f"http://{shown}:{port}/"

@@ -97,8 +97,9 @@ def ecosystem(m: EcosystemModel) -> None:
     v += s.reply_pull[visitors]
     v += s.post_propensity[visitors]
     v += np.float32(e.post_intercept)
-    v -= np.where(s.mobile[visitors], np.float32(e.post_cost * p.platform.mobile_posting_cost_ratio),
-                  np.float32(e.post_cost))
+    v -= np.where(
+        s.mobile[visitors], np.float32(e.post_cost * p.platform.mobile_posting_cost_ratio), np.float32(e.post_cost)
+    )
     posters = visitors[rng.random(visitors.size, dtype=np.float32) < logistic(v, out=v)]
     post = np.zeros(n, dtype=bool)
     post[posters] = True
