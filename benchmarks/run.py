@@ -364,7 +364,8 @@ def section_bass(quick: bool) -> dict:
         rows.append(row)
         same = row.get("same_curve")
         print(
-            f"  {size:>9,} learners  ecosim {row['ecosim_week_ms']:8.2f} ms/week  Mesa {row['mesa_week_ms']:8.1f} ms/week"
+            f"  {size:>9,} learners  ecosim {row['ecosim_week_ms']:8.2f} ms/week"
+            f"  Mesa {row['mesa_week_ms']:8.1f} ms/week"
             f"  x{row['speedup_per_week']:6.0f} per week, x{row['speedup_total']:5.0f} with set-up"
             + (
                 f"  curves agree: {same} (max |z| {row['max_z']:.2f} <= {row['z_bound']:.2f},"
@@ -383,7 +384,8 @@ def section_floor(quick: bool) -> dict:
     r["ratio_median"] = r["tick_ms_median"] / r["floor_ms"]
     print(
         f"  {r['learners']:,} learners, {r['nnz']:,} stored ties: SpMV {r['spmv_ms']:.2f} ms + "
-        f"{r['passes_n']} learner passes (over {r['arrays']} arrays) x {r['pass_n_ms'] * 1000:.0f} us + {r['passes_cells']} belief passes x "
+        f"{r['passes_n']} learner passes (over {r['arrays']} arrays) x {r['pass_n_ms'] * 1000:.0f} us + "
+        f"{r['passes_cells']} belief passes x "
         f"{r['pass_cells_ms'] * 1000:.0f} us = floor {r['floor_ms']:.2f} ms; tick {r['tick_ms_mean']:.2f} ms mean "
         f"({r['tick_ms_median']:.2f} median): {r['ratio_mean']:.2f}x the floor",
         flush=True,

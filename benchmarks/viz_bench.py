@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         for size in args.sizes:
             path = RETAIL if size == 621 else scenario_with(size, folder)
             r = bench_size(path, args.warmup, args.weeks)
-            cell = lambda k, w=11: f"{r[k + '_median']:5.1f}/{r[k + '_p95']:<5.1f}".rjust(w)  # noqa: E731
+            cell = lambda k, w=11, r=r: f"{r[k + '_median']:5.1f}/{r[k + '_p95']:<5.1f}".rjust(w)  # noqa: E731
             print(
                 f"{r['learners']:>9,} {r['drawn']:>6,} {r['build_ms']:>7.0f} {r['pictures_ms']:>8.0f} | "
                 f"{cell('step')} {cell('network')} {cell('curves')} {cell('text', 9)} {cell('total')}"

@@ -26,6 +26,7 @@ SCENARIOS = {
 
 
 def main() -> None:
+    """Draw docs/img/scenarios.png: each scenario's weekly active share, median and 10-90% band over 20 seeds."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

@@ -1,5 +1,6 @@
-"""The one pure entry point: scenario + seed -> result. The CLI, sweeps, the browser app and the
-tests all run the model through :func:`simulate`.
+"""The one pure entry point: scenario + seed -> result.
+
+The CLI, sweeps, the browser app and the tests all run the model through :func:`simulate`.
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``ecosim`` argument parser, with one subcommand per entry of ``COMMANDS``."""
     parser = argparse.ArgumentParser(
         prog="ecosim",
         description="ecosim: will people come? Simulate the adoption of a learning ecosystem.",

@@ -40,6 +40,7 @@ class InputError(ValueError):
         super().__init__(self.message())
 
     def where(self) -> str:
+        """Where the problem is, as ``file:line:column`` (as much as is known), or an empty string."""
         if self.file is None:
             return ""
         text = str(self.file)
@@ -50,6 +51,7 @@ class InputError(ValueError):
         return text
 
     def message(self) -> str:
+        """The problem on one line: where, the key, what is wrong, the value given, a hint and what is allowed."""
         parts = []
         where = self.where()
         if where:
@@ -85,6 +87,7 @@ class InputErrors(InputError):
         )
 
     def message(self) -> str:
+        """Every problem, one line each."""
         return "\n".join(e.message() for e in self.errors)
 
 

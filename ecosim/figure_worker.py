@@ -30,6 +30,7 @@ class FigureWorker:
         child.close()
 
     def render(self, out: Path, data: dict) -> list[str]:
+        """Draw the figures for ``data`` into ``out``, in the second process if there is one; returns the file names."""
         if self._proc is None:
             from ecosim.figures import render
 
@@ -42,6 +43,7 @@ class FigureWorker:
         return result
 
     def close(self) -> None:
+        """Stop the second process, if there is one: asked to finish, then terminated after 5 s."""
         if self._proc is None:
             return
         try:

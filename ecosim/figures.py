@@ -36,6 +36,7 @@ def _save(fig: Figure, path: Path) -> None:
 
 
 def engagement(ts: pd.DataFrame, name: str, ghost: float, thriving: float) -> Figure:
+    """Weekly active and contributor shares against the ghost-town band and the thriving line."""
     fig = _figure()
     ax = fig.add_subplot()
     ax.plot(ts["week"], ts["active_share"], color="#1f3b73", lw=2, label="weekly active (visited)")
@@ -52,6 +53,7 @@ def engagement(ts: pd.DataFrame, name: str, ghost: float, thriving: float) -> Fi
 
 
 def knowledge(ts: pd.DataFrame, name: str) -> Figure:
+    """Mean individual knowledge, capability on the organisation's topics and the code's knowledge, by week."""
     fig = _figure()
     ax = fig.add_subplot()
     ax.plot(ts["week"], ts["mean_knowledge"], lw=2, color="#1f3b73", label="mean individual knowledge")
@@ -67,6 +69,7 @@ def knowledge(ts: pd.DataFrame, name: str) -> Figure:
 
 
 def content(ts: pd.DataFrame, name: str) -> Figure:
+    """Live posts (decaying) by week, with the posts written each week by learners and by facilitators."""
     fig = _figure(right=0.90)
     ax = fig.add_subplot()
     ax.fill_between(ts["week"], ts["content_stock"], color="#9ec5e8", label="live posts (decaying)")

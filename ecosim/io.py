@@ -1,5 +1,6 @@
-"""Files written so that an interrupted run never leaves a half-written one: a temporary name in
-the same folder, then an atomic rename.
+"""Files written so that an interrupted run never leaves a half-written one.
+
+Each is written under a temporary name in the same folder, then renamed atomically.
 """
 
 from __future__ import annotations
@@ -36,11 +37,13 @@ def _umask() -> int:
 
 
 def write_text(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` as UTF-8, atomically."""
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
 
 
 def write_json(path: str | os.PathLike[str], data: Any) -> None:
+    """Write ``data`` to ``path`` as indented JSON, atomically (NumPy values and paths become plain JSON)."""
     write_text(path, json.dumps(data, indent=2, sort_keys=False, default=_jsonable) + "\n")
 
 

@@ -92,9 +92,11 @@ def organisation_layout(ties: Ties) -> np.ndarray:
 
 
 def sample_rows(ties: Ties, max_learners: int, rng: np.random.Generator) -> np.ndarray:
-    """Rows to draw when the organisation is too large: whole stores, sampled to about
-    ``max_learners`` (plus area managers and head office), or a random subset when there are no
-    stores. Returns every row when the organisation is small enough.
+    """Rows to draw, at most about ``max_learners`` of them.
+
+    When the organisation is too large: whole stores, sampled to about ``max_learners`` (plus area
+    managers and head office), or a random subset when there are no stores. Returns every row when
+    the organisation is small enough.
     """
     n = ties.n
     if n <= max_learners:

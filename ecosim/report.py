@@ -36,6 +36,7 @@ _ROWS = (
 
 
 def versions() -> dict[str, str]:
+    """Versions of Python and of ecosim and its main dependencies, for the manifest."""
     out = {"python": platform.python_version()}
     for pkg in ("ecosim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "networkx"):
         try:
@@ -107,6 +108,7 @@ def write_results(
 def manifest(
     result: RunResult, files: list[str], *, command: list[str] | None = None, elapsed: float | None = None
 ) -> dict[str, Any]:
+    """A run's manifest.json: the scenario and its hash, seed, command, time taken, versions and files written."""
     return {
         "scenario_name": result.scenario.name,
         "scenario_sha256": scenario_hash(result.scenario),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pydantic
 import pytest
 import yaml
 from conftest import SCENARIOS, TINY, write
@@ -32,7 +33,7 @@ def test_every_parameter_is_declared_with_description_and_bounds():
 
 def test_defaults_validate_and_are_frozen():
     sc = Scenario(name="x")
-    with pytest.raises(Exception):
+    with pytest.raises(pydantic.ValidationError):
         sc.weeks = 3  # type: ignore[misc]
 
 

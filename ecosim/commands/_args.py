@@ -1,5 +1,6 @@
-"""Argument types shared by the commands: whole numbers within bounds, with argparse's own error
-(exit code 2, the flag named, the bad value and what is allowed).
+"""Argument types shared by the commands: whole numbers within bounds, with argparse's own error.
+
+The error has exit code 2 and names the flag, the bad value and what is allowed.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ import argparse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``analyze`` command's arguments to ``parser``."""
     parser.add_argument("results", metavar="RESULTS_DIR", help="a sweep's results folder (from 'ecosim sweep')")
     parser.add_argument(
         "--out", metavar="DIR", help="where to write tables and figures (default: RESULTS_DIR/analysis/)"
@@ -28,6 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Analyse the sweep in ``args.results`` and print what was found; returns the exit code."""
     from ecosim.sweep.analysis import analyze
 
     result = analyze(args.results, out=args.out, metrics=args.metric, x=args.x, y=args.y, figures=not args.no_figures)
@@ -37,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def report_text(result) -> str:
+    """What an analysis found, for the terminal: runs, tipping points, sensitivity rankings, files written."""
     lines = [
         f"Analysed {result.runs_ok:,} finished runs"
         + (f" ({result.runs_failed:,} failed runs left out)" if result.runs_failed else "")

@@ -11,6 +11,7 @@ from ecosim.commands._args import whole_number
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``run`` command's arguments to ``parser``."""
     parser.add_argument("scenario", help="scenario file (YAML), e.g. scenarios/retail.yaml")
     parser.add_argument("--out", metavar="DIR", help="results folder (default: results/<scenario name>/)")
     parser.add_argument("--seed", type=whole_number(0), help="random seed (default: the scenario's seed)")
@@ -28,6 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run one scenario and write its results folder; returns the exit code."""
     started = time.perf_counter()
     worker = None
     if not args.no_figures:

@@ -7,6 +7,7 @@ import json
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``schema`` command's arguments to ``parser``."""
     parser.add_argument("--indent", type=int, default=2, help="indentation of the JSON (default 2)")
     parser.add_argument(
         "--markdown", action="store_true", help="print the scenario reference (docs/scenarios.md) instead"
@@ -14,6 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Print the scenario files' JSON Schema, or with ``--markdown`` the scenario reference; returns 0."""
     if args.markdown:
         from ecosim.scenario.reference import markdown
 

@@ -10,6 +10,7 @@ from ecosim.commands._args import whole_number
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``sweep`` command's arguments to ``parser``."""
     parser.add_argument("sweep", help="sweep file (YAML), e.g. scenarios/sweeps/alignment_x_facilitation.yaml")
     parser.add_argument("--out", metavar="DIR", help="results folder (default: results/sweeps/<sweep name>/)")
     parser.add_argument(
@@ -52,6 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run the sweep in ``args.sweep``; returns 0 if every run finished, 1 if any failed or is left, 130 on Ctrl+C."""
     import json
 
     from ecosim.errors import InputError
@@ -124,6 +126,7 @@ def _progress_bar(total: int, initial: int):
 
 
 def summary_text(report) -> str:
+    """A sweep's totals for the terminal: runs ok, failed and not run, this session's time, the results."""
     t = report.totals
     ex = report.executor.get("executor", "-")
     workers = report.executor.get("workers")

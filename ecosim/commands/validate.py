@@ -8,6 +8,7 @@ from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``validate`` command's arguments to ``parser``."""
     parser.add_argument(
         "--quick",
         action="store_true",
@@ -37,6 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run the validation cases and write the report; returns 0 when every check passes, else 1."""
     from ecosim.errors import InputError
     from ecosim.validation import CASES, FULL, QUICK, run_suite
     from ecosim.validation.report import table_text, write

@@ -14,6 +14,7 @@ from ecosim.viz.server import DEFAULT_HOST, DEFAULT_PORT
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``viz`` command's arguments to ``parser``."""
     parser.add_argument("scenario", nargs="?", help="scenario file (YAML), e.g. scenarios/retail.yaml")
     parser.add_argument(
         "--host",
@@ -51,6 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Check or prepare the page's assets, or serve the page for a scenario; returns the exit code."""
     from ecosim.viz import assets
 
     if args.check_assets:

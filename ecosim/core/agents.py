@@ -70,30 +70,37 @@ class Learner(mesa.Agent):
 
     @property
     def alignment(self) -> float:
+        """Cosine between this person's goals and the organisation's (-1 to 1)."""
         return float(self._get("alignment"))
 
     @property
     def role(self) -> str:
+        """'associate', 'store_manager', 'area_manager' or 'head_office'."""
         return ROLE_NAMES[int(self._get("role"))]
 
     @property
     def store(self) -> int:
+        """Index of this person's store (-1: not in a store)."""
         return int(self._get("store"))
 
     @property
     def region(self) -> int:
+        """Index of this person's region (-1: none)."""
         return int(self._get("region"))
 
     @property
     def mobile_only(self) -> bool:
+        """Whether this person reaches the platform only from a phone."""
         return bool(self._get("mobile"))
 
     @property
     def habit(self) -> float:
+        """Habit of visiting the platform (0-1)."""
         return float(self._get("habit"))
 
     @property
     def posts(self) -> int:
+        """Posts written by this person so far."""
         return int(self._get("posts"))
 
     @property

@@ -54,6 +54,7 @@ class ContentStock:
         return out
 
     def decay(self) -> None:
+        """Age the content by one week: live posts, seeded posts and topic direction all shrink by ``decay_factor``."""
         self.stock *= self.decay_factor
         self.seeded *= self.decay_factor
         self.direction *= self.decay_factor

@@ -97,8 +97,9 @@ def top_shares(posts: np.ndarray, fractions: tuple[float, ...]) -> list[float]:
 
 
 def top_share_of_people(posts: np.ndarray, people: int, fraction: float) -> float:
-    """Share of all posts written by the top ``fraction`` of ``people`` (>= 1 person), where
-    ``posts`` holds the counts of those who posted and everyone else posted nothing.
+    """Share of all posts written by the top ``fraction`` of ``people`` (>= 1 person).
+
+    ``posts`` holds the counts of those who posted; everyone else posted nothing.
     """
     total = int(posts.sum(dtype=np.int64))
     if total == 0:

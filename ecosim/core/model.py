@@ -109,10 +109,12 @@ class EcosystemModel(mesa.Model):
 
     @property
     def week(self) -> int:
+        """Weeks simulated so far (Mesa's ``steps``)."""
         return self.steps
 
     @property
     def platform_open(self) -> bool:
+        """Whether the platform has launched by this week."""
         return self.week >= self.params.platform.launch_week
 
     def step(self) -> None:
@@ -141,12 +143,14 @@ class EcosystemModel(mesa.Model):
     # ---- people -----------------------------------------------------------------------------
 
     def next_person_ids(self, k: int) -> np.ndarray:
+        """Ids for ``k`` new people, never used before; counts them in ``people_so_far``."""
         ids = np.arange(self._next_person, self._next_person + k, dtype=np.int64)
         self._next_person += k
         self.people_so_far += k
         return ids
 
     def record_departures(self, rows: np.ndarray) -> None:
+        """Keep the post counts and ever-active count of the learners in ``rows``, who are leaving."""
         posts = self.state.posts[rows]
         posts = posts[posts > 0]
         if posts.size:
@@ -155,6 +159,7 @@ class EcosystemModel(mesa.Model):
 
     @property
     def departed_posts(self) -> np.ndarray:
+        """Post counts of the people who have left and had posted (one entry per person)."""
         if len(self._departed_posts) > 1:
             self._departed_posts = [np.concatenate(self._departed_posts)]
         return self._departed_posts[0] if self._departed_posts else np.empty(0, np.int32)
@@ -169,11 +174,13 @@ class EcosystemModel(mesa.Model):
 
     @property
     def agents_by_type(self):
+        """Mesa's agents grouped by type, with every learner agent made first."""
         self._ensure_learner_agents()
         return super().agents_by_type
 
     @property
     def agent_types(self) -> list[type]:
+        """The agent types in the model (Mesa's ``agent_types``), with every learner agent made first."""
         self._ensure_learner_agents()
         return super().agent_types
 
@@ -184,9 +191,11 @@ class EcosystemModel(mesa.Model):
         return self._learner_agents
 
     def learner(self, row: int) -> Learner:
+        """The Learner agent in ``row``."""
         return self.learners[row]
 
     def remove_all_agents(self) -> None:
+        """Remove every agent (Mesa's ``remove_all_agents``), learners not yet made included."""
         self._ensure_learner_agents()  # so that learners not yet looked at are not made afterwards
         super().remove_all_agents()
 

@@ -68,18 +68,22 @@ class Ties:
 
     @property
     def complete(self) -> bool:
+        """Whether the structural ties form a complete graph (no adjacency is stored)."""
         return self.base is None
 
     @property
     def n_base_ties(self) -> int:
+        """Number of structural ties (each counted once)."""
         return self.n * (self.n - 1) // 2 if self.base is None else self.base.nnz // 2
 
     @property
     def n_brokered_ties(self) -> int:
+        """Number of brokered ties (each counted once)."""
         return int(self._extra_i.size)
 
     @property
     def n_ties(self) -> int:
+        """Number of ties, structural and brokered."""
         return self.n_base_ties + self.n_brokered_ties
 
     # ---- neighbour sums -------------------------------------------------------------------
@@ -174,6 +178,7 @@ class Ties:
         self._set_degree(self.base_degree + np.diff(self._extra.indptr).astype(np.float32))
 
     def brokered_edges(self) -> tuple[np.ndarray, np.ndarray]:
+        """Copies of the brokered ties' two ends (i < j), in the order they were added."""
         return self._extra_i.copy(), self._extra_j.copy()
 
     def base_edges(self) -> tuple[np.ndarray, np.ndarray]:
@@ -297,9 +302,11 @@ def _group_ties(
 
 
 def retail(org, net, rng: np.random.Generator) -> Ties:
-    """A retail organisation: dense ties within stores, store managers linked across their region
-    and to its area manager, area managers linked to each other and to head office, a dense head
-    office, and a few cross-store ties.
+    """A retail organisation: stores, regions under area managers, and a head office.
+
+    Ties are dense within stores; store managers are linked across their region and to its area
+    manager, area managers to each other and to head office; head office is dense; and there are a
+    few cross-store ties.
 
     Rows are laid out store by store (manager first), then area managers, then head office.
     """

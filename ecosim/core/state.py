@@ -45,14 +45,17 @@ class LearnerState:
 
     @property
     def n(self) -> int:
+        """Number of learners (rows)."""
         return int(self.person.size)
 
     @property
     def active(self) -> np.ndarray:
+        """Which learners visited the platform this week (consumers and contributors)."""
         return self.engagement > INACTIVE
 
     @classmethod
     def empty(cls, n: int, topics: int, dimensions: int) -> LearnerState:
+        """State for ``n`` learners, all zeros or blank: no store, no region, inactive, no beliefs."""
         return cls(
             person=np.arange(n, dtype=np.int64),
             store=np.full(n, -1, np.int32),

@@ -41,7 +41,10 @@ def param(
         default: the value used when a scenario does not set it.
         description: one line saying what the parameter means.
         unit: its unit (``weeks``, ``share``, ``log-odds``, ...).
-        ge, le, gt, lt: inclusive and exclusive bounds.
+        ge: inclusive lower bound.
+        le: inclusive upper bound.
+        gt: exclusive lower bound.
+        lt: exclusive upper bound.
         source: where the default comes from, when it comes from a published fact.
         lever: whether it is one of the main levers shown as sliders in the browser app.
     """
@@ -697,14 +700,17 @@ class ParamInfo:
 
     @property
     def is_numeric(self) -> bool:
+        """Whether the parameter is a number (int or float, optionally None)."""
         return self.annotation in (int, float) or self.annotation in (int | None, float | None)
 
     @property
     def lower(self) -> float | None:
+        """The lower bound, inclusive or exclusive, or None."""
         return self.ge if self.ge is not None else self.gt
 
     @property
     def upper(self) -> float | None:
+        """The upper bound, inclusive or exclusive, or None."""
         return self.le if self.le is not None else self.lt
 
     def allowed(self) -> str:

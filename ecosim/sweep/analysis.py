@@ -57,6 +57,7 @@ class Analysis:
 
 
 def load_manifest(folder: str | Path) -> dict[str, Any]:
+    """The sweep's manifest.json from ``folder``; an InputError when it is missing or unreadable."""
     path = Path(folder) / MANIFEST
     if not path.is_file():
         raise InputError(
@@ -82,9 +83,13 @@ def analyze(
     """Analyse the sweep in ``folder``; writes tables and figures into ``out`` (default ``folder/analysis``).
 
     Args:
+        folder: the sweep's folder (its manifest and runs).
+        out: where to write the tables and figures (default ``folder/analysis``).
         metrics: metrics for the figures and sensitivity indices (default: final_active_share);
             the per-point table always has every metric of the sweep.
-        x, y: the parameters of the phase diagram (grid designs; default the first two swept).
+        x: the phase diagram's x parameter (grid designs; default the first swept).
+        y: the phase diagram's y parameter (grid designs; default the second swept).
+        figures: whether to draw the figures as well as write the tables.
     """
     import pandas as pd
 

@@ -68,6 +68,7 @@ class Design:
         return {c: values[c][point] for c in self.columns}
 
     def iter_overrides(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(point, overrides) for every design point, in point order."""
         for point in range(len(self)):
             yield point, self.overrides(point)
 
@@ -81,6 +82,7 @@ def _plain(value: Any) -> Any:
 
 
 def grid_size(sweep: Sweep) -> int:
+    """Points of a grid design: every combination of the swept values, plus the listed combinations (1 with neither)."""
     n = (
         math.prod(len(p.values or ()) for p in sweep.parameters)
         if sweep.parameters
@@ -90,6 +92,7 @@ def grid_size(sweep: Sweep) -> int:
 
 
 def problem_of(sweep: Sweep) -> dict[str, Any]:
+    """The SALib problem definition of a sampled design: the swept parameters' names and bounds."""
     return {
         "num_vars": len(sweep.parameters),
         "names": [p.path for p in sweep.parameters],

@@ -64,15 +64,18 @@ class SequentialExecutor:
         self.workers = 1
 
     def map(self, tasks: Iterable[RunTask]) -> Iterator[RunOutcome]:
+        """Run each task in turn, in this process; outcomes in task order."""
         from ecosim.sweep.worker import execute
 
         for task in tasks:
             yield execute(task)
 
     def describe(self) -> dict[str, Any]:
+        """The executor for the manifest: its name and one worker."""
         return {"executor": self.name, "workers": 1}
 
     def close(self) -> None:
+        """Nothing to release."""
         pass
 
     def __enter__(self) -> SequentialExecutor:
@@ -130,6 +133,7 @@ class ProcessExecutor:
         )
 
     def map(self, tasks: Iterable[RunTask]) -> Iterator[RunOutcome]:
+        """Run the tasks in the pool, a few per worker at a time; outcomes in the order runs finish."""
         from concurrent.futures import FIRST_COMPLETED, wait
         from concurrent.futures.process import BrokenProcessPool
 
@@ -189,7 +193,7 @@ class ProcessExecutor:
         pool = None
         try:
             for task in tasks:
-                for attempt in range(self.max_attempts - 2):
+                for _ in range(self.max_attempts - 2):
                     pool = pool or self._pool(1)
                     try:
                         yield pool.submit(function, task).result()
@@ -208,9 +212,11 @@ class ProcessExecutor:
                 pool.shutdown(wait=True, cancel_futures=True)
 
     def describe(self) -> dict[str, Any]:
+        """The executor for the manifest: its name, worker processes and start method."""
         return {"executor": self.name, "workers": self.workers, "start_method": self.start_method}
 
     def close(self) -> None:
+        """Nothing to release: each call of :meth:`map` shuts its own pools down."""
         pass
 
     def __enter__(self) -> ProcessExecutor:
@@ -286,9 +292,11 @@ class DaskExecutor:
         return theirs
 
     def threads(self) -> int:
+        """Threads across the cluster's workers (at least 1)."""
         return max(1, sum(self.client.nthreads().values()))
 
     def map(self, tasks: Iterable[RunTask]) -> Iterator[RunOutcome]:
+        """Run the tasks on the cluster, a few per thread at a time; outcomes in the order runs finish."""
         from distributed import as_completed
 
         from ecosim.sweep.worker import error_text, execute
@@ -324,6 +332,7 @@ class DaskExecutor:
                 future.cancel()
 
     def describe(self) -> dict[str, Any]:
+        """The executor for the manifest: scheduler, workers, threads and the workers' package versions."""
         return {
             "executor": self.name,
             "scheduler": self.address or "local cluster on 127.0.0.1",
@@ -333,6 +342,7 @@ class DaskExecutor:
         }
 
     def close(self) -> None:
+        """Close the client, and the local cluster if this executor started one."""
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()

@@ -35,6 +35,7 @@ def run_id(point: int, replicate: int) -> int:
 
 
 def split_run_id(rid: int | np.ndarray) -> tuple[Any, Any]:
+    """(design point, replicate) of a run id or an array of them: the inverse of :func:`run_id`."""
     return rid // MAX_REPLICATES, rid % MAX_REPLICATES
 
 

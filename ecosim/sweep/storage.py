@@ -103,6 +103,7 @@ def runs_schema(sweep: Sweep, columns: Sequence[str]) -> pa.Schema:
 
 
 def timeseries_schema(sweep: Sweep) -> pa.Schema:
+    """The Arrow schema of the timeseries table: run id, week and one column per recorded series."""
     import pyarrow as pa
 
     return pa.schema(
@@ -123,6 +124,7 @@ def _parts(folder: Path) -> dict[int, Path]:
 
 
 def part_name(number: int) -> str:
+    """The file name of part ``number``, e.g. ``part-000001.parquet``."""
     return f"part-{number:06d}.parquet"
 
 
@@ -134,18 +136,23 @@ class SweepStore:
 
     @property
     def manifest_path(self) -> Path:
+        """The sweep's manifest.json in this folder."""
         return self.folder / MANIFEST
 
     def has_sweep(self) -> bool:
+        """Whether the folder holds a sweep (its manifest exists)."""
         return self.manifest_path.is_file()
 
     def is_empty(self) -> bool:
+        """Whether the folder does not exist or is an empty folder."""
         return not self.folder.exists() or (self.folder.is_dir() and not any(self.folder.iterdir()))
 
     def runs_parts(self) -> dict[int, Path]:
+        """The runs part files, by part number (ascending)."""
         return _parts(self.folder / RUNS_PARTS)
 
     def timeseries_parts(self) -> dict[int, Path]:
+        """The timeseries part files, by part number (ascending)."""
         return _parts(self.folder / TIMESERIES_PARTS)
 
     def clean_incomplete(self) -> int:
@@ -169,6 +176,7 @@ class SweepStore:
         return removed
 
     def next_part(self) -> int:
+        """The number for the next part file: one more than the highest runs or timeseries part."""
         numbers = list(self.runs_parts()) + list(self.timeseries_parts())
         return max(numbers, default=0) + 1
 

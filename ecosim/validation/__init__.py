@@ -26,6 +26,8 @@ __all__ = ["CASES", "FULL", "QUICK", "Check", "Profile", "Suite", "run_suite"]
 
 @dataclass
 class Suite:
+    """A run of the validation suite: the profile, each case's result, the test family's size and the time (s)."""
+
     profile: Profile
     results: list[CaseResult] = field(default_factory=list)
     family: int = 0
@@ -33,14 +35,17 @@ class Suite:
 
     @property
     def checks(self) -> list[Check]:
+        """Every check of every case, in case order."""
         return [c for r in self.results for c in r.checks]
 
     @property
     def scored(self) -> list[Check]:
+        """The checks that pass or fail (not those only reported beside published data)."""
         return [c for c in self.checks if c.scored]
 
     @property
     def passed(self) -> bool:
+        """Whether there is at least one scored check and every scored check passed."""
         return all(c.passed for c in self.scored) and bool(self.scored)
 
 

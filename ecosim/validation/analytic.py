@@ -47,8 +47,9 @@ def bass_scheme(weeks: int, p: float, q: float, steps_per_week: int) -> np.ndarr
 
 
 def two_node_F(t: np.ndarray | float, p: float, q: float) -> np.ndarray:
-    """Adoption in the two-node network (each the other's only neighbour): the lower bound of
-    Fibich & Levin (2024) for the Bass model on any network.
+    """Adoption in the two-node network (each the other's only neighbour).
+
+    This is the lower bound of Fibich & Levin (2024) for the Bass model on any network.
 
     Both adopt at rate p until one does, then the other at rate p + q:
     1 - F = (q e^{-2pt} - p e^{-(p+q)t}) / (q - p)   (q != p).
@@ -108,6 +109,7 @@ def ring_scheme(weeks: int, p: float, q: float, steps_per_week: int) -> np.ndarr
 
 
 def poisson_pmf(z: float, kmax: int) -> np.ndarray:
+    """Poisson(z) probabilities of 0..kmax (all the mass on 0 when z = 0)."""
     k = np.arange(kmax + 1)
     logp = -z + k * math.log(z) - np.array([math.lgamma(i + 1) for i in k]) if z > 0 else None
     if logp is None:
@@ -131,8 +133,9 @@ def cascade_condition(z: float, phi: float) -> float:
 
 
 def cascade_window(phi: float, z_max: float = 50.0) -> tuple[float, float] | None:
-    """The mean degrees z_lo < z_hi between which global cascades are possible (root finding on
-    z * P(Poisson(z) <= floor(1/phi) - 2) = 1), or None if there is no window.
+    """The mean degrees z_lo < z_hi between which global cascades are possible, or None if there is no window.
+
+    Found by root finding on z * P(Poisson(z) <= floor(1/phi) - 2) = 1.
     """
     from scipy.optimize import brentq
 
@@ -172,8 +175,9 @@ def cascade_probability(z: float, phi: float) -> float:
 
 
 def cascade_size(z: float, phi: float, seed_share: float = 1e-9) -> float:
-    """Share of the network a global cascade reaches on a large Erdos-Renyi graph (Gleeson &
-    Cahalane 2007, tree approximation, with a vanishing seed): 0 when none can start.
+    """Share of the network a global cascade reaches on a large Erdos-Renyi graph: 0 when none can start.
+
+    Gleeson & Cahalane 2007, tree approximation, with a vanishing seed.
     """
     from scipy.stats import binom
 

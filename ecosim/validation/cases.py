@@ -1,6 +1,7 @@
-"""The validation cases: each runs the real engine (the scenario files under scenarios/validation/,
-through ``ecosim.simulate`` or ``EcosystemModel``) and compares what it measures with a closed
-form or a published value.
+"""The validation cases: each runs the real engine and compares what it measures with a reference.
+
+Each runs the scenario files under scenarios/validation/, through ``ecosim.simulate`` or
+``EcosystemModel``, and compares with a closed form or a published value.
 
 Each case returns its checks (rows of the table) and the data its figure draws.
 """
@@ -74,6 +75,8 @@ FULL = Profile(
 
 @dataclass
 class CaseResult:
+    """What one validation case found: its checks, the data its figure draws, its time (s) and runs of the engine."""
+
     name: str
     checks: list[Check]
     data: dict[str, Any] = field(default_factory=dict)
@@ -143,6 +146,7 @@ BASS_SOURCE = "Bass 1969 closed form"
 
 
 def bass_complete(profile: Profile, seed0: int = 1000) -> CaseResult:
+    """Bass on a complete graph: curves and peaks against the closed form, one step a week against its scheme."""
     checks: list[Check] = []
     data: dict[str, Any] = {"panels": []}
     runs = 0
@@ -152,7 +156,9 @@ def bass_complete(profile: Profile, seed0: int = 1000) -> CaseResult:
     t = np.arange(weeks + 1)
     for j, (p, q) in enumerate(BASS_PQ):
         exact = analytic.bass_F(t, p, q)
-        steps, delta = derive_steps(lambda s: float(np.max(np.abs(analytic.bass_scheme(weeks, p, q, s) - exact))))
+        steps, delta = derive_steps(
+            lambda s, p=p, q=q, exact=exact: float(np.max(np.abs(analytic.bass_scheme(weeks, p, q, s) - exact)))
+        )
         scheme = analytic.bass_scheme(weeks, p, q, steps)
         sc = _load(
             "bass.yaml", {"engagement.bass.p": p, "engagement.bass.q": q, "engagement.bass.steps_per_week": steps}
@@ -277,6 +283,7 @@ NETWORKS = (
 
 
 def bass_networks(profile: Profile, seed0: int = 2000) -> CaseResult:
+    """Bass on networks: the circle's closed form, and every curve between the two-node and complete bounds."""
     p, q = BASS_PQ[0]
     base = _load("bass.yaml")
     weeks = base.weeks
@@ -337,7 +344,9 @@ def bass_networks(profile: Profile, seed0: int = 2000) -> CaseResult:
                 df=curves.shape[0] - 1,
                 multiplicity=weeks,
                 allowance=max(d_up, d_lo),
-                allowance_note=f"time step 1/{steps}: exact errors of the scheme {d_lo:.4f} (two nodes), {d_up:.4f} (Bass)",
+                allowance_note=(
+                    f"time step 1/{steps}: exact errors of the scheme {d_lo:.4f} (two nodes), {d_up:.4f} (Bass)"
+                ),
                 runs=curves.shape[0],
                 digits=4,
             )
@@ -359,6 +368,7 @@ def _learners(scenario) -> int:
 
 
 def granovetter(profile: Profile, seed0: int = 3000) -> CaseResult:
+    """Granovetter (1978): thresholds 0-99 on 100 people, all adopt; with one moved from 1 to 2, only one."""
     from ecosim.api import simulate
 
     uniform = list(range(100))
@@ -396,8 +406,10 @@ GLOBAL_SHARE = 0.01
 
 
 def threshold_cascade(scenario, seed: int) -> tuple[float, int]:
-    """One cascade through the engine: step until a week passes with no new adopter (the rule is
-    deterministic after the seed, so nothing changes after that). Returns (share adopted, weeks).
+    """One cascade through the engine: step until a week passes with no new adopter.
+
+    The rule is deterministic after the seed, so nothing changes after that. Returns (share
+    adopted, weeks).
     """
     from ecosim.core.model import EcosystemModel
 
@@ -413,6 +425,7 @@ def threshold_cascade(scenario, seed: int) -> tuple[float, int]:
 
 
 def watts(profile: Profile, seed0: int = 4000) -> CaseResult:
+    """Watts (2002) on Erdos-Renyi graphs: frequency and size of global cascades, and the window's edges."""
     base = _load("threshold_watts.yaml")
     phi, n = base.engagement.threshold.phi, base.network.learners
     window = analytic.cascade_window(phi)
@@ -534,8 +547,10 @@ def march_knowledge(model) -> float:
 
 
 def march_equilibrium(model) -> bool:
-    """Nothing can change any more: everyone believes what the code says, and nobody could
-    outperform the code even by guessing right wherever they hold no belief.
+    """Nothing can change any more.
+
+    Everyone believes what the code says, and nobody could outperform the code even by guessing
+    right wherever they hold no belief.
     """
     b, c = model.state.beliefs, model.code
     if np.any(b != c):
@@ -546,6 +561,7 @@ def march_equilibrium(model) -> bool:
 
 
 def march_run(scenario, seed: int, until_equilibrium: bool) -> tuple[float, int]:
+    """One run of March's model, to equilibrium or to the last week; returns (code knowledge, weeks run)."""
     from ecosim.core.model import EcosystemModel
 
     m = EcosystemModel(scenario, seed=seed)
@@ -555,6 +571,7 @@ def march_run(scenario, seed: int, until_equilibrium: bool) -> tuple[float, int]
 
 
 def march(profile: Profile, seed0: int = 5000) -> CaseResult:
+    """March (1991): equilibrium code knowledge, slow beats fast socialisation, and turnover's effect."""
     checks: list[Check] = []
     grid: dict[tuple[float, float], tuple[float, float]] = {}
     samples: dict[tuple[float, float], np.ndarray] = {}
@@ -663,6 +680,7 @@ def march(profile: Profile, seed0: int = 5000) -> CaseResult:
 
 
 def participation(profile: Profile, seed0: int = 6000) -> CaseResult:
+    """Participation in scenarios/retail.yaml beside van Mierlo (2014), reported, not scored."""
     from ecosim.api import simulate
     from ecosim.scenario.loader import load_scenario
 

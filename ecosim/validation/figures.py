@@ -26,6 +26,7 @@ def _save(fig, path: Path) -> None:
 
 
 def bass_complete(data: dict[str, Any]):
+    """Bass on a complete graph: each (p, q) against the closed form; one step a week against its scheme."""
     panels = data["panels"]
     fig = _figure(4.2 * (len(panels) + 1), 3.8)
     axes = fig.subplots(1, len(panels) + 1, sharey=True)
@@ -61,6 +62,7 @@ def bass_complete(data: dict[str, Any]):
 
 
 def bass_networks(data: dict[str, Any]):
+    """Bass p=0.03, q=0.38 on each network, between the two-node and complete bounds; the circle's closed form."""
     fig = _figure(7.5, 4.5)
     ax = fig.add_subplot()
     t = data["t"]
@@ -84,6 +86,7 @@ def bass_networks(data: dict[str, Any]):
 
 
 def granovetter(data: dict[str, Any]):
+    """Adopters by week in Granovetter's two riots (uniform thresholds, and one threshold moved)."""
     fig = _figure(6.5, 3.8)
     ax = fig.add_subplot()
     for (label, series), colour in zip(data.items(), (SIM, REF), strict=False):
@@ -96,6 +99,7 @@ def granovetter(data: dict[str, Any]):
 
 
 def watts(data: dict[str, Any]):
+    """Frequency and mean size of global cascades by mean degree, against the analytic window and theory."""
     fig = _figure(7.5, 4.5)
     ax = fig.add_subplot()
     lo, hi = data["window"]
@@ -127,6 +131,7 @@ def watts(data: dict[str, Any]):
 
 
 def march(data: dict[str, Any]):
+    """March's equilibrium code knowledge by p1 and p2 against the reference, and code knowledge by turnover p3."""
     fig = _figure(10, 4.0)
     a1, a2 = fig.subplots(1, 2)
     colours = {0.1: "#4c8bd6", 0.5: "#3a7d44", 0.9: "#e8590c"}
@@ -161,6 +166,7 @@ def march(data: dict[str, Any]):
 
 
 def participation(data: dict[str, Any]):
+    """Share who ever posted and the top 1%'s share of posts, beside van Mierlo (2014)."""
     fig = _figure(6, 3.6)
     ax = fig.add_subplot()
     labels = ["ever posted", "posts by the top 1% of everyone"]

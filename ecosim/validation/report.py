@@ -36,6 +36,7 @@ def _result(c: Check) -> str:
 
 
 def rows(suite: Suite) -> list[tuple[str, str, str, str, str, str]]:
+    """One table row per check: check, reference (source), measured [95% CI], accepted, result, allowance."""
     out = []
     for c in suite.checks:
         out.append(
@@ -68,6 +69,7 @@ def table_text(suite: Suite) -> str:
 
 
 def markdown(suite: Suite, figures: dict[str, str], command: str, img_prefix: str = "") -> str:
+    """The validation report in Markdown: profile, how a check passes, results table, each case's notes and figure."""
     p = suite.profile
     n_ok = sum(1 for c in suite.scored if c.passed)
     verdict = "all checks passed" if suite.passed else "SOME CHECKS FAILED"

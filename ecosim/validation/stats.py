@@ -1,6 +1,7 @@
-"""Checks and their tolerances: every tolerance is a confidence interval of the sample that was run,
-plus, where the reference is a limit the engine only approaches, a deterministic allowance derived
-(not tuned) from that limit.
+"""Checks and their tolerances.
+
+Every tolerance is a confidence interval of the sample that was run, plus, where the reference is a
+limit the engine only approaches, a deterministic allowance derived (not tuned) from that limit.
 
 The suite is one family of tests at level ``ALPHA`` (Bonferroni): with K scored checks, each uses
 level ALPHA / K, and a check of a whole curve (T weeks at once) uses ALPHA / (K T). With correct

@@ -77,11 +77,13 @@ class PageModel(EcosystemModel):
         self._pictures: PagePictures | None = None
 
     def step(self) -> None:
+        """Simulate one week, holding the lock so the page never draws a half-stepped model."""
         with self.lock:
             super().step()
 
     @property
     def pictures(self) -> PagePictures:
+        """The pictures of this model, built when first asked for."""
         with self.lock:
             if self._pictures is None:
                 self._pictures = PagePictures(self)
@@ -103,6 +105,7 @@ class PagePictures:
         self._columns: tuple[int, dict[str, np.ndarray]] | None = None
 
     def columns(self) -> dict[str, np.ndarray]:
+        """The model's weekly columns, recomputed at most once a week."""
         week = self.model.week
         if self._columns is None or self._columns[0] != week:
             self._columns = (week, self.model.timeseries_columns())
@@ -404,8 +407,7 @@ ContentPlot = _curves_view("content")
 
 @solara.component
 def Dashboard(model: solara.Reactive[PageModel]):
-    """The main area: the network beside the status and who comes; knowledge, content and
-    facilitation below.
+    """The main area: the network beside the status and who comes; knowledge, content and facilitation below.
 
     SolaraViz runs the model (Step, Play, Reset in its sidebar) and bumps Mesa's update counter
     after each step; reading the counter here redraws the dashboard then. A Reset replaces
@@ -436,6 +438,7 @@ def model_params(model: PageModel) -> dict[str, Any]:
 
 @solara.component
 def Page():
+    """The page: one model per browser tab, Mesa's SolaraViz controls and the dashboard."""
     path = scenario_path()
     # one model per browser tab: built inside the session, never at module level
     first = solara.use_memo(lambda: PageModel(path), [])

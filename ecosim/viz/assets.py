@@ -68,6 +68,7 @@ class Package:
 
     @property
     def spec(self) -> str:
+        """The package as npm names it: ``name@version``."""
         return f"{self.name}@{self.version}"
 
 
@@ -242,8 +243,10 @@ def _npm_pack(npm: str, package: Package, folder: Path, registry: str | None) ->
 
 
 def _npm_problem(stdout: str, stderr: str, code: int) -> str:
-    """Npm's reason for failing, in one line: its JSON error summary, else its error code and the
-    first line that is neither a stack frame nor general advice.
+    """Npm's reason for failing, in one line.
+
+    Its JSON error summary, else its error code and the first line that is neither a stack frame
+    nor general advice.
     """
     try:
         error = json.loads(stdout[stdout.index("{") :])["error"]
@@ -322,8 +325,9 @@ def _download(package: Package, folder: Path, registry: str | None) -> tuple[Pat
 
 
 def _install(cache: Path, package: Package, tarball: Path, source: str) -> None:
-    """Unpack ``tarball`` (an npm package: files under one top folder) into the package's folder,
-    atomically: a temporary folder beside it, renamed into place.
+    """Unpack ``tarball`` (an npm package: files under one top folder) into the package's folder.
+
+    Atomically: into a temporary folder beside it, then renamed into place.
     """
     target = package_dir(cache, package)
     try:

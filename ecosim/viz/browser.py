@@ -1,5 +1,6 @@
-"""Drive the page in a real headless browser: for the browser test, the screenshot in the README
-and the benchmark's round-trip figures.
+"""Drive the page in a real headless browser.
+
+For the browser test, the screenshot in the README and the benchmark's round-trip figures.
 
 Needs Playwright for Python (the ``test`` extra) and a Chromium: Debian's ``/usr/bin/chromium``
 by default (``ECOSIM_CHROMIUM`` names another), driven through Playwright's ``executable_path``,
@@ -50,6 +51,7 @@ def chromium_path() -> str | None:
 
 
 def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free when asked for."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -150,8 +152,9 @@ class PageWatch:
 
 
 def open_page(b: Any, url: str, *, width: int = 1500, height: int = 1100, timeout: float = 90.0):
-    """Open the page, blocking any request that would leave this machine; returns (page, watch)
-    once the week counter is shown.
+    """Open the page, blocking any request that would leave this machine.
+
+    Returns (page, watch) once the week counter is shown.
     """
     watch = PageWatch()
     context = b.new_context(viewport={"width": width, "height": height})
@@ -181,6 +184,7 @@ def open_page(b: Any, url: str, *, width: int = 1500, height: int = 1100, timeou
 
 
 def week(page) -> int:
+    """The week the page shows."""
     return int(page.inner_text("[data-testid=ecosim-week]"))
 
 
@@ -229,6 +233,7 @@ def screenshot(
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line of ``python -m ecosim.viz.browser``; returns the exit code."""
     parser = argparse.ArgumentParser(prog="python -m ecosim.viz.browser", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     shot = sub.add_parser("screenshot", help="save a PNG of the page after some weeks")

@@ -61,8 +61,9 @@ NETWORK_OVERLAY_FORMAT = "webp"
 
 
 def encode(canvas, fmt: str = "png") -> bytes:
-    """The canvas's pixels as PNG or lossless WebP bytes, at the fastest settings (a weekly
-    picture lives for one week).
+    """The canvas's pixels as PNG or lossless WebP bytes, at the fastest settings.
+
+    A weekly picture lives for one week, so speed matters more than size.
     """
     from PIL import Image
 
@@ -91,9 +92,10 @@ def _figure(width_px: int, height_px: int, dpi: int) -> tuple[Figure, object]:
 
 
 class Layers:
-    """Two pictures of the same size and axes: a background drawn once and a transparent overlay
-    redrawn each week. The page stacks the overlay on the background, so a week sends (and
-    encodes) only the overlay, which is mostly transparent and compresses well.
+    """Two pictures of the same size and axes: a background drawn once and a transparent overlay redrawn each week.
+
+    The page stacks the overlay on the background, so a week sends (and encodes) only the overlay,
+    which is mostly transparent and compresses well.
     """
 
     def __init__(
@@ -115,6 +117,7 @@ class Layers:
         self._blank = None
 
     def limits(self, xlim: tuple[float, float], ylim: tuple[float, float]) -> None:
+        """Set both pictures' axis limits; the background and the blank overlay are redrawn when next needed."""
         for ax in (self.ax, self.over):
             ax.set_xlim(*xlim)
             ax.set_ylim(*ylim)
@@ -130,8 +133,9 @@ class Layers:
         return self._background
 
     def overlay(self, artists) -> bytes:
-        """Draw ``artists`` (animated children of :attr:`over`, which a full draw skips) on a
-        transparent picture; bytes in :attr:`overlay_format`.
+        """Draw ``artists`` on a transparent picture; bytes in :attr:`overlay_format`.
+
+        The artists are animated children of :attr:`over`, which a full draw skips.
         """
         if self._blank is None:
             self.over_canvas.draw()
@@ -250,8 +254,9 @@ class NetworkPicture:
         return " ".join(notes)
 
     def png(self, model: EcosystemModel) -> bytes:
-        """This week's learners and brokered ties: a transparent picture (in
-        ``self.layers.overlay_format``) to lay over :attr:`background`.
+        """This week's learners and brokered ties: a transparent picture to lay over :attr:`background`.
+
+        The picture is in ``self.layers.overlay_format``.
         """
         rows = self.rows
         self.scatter.set_facecolors(_engagement_rgba()[model.state.engagement[rows]])
@@ -297,9 +302,11 @@ class Series:
 
 
 class CurvesPicture:
-    """Weekly curves on fixed axes. The x axis spans the whole run from the start, so the axes,
-    bands and legend are the :attr:`background` (drawn once) and only the curves are drawn each
-    week (:meth:`png`, a transparent overlay).
+    """Weekly curves on fixed axes.
+
+    The x axis spans the whole run from the start, so the axes, bands and legend are the
+    :attr:`background` (drawn once) and only the curves are drawn each week (:meth:`png`, a
+    transparent overlay).
 
     Args:
         title: the picture's title (the page shows it above the picture).
@@ -394,9 +401,10 @@ class CurvesPicture:
         return self.layers.background
 
     def png(self, columns: dict[str, np.ndarray]) -> bytes:
-        """The curves of the weeks so far (``columns``: the model's weekly columns): a transparent
-        PNG to lay over :attr:`background`. Call it before reading
-        :attr:`background`, which it may redraw.
+        """The curves of the weeks so far: a transparent PNG to lay over :attr:`background`.
+
+        ``columns`` holds the model's weekly columns. Call it before reading :attr:`background`,
+        which it may redraw.
         """
         week = np.asarray(columns.get("week", ()), dtype=float)
         if self.fixed_ylim is None and week.size:

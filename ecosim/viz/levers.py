@@ -70,9 +70,7 @@ def get_value(scenario: Scenario, path: str) -> Any:
 
 
 def levers(scenario: Scenario) -> list[Lever]:
-    """The sliders for a scenario: every ``lever=True`` parameter of the schema, in declaration
-    order (numeric levers only).
-    """
+    """The sliders for a scenario: every numeric ``lever=True`` parameter of the schema, in declaration order."""
     return [_lever(info, scenario) for info in iter_params() if info.lever and info.is_numeric]
 
 

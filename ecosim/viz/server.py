@@ -94,7 +94,8 @@ def serve(
 
     Args:
         scenario: the scenario file (validated before the server starts).
-        host, port: where to listen; 127.0.0.1 keeps the page on this machine.
+        host: the address to listen on; 127.0.0.1 keeps the page on this machine.
+        port: the port to listen on.
         on_ready: called with the page's address once the server accepts connections.
         log_level: uvicorn's log level.
     """

@@ -11,5 +11,6 @@ if TYPE_CHECKING:
 
 
 def step(m: EcosystemModel) -> None:
+    """Age the platform's content and each learner's live posts by one week."""
     m.content.decay()
     m.state.recent_posts *= np.float32(m.content.decay_factor)

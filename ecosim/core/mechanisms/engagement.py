@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 
 
 def step(m: EcosystemModel) -> None:
+    """This week's engagement of every learner, by the scenario's rule (nothing before launch)."""
     if not m.platform_open:
         return
     rule = m.params.engagement.rule
@@ -67,6 +68,7 @@ def usefulness(m: EcosystemModel) -> np.ndarray:
 
 
 def ecosystem(m: EcosystemModel) -> None:
+    """The ``ecosystem`` rule: who visits and who posts this week, and their posts added to the content."""
     p = m.params
     e = p.engagement.ecosystem
     s = m.state
@@ -123,6 +125,7 @@ def ecosystem(m: EcosystemModel) -> None:
 
 
 def bass(m: EcosystemModel) -> None:
+    """The ``bass`` rule: non-adopters adopt at hazard p + q * (share of adopted neighbours), in sub-steps."""
     b = m.params.engagement.bass
     s = m.state
     adopted = s.engagement > INACTIVE
@@ -138,6 +141,7 @@ def bass(m: EcosystemModel) -> None:
 
 
 def threshold(m: EcosystemModel) -> None:
+    """The ``threshold`` rule: seed the initial adopters at launch, then adopt wherever the threshold is reached."""
     t = m.params.engagement.threshold
     s = m.state
     adopted = s.engagement > INACTIVE

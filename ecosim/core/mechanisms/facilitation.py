@@ -1,10 +1,11 @@
 """Facilitation: facilitators spend their weekly hours on events, replies, seeding and brokering.
 
 An event reaches each learner with probability ``event_attendance * (0.5 + alignment)``: people
-whose goals are closer to the organisation's are likelier to come. Order of priority within a week: scheduled events first, then replies to newcomers' first posts
-(a reply raises the chance of posting again from 44% to 56%: Joyce & Kraut 2006), then the hours
-left are split between seeding content on the organisation's goals and introducing active learners
-from different stores to each other (personal learning networks grow).
+whose goals are closer to the organisation's are likelier to come. Order of priority within a week:
+scheduled events first, then replies to newcomers' first posts (a reply raises the chance of posting
+again from 44% to 56%: Joyce & Kraut 2006), then the hours left are split between seeding content
+on the organisation's goals and introducing active learners from different stores to each other
+(personal learning networks grow).
 The pull of an event or a reply fades with a half-life of ``facilitation_memory_weeks``.
 """
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 
 
 def step(m: EcosystemModel) -> None:
+    """Spend this week's facilitator hours on events, replies, seeding and brokering, and fade past pull."""
     f = m.params.facilitation
     s = m.state
     decay = np.float32(0.5 ** (1.0 / f.facilitation_memory_weeks))

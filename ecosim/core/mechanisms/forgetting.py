@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 
 def step(m: EcosystemModel) -> None:
+    """Forget beliefs this week: each fades to 0 with the power-law hazard, less for visitors and posters."""
     fp = m.params.forgetting
     if not fp.enabled or fp.rate <= 0:
         return

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 
 def step(m: EcosystemModel) -> None:
+    """One week of learning through the five channels, in order, ending with the code's update."""
     lp = m.params.learning
     s = m.state
     rng = m.rng

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 
 def step(m: EcosystemModel) -> None:
+    """One week of turnover: tenure grows, and each leaver's row goes to a newcomer."""
     s = m.state
     s.tenure += 1
     p = min(1.0, m.params.turnover.annual_rate / 52.0)
