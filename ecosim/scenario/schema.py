@@ -312,6 +312,13 @@ class Facilitation(Section):
         ge=0.01,
         le=100,
     )
+    max_brokered_ties: int = param(
+        2,
+        "Most brokered ties a learner holds at once; each active learner is introduced at most once a week.",
+        unit="ties",
+        ge=0,
+        le=1000,
+    )
     seeding_share: float = param(
         0.5,
         "Share of the hours left after events and replies spent seeding content; the rest brokers ties.",
