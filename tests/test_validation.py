@@ -11,7 +11,7 @@ import pytest
 from ecosim.cli import main
 from ecosim.validation import QUICK, analytic, run_suite
 from ecosim.validation.cases import derive_steps, peak_estimate
-from ecosim.validation.stats import Check, clopper_pearson, finalise
+from ecosim.validation.stats import Check, finalise
 
 # ---- references ------------------------------------------------------------------------------------
 
@@ -79,11 +79,25 @@ def test_peak_estimate_on_the_closed_form():
 # ---- statistics ------------------------------------------------------------------------------------
 
 
-def test_clopper_pearson_known_values():
-    lo, hi = clopper_pearson(0, 30, 0.05)
+def test_binomial_interval_is_clopper_pearson():
+    """Known exact intervals: 0 of 30 (closed form) and 15 of 30 (tables)."""
+
+    def ci(k, n):
+        c = Check("c", "q", 0.5, "s", estimate=k / n, sense="binomial", successes=k, trials=n, scored=False)
+        c.finalise(1)
+        return c.ci95
+
+    lo, hi = ci(0, 30)
     assert lo == 0 and hi == pytest.approx(1 - 0.025 ** (1 / 30))
-    lo, hi = clopper_pearson(15, 30, 0.05)
+    lo, hi = ci(15, 30)
     assert lo == pytest.approx(0.3130, abs=1e-3) and hi == pytest.approx(0.6870, abs=1e-3)
+
+
+def test_t_interval_matches_students_table():
+    """t(0.975, 9) = 2.262: a mean of 10 runs with standard error 1 has the 95% interval +-2.262."""
+    c = Check("c", "q", 0.0, "s", estimate=0.0, se=1.0, df=9, scored=False)
+    c.finalise(1)
+    assert c.ci95[1] == pytest.approx(2.2622, abs=1e-4)
 
 
 def test_tolerance_widens_with_fewer_runs_and_more_checks():
@@ -105,9 +119,13 @@ def test_senses():
         Check("f", "q", 0.0, "s", estimate=1 / 30, sense="binomial", successes=1, trials=30),
         Check("g", "q", 5, "s", estimate=5, sense="exact"),
         Check("h", "q", 0.25, "s", estimate=0.9, scored=False),
+        Check("i", "q", 0.0, "s", estimate=-0.1, sense="less", se=0.01, df=100),
+        Check("j", "q", 0.0, "s", estimate=-0.01, sense="less", se=0.01, df=100),
+        Check("k", "q", 0.5, "s", estimate=0.49, sense="at-least", se=0.01, df=100),
+        Check("l", "q", 0.5, "s", estimate=0.3, sense="at-least", se=0.01, df=100),
     ]
     finalise(checks)
-    assert [c.passed for c in checks] == [True, False, True, False, True, False, True, None]
+    assert [c.passed for c in checks] == [True, False, True, False, True, False, True, None, True, False, True, False]
 
 
 # ---- the command -----------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Reproduce the classic results ecosim generalises: Bass, Granovetter, Watts, March, van Mierlo."""
+"""Reproduce the classic results ecosim generalises (Bass, Granovetter, Watts, March); score the patterns and mechanisms."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         dest="cases",
         action="append",
         metavar="NAME",
-        help="run only this case (repeatable): bass_complete, bass_networks, granovetter, watts, march, participation",
+        help="run only this case (repeatable): bass_complete, bass_networks, granovetter, watts, march, patterns",
     )
     parser.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     parser.add_argument(

@@ -41,7 +41,8 @@ class Profile:
     watts_z: tuple[float, ...]
     march_runs: int
     turnover_runs: int
-    participation_runs: int
+    pattern_runs: int
+    decay_runs: int
 
 
 WATTS_CHECK_INSIDE = (2.0, 3.0, 4.0)
@@ -59,7 +60,8 @@ QUICK = Profile(
     watts_z=(0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 5.5, 6.0, 6.5, 7.0, 8.0, 10.0),
     march_runs=150,
     turnover_runs=15,
-    participation_runs=5,
+    pattern_runs=20,
+    decay_runs=5,
 )
 FULL = Profile(
     "full",
@@ -69,7 +71,8 @@ FULL = Profile(
     watts_z=tuple(float(z) for z in np.arange(0.5, 10.01, 0.5)),
     march_runs=400,
     turnover_runs=100,
-    participation_runs=20,
+    pattern_runs=20,
+    decay_runs=20,
 )
 
 
@@ -675,61 +678,26 @@ def march(profile: Profile, seed0: int = 5000) -> CaseResult:
 
 
 # ------------------------------------------------------------------------------------------------
-# Participation inequality
+# Patterns and mechanism effects
 # ------------------------------------------------------------------------------------------------
 
 
-def participation(profile: Profile, seed0: int = 6000) -> CaseResult:
-    """Participation in scenarios/retail.yaml beside van Mierlo (2014), reported, not scored."""
-    from ecosim.api import simulate
-    from ecosim.scenario.loader import load_scenario
+def patterns(profile: Profile, seed0: int | None = None) -> CaseResult:
+    """The learning-ecosystem layer: published patterns at the defaults, and each mechanism's effect."""
+    from ecosim.validation import patterns as pat
 
-    path = SCENARIOS / "retail.yaml"
-    if not path.is_file():
-        return CaseResult("participation", [], {"missing": str(path)})
-    sc = load_scenario(path)
-    ever, top1, top1_all = [], [], []
-    for seed in range(seed0, seed0 + profile.participation_runs):
-        r = simulate(sc, seed=seed)
-        ever.append(r.summary["ever_posted_share"])
-        if r.summary["top1pct_post_share"] is not None:
-            top1.append(r.summary["top1pct_post_share"])
-        if r.summary["top1pct_everyone_post_share"] is not None:
-            top1_all.append(r.summary["top1pct_everyone_post_share"])
-    source = "van Mierlo 2014 (63,990 people in four communities)"
-    rows = (
-        ("share who ever posted", ever, 0.25, f"{source}: under 25%"),
-        (
-            "share of posts by the top 1% of everyone employed (van Mierlo's base)",
-            top1_all,
-            0.75,
-            f"{source}: about 75%",
-        ),
-        (
-            "share of posts by the top 1% of those who posted (ecosim's summary)",
-            top1,
-            0.75,
-            f"{source}: about 75% (of all users)",
-        ),
-    )
-    checks = []
-    for quantity, values, ref, src in rows:
-        if values:
-            m, s, df = mean_se(values)
-            checks.append(
-                Check(
-                    case="Participation, scenarios/retail.yaml",
-                    quantity=quantity,
-                    reference=ref,
-                    source=src,
-                    estimate=m,
-                    se=s,
-                    df=df,
-                    scored=False,
-                    runs=len(values),
-                )
-            )
-    return CaseResult("participation", checks, {"ever": ever, "top1": top1_all, "top1_posters": top1}, runs=len(ever))
+    seed0 = pat.SEED0 if seed0 is None else seed0
+    seeds = range(seed0, seed0 + profile.pattern_runs)
+    obs = pat.run_arms(pat.needed_arms(None, None), seeds)
+    decay = [pat.decay_half_life(seed0 + 500 + i) for i in range(profile.decay_runs)]
+    checks = pat.pattern_checks(obs, decay) + pat.effect_checks(obs)
+    data = {
+        "ever": [o.summary["ever_posted_share"] for o in obs["thriving"]],
+        "top1": [o.summary["top1pct_everyone_post_share"] for o in obs["thriving"]],
+        "top1_posters": [o.summary["top1pct_post_share"] for o in obs["thriving"]],
+    }
+    runs = sum(len(v) for v in obs.values()) + len(decay)
+    return CaseResult("patterns", checks, data, runs=runs)
 
 
 CASES: dict[str, Callable[[Profile], CaseResult]] = {
@@ -738,5 +706,5 @@ CASES: dict[str, Callable[[Profile], CaseResult]] = {
     "granovetter": granovetter,
     "watts": watts,
     "march": march,
-    "participation": participation,
+    "patterns": patterns,
 }

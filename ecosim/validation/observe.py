@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ecosim.core.metrics import top_share_of_people
 from ecosim.core.state import CONTRIBUTOR
 
 #: A first post is followed for this many weeks to see whether its author posts again (Joyce &
@@ -39,6 +40,7 @@ class Observation:
     acting_in_window: int
     rare_in_window: int
     poster_knowledge: float
+    top10_everyone: float
     brokered_ties: int
     ties: int
 
@@ -121,6 +123,7 @@ def observe(scenario, seed: int) -> Observation:
         poster_knowledge = float(np.mean(s.beliefs[posters] == m.reality))
     else:
         poster_knowledge = float("nan")
+    all_posts = np.concatenate([s.posts[s.posts > 0], m.departed_posts])
     return Observation(
         summary=m.summary(),
         mean_active_share=float(ts["active_share"][launched].mean()) if launched.any() else 0.0,
@@ -132,6 +135,7 @@ def observe(scenario, seed: int) -> Observation:
         acting_in_window=int(acting.sum()),
         rare_in_window=int(rare.sum()),
         poster_knowledge=poster_knowledge,
+        top10_everyone=top_share_of_people(all_posts, people, 0.10),
         brokered_ties=int(ts["introductions"].sum()),
         ties=int(m.ties.n_base_ties),
     )
