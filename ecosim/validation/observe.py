@@ -40,6 +40,8 @@ class Observation:
     acting_in_window: int
     rare_in_window: int
     poster_knowledge: float
+    recent_poster_knowledge: float
+    mean_contributor_share: float
     top10_everyone: float
     brokered_ties: int
     ties: int
@@ -124,6 +126,8 @@ def observe(scenario, seed: int) -> Observation:
     else:
         poster_knowledge = float("nan")
     all_posts = np.concatenate([s.posts[s.posts > 0], m.departed_posts])
+    recent = np.flatnonzero(window_posted[s.person] > 0)
+    recent_knowledge = float(np.mean(s.beliefs[recent] == m.reality)) if recent.size else float("nan")
     return Observation(
         summary=m.summary(),
         mean_active_share=float(ts["active_share"][launched].mean()) if launched.any() else 0.0,
@@ -135,6 +139,8 @@ def observe(scenario, seed: int) -> Observation:
         acting_in_window=int(acting.sum()),
         rare_in_window=int(rare.sum()),
         poster_knowledge=poster_knowledge,
+        recent_poster_knowledge=recent_knowledge,
+        mean_contributor_share=float(ts["contributor_share"][launched].mean()) if launched.any() else 0.0,
         top10_everyone=top_share_of_people(all_posts, people, 0.10),
         brokered_ties=int(ts["introductions"].sum()),
         ties=int(m.ties.n_base_ties),
