@@ -219,3 +219,76 @@ def test_a_broken_threshold_rule_fails_validation(monkeypatch):
 
     monkeypatch.setattr(engagement, "threshold", strict)
     assert not run_suite(QUICK, ["granovetter"]).passed
+
+
+def _bass_with(p_factor: float, q_factor: float):
+    """The engine's bass rule with p and q scaled: a 5% error in either coefficient."""
+    from ecosim.core.state import CONSUMER
+
+    def bass(m):
+        b = m.params.engagement.bass
+        s = m.state
+        adopted = s.engagement > 0
+        dt = 1.0 / b.steps_per_week
+        for _ in range(b.steps_per_week):
+            share = m.ties.neighbour_share(adopted)
+            waiting = np.flatnonzero(~adopted)
+            hazard = b.p * p_factor + b.q * q_factor * share[waiting].astype(np.float64)
+            adopted[waiting[m.rng.random(waiting.size) < -np.expm1(-hazard * dt)]] = True
+        s.engagement[adopted] = CONSUMER
+        m.week_stats["posts"] = 0
+
+    return bass
+
+
+#: The quick suite's family is about a hundred checks; the mutation tests score at 200 (stricter
+#: tolerances would only make a broken coefficient easier to catch).
+QUICK_FAMILY_BOUND = 200
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("coefficient,factors", [("p", (1.05, 1.0)), ("q", (1.0, 1.05)), ("p", (0.95, 1.0))])
+def test_quick_validation_catches_a_five_percent_error_in_bass(monkeypatch, coefficient, factors):
+    from ecosim.core.mechanisms import engagement
+
+    monkeypatch.setattr(engagement, "bass", _bass_with(*factors))
+    suite = run_suite(QUICK, ["bass_complete"])
+    for c in suite.checks:
+        c.finalise(QUICK_FAMILY_BOUND)
+    failed = [c for c in suite.scored if not c.passed and c.quantity.startswith(f"{coefficient} fitted")]
+    assert failed, [(c.quantity, c.estimate, c.accepted) for c in suite.scored]
+
+
+@pytest.mark.slow
+def test_unbroken_bass_passes_at_the_family_bound():
+    suite = run_suite(QUICK, ["bass_complete"])
+    for c in suite.checks:
+        c.finalise(QUICK_FAMILY_BOUND)
+    assert all(c.passed for c in suite.scored)
+
+
+@pytest.mark.slow
+def test_strict_thresholds_fail_the_whole_number_watts_rows(monkeypatch):
+    """'More than phi' instead of 'at least phi': at phi = 0.25 a learner of degree 4 needs two adopters."""
+    from ecosim.core.mechanisms import engagement
+    from ecosim.validation.cases import watts_whole_thresholds
+
+    original = engagement.threshold
+
+    def strict(m):
+        m.state.threshold[:] += 1e-6
+        try:
+            original(m)
+        finally:
+            m.state.threshold[:] -= 1e-6
+
+    assert all(c.passed for c in _finalised(watts_whole_thresholds(QUICK, 10_000)[0]))
+    monkeypatch.setattr(engagement, "threshold", strict)
+    checks = _finalised(watts_whole_thresholds(QUICK, 10_000)[0])
+    assert any(not c.passed for c in checks if "phi=0.25" in c.case)
+
+
+def _finalised(checks):
+    for c in checks:
+        c.finalise(QUICK_FAMILY_BOUND)
+    return checks

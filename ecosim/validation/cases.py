@@ -47,14 +47,21 @@ class Profile:
 
 WATTS_CHECK_INSIDE = (2.0, 3.0, 4.0)
 WATTS_CHECK_OUTSIDE = (0.5, 7.0, 8.0, 10.0)
+#: Thresholds where phi times a degree is a whole number (0.15 x 20 = 3, 0.25 x 4 = 1), so that the
+#: rule "adopt when the adopted share is at least phi" decides: with "more than phi", a learner of
+#: degree 4 at phi = 0.25 would need two adopted neighbours and the window of phi = 0.25 would close.
+#: Values of z inside and outside each window.
+WATTS_EXTRA = {0.15: ((3.0, 5.0), (9.0,)), 0.25: ((2.0, 3.0), (5.0,))}
 
-#: The quick profile's run counts are as small as the checks' power allows. A check that a published
+#: The quick profile's run counts are as small as the checks' power allows. Bass's p and q fitted to
+#: 20 curves are known to about 0.4% (p = 0.1) and 0.3% (q = 0.38) per standard error, so the quick
+#: profile catches a 5% error in either (tests/test_validation.py breaks them). A check that a published
 #: finding holds must detect it, not just tolerate it: the smallest such effect is March's slow-over-
 #: fast socialisation at p2 = 0.1 (about 0.05, sd of the difference about 0.115 per pair of runs), and
 #: at the family level (t about 3.2) 150 runs a cell detect it with about 98% probability (40 did not).
 QUICK = Profile(
     "quick",
-    bass_runs=8,
+    bass_runs=20,
     network_runs=6,
     watts_runs=30,
     watts_z=(0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 5.5, 6.0, 6.5, 7.0, 8.0, 10.0),
@@ -148,6 +155,16 @@ BASS_PQ = ((0.03, 0.38), (0.01, 0.5), (0.1, 0.3))
 BASS_SOURCE = "Bass 1969 closed form"
 
 
+def fit_bass(curve: np.ndarray, weeks: int, steps: int, p0: float, q0: float) -> tuple[float, float]:
+    """Bass's p and q that bring the engine's exact scheme closest to one run's weekly curve."""
+    from scipy.optimize import curve_fit
+
+    (p, q), _ = curve_fit(
+        lambda _t, p, q: analytic.bass_scheme(weeks, p, q, steps)[1:], None, curve[1:], p0=(p0, q0), bounds=(0, 10)
+    )
+    return float(p), float(q)
+
+
 def bass_complete(profile: Profile, seed0: int = 1000) -> CaseResult:
     """Bass on a complete graph: curves and peaks against the closed form, one step a week against its scheme."""
     checks: list[Check] = []
@@ -189,6 +206,22 @@ def bass_complete(profile: Profile, seed0: int = 1000) -> CaseResult:
                 floor=0.0,
             )
         )
+        fitted = np.array([fit_bass(c, weeks, steps, p, q) for c in curves])
+        for k, (name, true) in enumerate((("p", p), ("q", q))):
+            m, s, df = mean_se(fitted[:, k])
+            checks.append(
+                Check(
+                    case=label,
+                    quantity=f"{name} fitted to each run's curve (least squares on the exact scheme)",
+                    reference=true,
+                    source=BASS_SOURCE,
+                    estimate=m,
+                    se=s,
+                    df=df,
+                    runs=curves.shape[0],
+                    digits=4,
+                )
+            )
         if q > p:
             t_star, f_star = analytic.bass_peak(p, q)
             est_t, est_f = zip(*(peak_estimate(c) for c in curves), strict=True)
@@ -354,6 +387,37 @@ def bass_networks(profile: Profile, seed0: int = 2000) -> CaseResult:
                 digits=4,
             )
         )
+    # the circle's closed form at a second (p, q), where external influence matters more
+    p2, q2 = BASS_PQ[2]
+    ring2 = analytic.ring_F(t, p2, q2)
+    steps2, d_ring2 = derive_steps(lambda s: float(np.max(np.abs(analytic.ring_scheme(weeks, p2, q2, s) - ring2))))
+    name, over = NETWORKS[0]
+    sc = _load(
+        "bass.yaml",
+        {**over, "engagement.bass.p": p2, "engagement.bass.q": q2, "engagement.bass.steps_per_week": steps2},
+    )
+    curves = _curves(sc, range(seed0 + 900, seed0 + 900 + profile.network_runs))
+    runs += curves.shape[0]
+    mean, se = _curve_stats(curves)
+    checks.append(
+        Check(
+            case=f"Bass p={p2:g}, q={q2:g} on {name}, N={_learners(sc):,}",
+            quantity=f"whole curve: max |F - F_circle| (S={steps2})",
+            reference=0.0,
+            source="Fibich & Gibori 2010, 1-exp(-(p+q)t+(q/p)(1-e^{-pt}))",
+            estimate=float(np.abs(mean - ring2)[1:].max()),
+            sense="at-most",
+            se=float(se[1:].max()),
+            df=curves.shape[0] - 1,
+            multiplicity=weeks,
+            allowance=d_ring2,
+            allowance_note=f"time step 1/{steps2}: exact error of the scheme on a circle {d_ring2:.4f}",
+            runs=curves.shape[0],
+            digits=4,
+            floor=0.0,
+        )
+    )
+    data["ring2"] = {"p": p2, "q": q2, "mean": mean, "exact": ring2}
     return CaseResult("bass_networks", checks, data, runs=runs)
 
 
@@ -427,6 +491,38 @@ def threshold_cascade(scenario, seed: int) -> tuple[float, int]:
     return adopted / m.state.n, m.week
 
 
+def watts_whole_thresholds(profile: Profile, n: int, seed0: int = 4000) -> tuple[list[Check], int]:
+    """Cascade frequencies at phi = 0.15 and 0.25, where "at least phi" decides who is vulnerable."""
+    checks: list[Check] = []
+    runs = 0
+    for k, (phi_x, (inside, outside)) in enumerate(WATTS_EXTRA.items()):
+        for j, z in enumerate(inside + outside):
+            sc = _load("threshold_watts.yaml", {"network.mean_degree": z, "engagement.threshold.phi": phi_x})
+            sizes = np.array(
+                [
+                    threshold_cascade(sc, seed0 + 50_000 + 10_000 * k + 1000 * j + i)[0]
+                    for i in range(profile.watts_runs)
+                ]
+            )
+            runs += sizes.size
+            hits = int(np.count_nonzero(sizes >= GLOBAL_SHARE))
+            lo, hi = analytic.cascade_window(phi_x)
+            checks.append(
+                Check(
+                    case=f"Watts phi={phi_x:g} (window {lo:.2f} < z < {hi:.2f}), Erdos-Renyi N={n:,}, z={z:g}",
+                    quantity=f"frequency of global cascades (>= {GLOBAL_SHARE:.0%} adopt)",
+                    reference=analytic.cascade_probability(z, phi_x),
+                    source="Watts 2002 window; extended vulnerable cluster (Gleeson & Cahalane 2007)",
+                    estimate=hits / sizes.size,
+                    sense="binomial",
+                    successes=hits,
+                    trials=int(sizes.size),
+                    runs=int(sizes.size),
+                )
+            )
+    return checks, runs
+
+
 def watts(profile: Profile, seed0: int = 4000) -> CaseResult:
     """Watts (2002) on Erdos-Renyi graphs: frequency and size of global cascades, and the window's edges."""
     base = _load("threshold_watts.yaml")
@@ -477,6 +573,9 @@ def watts(profile: Profile, seed0: int = 4000) -> CaseResult:
                     runs=int(glob.size),
                 )
             )
+    extra, extra_runs = watts_whole_thresholds(profile, n, seed0)
+    checks += extra
+    runs += extra_runs
     zs = np.linspace(0.05, max(profile.watts_z) + 0.5, 300)
     data = {
         "z": np.array(profile.watts_z),
