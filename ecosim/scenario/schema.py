@@ -486,7 +486,7 @@ class Engagement(Section):
 
 
 class Learning(Section):
-    """Knowledge as March (1991) beliefs about practice dimensions, learnt through 70:20:10 channels."""
+    """Knowledge as March (1991) beliefs about practice dimensions, learnt from experience, people and formal learning."""
 
     dimensions: int = param(
         30, "Number of practice dimensions (March's m).", unit="dimensions", ge=1, le=1000, source="March 1991: m = 30"
@@ -503,15 +503,15 @@ class Learning(Section):
     newcomer_wrong: float = param(0.0, "Like initial_wrong, for newcomers hired by turnover.", unit="share", ge=0, le=1)
     experiential: float = param(
         0.01,
-        "Experiential learning (the 70): weekly probability, per dimension, of learning the truth on the job.",
+        "Learning from experience: weekly probability, per dimension, of learning the truth on the job.",
         unit="per week",
         ge=0,
         le=1,
-        source="Lombardo & Eichinger 1996 (70:20:10, a prior)",
     )
     social: float = param(
         0.3,
-        "Social learning (the 20): weekly probability of learning one belief from a colleague (a network neighbour).",
+        "Learning from people: weekly probability of learning one belief from a colleague (a network neighbour), "
+        "and from each contact a facilitator brokered.",
         unit="per week",
         ge=0,
         le=1,
@@ -526,7 +526,7 @@ class Learning(Section):
     )
     socialisation: float = param(
         0.01,
-        "Formal learning (the 10): weekly probability, per dimension, of moving one step toward the "
+        "Formal learning: weekly probability, per dimension, of moving one step toward the "
         "organisational code (March's p1; ~35 h of training a year).",
         unit="per week",
         ge=0,
@@ -552,7 +552,8 @@ class Learning(Section):
     )
     seed_accuracy: float = param(
         1.0,
-        "How faithfully facilitators' posts carry the organisational code (1: exactly the code).",
+        "How faithfully facilitators' posts carry the organisational code: a reader of a seeded post learns "
+        "the code's belief with this probability, else a coin flip (1: exactly the code).",
         unit="share",
         ge=0,
         le=1,

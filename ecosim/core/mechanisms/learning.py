@@ -1,10 +1,10 @@
-"""Learning through the 70:20:10 channels, with March's (1991) organisational code.
+"""Learning from experience, people and formal learning, with March's (1991) organisational code.
 
 Beliefs are in {-1, 0, +1} on each of m practice dimensions; reality is a hidden vector in
 {-1, +1}. In a week, in this order:
 
-1. experiential (the 70): each belief becomes the truth with probability ``experiential``;
-2. social (the 20): with probability ``social`` a learner copies one non-zero belief, on a random
+1. experience: each belief becomes the truth with probability ``experiential``;
+2. people: with probability ``social`` a learner copies one non-zero belief, on a random
    dimension, from a random neighbour (right or wrong); and, with the same probability, from each
    contact a facilitator brokered for them (a personal learning network: conversations on top of
    the colleague one);
@@ -12,7 +12,7 @@ Beliefs are in {-1, 0, +1} on each of m practice dimensions; reality is a hidden
    post's author drawn in proportion to their live posts, or from the organisational code when the
    post was seeded by a facilitator (faithfully with probability ``seed_accuracy``, else a coin
    flip);
-4. formal (the 10): March's socialisation: where the code is non-zero and differs from a belief,
+4. formal learning: March's socialisation: where the code is non-zero and differs from a belief,
    the belief moves one step toward the code's value (-1 -> 0 -> +1) with probability
    ``socialisation`` (p1);
 5. the code learns (March's p2): the learners the organisation can see (everyone who posted this
