@@ -66,7 +66,7 @@ QUICK = Profile(
     watts_runs=30,
     watts_z=(0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 5.5, 6.0, 6.5, 7.0, 8.0, 10.0),
     march_runs=150,
-    turnover_runs=15,
+    turnover_runs=40,
     pattern_runs=20,
     decay_runs=5,
 )
@@ -77,7 +77,7 @@ FULL = Profile(
     watts_runs=200,
     watts_z=tuple(float(z) for z in np.arange(0.5, 10.01, 0.5)),
     march_runs=400,
-    turnover_runs=100,
+    turnover_runs=400,
     pattern_runs=20,
     decay_runs=20,
 )
@@ -637,8 +637,13 @@ MARCH_REFERENCE = {
 }
 MARCH_REFERENCE_RUNS = 10_000
 MARCH_SOURCE = "March 1991 Fig. 1, recreated by Workiewicz (10,000 runs)"
-TURNOVER_P3 = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2)
+TURNOVER_P3 = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3)
 TURNOVER_P1 = (0.1, 0.5, 0.9)
+#: Code knowledge after 100 periods at p2 = 0.5, by (p1, p3), from March's program with turnover as
+#: implemented independently of the engine (``analytic.march_turnover_reference``, 2,000 runs a
+#: cell, seed 100 x i1 + i3): (mean, standard error).
+MARCH_TURNOVER_REFERENCE: dict[tuple[float, float], tuple[float, float]] = {}
+MARCH_TURNOVER_SOURCE = "March 1991 with turnover, independent implementation (2,000 runs)"
 TURNOVER_MODERATE = 0.05
 TURNOVER_PERIODS = 100
 
@@ -741,6 +746,21 @@ def march(profile: Profile, seed0: int = 5000) -> CaseResult:
             runs += k.size
             tsamples[(p1, p3)] = k
             turnover[(p1, p3)] = mean_se(k)[:2]
+            if (p1, p3) in MARCH_TURNOVER_REFERENCE:
+                ref, ref_se = MARCH_TURNOVER_REFERENCE[(p1, p3)]
+                m, s, df = mean_se(k)
+                checks.append(
+                    Check(
+                        case=f"March turnover, p1={p1:g}, p2=0.5, p3={p3:g}, period {TURNOVER_PERIODS}",
+                        quantity="code knowledge (right - wrong)/m",
+                        reference=ref,
+                        source=MARCH_TURNOVER_SOURCE,
+                        estimate=m,
+                        se=math.hypot(s, ref_se),
+                        df=df,
+                        runs=k.size,
+                    )
+                )
     fast, slow = TURNOVER_P1[-1], TURNOVER_P1[0]
     a, b = tsamples[(fast, TURNOVER_MODERATE)], tsamples[(fast, 0.0)]
     checks.append(

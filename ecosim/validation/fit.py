@@ -4,7 +4,7 @@
 
 The engagement and posting weights of the ``ecosystem`` rule and the pull of a reply have no
 published values. They are fitted here, with the real engine, to the participation patterns of
-``docs/model.md`` section 8 at once, while the shipped scenarios keep telling their story (low
+``docs/model.md`` section 7.8 at once, while the shipped scenarios keep telling their story (low
 alignment a ghost town, high alignment thriving). Each evaluation runs the same seeds (common
 random numbers), so the objective is a deterministic function of the weights and SciPy's bounded
 Nelder-Mead minimises it; the fit is reproducible from scratch on any machine that reproduces the
@@ -64,7 +64,7 @@ PARAMETERS: dict[str, tuple[float, float]] = {
     "facilitation.reply_boost": (0.0, 4.0),
 }
 
-#: The patterns the fit aims at (see docs/model.md section 8 for sources and tolerances), and the
+#: The patterns the fit aims at (see docs/model.md section 7.8 for sources and tolerances), and the
 #: story constraints of the shipped scenarios.
 TARGETS = (
     Target("ever posted (thriving)", 0.25, 0.03, "at-most"),

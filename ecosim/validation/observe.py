@@ -1,6 +1,6 @@
 """What a run shows about people, as the published studies count it.
 
-The weekly metrics describe the organisation; the patterns of ``docs/model.md`` section 8 count
+The weekly metrics describe the organisation; the patterns of ``docs/model.md`` section 7.8 count
 people: who posted again after their first post and whether a facilitator replied to it (Joyce &
 Kraut 2006), how often those who act at all act in a six-month window (the SWOOP benchmark of
 Yammer networks), how much of what they knew people keep when they stop using it. :func:`observe`

@@ -2,7 +2,7 @@
 
 Pattern-oriented evaluation (Grimm et al. 2005): one set of defaults must reproduce several
 independent patterns at once. Each pattern row compares what the engine shows, over seeds, with a
-published value and a tolerance that reflects the source's own spread (docs/model.md section 8).
+published value and a tolerance that reflects the source's own spread (docs/model.md section 7.8).
 Each mechanism row measures what one mechanism of the model changes, at the shipped defaults, over
 paired seeds (the same seeds with and without it), in the direction docs/model.md claims.
 

@@ -224,7 +224,7 @@ beliefs; code knowledge is read after 100 periods, p2 = 0.5.
 """,
     "patterns": """
 Pattern-oriented evaluation (Grimm et al. 2005): the shipped defaults must reproduce several
-independent patterns of real platforms at once (docs/model.md section 8 gives each source and
+independent patterns of real platforms at once (docs/model.md section 7.8 gives each source and
 tolerance). Participation inequality is read in the thriving chain (`retail_high_alignment.yaml`),
 as van Mierlo counts it: shares of all posts by the top 1% and 10% of everyone employed during the
 year, leavers included. How rarely people act and the return of newcomers are read in the shipped
