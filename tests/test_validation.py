@@ -292,3 +292,13 @@ def _finalised(checks):
     for c in checks:
         c.finalise(QUICK_FAMILY_BOUND)
     return checks
+
+
+def test_march_turnover_reference_reproduces_its_constants():
+    """The committed reference values come from the independent implementation (a cell, fewer runs)."""
+    from ecosim.validation.cases import MARCH_TURNOVER_REFERENCE
+
+    for (p1, p3), seed in (((0.9, 0.05), 2), ((0.1, 0.2), 4)):
+        mean, se = analytic.march_turnover_reference(p1, 0.5, p3, 100, 300, seed=seed + 1000)
+        ref, ref_se = MARCH_TURNOVER_REFERENCE[(p1, p3)]
+        assert abs(mean - ref) < 4 * np.hypot(se, ref_se)

@@ -10,15 +10,12 @@ Time is in weeks throughout: one model step is one week.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-#: log-odds of returning after a reply to a first post, Joyce & Kraut (2006): 56% vs 44% return.
-JOYCE_KRAUT_REPLY_LOGODDS = math.log(0.56 / 0.44) - math.log(0.44 / 0.56)
 #: typing speed ratio keyboard / phone, 52 vs 36 words per minute (Palin 2019; Dhakal 2018).
 PHONE_TYPING_COST_RATIO = 52.0 / 36.0
 
@@ -295,12 +292,13 @@ class Facilitation(Section):
     )
     reply_hours: float = param(0.1, "Hours to reply to one newcomer's first post.", unit="hours", ge=0.01, le=10)
     reply_boost: float = param(
-        JOYCE_KRAUT_REPLY_LOGODDS,
-        "Pull of a reply to a first post on posting again (44% -> 56% return).",
+        0.64,
+        "Pull of a reply to a first post, on visiting and on posting again, fading with facilitation_memory_weeks.",
         unit="log-odds",
         ge=0,
         le=10,
-        source="Joyce & Kraut 2006",
+        source="fitted so that a reply lifts first posters' return within 12 weeks from 44% to 56% "
+        "(Joyce & Kraut 2006; docs/model.md section 8)",
     )
     seed_hours: float = param(
         1.0, "Hours to write one post on the organisation's topics.", unit="hours", ge=0.01, le=100
@@ -338,9 +336,9 @@ class EcosystemRule(Section):
     weights (log-odds) times their drivers; a visitor posts with probability logistic(V).
     """
 
-    intercept: float = param(-3.25, "Baseline log-odds of a visit.", unit="log-odds", ge=-20, le=20)
+    intercept: float = param(-3.258, "Baseline log-odds of a visit.", unit="log-odds", ge=-20, le=20)
     usefulness: float = param(
-        4.5,
+        3.679,
         "Weight of perceived usefulness (relevance of the content to the learner's goals x its value); "
         "performance expectancy is the strongest predictor of use.",
         unit="log-odds",
@@ -362,7 +360,7 @@ class EcosystemRule(Section):
         ge=0,
         le=50,
     )
-    habit: float = param(1.5, "Weight of habit (0-1) on a visit.", unit="log-odds", ge=0, le=50)
+    habit: float = param(1.626, "Weight of habit (0-1) on a visit.", unit="log-odds", ge=0, le=50)
     propensity_sd: float = param(
         1.5,
         "Standard deviation between learners of their own leaning toward online platforms at all "
@@ -390,7 +388,7 @@ class EcosystemRule(Section):
         le=10,
         source="Oliver, Marwell & Teixeira 1985",
     )
-    post_intercept: float = param(-4.5, "Baseline log-odds that a visitor posts.", unit="log-odds", ge=-20, le=20)
+    post_intercept: float = param(-5.557, "Baseline log-odds that a visitor posts.", unit="log-odds", ge=-20, le=20)
     post_usefulness: float = param(
         2.0,
         "Weight of usefulness on posting (people share on what serves their goals).",
@@ -398,9 +396,9 @@ class EcosystemRule(Section):
         ge=0,
         le=50,
     )
-    post_habit: float = param(1.5, "Weight of posting habit (0-1) on posting.", unit="log-odds", ge=0, le=50)
+    post_habit: float = param(2.035, "Weight of posting habit (0-1) on posting.", unit="log-odds", ge=0, le=50)
     post_propensity_sd: float = param(
-        3.0,
+        2.991,
         "Standard deviation between learners of their own leaning toward writing (a fixed personal offset on posting).",
         unit="log-odds",
         ge=0,
@@ -415,7 +413,7 @@ class EcosystemRule(Section):
     )
     posts_per_week: float = param(2.0, "Median posts a week of a learner who posts.", unit="posts", gt=0, le=100)
     posting_volume_spread: float = param(
-        1.5,
+        2.223,
         "Log-normal sigma of how much people post when they post (heavy tail: a few write most).",
         unit="log-sd",
         ge=0,
@@ -486,7 +484,7 @@ class Engagement(Section):
 
 
 class Learning(Section):
-    """Knowledge as March (1991) beliefs about practice dimensions, learnt from experience, people and formal learning."""
+    """Knowledge as March (1991) beliefs about practice dimensions, learnt from experience, people and training."""
 
     dimensions: int = param(
         30, "Number of practice dimensions (March's m).", unit="dimensions", ge=1, le=1000, source="March 1991: m = 30"
@@ -575,11 +573,13 @@ class Forgetting(Section):
 
     enabled: bool = param(True, "Whether beliefs decay.")
     rate: float = param(
-        0.05,
+        0.0738,
         "Weekly probability that a belief just learnt is forgotten; it falls with the belief's age as a power law.",
         unit="per week",
         ge=0,
         le=1,
+        source="fitted: half of unused knowledge is lost in about 6.5 months (Tatel & Ackerman, skill-decay "
+        "meta-analysis; Arthur et al. 1998)",
     )
     exponent: float = param(
         0.5,

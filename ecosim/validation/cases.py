@@ -642,7 +642,20 @@ TURNOVER_P1 = (0.1, 0.5, 0.9)
 #: Code knowledge after 100 periods at p2 = 0.5, by (p1, p3), from March's program with turnover as
 #: implemented independently of the engine (``analytic.march_turnover_reference``, 2,000 runs a
 #: cell, seed 100 x i1 + i3): (mean, standard error).
-MARCH_TURNOVER_REFERENCE: dict[tuple[float, float], tuple[float, float]] = {}
+MARCH_TURNOVER_REFERENCE: dict[tuple[float, float], tuple[float, float]] = {
+    (0.1, 0.0): (0.95413, 0.00109),
+    (0.1, 0.02): (0.98677, 0.00063),
+    (0.1, 0.05): (0.98430, 0.00067),
+    (0.1, 0.1): (0.95420, 0.00103),
+    (0.1, 0.2): (0.85383, 0.00156),
+    (0.1, 0.3): (0.77305, 0.00167),
+    (0.9, 0.0): (0.74167, 0.00229),
+    (0.9, 0.02): (0.89670, 0.00159),
+    (0.9, 0.05): (0.96027, 0.00106),
+    (0.9, 0.1): (0.98773, 0.00063),
+    (0.9, 0.2): (0.99780, 0.00027),
+    (0.9, 0.3): (0.99860, 0.00021),
+}
 MARCH_TURNOVER_SOURCE = "March 1991 with turnover, independent implementation (2,000 runs)"
 TURNOVER_MODERATE = 0.05
 TURNOVER_PERIODS = 100
