@@ -90,6 +90,11 @@ TARGETS = (
 )
 
 SEEDS = (101, 102, 103)
+#: Seeds of the second stage, which sets the posting intercept on more runs (see :func:`refine`).
+REFINE_SEEDS = tuple(range(201, 211))
+#: The second stage's aim for the share who ever post in the thriving chain: under van Mierlo's 25%
+#: by about two standard errors of a 20-run mean, so that validate's one-sided check holds.
+REFINE_EVER_POSTED = 0.23
 
 
 def _scenarios(values: dict[str, float]) -> dict[str, Any]:
@@ -142,6 +147,38 @@ def objective(x: np.ndarray, names: list[str], log: list[dict[str, Any]]) -> flo
     loss = float(np.sum(np.square(d)))
     log.append({"values": values, "estimates": est, "loss": loss})
     return loss
+
+
+def ever_posted(values: dict[str, float], seeds=REFINE_SEEDS) -> float:
+    """Mean share who ever posted in the thriving chain at ``values``."""
+    from ecosim.scenario.loader import load_scenario
+    from ecosim.validation.observe import observe
+
+    sc = load_scenario(SCENARIOS / "retail_high_alignment.yaml", {k: float(v) for k, v in values.items()})
+    return float(np.mean([observe(sc, s).summary["ever_posted_share"] for s in seeds]))
+
+
+def refine(values: dict[str, float]) -> tuple[dict[str, float], int]:
+    """Second stage: the posting intercept that brings the share who ever post to REFINE_EVER_POSTED.
+
+    Three seeds are too few for a one-sided target that the other patterns pull against (fewer
+    posters, fewer newcomers who post again): the first stage leaves it just above 25% on other
+    seeds. The share falls as the intercept falls, so a bracketing root finder (Brent) on ten seeds
+    moves that one weight; everything else stays as fitted.
+    """
+    from scipy.optimize import brentq
+
+    key = "engagement.ecosystem.post_intercept"
+    calls = 0
+
+    def gap(x: float) -> float:
+        nonlocal calls
+        calls += 1
+        return ever_posted({**values, key: x}) - REFINE_EVER_POSTED
+
+    lo, hi = values[key] - 1.5, values[key]
+    x = brentq(gap, lo, hi, xtol=0.01) if gap(hi) > 0 else hi
+    return {**values, key: round(float(x), 3)}, calls
 
 
 def survival(rate: float, exponent: float, weeks: int) -> np.ndarray:
@@ -211,6 +248,9 @@ def fit(budget_seconds: float, max_evaluations: int) -> dict[str, Any]:
     except OutOfTime:
         stopped = "time budget"
     best = min(log, key=lambda r: r["loss"])
+    first = {n: round(v, 3) for n, v in best["values"].items()}
+    refined, calls = refine(first)
+    final = measure(refined)
     rate = forgetting_rate_for_half_life(HALF_LIFE_WEEKS, 0.5)
     return {
         "command": f"python -m ecosim.validation.fit --max-evaluations {len(log)}",
@@ -221,8 +261,14 @@ def fit(budget_seconds: float, max_evaluations: int) -> dict[str, Any]:
         "evaluations": len(log),
         "seconds": round(time.perf_counter() - started, 1),
         "parameters": {
-            n: {"prior": list(PARAMETERS[n]), "start": float(s), "fitted": round(best["values"][n], 3)}
+            n: {"prior": list(PARAMETERS[n]), "start": float(s), "stage1": first[n], "fitted": refined[n]}
             for n, s in zip(names, start, strict=True)
+        },
+        "refine": {
+            "parameter": "engagement.ecosystem.post_intercept",
+            "target_ever_posted": REFINE_EVER_POSTED,
+            "seeds": list(REFINE_SEEDS),
+            "evaluations": calls,
         },
         "forgetting": {
             "exponent": 0.5,
@@ -236,12 +282,17 @@ def fit(budget_seconds: float, max_evaluations: int) -> dict[str, Any]:
                 "scale": t.scale,
                 "sense": t.sense,
                 "start": round(log[0]["estimates"][i], 4),
-                "fitted": round(best["estimates"][i], 4),
-                "distance": round(t.distance(best["estimates"][i]), 3),
+                "stage1": round(best["estimates"][i], 4),
+                "fitted": round(final[i], 4),
+                "distance": round(t.distance(final[i]), 3),
             }
             for i, t in enumerate(TARGETS)
         ],
-        "loss": {"start": round(log[0]["loss"], 4), "fitted": round(best["loss"], 4)},
+        "loss": {
+            "start": round(log[0]["loss"], 4),
+            "stage1": round(best["loss"], 4),
+            "fitted": round(float(np.sum(np.square([t.distance(e) for t, e in zip(TARGETS, final, strict=True)]))), 4),
+        },
     }
 
 

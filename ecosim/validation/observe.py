@@ -24,6 +24,10 @@ RETURN_WEEKS = 12
 #: The window, at the end of a run, over which how often people act is counted (SWOOP's benchmark
 #: counts six months of interactions).
 ACTIVITY_WINDOW_WEEKS = 26
+#: Habitual posters: a posting habit of at least this (posting most weeks lately).
+HABITUAL = 0.5
+#: Knowledge of habitual posters is averaged over this many weeks at the end of a run.
+LATE_WEEKS = 12
 
 
 @dataclass
@@ -41,6 +45,9 @@ class Observation:
     rare_in_window: int
     poster_knowledge: float
     recent_poster_knowledge: float
+    habitual_poster_knowledge: float
+    poster_retention: float
+    habitual_knowledge_late: float
     mean_contributor_share: float
     top10_everyone: float
     brokered_ties: int
@@ -69,6 +76,24 @@ class Observation:
         return self.rare_in_window / self.acting_in_window if self.acting_in_window else float("nan")
 
 
+def _knowledge(m, rows: np.ndarray) -> float:
+    """Mean share of dimensions that the learners in ``rows`` are right about (nan for nobody)."""
+    return float(np.mean(m.state.beliefs[rows] == m.reality)) if rows.size else float("nan")
+
+
+def _retention(m, snapshot, window_posted: np.ndarray) -> float:
+    """Of beliefs held at the window's start by people who posted in it and stayed, the share still held."""
+    if snapshot is None:
+        return float("nan")
+    person, before = snapshot
+    s = m.state
+    rows = np.flatnonzero((s.person == person) & (window_posted[s.person] > 0))
+    held = before[rows] != 0
+    if not held.any():
+        return float("nan")
+    return float(np.count_nonzero(held & (s.beliefs[rows] == before[rows])) / np.count_nonzero(held))
+
+
 def observe(scenario, seed: int) -> Observation:
     """Run ``scenario`` with ``seed`` to the end, following each person; the model runs unchanged."""
     from ecosim.core.model import EcosystemModel
@@ -85,6 +110,8 @@ def observe(scenario, seed: int) -> Observation:
     pending: np.ndarray = np.empty(0, np.int64)  # persons whose first post was last week
     window_start = weeks - ACTIVITY_WINDOW_WEEKS + 1
     leavers = 0
+    snapshot = None
+    late_right, late_cells = 0, 0
     while m.week < weeks:
         m.step()
         t = m.week
@@ -112,6 +139,12 @@ def observe(scenario, seed: int) -> Observation:
         if t >= window_start:
             window_employed[person] += 1
             window_posted[posted] += 1
+        if t > weeks - LATE_WEEKS:
+            habitual = np.flatnonzero(s.post_habit >= HABITUAL)
+            late_right += int(np.count_nonzero(s.beliefs[habitual] == m.reality))
+            late_cells += habitual.size * s.beliefs.shape[1]
+        if t == window_start - 1:
+            snapshot = (person.copy(), s.beliefs.copy())
     people = m.people_so_far
     eligible = (first_week[:people] >= 1) & (first_week[:people] <= weeks - RETURN_WEEKS)
     rep = eligible & replied[:people]
@@ -140,6 +173,9 @@ def observe(scenario, seed: int) -> Observation:
         rare_in_window=int(rare.sum()),
         poster_knowledge=poster_knowledge,
         recent_poster_knowledge=recent_knowledge,
+        habitual_poster_knowledge=_knowledge(m, np.flatnonzero(s.post_habit >= 0.5)),
+        poster_retention=_retention(m, snapshot, window_posted),
+        habitual_knowledge_late=late_right / late_cells if late_cells else float("nan"),
         mean_contributor_share=float(ts["contributor_share"][launched].mean()) if launched.any() else 0.0,
         top10_everyone=top_share_of_people(all_posts, people, 0.10),
         brokered_ties=int(ts["introductions"].sum()),
