@@ -23,3 +23,12 @@ def whole_number(lo: int, hi: int | None = None, what: str = "a whole number") -
         return value
 
     return parse
+
+
+def folder_arg(text: str) -> str:
+    """An argparse ``type`` for a folder path: refuses an empty one, which would mean the current folder."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"must be a folder path, got {text!r}")
+    if "\0" in text:
+        raise argparse.ArgumentTypeError("must be a folder path without NUL characters")
+    return text

@@ -6,13 +6,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from ecosim.commands._args import whole_number
+from ecosim.commands._args import folder_arg, whole_number
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``sweep`` command's arguments to ``parser``."""
     parser.add_argument("sweep", help="sweep file (YAML), e.g. scenarios/sweeps/alignment_x_facilitation.yaml")
-    parser.add_argument("--out", metavar="DIR", help="results folder (default: results/sweeps/<sweep name>/)")
+    parser.add_argument(
+        "--out", type=folder_arg, metavar="DIR", help="results folder (default: results/sweeps/<sweep name>/)"
+    )
     parser.add_argument(
         "--executor",
         choices=("processes", "sequential", "dask"),
