@@ -192,6 +192,12 @@ class Network(Section):
             )
         return self
 
+    def arrays(self):
+        """The edge list (and nodes file) read into arrays for the core (``kind: edgelist``)."""
+        from ecosim.scenario.edgelist import read_network
+
+        return read_network(self.path, self.nodes_path)
+
 
 class Goals(Section):
     """Personal goals against the organisation's goals: the alignment that decides whether people come."""
