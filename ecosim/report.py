@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ecosim.core.metrics import VERDICT_TEXT
 from ecosim.errors import InputError
 from ecosim.io import write_json, write_with
-from ecosim.scenario.loader import scenario_hash, scenario_to_dict
+from ecosim.scenario.loader import input_files, scenario_hash, scenario_to_dict
 
 if TYPE_CHECKING:
     from ecosim.api import RunResult
@@ -112,6 +112,7 @@ def manifest(
     return {
         "scenario_name": result.scenario.name,
         "scenario_sha256": scenario_hash(result.scenario),
+        "input_files": input_files(result.scenario),
         "seed": result.seed,
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "command": command if command is not None else sys.argv,

@@ -12,8 +12,6 @@ than the CSV reader's limit, an unknown role, a duplicate node, more rows than a
 from __future__ import annotations
 
 import csv
-import hashlib
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +20,7 @@ import numpy as np
 
 from ecosim.core.network import ROLE_NAMES
 from ecosim.errors import InputError
+from ecosim.io import file_sha256
 
 
 @dataclass(frozen=True)
@@ -36,15 +35,6 @@ class NetworkArrays:
     role: np.ndarray  # int8 code into ROLE_NAMES
     labels: np.ndarray  # object array: each row's id in the files
     sha256: dict[str, str] = field(default_factory=dict)  # file -> sha256 of its bytes
-
-
-def file_sha256(path: str | os.PathLike[str]) -> str:
-    """sha256 of a file's bytes (read in chunks)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def read_network(path: str, nodes_path: str | None = None, *, max_ties: int | None = None) -> NetworkArrays:

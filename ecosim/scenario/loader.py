@@ -475,9 +475,40 @@ def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
 
 
 def scenario_hash(scenario: Scenario) -> str:
-    """sha256 of the resolved scenario's canonical JSON: equal hashes mean identical scenarios."""
-    text = json.dumps(scenario_to_dict(scenario), sort_keys=True, separators=(",", ":"))
+    """sha256 of the resolved scenario and the files it reads: equal hashes mean identical scenarios.
+
+    The files a scenario points to (an edge list, a nodes file) are part of its identity: the hash of
+    each file's bytes is hashed with the scenario's canonical JSON, so a file replaced under the same
+    name changes the scenario's hash (a scenario that reads no file hashes as its JSON alone).
+    """
+    data = scenario_to_dict(scenario)
+    files = input_files(scenario)
+    if files:
+        data = {**data, "input_files_sha256": files}
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def input_files(scenario: Scenario) -> dict[str, str]:
+    """The files a scenario reads, each as ``{path: sha256 of its bytes}`` ("missing" when it does not exist)."""
+    out = {}
+    for section, key in PATH_KEYS:
+        value = getattr(getattr(scenario, section, None), key, None)
+        if isinstance(value, str) and value:
+            out[value] = path_sha256(value)
+    return out
+
+
+def path_sha256(path: str) -> str:
+    """sha256 of the file at ``path``, or "missing" / "unreadable" when it cannot be read."""
+    from ecosim.io import file_sha256
+
+    try:
+        return file_sha256(path)
+    except FileNotFoundError:
+        return "missing"
+    except OSError:
+        return "unreadable"
 
 
 def json_schema() -> dict[str, Any]:

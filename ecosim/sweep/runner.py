@@ -226,6 +226,7 @@ def _prepare(store: SweepStore, sweep: Sweep, design: Design, *, resumed: bool) 
             manifest = json.loads(store.manifest_path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise InputError(f"cannot read the sweep's manifest: {exc}", file=str(store.manifest_path)) from None
+        _check_input_files(manifest, sweep, folder)
         if manifest.get("sweep_sha256") != sweep.sha256():
             raise InputError(
                 "the results folder holds a different sweep (its parameters, design, base scenario, seed, "
@@ -241,6 +242,20 @@ def _prepare(store: SweepStore, sweep: Sweep, design: Design, *, resumed: bool) 
         return manifest
     _write_design(store, design)
     return _new_manifest(sweep, design)
+
+
+def _check_input_files(manifest: dict[str, Any], sweep: Sweep, folder: Path) -> None:
+    """Refuse to resume when a file the runs read (an edge list, a nodes file) changed since the sweep began."""
+    before = manifest.get("input_files") or {}
+    now = sweep.input_files()
+    for path, digest in now.items():
+        if path in before and before[path] != digest:
+            raise InputError(
+                f"the file changed since the sweep began (sha256 {before[path][:12]}... then, {digest[:12]}... now): "
+                "resuming would mix two different inputs in one table",
+                file=path,
+                allowed=f"the original file back in place, or --force to start the sweep in {folder} again",
+            )
 
 
 def _design_table(design: Design):
@@ -304,6 +319,7 @@ def _new_manifest(sweep: Sweep, design: Design) -> dict[str, Any]:
         "sweep": sweep.to_dict(),
         "base_scenario_file": sweep.base_file,
         "base_scenario_sha256": sweep.identity()["base_scenario_sha256"],
+        "input_files": sweep.input_files(),
         "base_scenario": scenario_to_dict(sweep.base),
         "root_seed": sweep.seed,
         "seeds": "numpy.random.SeedSequence(root_seed, spawn_key=(point, replicate)), first 64-bit word >> 1",
