@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from ecosim.commands._args import folder_arg, whole_number
+from ecosim.commands._args import MAX_SEED, folder_arg, whole_number
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="results folder (default: results/<scenario name>/); ecosim's earlier results there are replaced",
     )
-    parser.add_argument("--seed", type=whole_number(0), help="random seed (default: the scenario's seed)")
+    parser.add_argument("--seed", type=whole_number(0, MAX_SEED), help="random seed (default: the scenario's seed)")
     parser.add_argument(
         "--set",
         dest="overrides",

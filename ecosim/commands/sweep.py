@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--workers",
-        type=whole_number(1),
+        type=whole_number(1, 1024),
         metavar="N",
         help="worker processes (processes, or a local Dask cluster); default: one per core",
     )
@@ -46,10 +46,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--part-runs",
-        type=whole_number(1),
+        type=whole_number(1, 100_000),
         default=None,
         metavar="N",
-        help="runs per Parquet part file (default 250); a kill loses at most the runs not yet written",
+        help="runs per Parquet part file (1-100,000; default 250); a kill loses at most the runs not yet written",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
 

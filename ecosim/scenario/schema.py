@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 #: log-odds of returning after a reply to a first post, Joyce & Kraut (2006): 56% vs 44% return.
 JOYCE_KRAUT_REPLY_LOGODDS = math.log(0.56 / 0.44) - math.log(0.44 / 0.56)
@@ -463,6 +463,14 @@ class ThresholdRule(Section):
     initial_adopters: int = param(
         1, "Learners chosen at random who adopt at the start.", unit="people", ge=0, le=20_000_000
     )
+
+    @field_validator("counts")
+    @classmethod
+    def _counts_not_negative(cls, counts: list[int] | None) -> list[int] | None:
+        bad = next((i for i, c in enumerate(counts or ()) if c < 0), None)
+        if bad is not None:
+            raise ValueError(f"engagement.threshold.counts[{bad}] is {counts[bad]}; allowed: whole numbers >= 0")
+        return counts
 
 
 class Engagement(Section):
