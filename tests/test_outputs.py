@@ -224,3 +224,28 @@ def test_a_full_disk_is_one_line_exit_1_and_the_earlier_results_stay(tiny, tmp_p
     err = capsys.readouterr().err
     assert "No space left on device" in err and "cannot write" in err and err.count("\n") == 1
     assert tree(out) == before and sorted(p.name for p in out.iterdir()) == sorted(before)
+
+
+# ---- resume tells the truth about replicates ----------------------------------------------------
+
+
+def test_resume_with_fewer_replicates_keeps_the_manifest_true(tmp_path):
+    sweep = tiny_sweep(tmp_path / "d", GRID.replace("replicates: 1", "replicates: 3"))
+    out = tmp_path / "s"
+    args = ["sweep", str(sweep), "--out", str(out), "--executor", "sequential", "--quiet"]
+    assert main(args) == 0
+    assert main([*args, "--resume", "--replicates", "1"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["runs"] == {"planned": 6, "ok": 6, "failed": 0, "pending": 0} and manifest["replicates"] == 3
+
+
+def test_resume_after_a_first_look_goes_on_to_the_files_replicates(tmp_path, capsys):
+    sweep = tiny_sweep(tmp_path / "d", GRID.replace("replicates: 1", "replicates: 3"))
+    out = tmp_path / "s"
+    args = ["sweep", str(sweep), "--out", str(out), "--executor", "sequential"]
+    assert main([*args, "--replicates", "1", "--quiet"]) == 0
+    capsys.readouterr()
+    assert main([*args, "--resume"]) == 0
+    assert "this session: 4 runs" in capsys.readouterr().out
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["runs"] == {"planned": 6, "ok": 6, "failed": 0, "pending": 0} and manifest["replicates"] == 3

@@ -80,12 +80,13 @@ def run(args: argparse.Namespace) -> int:
     if args.replicates is not None:
         sweep = sweep.with_replicates(args.replicates)
     elif args.resume and (out / MANIFEST).is_file():
-        # continue with the replicate count the sweep was last run with (it may have been extended)
+        # continue with the sweep file's replicate count, or the folder's when it was extended beyond it
+        # (a sweep started with --replicates 1 for a first look goes on to the file's count)
         try:
             stored = json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("replicates")
         except (OSError, ValueError):
             stored = None
-        if isinstance(stored, int) and stored != sweep.replicates:
+        if isinstance(stored, int) and not isinstance(stored, bool) and stored > sweep.replicates:
             sweep = sweep.with_replicates(stored, source=str(out / MANIFEST))
 
     bar = None if args.quiet else _progress_bar
