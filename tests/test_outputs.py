@@ -249,3 +249,28 @@ def test_resume_after_a_first_look_goes_on_to_the_files_replicates(tmp_path, cap
     assert "this session: 4 runs" in capsys.readouterr().out
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["runs"] == {"planned": 6, "ok": 6, "failed": 0, "pending": 0} and manifest["replicates"] == 3
+
+
+# ---- analyze on what is not a sweep ---------------------------------------------------------------
+
+
+def test_analyze_on_a_run_folder_is_one_line_and_creates_nothing(tiny, tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["run", str(tiny), "--out", str(run), "--quiet", "--no-figures"]) == 0
+    before = tree(run)
+    assert main(["analyze", str(run)]) == 2
+    err = capsys.readouterr().err
+    assert "no sweep results here" in err and err.count("\n") == 1
+    assert tree(run) == before and not (run / "analysis").exists()
+
+
+def test_analyze_on_a_truncated_runs_table_is_one_line(sweep_file, tmp_path, capsys):
+    out = tmp_path / "s"
+    assert main(["sweep", str(sweep_file), "--out", str(out), "--executor", "sequential", "--quiet"]) == 0
+    for part in (out / "runs").glob("part-*.parquet"):
+        part.unlink()
+    data = (out / "runs.parquet").read_bytes()
+    (out / "runs.parquet").write_bytes(data[: len(data) // 2])
+    assert main(["analyze", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "cannot read the sweep's results" in err and err.count("\n") == 1 and "Traceback" not in err
