@@ -97,7 +97,7 @@ def write_results(
     write_json(out / "summary.json", {"scenario": result.scenario.name, "seed": result.seed, **result.summary})
     files = list(RESULT_FILES)
     if figures and result.model is not None:
-        from ecosim import figures as fig
+        from ecosim.plotting import run as fig
 
         data = fig.payload(ts, result.model)
         files += worker.render(out, data) if worker is not None else fig.render(out, data)

@@ -168,7 +168,7 @@ def analyze(
             if len(order) > 2:
                 result.notes.append(f"averaged over {', '.join(order[2:])}")
             if figures:
-                from ecosim.sweep import plots
+                from ecosim.plotting import sweep as plots
 
                 _save(
                     out / "phase_diagram.png",
@@ -177,13 +177,13 @@ def analyze(
                 )
                 _save(out / "lines.png", plots.lines(grid, px, py, metric, ghost, name), result)
         elif len(order) == 1 and figures:
-            from ecosim.sweep import plots
+            from ecosim.plotting import sweep as plots
 
             grid = cell_stats(ok.merge(values, on="point"), order[0], None, chosen[0])
             _save(out / "lines.png", plots.lines(grid, order[0], None, chosen[0], ghost, name), result)
     elif method == "lhs":
         if figures:
-            from ecosim.sweep import plots
+            from ecosim.plotting import sweep as plots
 
             _save(
                 out / "scatter.png", plots.scatter(ok.merge(values, on="point"), params, chosen[0], ghost, name), result
@@ -196,7 +196,7 @@ def analyze(
         result.indices = indices
         _write_csv(out / f"{method}_indices.csv", indices, result)
         if figures:
-            from ecosim.sweep import plots
+            from ecosim.plotting import sweep as plots
 
             for metric in chosen:
                 sub = indices[indices["metric"] == metric]
@@ -325,7 +325,7 @@ def _write_csv(path: Path, table: pd.DataFrame, result: Analysis) -> None:
 
 
 def _save(path: Path, fig: Any, result: Analysis) -> None:
-    from ecosim.sweep.plots import save
+    from ecosim.plotting.style import save
 
     save(fig, path)
     result.files.append(path.name)

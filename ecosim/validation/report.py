@@ -236,7 +236,7 @@ Nielsen's 90-9-1 is a heuristic, not data.
 
 def write(suite: Suite, out: Path, *, command: str, figures: bool = True, img_dir: str = "") -> list[str]:
     """Write ``validation.md`` and the figures into ``out`` (figures under ``out/img_dir``)."""
-    from ecosim.validation import figures as fig
+    from ecosim.plotting import validation as fig
 
     out.mkdir(parents=True, exist_ok=True)
     names: dict[str, str] = {}

@@ -6,31 +6,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ecosim.io import write_with
+from ecosim.plotting import style
 
 if TYPE_CHECKING:
-    from pathlib import Path
 
     import pandas as pd
     from matplotlib.figure import Figure
 
-GHOST_COLOUR = "#c0392b"
-THRIVING_COLOUR = "#ff9f1c"  # orange: visible on both ends of viridis
-
-
-def _figure(width: float, height: float) -> Figure:
-    from matplotlib.figure import Figure
-
-    # a layout engine: these figures have colour bars, two-line labels and legends below the axes
-    return Figure(figsize=(width, height), dpi=110, layout="constrained")
-
-
-def save(fig: Figure, path: Path) -> None:
-    """Write a PNG under a temporary name, then rename it."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    FigureCanvasAgg(fig)
-    write_with(path, lambda tmp: fig.savefig(tmp, format="png"))
+# a layout engine (style.figure's default): these figures have colour bars, two-line labels and
+# legends below the axes
+_figure = style.figure
 
 
 def _label(path: str) -> str:
@@ -80,7 +65,7 @@ def phase_diagram(
         np.arange(len(xs) + 1) - 0.5,
         np.arange(len(ys) + 1) - 0.5,
         np.ma.masked_invalid(z),
-        cmap="viridis",
+        cmap=style.SEQUENTIAL_MAP,
         vmin=0 if share else None,
         vmax=1 if share else None,
         shading="flat",
@@ -96,7 +81,7 @@ def phase_diagram(
                     f"{v:.2f}",
                     ha="center",
                     va="center",
-                    fontsize=7,
+                    fontsize=style.SMALL_SIZE,
                     color="white" if (share and v < 0.5) or (not share and v < np.nanmean(z)) else "black",
                 )
     handles = []
@@ -104,9 +89,9 @@ def phase_diagram(
         from matplotlib.lines import Line2D
 
         cx, cy = np.meshgrid(np.arange(len(xs)), np.arange(len(ys)))
-        ax.contour(cx, cy, np.ma.masked_invalid(z), levels=[ghost], colors=[GHOST_COLOUR], linewidths=2.5)
+        ax.contour(cx, cy, np.ma.masked_invalid(z), levels=[ghost], colors=[style.GHOST_LINE], linewidths=2.5)
         handles.append(
-            Line2D([], [], color=GHOST_COLOUR, lw=2.5, label=f"tipping boundary: ghost town below {ghost:.0%}")
+            Line2D([], [], color=style.GHOST_LINE, lw=2.5, label=f"tipping boundary: ghost town below {ghost:.0%}")
         )
         if share and np.nanmin(z) < thriving < np.nanmax(z):
             ax.contour(
@@ -114,20 +99,27 @@ def phase_diagram(
                 cy,
                 np.ma.masked_invalid(z),
                 levels=[thriving],
-                colors=[THRIVING_COLOUR],
+                colors=[style.THRIVING_ON_MAP],
                 linewidths=1.5,
                 linestyles="--",
             )
-            handles.append(Line2D([], [], color=THRIVING_COLOUR, lw=1.5, ls="--", label=f"{thriving:.0%} active"))
+            handles.append(Line2D([], [], color=style.THRIVING_ON_MAP, lw=1.5, ls="--", label=f"{thriving:.0%} active"))
     ax.set_xticks(range(len(xs)), [_fmt(v) for v in xs])
     ax.set_yticks(range(len(ys)), [_fmt(v) for v in ys])
     ax.set_xlabel(_label(x))
     ax.set_ylabel(_label(y))
     title = f"{name}: mean {metric.replace('_', ' ')} ({n} runs per cell"
     title += f", averaged over {', '.join(_short(a) for a in averaged)})" if averaged else ")"
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title, fontsize=style.TITLE_SIZE)
     if handles:
-        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, fontsize=8, frameon=False)
+        ax.legend(
+            handles=handles,
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.22),
+            ncol=2,
+            fontsize=style.LEGEND_SIZE,
+            frameon=False,
+        )
     return fig
 
 
@@ -138,22 +130,22 @@ def lines(grid: pd.DataFrame, x: str, y: str | None, metric: str, ghost: float, 
     fig = _figure(7.0, 4.2)
     ax = fig.add_subplot()
     groups = [(None, grid)] if y is None else list(grid.groupby(y, sort=True))
-    cmap = colormaps["plasma"]
+    cmap = colormaps[style.FAMILY_MAP]
     for k, (yv, sub) in enumerate(groups):
         sub = sub.sort_values(x)
-        colour = "#1f3b73" if y is None else cmap(0.05 + 0.75 * k / max(1, len(groups) - 1))
+        colour = style.ACTIVE if y is None else cmap(0.05 + 0.75 * k / max(1, len(groups) - 1))
         label = None if y is None else f"{_short(y)} = {_fmt(yv)}"
         ax.plot(sub[x], sub["mean"], color=colour, lw=2, marker="o", ms=3, label=label)
         lo, hi = sub["ci_low"].to_numpy(dtype=float), sub["ci_high"].to_numpy(dtype=float)
         if np.isfinite(lo).any():
             ax.fill_between(sub[x], lo, hi, color=colour, alpha=0.18, lw=0)
     if _is_share(metric):
-        ax.axhspan(0, ghost, color="#f1c9c9", alpha=0.5, lw=0, label=f"ghost town (< {ghost:.0%})")
+        style.ghost_band(ax, ghost)
         ax.set_ylim(0, 1)
     ax.set_xlabel(_label(x))
     ax.set_ylabel(f"mean {metric.replace('_', ' ')} (95% band)")
-    ax.set_title(f"{name}: {metric.replace('_', ' ')}", fontsize=10)
-    ax.legend(fontsize=8, frameon=False, loc="upper left")
+    ax.set_title(f"{name}: {metric.replace('_', ' ')}", fontsize=style.TITLE_SIZE)
+    ax.legend(fontsize=style.LEGEND_SIZE, frameon=False, loc="upper left")
     return fig
 
 
@@ -165,15 +157,15 @@ def scatter(runs: pd.DataFrame, params: list[str], metric: str, ghost: float, na
     fig = _figure(3.2 * cols, 2.6 * rows + 0.4)
     for i, p in enumerate(params):
         ax = fig.add_subplot(rows, cols, i + 1)
-        ax.scatter(runs[p], runs[metric], s=6, alpha=0.5, color="#1f3b73", lw=0)
+        ax.scatter(runs[p], runs[metric], s=6, alpha=0.5, color=style.ACTIVE, lw=0)
         if _is_share(metric):
-            ax.axhline(ghost, color=GHOST_COLOUR, lw=1, ls="--")
+            ax.axhline(ghost, color=style.GHOST_LINE, lw=1, ls="--")
             ax.set_ylim(0, 1)
-        ax.set_xlabel(_lever(p), fontsize=8)
+        ax.set_xlabel(_lever(p), fontsize=style.LEGEND_SIZE)
         if i % cols == 0:
-            ax.set_ylabel(metric.replace("_", " "), fontsize=8)
-        ax.tick_params(labelsize=7)
-    fig.suptitle(f"{name}: {metric.replace('_', ' ')} against each parameter", fontsize=10)
+            ax.set_ylabel(metric.replace("_", " "), fontsize=style.LEGEND_SIZE)
+        ax.tick_params(labelsize=style.SMALL_SIZE)
+    fig.suptitle(f"{name}: {metric.replace('_', ' ')} against each parameter", fontsize=style.TITLE_SIZE)
     return fig
 
 
@@ -183,13 +175,13 @@ def sobol(indices: pd.DataFrame, metric: str, name: str) -> Figure:
     fig = _figure(7.0, max(3.0, 1.2 + 0.45 * len(t)))
     ax = fig.add_subplot()
     pos = np.arange(len(t))
-    ax.barh(pos + 0.2, t["ST"], height=0.4, xerr=t["ST_conf"], color="#1f3b73", label="total (ST)", capsize=2)
-    ax.barh(pos - 0.2, t["S1"], height=0.4, xerr=t["S1_conf"], color="#9ec5e8", label="first order (S1)", capsize=2)
+    ax.barh(pos + 0.2, t["ST"], height=0.4, xerr=t["ST_conf"], color=style.ACTIVE, label="total (ST)", capsize=2)
+    ax.barh(pos - 0.2, t["S1"], height=0.4, xerr=t["S1_conf"], color=style.BAND, label="first order (S1)", capsize=2)
     ax.set_yticks(pos, [_lever(p) for p in t["parameter"]])
     ax.axvline(0, color="black", lw=0.8)
     ax.set_xlabel("share of the variance of " + metric.replace("_", " "))
-    ax.set_title(f"{name}: Sobol' indices of {metric.replace('_', ' ')} (95% intervals)", fontsize=10)
-    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    ax.set_title(f"{name}: Sobol' indices of {metric.replace('_', ' ')} (95% intervals)", fontsize=style.TITLE_SIZE)
+    ax.legend(fontsize=style.LEGEND_SIZE, frameon=False, loc="lower right")
     return fig
 
 
@@ -199,11 +191,11 @@ def morris(indices: pd.DataFrame, metric: str, name: str) -> Figure:
     fig = _figure(10.0, max(3.8, 1.4 + 0.45 * len(t)))
     ax, ax2 = fig.subplots(1, 2, width_ratios=[1.3, 1])
     pos = np.arange(len(t))
-    ax.barh(pos, t["mu_star"], xerr=t["mu_star_conf"], color="#1f3b73", capsize=2)
+    ax.barh(pos, t["mu_star"], xerr=t["mu_star_conf"], color=style.ACTIVE, capsize=2)
     ax.set_yticks(pos, [_lever(p) for p in t["parameter"]])
     ax.set_xlabel(f"mu*: mean |change in {metric.replace('_', ' ')}|\nper whole range of the parameter")
-    ax.set_title("lever ranking (Morris mu*, 95% interval)", fontsize=10)
-    ax2.scatter(t["mu_star"], t["sigma"], color="#e8590c", zorder=3)
+    ax.set_title("lever ranking (Morris mu*, 95% interval)", fontsize=style.TITLE_SIZE)
+    ax2.scatter(t["mu_star"], t["sigma"], color=style.CONTRIBUTOR, zorder=3)
     top = float(t["mu_star"].max())
     small = 0
     for _, r in t.iterrows():
@@ -211,7 +203,7 @@ def morris(indices: pd.DataFrame, metric: str, name: str) -> Figure:
             ax2.annotate(
                 _lever(r["parameter"]),
                 (r["mu_star"], r["sigma"]),
-                fontsize=7,
+                fontsize=style.SMALL_SIZE,
                 xytext=(3, 3),
                 textcoords="offset points",
             )
@@ -222,18 +214,18 @@ def morris(indices: pd.DataFrame, metric: str, name: str) -> Figure:
             0.98,
             0.02,
             f"{small} levers with mu* under 10% of the largest, unlabelled",
-            fontsize=7,
+            fontsize=style.SMALL_SIZE,
             ha="right",
             va="bottom",
             transform=ax2.transAxes,
-            color="grey",
+            color=style.MUTED,
         )
     lim = max(float(t["mu_star"].max()), float(t["sigma"].max()), 1e-12) * 1.1
-    ax2.plot([0, lim], [0, lim], color="grey", lw=0.8, ls=":")
+    ax2.plot([0, lim], [0, lim], color=style.MUTED, lw=0.8, ls=":")
     ax2.set_xlim(0, lim)
     ax2.set_ylim(0, lim)
     ax2.set_xlabel("mu*")
     ax2.set_ylabel("sigma (interactions, non-linearity)")
-    ax2.set_title("effects: size against spread", fontsize=10)
-    fig.suptitle(f"{name}: Morris screening of {metric.replace('_', ' ')}", fontsize=11)
+    ax2.set_title("effects: size against spread", fontsize=style.TITLE_SIZE)
+    fig.suptitle(f"{name}: Morris screening of {metric.replace('_', ' ')}", fontsize=style.SUPTITLE_SIZE)
     return fig

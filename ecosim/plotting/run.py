@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ecosim.io import write_with
+from ecosim.plotting import style
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -15,40 +15,30 @@ if TYPE_CHECKING:
 
     from ecosim.core.model import EcosystemModel
 
-ENGAGEMENT_COLOURS = ("#c9ccd1", "#4c8bd6", "#e8590c")  # inactive, consumer, contributor
 FIGURE_FILES = ("engagement.png", "knowledge.png", "content.png", "network.png")
 
 
 def _figure(width: float = 7.0, height: float = 4.0, *, right: float = 0.97) -> Figure:
-    from matplotlib.figure import Figure
-
     # fixed margins: a layout engine would cost more than the rest of the figure
-    fig = Figure(figsize=(width, height), dpi=100)
+    fig = style.figure(width, height, dpi=100, constrained=False)
     fig.subplots_adjust(left=0.09, right=right, bottom=0.12, top=0.91)
     return fig
-
-
-def _save(fig: Figure, path: Path) -> None:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    FigureCanvasAgg(fig)
-    write_with(path, lambda tmp: fig.savefig(tmp, format="png"))
 
 
 def engagement(ts: pd.DataFrame, name: str, ghost: float, thriving: float) -> Figure:
     """Weekly active and contributor shares against the ghost-town band and the thriving line."""
     fig = _figure()
     ax = fig.add_subplot()
-    ax.plot(ts["week"], ts["active_share"], color="#1f3b73", lw=2, label="weekly active (visited)")
-    ax.plot(ts["week"], ts["contributor_share"], color=ENGAGEMENT_COLOURS[2], lw=2, label="contributors (posted)")
-    ax.axhspan(0, ghost, color="#f1c9c9", alpha=0.5, lw=0, label=f"ghost town (< {ghost:.0%})")
-    ax.axhline(thriving, color="#3a7d44", ls="--", lw=1, label=f"thriving ({thriving:.0%}+)")
+    ax.plot(ts["week"], ts["active_share"], color=style.ACTIVE, lw=2, label="weekly active (visited)")
+    ax.plot(ts["week"], ts["contributor_share"], color=style.CONTRIBUTOR, lw=2, label="contributors (posted)")
+    style.ghost_band(ax, ghost)
+    style.thriving_line(ax, thriving)
     ax.set_ylim(0, 1)
     ax.set_xlim(ts["week"].min(), ts["week"].max())
     ax.set_xlabel("week")
     ax.set_ylabel("share of learners")
     ax.set_title(f"{name}: who comes to the platform")
-    ax.legend(loc="upper right", fontsize=8, frameon=False)
+    ax.legend(loc="upper right", fontsize=style.LEGEND_SIZE, frameon=False)
     return fig
 
 
@@ -56,15 +46,15 @@ def knowledge(ts: pd.DataFrame, name: str) -> Figure:
     """Mean individual knowledge, capability on the organisation's topics and the code's knowledge, by week."""
     fig = _figure()
     ax = fig.add_subplot()
-    ax.plot(ts["week"], ts["mean_knowledge"], lw=2, color="#1f3b73", label="mean individual knowledge")
-    ax.plot(ts["week"], ts["org_capability"], lw=2, color="#3a7d44", label="capability on the organisation's topics")
-    ax.plot(ts["week"], ts["org_code_knowledge"], lw=2, ls="--", color="#7b3294", label="organisational code")
+    ax.plot(ts["week"], ts["mean_knowledge"], lw=2, color=style.ACTIVE, label="mean individual knowledge")
+    ax.plot(ts["week"], ts["org_capability"], lw=2, color=style.GOOD, label="capability on the organisation's topics")
+    ax.plot(ts["week"], ts["org_code_knowledge"], lw=2, ls="--", color=style.FACILITATOR, label="organisational code")
     ax.set_ylim(0, 1)
     ax.set_xlim(ts["week"].min(), ts["week"].max())
     ax.set_xlabel("week")
     ax.set_ylabel("share of practice dimensions right")
     ax.set_title(f"{name}: what the organisation learns")
-    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    ax.legend(loc="lower right", fontsize=style.LEGEND_SIZE, frameon=False)
     return fig
 
 
@@ -72,19 +62,21 @@ def content(ts: pd.DataFrame, name: str) -> Figure:
     """Live posts (decaying) by week, with the posts written each week by learners and by facilitators."""
     fig = _figure(right=0.90)
     ax = fig.add_subplot()
-    ax.fill_between(ts["week"], ts["content_stock"], color="#9ec5e8", label="live posts (decaying)")
+    ax.fill_between(ts["week"], ts["content_stock"], color=style.BAND, label="live posts (decaying)")
     ax.set_xlabel("week")
     ax.set_ylabel("live posts")
     ax.set_xlim(ts["week"].min(), ts["week"].max())
     ax2 = ax.twinx()
-    ax2.step(ts["week"], ts["posts"], where="mid", color=ENGAGEMENT_COLOURS[2], lw=1.5, label="posts by learners")
-    ax2.step(ts["week"], ts["seeded_posts"], where="mid", color="#7b3294", lw=1.5, label="posts by facilitators")
+    ax2.step(ts["week"], ts["posts"], where="mid", color=style.CONTRIBUTOR, lw=1.5, label="posts by learners")
+    ax2.step(
+        ts["week"], ts["seeded_posts"], where="mid", color=style.FACILITATOR, lw=1.5, label="posts by facilitators"
+    )
     ax2.set_ylim(bottom=0)
     ax2.set_ylabel("posts this week")
     ax.set_title(f"{name}: content on the platform")
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = ax2.get_legend_handles_labels()
-    ax.legend(h1 + h2, l1 + l2, loc="upper right", fontsize=8, frameon=False)
+    ax.legend(h1 + h2, l1 + l2, loc="upper right", fontsize=style.LEGEND_SIZE, frameon=False)
     return fig
 
 
@@ -125,23 +117,30 @@ def network(data: dict) -> Figure:
     ax = fig.add_subplot()
     ax.set_aspect("equal")
     ax.axis("off")
-    for segs, colour, alpha in zip(data["segments"], ("#8a8f98", "#7b3294"), (0.15, 0.25), strict=False):
+    for segs, colour, alpha in zip(data["segments"], (style.TIE, style.FACILITATOR), (0.15, 0.25), strict=False):
         if len(segs):
             ax.add_collection(LineCollection(segs, colors=colour, linewidths=0.3, alpha=alpha))
     xy = data["xy"]
-    colours = np.array(ENGAGEMENT_COLOURS)[data["engagement"]]
+    colours = np.array(style.ENGAGEMENT_COLOURS)[data["engagement"]]
     size = 4 + 40 * data["knowledge"] * (600 / max(len(xy), 600))
     ax.scatter(xy[:, 0], xy[:, 1], s=size, c=colours, linewidths=0)
     handles = [
         Line2D([], [], ls="", marker="o", color=c, label=lab)
-        for c, lab in zip(ENGAGEMENT_COLOURS, ("inactive", "visited", "posted"), strict=True)
+        for c, lab in zip(style.ENGAGEMENT_COLOURS, ("inactive", "visited", "posted"), strict=True)
     ]
-    handles.append(Line2D([], [], color="#7b3294", label="tie brokered by a facilitator"))
-    ax.legend(handles=handles, loc="lower center", ncol=4, fontsize=8, frameon=False, bbox_to_anchor=(0.5, -0.05))
+    handles.append(Line2D([], [], color=style.FACILITATOR, label="tie brokered by a facilitator"))
+    ax.legend(
+        handles=handles,
+        loc="lower center",
+        ncol=4,
+        fontsize=style.LEGEND_SIZE,
+        frameon=False,
+        bbox_to_anchor=(0.5, -0.05),
+    )
     shown = (
         "" if data["shown"] == data["n"] else f" ({data['shown']:,} of {data['n']:,} learners: whole stores sampled)"
     )
-    ax.set_title(f"{data['name']}: week {data['week']}, size = knowledge{shown}", fontsize=10)
+    ax.set_title(f"{data['name']}: week {data['week']}, size = knowledge{shown}", fontsize=style.TITLE_SIZE)
     ax.autoscale_view()
     return fig
 
@@ -164,8 +163,8 @@ def render(out: Path, data: dict) -> list[str]:
     # needed, which keeps its import out of the figure process
     ts = data["columns"]
     name = data["name"]
-    _save(engagement(ts, name, data["ghost"], data["thriving"]), out / "engagement.png")
-    _save(knowledge(ts, name), out / "knowledge.png")
-    _save(content(ts, name), out / "content.png")
-    _save(network(data["network"]), out / "network.png")
+    style.save(engagement(ts, name, data["ghost"], data["thriving"]), out / "engagement.png")
+    style.save(knowledge(ts, name), out / "knowledge.png")
+    style.save(content(ts, name), out / "content.png")
+    style.save(network(data["network"]), out / "network.png")
     return list(FIGURE_FILES)
