@@ -104,3 +104,28 @@ def ghost_band(ax: Axes, ghost: float) -> None:
 def thriving_line(ax: Axes, thriving: float) -> None:
     """Draw the thriving line, with its legend entry."""
     ax.axhline(thriving, color=THRIVING, ls="--", lw=1, label=thriving_label(thriving))
+
+
+#: Colours of the verdict's words, by verdict.
+VERDICT_COLOURS = {"ghost_town": GHOST_LINE, "struggling": "#a65000", "thriving": GOOD, "not_launched": MUTED}
+
+
+def verdict_note(ax: Axes, text: str, key: str | None = None, width: int = 100) -> int:
+    """Write the verdict (or an ensemble's verdicts) above ``ax``, wrapped; returns its number of lines.
+
+    Give the title a ``pad`` of at least ``6 + 12 * lines`` points to keep it clear of the note.
+    """
+    import textwrap
+
+    lines = textwrap.wrap(text, width) or [""]
+    ax.text(
+        0.0,
+        1.02,
+        "\n".join(lines),
+        transform=ax.transAxes,
+        ha="left",
+        va="bottom",
+        fontsize=LABEL_SIZE,
+        color=VERDICT_COLOURS.get(key or "", INK),
+    )
+    return len(lines)

@@ -9,7 +9,6 @@ import numpy as np
 from ecosim.plotting import style
 
 if TYPE_CHECKING:
-
     import pandas as pd
     from matplotlib.figure import Figure
 

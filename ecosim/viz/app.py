@@ -178,8 +178,9 @@ def current_verdict(model: EcosystemModel) -> tuple[str, str]:
     launch = model.params.platform.launch_week
     if model.week < launch:
         return "not_launched", f"Not launched yet: the platform opens in week {launch}."
-    key = metrics.verdict(model.timeseries_columns()["active_share"], True, model.params)
-    return key, metrics.VERDICT_TEXT[key]
+    columns = model.timeseries_columns()
+    key = metrics.verdict(columns["active_share"], True, model.params)
+    return key, metrics.verdict_words(key, float(columns["contributor_share"][-1]))
 
 
 def _fmt(value: Any, unit: str) -> str:
