@@ -174,7 +174,9 @@ def network(data: dict) -> Figure:
             ax.add_collection(LineCollection(segs, colors=colour, linewidths=0.3, alpha=alpha))
     xy = data["xy"]
     colours = np.array(style.ENGAGEMENT_COLOURS)[data["engagement"]]
-    size = 4 + 40 * data["knowledge"] * (600 / max(len(xy), 600))
+    # marker area shrinks with the number drawn so a big organisation stays readable, and grows
+    # (up to six times) so a small one is not lost on the canvas
+    size = (4 + 40 * data["knowledge"]) * float(np.clip(600 / max(len(xy), 1), 0.6, 6.0))
     ax.scatter(xy[:, 0], xy[:, 1], s=size, c=colours, linewidths=0)
     reach = float(np.linalg.norm(xy, axis=1).max()) if len(xy) else 1.0
     for text, (x, y) in data.get("places", []):

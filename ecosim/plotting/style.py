@@ -129,3 +129,10 @@ def verdict_note(ax: Axes, text: str, key: str | None = None, width: int = 100) 
         color=VERDICT_COLOURS.get(key or "", INK),
     )
     return len(lines)
+
+
+def wrap(text: str, width: int = 72) -> str:
+    """``text`` broken into lines of at most ``width`` characters, so a long title stays on the canvas."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width)) or text

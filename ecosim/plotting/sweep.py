@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ecosim.plotting import style
+from ecosim.plotting import labels, style
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -18,16 +18,16 @@ _figure = style.figure
 
 
 def _label(path: str) -> str:
-    return path.rsplit(".", 1)[-1].replace("_", " ") + f"\n({path})"
+    """A parameter's plain name and unit, for an axis."""
+    return labels.param(path)
 
 
 def _short(path: str) -> str:
-    return path.rsplit(".", 1)[-1].replace("_", " ")
+    """A parameter's plain name."""
+    return labels.param(path, unit=False)
 
 
-def _lever(path: str) -> str:
-    """A parameter named in words with its section: 'turnover annual rate'."""
-    return path.replace(".", " ").replace("_", " ")
+_lever = _short
 
 
 def _fmt(v: object) -> str:
@@ -36,8 +36,35 @@ def _fmt(v: object) -> str:
     return str(v)
 
 
-def _is_share(metric: str) -> bool:
-    return metric.endswith("_share") or metric.endswith("_final") or "share" in metric
+_is_share = labels.is_share
+
+
+def noise_note(n: int, z: np.ndarray | None = None) -> str:
+    """What a figure drawn from ``n`` runs per point says about its noise, in words ("" when n >= 2).
+
+    With one run per point the run-to-run noise is not measured. Neighbouring cells then bound it
+    from above: the median absolute difference between neighbours holds the noise and the
+    parameter's effect together.
+    """
+    if n >= 2:
+        return ""
+    text = "1 run per point: the noise between runs is not measured (sweep with replicates: 5 or more)"
+    if z is not None:
+        z = np.asarray(z, dtype=float)
+        steps = [np.abs(np.diff(z, axis=a)).ravel() for a in range(z.ndim) if z.shape[a] > 1]
+        steps = np.concatenate(steps) if steps else np.empty(0)
+        steps = steps[np.isfinite(steps)]
+        if steps.size:
+            text += f"; neighbours differ by a median of {np.median(steps):.2g}, noise included"
+    return text
+
+
+def _note(fig: Figure, text: str) -> None:
+    """Write a note under the figure's axes (the layout engine makes room for it)."""
+    if text:
+        import textwrap
+
+        fig.supxlabel("\n".join(textwrap.wrap(text, 110)), fontsize=style.SMALL_SIZE, color=style.GHOST_LINE)
 
 
 def phase_diagram(
@@ -70,7 +97,7 @@ def phase_diagram(
         shading="flat",
     )
     cbar = fig.colorbar(mesh, ax=ax)
-    cbar.set_label(f"mean {metric.replace('_', ' ')}")
+    cbar.set_label(f"mean {labels.metric(metric)}")
     if len(xs) * len(ys) <= 200:
         for (r, c), v in np.ndenumerate(z):
             if np.isfinite(v):
@@ -107,9 +134,9 @@ def phase_diagram(
     ax.set_yticks(range(len(ys)), [_fmt(v) for v in ys])
     ax.set_xlabel(_label(x))
     ax.set_ylabel(_label(y))
-    title = f"{name}: mean {metric.replace('_', ' ')} ({n} runs per cell"
+    title = f"{name}: mean {labels.metric(metric)} ({n} runs per cell"
     title += f", averaged over {', '.join(_short(a) for a in averaged)})" if averaged else ")"
-    ax.set_title(title, fontsize=style.TITLE_SIZE)
+    ax.set_title(style.wrap(title), fontsize=style.TITLE_SIZE)
     if handles:
         ax.legend(
             handles=handles,
@@ -119,6 +146,7 @@ def phase_diagram(
             fontsize=style.LEGEND_SIZE,
             frameon=False,
         )
+    _note(fig, noise_note(n, z))
     return fig
 
 
@@ -142,9 +170,10 @@ def lines(grid: pd.DataFrame, x: str, y: str | None, metric: str, ghost: float, 
         style.ghost_band(ax, ghost)
         ax.set_ylim(0, 1)
     ax.set_xlabel(_label(x))
-    ax.set_ylabel(f"mean {metric.replace('_', ' ')} (95% band)")
-    ax.set_title(f"{name}: {metric.replace('_', ' ')}", fontsize=style.TITLE_SIZE)
+    ax.set_ylabel(f"mean {labels.metric(metric)} (95% band)")
+    ax.set_title(style.wrap(f"{name}: {labels.metric(metric)}"), fontsize=style.TITLE_SIZE)
     ax.legend(fontsize=style.LEGEND_SIZE, frameon=False, loc="upper left")
+    _note(fig, noise_note(int(grid["n"].min()) if len(grid) else 0))
     return fig
 
 
@@ -162,13 +191,13 @@ def scatter(runs: pd.DataFrame, params: list[str], metric: str, ghost: float, na
             ax.set_ylim(0, 1)
         ax.set_xlabel(_lever(p), fontsize=style.LEGEND_SIZE)
         if i % cols == 0:
-            ax.set_ylabel(metric.replace("_", " "), fontsize=style.LEGEND_SIZE)
+            ax.set_ylabel(labels.metric(metric), fontsize=style.LEGEND_SIZE)
         ax.tick_params(labelsize=style.SMALL_SIZE)
-    fig.suptitle(f"{name}: {metric.replace('_', ' ')} against each parameter", fontsize=style.TITLE_SIZE)
+    fig.suptitle(style.wrap(f"{name}: {labels.metric(metric)} against each parameter"), fontsize=style.TITLE_SIZE)
     return fig
 
 
-def sobol(indices: pd.DataFrame, metric: str, name: str) -> Figure:
+def sobol(indices: pd.DataFrame, metric: str, name: str, runs_per_point: int = 2) -> Figure:
     """First-order and total Sobol' indices with 95% confidence intervals, largest total first."""
     t = indices.sort_values("ST", ascending=True)
     fig = _figure(7.0, max(3.0, 1.2 + 0.45 * len(t)))
@@ -178,53 +207,66 @@ def sobol(indices: pd.DataFrame, metric: str, name: str) -> Figure:
     ax.barh(pos - 0.2, t["S1"], height=0.4, xerr=t["S1_conf"], color=style.BAND, label="first order (S1)", capsize=2)
     ax.set_yticks(pos, [_lever(p) for p in t["parameter"]])
     ax.axvline(0, color="black", lw=0.8)
-    ax.set_xlabel("share of the variance of " + metric.replace("_", " "))
-    ax.set_title(f"{name}: Sobol' indices of {metric.replace('_', ' ')} (95% intervals)", fontsize=style.TITLE_SIZE)
+    ax.set_xlabel("share of the variance of " + labels.metric(metric))
+    ax.set_title(
+        style.wrap(f"{name}: Sobol' indices of {labels.metric(metric)} (95% intervals)", 60), fontsize=style.TITLE_SIZE
+    )
     ax.legend(fontsize=style.LEGEND_SIZE, frameon=False, loc="lower right")
+    _note(fig, noise_note(runs_per_point))
     return fig
 
 
-def morris(indices: pd.DataFrame, metric: str, name: str) -> Figure:
+def morris(indices: pd.DataFrame, metric: str, name: str, runs_per_point: int = 2) -> Figure:
     """Morris screening: mu* (mean absolute elementary effect) with its 95% interval, and mu* against sigma."""
     t = indices.sort_values("mu_star", ascending=True)
     fig = _figure(10.0, max(3.8, 1.4 + 0.45 * len(t)))
     ax, ax2 = fig.subplots(1, 2, width_ratios=[1.3, 1])
     pos = np.arange(len(t))
     ax.barh(pos, t["mu_star"], xerr=t["mu_star_conf"], color=style.ACTIVE, capsize=2)
-    ax.set_yticks(pos, [_lever(p) for p in t["parameter"]])
-    ax.set_xlabel(f"mu*: mean |change in {metric.replace('_', ' ')}|\nper whole range of the parameter")
+    # the ranking numbers the levers (1: the largest effect); the scatter names its points by
+    # those numbers, so long names neither overlap nor run off the canvas
+    rank = {p: len(t) - k for k, p in enumerate(t["parameter"])}
+    ax.set_yticks(pos, [f"{_lever(p)}  {rank[p]}" for p in t["parameter"]])
+    ax.set_xlabel(f"mu*: mean |change in {labels.metric(metric)}|\nper whole range of the parameter")
     ax.set_title("lever ranking (Morris mu*, 95% interval)", fontsize=style.TITLE_SIZE)
     ax2.scatter(t["mu_star"], t["sigma"], color=style.CONTRIBUTOR, zorder=3)
     top = float(t["mu_star"].max())
+    lim = max(top, float(t["sigma"].max()), 1e-12) * 1.1
+    # points closer than a label's size share one label ("1, 2"), so numbers never overlap
+    groups: list[tuple[float, float, list[int]]] = []
     small = 0
-    for _, r in t.iterrows():
-        if r["mu_star"] >= 0.1 * top:  # the small ones crowd the origin; the bar chart names them
-            ax2.annotate(
-                _lever(r["parameter"]),
-                (r["mu_star"], r["sigma"]),
-                fontsize=style.SMALL_SIZE,
-                xytext=(3, 3),
-                textcoords="offset points",
-            )
-        else:
+    for _, r in t.sort_values("mu_star", ascending=False).iterrows():
+        if r["mu_star"] < 0.1 * top:  # the small ones crowd the origin; the bar chart names them
             small += 1
+            continue
+        x, y = float(r["mu_star"]), float(r["sigma"])
+        for gx, gy, ranks in groups:
+            if abs(x - gx) < 0.12 * lim and abs(y - gy) < 0.06 * lim:
+                ranks.append(rank[r["parameter"]])
+                break
+        else:
+            groups.append((x, y, [rank[r["parameter"]]]))
+    for gx, gy, ranks in groups:
+        ax2.annotate(
+            ", ".join(map(str, ranks)), (gx, gy), fontsize=style.LEGEND_SIZE, xytext=(4, 2), textcoords="offset points"
+        )
     if small:
         ax2.text(
             0.98,
             0.02,
-            f"{small} levers with mu* under 10% of the largest, unlabelled",
+            f"{small} levers with mu* under 10% of the largest, unnumbered",
             fontsize=style.SMALL_SIZE,
             ha="right",
             va="bottom",
             transform=ax2.transAxes,
             color=style.MUTED,
         )
-    lim = max(float(t["mu_star"].max()), float(t["sigma"].max()), 1e-12) * 1.1
     ax2.plot([0, lim], [0, lim], color=style.MUTED, lw=0.8, ls=":")
     ax2.set_xlim(0, lim)
     ax2.set_ylim(0, lim)
-    ax2.set_xlabel("mu*")
+    ax2.set_xlabel("mu* (points numbered by rank)")
     ax2.set_ylabel("sigma (interactions, non-linearity)")
     ax2.set_title("effects: size against spread", fontsize=style.TITLE_SIZE)
-    fig.suptitle(f"{name}: Morris screening of {metric.replace('_', ' ')}", fontsize=style.SUPTITLE_SIZE)
+    fig.suptitle(style.wrap(f"{name}: Morris screening of {labels.metric(metric)}", 100), fontsize=style.SUPTITLE_SIZE)
+    _note(fig, noise_note(runs_per_point))
     return fig

@@ -200,7 +200,9 @@ def analyze(
 
             for metric in chosen:
                 sub = indices[indices["metric"] == metric]
-                fig = plots.sobol(sub, metric, name) if method == "sobol" else plots.morris(sub, metric, name)
+                per_point = int(stats.loc[stats["metric"] == metric, "n"].min())
+                draw = plots.sobol if method == "sobol" else plots.morris
+                fig = draw(sub, metric, name, runs_per_point=per_point)
                 _save(out / f"{method}_{metric}.png", fig, result)
     return result
 
