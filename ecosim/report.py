@@ -89,6 +89,9 @@ def write_results(
 
         data = fig.payload(ts, result.model, result.summary)
         files += worker.render(out, data) if worker is not None else fig.render(out, data)
+    from ecosim.plotting.html import run_report
+
+    files.append(run_report(out, result, files, versions()))
     write_json(out / "manifest.json", manifest(result, files, command=command, elapsed=elapsed))
     return files
 

@@ -204,6 +204,9 @@ def analyze(
                 draw = plots.sobol if method == "sobol" else plots.morris
                 fig = draw(sub, metric, name, runs_per_point=per_point)
                 _save(out / f"{method}_{metric}.png", fig, result)
+    from ecosim.plotting.html import analysis_report
+
+    result.files.append(analysis_report(result, manifest))
     return result
 
 
