@@ -67,7 +67,11 @@ def test_an_organisation_too_large_for_memory_is_refused_when_read(capsys, monke
     monkeypatch.setenv("ECOSIM_MAX_MEMORY", "100MB")  # less than the interpreter alone
     assert main([*args, "--quiet", "--no-figures"]) == 2
     err = capsys.readouterr().err
-    assert "the limit set by ECOSIM_MAX_MEMORY (0.1 GB)" in err and "about 30,034 learners" in err and "GB of memory" in err
+    assert (
+        "the limit set by ECOSIM_MAX_MEMORY (0.1 GB)" in err
+        and "about 30,034 learners" in err
+        and "GB of memory" in err
+    )
     assert not (tmp_path / "results").exists()
     monkeypatch.setenv("ECOSIM_MAX_MEMORY", "a lot")
     assert main(args) == 2

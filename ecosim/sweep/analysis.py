@@ -201,7 +201,7 @@ def _analyze(
             if len(order) > 2:
                 result.notes.append(f"averaged over {', '.join(order[2:])}")
             if figures:
-                from ecosim.sweep import plots
+                from ecosim.plotting import sweep as plots
 
                 _save(
                     out / "phase_diagram.png",
@@ -210,13 +210,13 @@ def _analyze(
                 )
                 _save(out / "lines.png", plots.lines(grid, px, py, metric, ghost, name), result)
         elif len(order) == 1 and figures:
-            from ecosim.sweep import plots
+            from ecosim.plotting import sweep as plots
 
             grid = cell_stats(ok.merge(values, on="point"), order[0], None, chosen[0])
             _save(out / "lines.png", plots.lines(grid, order[0], None, chosen[0], ghost, name), result)
     elif method == "lhs":
         if figures:
-            from ecosim.sweep import plots
+            from ecosim.plotting import sweep as plots
 
             _save(
                 out / "scatter.png", plots.scatter(ok.merge(values, on="point"), params, chosen[0], ghost, name), result
@@ -229,12 +229,17 @@ def _analyze(
         result.indices = indices
         _write_csv(out / f"{method}_indices.csv", indices, result)
         if figures:
-            from ecosim.sweep import plots
+            from ecosim.plotting import sweep as plots
 
             for metric in chosen:
                 sub = indices[indices["metric"] == metric]
-                fig = plots.sobol(sub, metric, name) if method == "sobol" else plots.morris(sub, metric, name)
+                per_point = int(stats.loc[stats["metric"] == metric, "n"].min())
+                draw = plots.sobol if method == "sobol" else plots.morris
+                fig = draw(sub, metric, name, runs_per_point=per_point)
                 _save(out / f"{method}_{metric}.png", fig, result)
+    from ecosim.plotting.html import analysis_report
+
+    result.files.append(analysis_report(result, manifest))
     return result
 
 
@@ -358,7 +363,7 @@ def _write_csv(path: Path, table: pd.DataFrame, result: Analysis) -> None:
 
 
 def _save(path: Path, fig: Any, result: Analysis) -> None:
-    from ecosim.sweep.plots import save
+    from ecosim.plotting.style import save
 
     save(fig, path)
     result.files.append(path.name)
