@@ -274,3 +274,11 @@ def test_analyze_on_a_truncated_runs_table_is_one_line(sweep_file, tmp_path, cap
     assert main(["analyze", str(out)]) == 2
     err = capsys.readouterr().err
     assert "cannot read the sweep's results" in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("img_dir", ["../outside", "/tmp/elsewhere", "img/../../x"])
+def test_validate_keeps_its_figures_inside_the_output_folder(img_dir, tmp_path, capsys):
+    assert main(["validate", "--quick", "--out", str(tmp_path / "v"), "--img-dir", img_dir]) == 2
+    err = capsys.readouterr().err
+    assert "--img-dir" in err and "inside the output folder" in err and err.count("\n") == 1
+    assert not (tmp_path / "v").exists() and not (tmp_path / "outside").exists()
