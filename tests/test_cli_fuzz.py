@@ -98,3 +98,22 @@ def test_random_command_lines_are_accepted_or_refused_in_one_line(argv, places, 
         err = captured.err
         assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err, (argv, err)
     assert not (places / "a_file").is_dir() and (places / "a_file").read_text() == "not a folder"
+
+
+@pytest.mark.parametrize(
+    "argv, flag",
+    [
+        (["schema", "--indent", "100000000"], "--indent"),
+        (["schema", "--indent", "-1"], "--indent"),
+        (["sweep", "w.yaml", "--workers", "5000"], "--workers"),
+        (["sweep", "w.yaml", "--part-runs", "1000000"], "--part-runs"),
+        (["sweep", "w.yaml", "--replicates", "20000"], "--replicates"),
+        (["run", "s.yaml", "--seed", "9" * 30], "--seed"),
+        (["run", "s.yaml", "--out", ""], "--out"),
+    ],
+)
+def test_numeric_flags_are_bounded(argv, flag, places, no_work, capsys, monkeypatch):
+    monkeypatch.chdir(places)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert flag in err and err.count("\n") == 1
