@@ -367,6 +367,13 @@ def check_param_path(key: str, *, source: str) -> None:
     paths = leaf_paths()
     if key in paths:
         return
+    if len(key) > 200:  # no parameter path is this long; and the message stays one short line
+        raise ScenarioError(
+            f"unknown parameter ({len(key):,} characters long)",
+            file=source,
+            value=key[:40] + "...",
+            hint="run 'python -m ecosim schema' to list parameters",
+        )
     hint = did_you_mean(key, paths)
     raise ScenarioError(
         "unknown parameter", file=source, key=key, hint=hint or "run 'python -m ecosim schema' to list parameters"
