@@ -283,3 +283,25 @@ def test_validate_keeps_its_figures_inside_the_output_folder(img_dir, tmp_path, 
     err = capsys.readouterr().err
     assert "--img-dir" in err and "inside the output folder" in err and err.count("\n") == 1
     assert not (tmp_path / "v").exists() and not (tmp_path / "outside").exists()
+
+
+def test_a_full_disk_during_a_sweep_is_one_line_exit_1_and_resume_finishes_it(
+    sweep_file, tmp_path, capsys, monkeypatch
+):
+    from ecosim.sweep.storage import SweepStore
+
+    out = tmp_path / "s"
+    args = ["sweep", str(sweep_file), "--out", str(out), "--executor", "sequential", "--quiet"]
+
+    def full(self, number, runs, timeseries):
+        raise OSError(errno.ENOSPC, "No space left on device", str(self.folder / "runs"))
+
+    with monkeypatch.context() as m:
+        m.setattr(SweepStore, "write_part", full)
+        assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and err.count("\n") == 1 and "Traceback" not in err
+    assert not (out / LOCK).exists()
+    assert main([*args, "--resume"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["runs"] == {"planned": 2, "ok": 2, "failed": 0, "pending": 0}
