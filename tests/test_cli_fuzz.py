@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ecosim.cli import main
+from ecosim.core.model import EcosystemModel
 
 
 class Reached(Exception):
@@ -21,7 +22,6 @@ class Reached(Exception):
 
 @pytest.fixture
 def no_work(monkeypatch):
-    import ecosim.commands.run as run_command
     import ecosim.sweep.analysis as analysis
     import ecosim.sweep.runner as runner
     import ecosim.validation as validation
@@ -30,7 +30,7 @@ def no_work(monkeypatch):
     def reached(*args, **kwargs):
         raise Reached
 
-    monkeypatch.setattr(run_command, "_simulate", reached)
+    monkeypatch.setattr(EcosystemModel, "__init__", reached)
     monkeypatch.setattr(runner, "run_sweep", reached)
     monkeypatch.setattr(analysis, "analyze", reached)
     monkeypatch.setattr(validation, "run_suite", reached)

@@ -179,12 +179,12 @@ def test_an_empty_out_is_refused(command, tiny, sweep_file, tmp_path, capsys, mo
 
 @pytest.mark.parametrize("where", ["/proc/ecosim-x", "file", "file/below", "x" * 5000])
 def test_an_impossible_out_is_refused_before_the_work(where, tiny, tmp_path, capsys, monkeypatch):
-    import ecosim.commands.run as run_command
+    from ecosim.core.model import EcosystemModel
 
-    def no_work(*args):
+    def no_work(*args, **kwargs):
         raise AssertionError("the simulation ran before the folder was checked")
 
-    monkeypatch.setattr(run_command, "_simulate", no_work)
+    monkeypatch.setattr(EcosystemModel, "__init__", no_work)
     put(tmp_path / "file", "a file")
     out = where if where.startswith("/") else str(tmp_path / where)
     assert main(["run", str(tiny), "--out", out, "--quiet"]) == 2

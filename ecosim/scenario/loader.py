@@ -100,7 +100,7 @@ def read_yaml_mapping(path: str | os.PathLike[str], *, what: str = "scenario") -
     bomb), recursive aliases, duplicate keys, non-text keys and any tag that would construct an
     object.
     """
-    file = str(path)
+    file = check_path_text(path, what)
     p = Path(path)
     if not p.exists():
         raise ScenarioError(f"{what} file not found", file=file)
@@ -118,6 +118,14 @@ def read_yaml_mapping(path: str | os.PathLike[str], *, what: str = "scenario") -
     except OSError as exc:
         raise ScenarioError(f"cannot read {what} file: {exc.strerror}", file=file) from None
     return parse_yaml_mapping(text, file=file, what=what)
+
+
+def check_path_text(path: str | os.PathLike[str], what: str = "scenario") -> str:
+    """The path as text, refusing an empty one or one holding a NUL character (no file has such a name)."""
+    file = str(path)
+    if "\0" in file or not file.strip():
+        raise ScenarioError(f"not a {what} file path", file=repr(file), allowed="the path of a YAML file")
+    return file
 
 
 def parse_yaml_mapping(text: str, *, file: str, what: str = "scenario") -> tuple[dict[str, Any], Marks]:
@@ -260,6 +268,7 @@ def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, An
 
 def resolve_file(path: str | os.PathLike[str], _chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], Marks]:
     """Read a scenario file and everything it ``extends``, merged, before validation."""
+    check_path_text(path)
     here = Path(path).resolve()
     if here in _chain:
         cycle = " -> ".join(str(p) for p in (*_chain, here))
