@@ -390,7 +390,15 @@ class OutputFolder:
         for pattern in patterns:
             found.extend(self.path.glob(_relative(pattern, where)))
         out = []
+        root = self.path.resolve()
         for p in dict.fromkeys(found):
+            parent = p.parent.resolve()
+            if parent != root and root not in parent.parents:  # a listed file under a link to elsewhere
+                raise OutputError(
+                    "will not remove anything",
+                    where,
+                    f"it lists {p.relative_to(self.path)}, which is outside the folder",
+                )
             if p.is_symlink() or p.is_file():
                 out.append(p)
             elif p.exists():

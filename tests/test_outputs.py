@@ -92,6 +92,16 @@ def test_force_checks_every_listed_file_before_removing_any(tiny, tmp_path, caps
         assert tree(out) == before and outside.read_text() == "mine"
         marker["files"].remove(bad)
         (out / MARKER).write_text(json.dumps(marker))
+    # a listed file under a link to another folder
+    elsewhere = put(tmp_path / "elsewhere" / "x", "mine")
+    (out / "link").symlink_to(elsewhere.parent, target_is_directory=True)
+    marker = read_marker(out)
+    marker["files"].append("link/x")
+    (out / MARKER).write_text(json.dumps(marker))
+    before = tree(out)
+    assert main(["run", str(tiny), "--out", str(out), "--quiet", "--no-figures", "--force"]) == 2
+    assert "outside the folder" in capsys.readouterr().err
+    assert tree(out) == before and elsewhere.read_text() == "mine"
 
 
 # ---- replacing ecosim's own results ----------------------------------------------------------
