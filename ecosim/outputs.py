@@ -189,6 +189,7 @@ class OutputFolder:
         self._owned = True  # whether the folder is (or becomes) ecosim's, with a marker
         self._created: list[Path] = []
         self._lock: _Lock | None = None
+        self._since = _now()
 
     # ---- opening -------------------------------------------------------------------------------
 
@@ -305,7 +306,7 @@ class OutputFolder:
             "format": MARKER_FORMAT,
             "kind": self.kind,
             "written_by": "ecosim",
-            "created": old.get("created") or _now(),
+            "created": old.get("created") or self._since,
             "updated": _now(),
             "command": ["ecosim", *sys.argv[1:]],
             "files": self.files,
