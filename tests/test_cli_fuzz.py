@@ -73,7 +73,10 @@ def command_lines(draw):
         argv.append(draw(st.sampled_from([positional, "missing", "a_file", ""]) | hostile))
     for flag in draw(st.lists(st.sampled_from(FLAGS[command] + ["--bogus"]), max_size=4)):
         argv.append(flag)
-        if flag not in SWITCHES:
+        if flag == "--set":
+            key = draw(st.sampled_from(["goals.mean_alignment", "description", "network.path", "weeks", "nope", ""]))
+            argv.append(key + "=" + draw(hostile | st.sampled_from(["[*a]", "&a [1]", "{", "1:30", "no"])))
+        elif flag not in SWITCHES:
             value = draw(st.sampled_from(["out_dir", "a_file", "a_file/below", "/proc/ecosim-x"]) | hostile)
             argv.append(value)
     return argv

@@ -108,3 +108,16 @@ def test_threshold_counts_name_the_file_and_line(tmp_path, counts, problem):
     with pytest.raises(ScenarioError) as info:
         load_scenario(path)
     assert problem in info.value.message() and info.value.file == str(path) and info.value.line == 7
+
+
+@pytest.mark.parametrize("override", ["network.path=a\x00b", "description=a\x07b", "network.path=", "description=[*a]"])
+def test_hostile_set_values_are_one_line(tiny, capsys, override):
+    assert main(["run", str(tiny), "--set", override]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --set") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("path", ["", "\x00", "a\x00b"])
+def test_scenario_paths_that_cannot_name_a_file_are_one_line(path, capsys):
+    assert main(["run", path]) == 2
+    assert capsys.readouterr().err.count("\n") == 1

@@ -343,6 +343,8 @@ def parse_override(text: str, *, source: str = "--set") -> tuple[str, Any]:
     check_param_path(key, source=source)
     value = parse_value(raw, source=source, key=key) if raw.strip() else ""
     if key in {f"{s}.{k}" for s, k in PATH_KEYS} and isinstance(value, str):
+        if "\0" in value or not value.strip():
+            raise ScenarioError("not a file path", file=source, key=key, value=value, allowed="the path of a CSV file")
         value = str(Path(value).resolve())
     return key, value
 
@@ -356,7 +358,12 @@ def parse_value(raw: str, *, source: str = "--set", key: str | None = None) -> A
             key=key,
             allowed=f"at most {MAX_FILE_BYTES:,} characters",
         )
-    loader = Loader(raw)
+    try:
+        loader = Loader(raw)
+    except yaml.YAMLError:  # a NUL or another character YAML does not allow
+        raise ScenarioError(
+            "the value holds a character YAML does not allow", file=source, key=key, value=raw
+        ) from None
     try:
         node = loader.get_single_node()
         if node is None:
