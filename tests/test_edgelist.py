@@ -64,6 +64,13 @@ def test_bad_rows_name_their_line(tmp_path, text, problem, line):
     assert problem in err.message() and err.line == line and err.file == path
 
 
+def test_bytes_that_are_not_utf8_far_into_the_file_name_their_line(tmp_path):
+    rows = "".join(f"n{i},n{i + 1}\n" for i in range(20_000)).encode()
+    path = put(tmp_path / "e.csv", b"source,target\n" + rows + b"\xff\xfe,x\n")
+    err = refused(path)
+    assert "not UTF-8" in err.message() and err.line == 20_002
+
+
 def test_an_unknown_role_names_the_nodes_file_and_line(tmp_path):
     edges = put(tmp_path / "e.csv", "source,target\na,b\n")
     nodes = put(tmp_path / "n.csv", "id,role\na,associate\nb,wizard\n")
