@@ -1,6 +1,6 @@
 """Benchmarks: how fast ecosim runs, from a thousand learners to a million.
 
-Four sections, each printed as a table and all written to ``benchmarks/results.json``:
+Five sections, each printed as a table and all written to ``benchmarks/results.json``:
 
 ``model``
     The full model (every mechanism, the weekly metrics) on the retail generator scaled to about
@@ -16,6 +16,10 @@ Four sections, each printed as a table and all written to ``benchmarks/results.j
     The tick of the 100k model against the work no implementation of it can avoid: one sparse
     matrix-vector product over the same network plus as many passes over learner-length arrays
     (and over the belief matrix) as the tick makes, counted in ``PASSES`` below.
+``agents``
+    Looking at the learners as Mesa agents (``model.agents``) in the 1M model: the time and memory
+    it takes to make them all, and the week's cost once turnover keeps them current, against the
+    same weeks of a model whose agents nobody looked at.
 ``cli``
     ``python -m ecosim run scenarios/retail.yaml`` end to end and ``python -c "import ecosim"``,
     each a whole process timed from outside, several runs, median.
@@ -31,6 +35,7 @@ before and after; quote medians from a quiet machine.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import math
 import os
@@ -45,7 +50,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
-SECTIONS = ("model", "bass", "floor", "cli")
+SECTIONS = ("model", "bass", "floor", "agents", "cli")
 
 #: The retail scenario's head office, kept at every size (the generator ties head office densely).
 HEAD_OFFICE = 30
@@ -269,7 +274,59 @@ def child_floor(args: argparse.Namespace) -> dict:
     }
 
 
-CHILDREN = {"model": child_model, "ecosim_bass": child_ecosim_bass, "mesa_bass": child_mesa_bass, "floor": child_floor}
+def resident_bytes() -> int:
+    """The process's resident memory now (Linux), in bytes."""
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def child_agents(args: argparse.Namespace) -> dict:
+    from ecosim.core.model import EcosystemModel
+    from ecosim.scenario.loader import load_scenario
+
+    weeks = 8
+    scenario = load_scenario(ROOT / "scenarios" / "retail.yaml", scaled_retail(args.learners), seed=args.seed)
+
+    def ticks(model: EcosystemModel) -> list[float]:
+        out = []
+        for _ in range(weeks):
+            t = time.perf_counter()
+            model.step()
+            out.append(time.perf_counter() - t)
+        return out
+
+    model = EcosystemModel(scenario)
+    gc.collect()
+    before = resident_bytes()
+    t0 = time.perf_counter()
+    agents = len(model.agents)
+    look = time.perf_counter() - t0
+    grown = resident_bytes() - before
+    looked = ticks(model)
+    leavers = int(sum(model.timeseries_columns()["leavers"]))
+    learners = model.state.n
+    del model
+    gc.collect()
+    plain = ticks(EcosystemModel(scenario))
+    return {
+        "learners": learners,
+        "agents": agents,
+        "look_s": look,
+        "agents_mb": grown / 2**20,
+        "weeks": weeks,
+        "leavers": leavers,
+        "tick_ms_without": 1000 * statistics.median(plain),
+        "tick_ms_with": 1000 * statistics.median(looked),
+    }
+
+
+CHILDREN = {
+    "model": child_model,
+    "ecosim_bass": child_ecosim_bass,
+    "mesa_bass": child_mesa_bass,
+    "floor": child_floor,
+    "agents": child_agents,
+}
 
 
 def spawn(kind: str, learners: int, seed: int, timeout: float = 1800) -> dict:
@@ -391,6 +448,18 @@ def section_floor(quick: bool) -> dict:
         flush=True,
     )
     r["targets"] = {"ratio": 4}
+    return r
+
+
+def section_agents(quick: bool) -> dict:
+    r = spawn("agents", 1_000_000, 1)
+    r["replace_ms_per_week"] = r["tick_ms_with"] - r["tick_ms_without"]
+    print(
+        f"  {r['learners']:,} learners: looking at {r['agents']:,} agents takes {r['look_s']:.2f} s and "
+        f"{r['agents_mb']:.0f} MB; then a week takes {r['tick_ms_with']:.0f} ms against {r['tick_ms_without']:.0f} ms "
+        f"unlooked (median of {r['weeks']} weeks, {r['leavers']:,} learners replaced)",
+        flush=True,
+    )
     return r
 
 
