@@ -26,10 +26,10 @@ class Learner(mesa.Agent):
     employed. ``step`` does nothing: the model runs each mechanism over all learners at once.
     """
 
-    def __init__(self, model: EcosystemModel, row: int) -> None:
+    def __init__(self, model: EcosystemModel, row: int, person: int | None = None) -> None:
         super().__init__(model)  # Mesa registers the agent and gives it the next id
-        self.row = int(row)
-        self.person = int(model.state.person[self.row])
+        self.row = row
+        self.person = int(model.state.person[row]) if person is None else person
 
     @property
     def employed(self) -> bool:

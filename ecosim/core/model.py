@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import warnings
 from collections import defaultdict
@@ -240,16 +241,24 @@ class EcosystemModel(mesa.Model):
         if not self._learners_owed:
             return
         self._learners_owed = False
-        self._learner_agents = [Learner(self, row) for row in range(self.state.n)]
+        # A million new objects would set off the cycle collector over and over, each time walking
+        # every agent made so far; none of them is garbage yet, so it is paused while they are made.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._learner_agents = [Learner(self, row, person) for row, person in enumerate(self.state.person.tolist())]
+        finally:
+            if collecting:
+                gc.enable()
 
     def replace_agents(self, rows: np.ndarray) -> None:
         """The people in ``rows`` left: remove their agents and create their successors' (once agents exist)."""
         if self._learners_owed:
             return
         table = self._learner_agents
-        for row in rows.tolist():
+        for row, person in zip(rows.tolist(), self.state.person[rows].tolist(), strict=True):
             table[row].remove()
-            table[row] = Learner(self, row)
+            table[row] = Learner(self, row, person)
 
     # ---- results ----------------------------------------------------------------------------
 
