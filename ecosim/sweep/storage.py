@@ -49,10 +49,6 @@ ANALYSIS = "analysis"
 _PART = re.compile(r"^part-(\d{6,})\.parquet$")
 COMPRESSION = "zstd"
 
-#: Fixed columns of the runs table (parameters come after ``seed``, metrics after ``wall_time``).
-ID_COLUMNS = ("run_id", "point", "replicate", "seed")
-STATUS_COLUMNS = ("status", "error", "wall_time")
-
 
 def param_dtype(path: str) -> str:
     """How a parameter is stored: int64, float64, bool, string, or json (lists)."""
