@@ -704,6 +704,12 @@ class ParamInfo:
         return self.annotation in (int, float) or self.annotation in (int | None, float | None)
 
     @property
+    def dtype(self) -> str:
+        """How sweep results store the parameter: int64, float64, bool, string, or json (lists)."""
+        kind = {int: "int64", float: "float64", bool: "bool", str: "string"}.get(self.annotation)
+        return kind or ("string" if self.choices else "json")
+
+    @property
     def lower(self) -> float | None:
         """The lower bound, inclusive or exclusive, or None."""
         return self.ge if self.ge is not None else self.gt
@@ -797,6 +803,14 @@ def section_keys(path: tuple[str | int, ...]) -> list[str] | None:
             return None
         model = annotation
     return list(model.model_fields)
+
+
+def get_value(scenario: Scenario, path: str) -> Any:
+    """The value at a dotted ``path`` of a validated scenario."""
+    value: Any = scenario
+    for key in path.split("."):
+        value = getattr(value, key)
+    return value
 
 
 def param_info(path: str) -> ParamInfo:

@@ -274,7 +274,7 @@ class DaskExecutor:
 
     def _check_versions(self) -> dict[str, dict[str, str]]:
         """Warn when workers run other versions of the packages that decide a run's results."""
-        from ecosim.sweep.worker import versions
+        from ecosim.report import versions
 
         here = versions()
         try:

@@ -282,14 +282,6 @@ def _new_manifest(sweep: Sweep, design: Design) -> dict[str, Any]:
     from ecosim.report import versions
     from ecosim.scenario.loader import scenario_to_dict
 
-    v = versions()
-    from importlib import metadata
-
-    for pkg in ("SALib", "dask", "distributed", "mesa"):
-        try:
-            v[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            v[pkg] = "not installed"
     return {
         "kind": "ecosim sweep",
         "name": sweep.name,
@@ -308,7 +300,7 @@ def _new_manifest(sweep: Sweep, design: Design) -> dict[str, Any]:
         "replicates": sweep.replicates,
         "metrics": list(sweep.metrics),
         "timeseries_columns": list(sweep.timeseries),
-        "versions": v,
+        "versions": versions("SALib", "dask", "distributed"),
         "files": {
             "design": DESIGN,
             "runs": RUNS,
@@ -331,7 +323,7 @@ class _PartWriter:
         self.part_runs = max(1, part_runs)
         self.flush_seconds = flush_seconds
         self.columns = design.columns
-        self.values = {c: [_native(v) for v in design.points[c].tolist()] for c in design.columns}
+        self.values = design.column_values()
         self.buffer: list[RunOutcome] = []
         self.last_flush = time.monotonic()
         self.number = store.next_part()
@@ -372,11 +364,3 @@ class _PartWriter:
         self.store.write_part(self.number, runs, ts)
         self.number += 1
         self.buffer = []
-
-
-def _native(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if value is None or type(value).__name__ == "NAType":
-        return None
-    return value

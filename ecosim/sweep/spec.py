@@ -46,7 +46,7 @@ from ecosim.scenario.loader import (
     scenario_hash,
     validate,
 )
-from ecosim.scenario.schema import ParamInfo, Scenario, param_info
+from ecosim.scenario.schema import ParamInfo, Scenario, get_value, param_info
 
 TOP_KEYS = (
     "base",
@@ -748,8 +748,5 @@ def _check_replicates(value: Any, file: str, line: int | None, column: int | Non
 
 
 def base_value(scenario: Scenario, path: str) -> Any:
-    """The value of a dotted parameter path in a validated scenario."""
-    node: Any = scenario
-    for part in path.split("."):
-        node = getattr(node, part)
-    return copy.deepcopy(node)
+    """The value of a dotted parameter path in a validated scenario (a copy)."""
+    return copy.deepcopy(get_value(scenario, path))

@@ -49,28 +49,6 @@ ANALYSIS = "analysis"
 _PART = re.compile(r"^part-(\d{6,})\.parquet$")
 COMPRESSION = "zstd"
 
-#: Fixed columns of the runs table (parameters come after ``seed``, metrics after ``wall_time``).
-ID_COLUMNS = ("run_id", "point", "replicate", "seed")
-STATUS_COLUMNS = ("status", "error", "wall_time")
-
-
-def param_dtype(path: str) -> str:
-    """How a parameter is stored: int64, float64, bool, string, or json (lists)."""
-    from typing import Literal, get_origin
-
-    from ecosim.scenario.schema import param_info
-
-    annotation = param_info(path).annotation
-    if annotation is int:
-        return "int64"
-    if annotation is float:
-        return "float64"
-    if annotation is bool:
-        return "bool"
-    if annotation is str or get_origin(annotation) is Literal:
-        return "string"
-    return "json"
-
 
 def _arrow(kind: str) -> pa.DataType:
     import pyarrow as pa
@@ -88,6 +66,7 @@ def runs_schema(sweep: Sweep, columns: Sequence[str]) -> pa.Schema:
     """The Arrow schema of the runs table; ``columns`` are the design's parameter paths."""
     import pyarrow as pa
 
+    from ecosim.scenario.schema import param_info
     from ecosim.sweep.worker import TEXT_METRICS
 
     fields = [
@@ -96,7 +75,7 @@ def runs_schema(sweep: Sweep, columns: Sequence[str]) -> pa.Schema:
         pa.field("replicate", pa.int32()),
         pa.field("seed", pa.int64()),
     ]
-    fields += [pa.field(c, _arrow(param_dtype(c))) for c in columns]
+    fields += [pa.field(c, _arrow(param_info(c).dtype)) for c in columns]
     fields += [pa.field("status", pa.string()), pa.field("error", pa.string()), pa.field("wall_time", pa.float64())]
     fields += [pa.field(m, pa.string() if m in TEXT_METRICS else pa.float64()) for m in sweep.metrics]
     return pa.schema(fields)

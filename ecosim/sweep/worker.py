@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 
-import ecosim
 import ecosim.core.model  # noqa: F401  (imported here, once per worker, not at the first run)
 from ecosim.api import simulate
 from ecosim.scenario.schema import Scenario
@@ -83,21 +82,6 @@ def error_text(exc: BaseException) -> str:
         last = frames[-1]
         text += f" (at {os.path.basename(last.filename)}:{last.lineno} in {last.name})"
     return text
-
-
-def versions() -> dict[str, str]:
-    """Versions that decide a run's results; the sweep checks that every Dask worker has the same."""
-    import mesa
-    import networkx
-    import scipy
-
-    return {
-        "ecosim": ecosim.__version__,
-        "numpy": np.__version__,
-        "scipy": scipy.__version__,
-        "mesa": mesa.__version__,
-        "networkx": networkx.__version__,
-    }
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,0 +1,45 @@
+"""The package itself: versions recorded once, helpers shared across modules."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from conftest import SCENARIOS
+
+import ecosim
+from ecosim.report import versions
+from ecosim.scenario.schema import get_value, iter_params, param_info
+from ecosim.viz.levers import nice_ceiling
+
+
+def test_versions_name_ecosim_by_its_one_version_and_add_extra_packages():
+    v = versions("SALib", "no-such-package-ecosim")
+    assert v["ecosim"] == ecosim.__version__
+    assert {"python", "mesa", "numpy", "scipy", "pandas", "pyarrow", "networkx", "SALib"} <= set(v)
+    assert v["no-such-package-ecosim"] == "not installed"
+
+
+@pytest.mark.parametrize(
+    ("x", "ceiling"),
+    [(0.7, 1.0), (1.0, 1.0), (1.1, 2.0), (2.2, 2.5), (3, 5.0), (7, 10.0), (0.021, 0.025), (4e6, 5e6), (0, 1.0)],
+)
+def test_nice_ceiling_is_the_smallest_round_number_at_or_above(x, ceiling):
+    assert math.isclose(nice_ceiling(x), ceiling)
+    assert nice_ceiling(float("nan")) == 1.0 and nice_ceiling(-3) == 1.0
+
+
+def test_storage_types_follow_the_schema():
+    kinds = {info.path: info.dtype for info in iter_params()}
+    assert kinds["weeks"] == "int64"
+    assert kinds["goals.mean_alignment"] == "float64"
+    assert kinds["engagement.rule"] == "string"  # a choice
+    assert set(kinds.values()) == {"int64", "float64", "bool", "string", "json"}
+    assert param_info("network.kind").dtype == "string"
+
+
+def test_get_value_follows_a_dotted_path():
+    scenario = ecosim.load_scenario(SCENARIOS / "retail.yaml")
+    assert get_value(scenario, "goals.mean_alignment") == scenario.goals.mean_alignment
+    with pytest.raises(AttributeError):
+        get_value(scenario, "goals.no_such_key")
