@@ -320,12 +320,13 @@ def test_a_run_that_kills_its_worker_fails_alone_and_the_others_finish(grid_swee
     from ecosim.sweep.design import build_design
     from ecosim.sweep.executors import ProcessExecutor
     from ecosim.sweep.runner import _tasks
+    from ecosim.sweep.worker import failed
 
     sweep = load_sweep(grid_sweep)
     tasks = list(_tasks(sweep, build_design(sweep), set()))
     killer, unlucky = tasks[4].run_id, tasks[1].run_id
     function = KillsItsWorker(tmp_path, always={killer}, once={unlucky})
-    outcomes = list(ProcessExecutor(2, function=function).map(tasks))
+    outcomes = list(ProcessExecutor(2).map(function, tasks, on_error=failed))
     assert sorted(o.run_id for o in outcomes) == sorted(t.run_id for t in tasks)  # each run exactly once
     by_id = {o.run_id: o for o in outcomes}
     assert by_id[killer].status == "failed" and "worker process died" in by_id[killer].error

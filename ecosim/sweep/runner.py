@@ -19,7 +19,7 @@ from ecosim.sweep.design import Design, build_design, run_overrides
 from ecosim.sweep.seeds import run_seed
 from ecosim.sweep.spec import MAX_REPLICATES, Sweep
 from ecosim.sweep.storage import DESIGN, RUNS, SweepStore, runs_schema, timeseries_schema
-from ecosim.sweep.worker import RunOutcome, RunTask
+from ecosim.sweep.worker import RunOutcome, RunTask, execute, failed
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ def run_sweep(
                 report.executor = ex.describe()
                 session["executor"] = report.executor
                 write_json(store.manifest_path, manifest)
-                for outcome in ex.map(_tasks(sweep, design, done)):
+                for outcome in ex.map(execute, _tasks(sweep, design, done), on_error=failed):
                     writer.add(outcome)
                     if outcome.status == "ok":
                         report.ok += 1

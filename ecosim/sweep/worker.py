@@ -74,6 +74,11 @@ def execute(task: RunTask) -> RunOutcome:
         return RunOutcome(task.run_id, "failed", error_text(exc), time.perf_counter() - started, {}, None)
 
 
+def failed(task: RunTask, exc: BaseException) -> RunOutcome:
+    """The outcome of a run that could not be made at all (its worker died, or the task could not be sent)."""
+    return RunOutcome(task.run_id, "failed", error_text(exc), 0.0, {}, None)
+
+
 def error_text(exc: BaseException) -> str:
     """``Type: message``, and where in ecosim it was raised."""
     text = f"{type(exc).__name__}: {exc}"
