@@ -153,8 +153,7 @@ def run_sweep(
         if bar is not None:
             bar.close()
         writer.flush()
-        store.compact(schema)
-        report.totals = store.status_counts()
+        report.totals = store.compact(schema)
         report.elapsed = time.perf_counter() - started
         session.update(
             finished=_now(),
