@@ -43,3 +43,21 @@ def test_get_value_follows_a_dotted_path():
     assert get_value(scenario, "goals.mean_alignment") == scenario.goals.mean_alignment
     with pytest.raises(AttributeError):
         get_value(scenario, "goals.no_such_key")
+
+
+def test_shipped_scenarios_are_found_by_name_and_a_typo_gets_a_suggestion(tmp_path, monkeypatch):
+    from ecosim.scenario.errors import ScenarioError
+    from ecosim.scenario.loader import find_scenario, shipped_scenarios
+
+    monkeypatch.chdir(tmp_path)  # no scenarios/ folder here
+    assert sorted(p.name for p in shipped_scenarios().glob("*.yaml")) == sorted(
+        p.name for p in SCENARIOS.glob("*.yaml")
+    )
+    assert find_scenario("retail").samefile(SCENARIOS / "retail.yaml")
+    assert find_scenario("validation/bass.yaml").samefile(SCENARIOS / "validation" / "bass.yaml")
+    assert ecosim.load_scenario("retail_low_alignment").name == "retail_low_alignment"
+    (tmp_path / "retail").write_text("name: mine\n")  # a file of that name wins over the shipped one
+    assert find_scenario("retail") == tmp_path.joinpath("retail").relative_to(tmp_path)
+    with pytest.raises(ScenarioError) as err:
+        ecosim.load_scenario("retial_facilitated")
+    assert "did you mean 'retail_facilitated'?" in str(err.value) and "retail_high_alignment" in str(err.value)

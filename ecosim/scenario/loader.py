@@ -12,6 +12,7 @@ import json
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -424,7 +425,8 @@ def load_scenario(
     """Load and validate a scenario file.
 
     Args:
-        path: the YAML file.
+        path: the YAML file, or the name of a scenario shipped with ecosim (``retail``,
+            ``validation/bass``; see :func:`find_scenario`).
         overrides: ``dotted.path=value`` strings (as on the command line) or a mapping of dotted
             paths to values (as in sweeps), applied after ``extends`` is resolved.
         seed: replaces the scenario's seed when given.
@@ -432,6 +434,7 @@ def load_scenario(
     Raises:
         ScenarioError: for any problem with the file or the overrides.
     """
+    path = find_scenario(path)
     data, marks = resolve_file(path)
     data = apply_overrides(data, overrides, marks=marks)
     if seed is not None:
@@ -440,6 +443,32 @@ def load_scenario(
         data["seed"] = seed
         marks.pop(("seed",), None)
     return validate(data, file=str(path), marks=marks)
+
+
+def shipped_scenarios() -> Path:
+    """The folder of the scenarios shipped with ecosim: package data (in a clone, the repository's scenarios/)."""
+    return Path(str(resources.files("ecosim").joinpath("scenarios")))
+
+
+def find_scenario(path: str | os.PathLike[str]) -> Path:
+    """``path`` if it exists, else the shipped scenario it names (``retail``, ``validation/bass.yaml``).
+
+    Raises:
+        ScenarioError: when it is neither, naming the shipped scenarios.
+    """
+    given = Path(path)
+    if given.exists() or given.is_absolute():
+        return given
+    for candidate in (shipped_scenarios() / given, shipped_scenarios() / f"{given}.yaml"):
+        if candidate.is_file():
+            return candidate
+    names = sorted(str(p.relative_to(shipped_scenarios()).with_suffix("")) for p in shipped_scenarios().rglob("*.yaml"))
+    raise ScenarioError(
+        "scenario file not found",
+        file=str(path),
+        hint=did_you_mean(str(path), names),
+        allowed="an existing file, or a scenario shipped with ecosim: " + ", ".join(n for n in names if "/" not in n),
+    )
 
 
 def apply_overrides(
