@@ -190,16 +190,6 @@ class SweepStore:
         ok = int(np.count_nonzero(_is_ok(runs)))
         return {"ok": ok, "failed": runs.num_rows - ok}
 
-    def remove_results(self) -> None:
-        """Delete the files a sweep writes here (and only those): for starting a sweep again."""
-        import shutil
-
-        for name in (MANIFEST, DESIGN, RUNS):
-            (self.folder / name).unlink(missing_ok=True)
-        for name in (RUNS_PARTS, TIMESERIES_PARTS, ANALYSIS):
-            if (self.folder / name).is_dir():
-                shutil.rmtree(self.folder / name)
-
 
 def one_row_per_run(parts: dict[int, Path], columns: Sequence[str] | None = None) -> pa.Table:
     """The runs parts read once (``columns`` only, with run id and status): one row per run, sorted by run id.
