@@ -60,11 +60,12 @@ def default_start_method() -> str:
 
 
 class Window:
-    """A bounded window of calls in flight on a :class:`concurrent.futures.Executor`.
+    """A bounded window of calls ``function(task)`` in flight on a :class:`concurrent.futures.Executor`.
 
-    Iterating yields ``(item, future)`` for each call as it finishes, and submits the next item in
-    its place; at most ``size`` calls are in flight, and :attr:`pending` holds them (item by future).
-    An error in submitting (a task that cannot be sent) comes back as the future's exception.
+    ``items`` are ``(index, task)`` pairs. Iterating yields ``(item, future)`` for each call as it
+    finishes, and submits the next item in its place; at most ``size`` calls are in flight, and
+    :attr:`pending` holds them (item by future). An error in submitting (a task that cannot be sent)
+    comes back as the future's exception.
     """
 
     def __init__(self, pool: cf.Executor, function: Callable[[Any], Any], items: Iterable[Any], size: int) -> None:
@@ -80,7 +81,7 @@ class Window:
             if item is _END:
                 return
             try:
-                future = self.pool.submit(self.function, item)
+                future = self.pool.submit(self.function, item[1])
             except Exception as exc:  # e.g. a task that cannot be pickled, or a pool already broken
                 future = cf.Future()
                 future.set_exception(exc)
@@ -154,22 +155,19 @@ class Executor:
         processes and dask executors. A call that raises is passed to ``on_error(task, exception)``,
         whose return value is yielded in its place (by default the exception is raised).
         """
-        if ordered:
-            tagged = self._map(_Tagged(function), enumerate(tasks), _tagged_error(on_error))
-            yield from _in_order(tagged)
-        else:
-            yield from self._map(function, tasks, on_error)
+        results = self._map(function, enumerate(tasks), on_error)
+        yield from _in_order(results) if ordered else (result for _, result in results)
 
-    def _map(self, function: Callable, tasks: Iterable, on_error: Callable) -> Iterator:
+    def _map(self, function: Callable, items: Iterable, on_error: Callable) -> Iterator[tuple[int, Any]]:
+        """``(index, result)`` for each ``(index, task)`` item, as the calls finish."""
         pool = self.pool()
-        window = Window(pool, function, tasks, self.window())
+        window = Window(pool, function, items, self.window())
         try:
-            for task, future in window:
+            for (index, task), future in window:
                 try:
-                    result = future.result()
+                    yield index, future.result()
                 except Exception as exc:
-                    result = on_error(task, exc)
-                yield result
+                    yield index, on_error(task, exc)
         finally:
             window.cancel()
             pool.shutdown(wait=self.finish_running)
@@ -186,20 +184,6 @@ class Executor:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-class _Tagged:
-    """``function`` applied to the task of an ``(index, task)`` pair, the index kept (picklable)."""
-
-    def __init__(self, function: Callable) -> None:
-        self.function = function
-
-    def __call__(self, pair: tuple[int, Any]) -> tuple[int, Any]:
-        return pair[0], self.function(pair[1])
-
-
-def _tagged_error(on_error: Callable) -> Callable:
-    return lambda pair, exc: (pair[0], on_error(pair[1], exc))
 
 
 class InlineExecutor(cf.Executor):
@@ -266,70 +250,64 @@ class ProcessExecutor(Executor):
             initargs=(os.getpid(),),
         )
 
-    def _map(self, function: Callable, tasks: Iterable, on_error: Callable) -> Iterator:
+    def _map(self, function: Callable, items: Iterable, on_error: Callable) -> Iterator[tuple[int, Any]]:
         from concurrent.futures.process import BrokenProcessPool
 
-        source = iter(tasks)
+        source = iter(items)
         redo: list = []
         lost_once: list = []
         suspects: list = []
         while True:
             pool = self.pool()
             window = Window(pool, function, itertools.chain(redo, source), self.window())
-            redo = []
-            lost: list = []
+            redo, lost = [], []
             try:
-                for task, future in window:
+                for (index, task), future in window:
                     try:
                         result = future.result()
                     except BrokenProcessPool:
-                        lost = [task, *window.cancel()]
+                        lost = [(index, task), *window.cancel()]
                         break
                     except Exception as exc:
                         result = on_error(task, exc)
-                    yield result
+                    yield index, result
             finally:
                 window.cancel()
                 pool.shutdown(wait=not lost, cancel_futures=True)
             if not lost:
                 break
             log.warning("a worker process died; redoing the %d tasks that were in flight", len(lost))
-            for task in lost:
-                if any(task is t for t in lost_once):
-                    suspects.append(task)
+            for item in lost:
+                if any(item is seen for seen in lost_once):
+                    suspects.append(item)
                 else:
-                    lost_once.append(task)
-                    redo.append(task)
+                    lost_once.append(item)
+                    redo.append(item)
         yield from self._alone(function, suspects, on_error)
 
-    def _alone(self, function: Callable, tasks: list, on_error: Callable) -> Iterator:
+    def _alone(self, function: Callable, items: list, on_error: Callable) -> Iterator[tuple[int, Any]]:
         """Run each task by itself in a pool of one worker: a worker that dies now died of this task."""
         from concurrent.futures.process import BrokenProcessPool
 
         pool = None
         try:
-            for task in tasks:
+            for index, task in items:
                 for _ in range(self.max_attempts - 2):
                     pool = pool or self.pool(1)
                     try:
                         result = pool.submit(function, task).result()
+                        break
                     except BrokenProcessPool:
                         pool.shutdown(wait=False, cancel_futures=True)
                         pool = None
                     except Exception as exc:
                         result = on_error(task, exc)
                         break
-                    else:
-                        break
                 else:
-                    result = on_error(
-                        task,
-                        WorkerDied(
-                            f"the worker process died each time it ran this task ({self.max_attempts} "
-                            "times, the last alone): killed, or out of memory?"
-                        ),
-                    )
-                yield result
+                    times = f"{self.max_attempts} times, the last alone"
+                    died = WorkerDied(f"the worker process died each time it ran this task ({times}): out of memory?")
+                    result = on_error(task, died)
+                yield index, result
         finally:
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
