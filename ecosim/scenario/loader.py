@@ -441,13 +441,33 @@ def validate(data: Mapping[str, Any], *, file: str = "<scenario>", marks: Marks 
 def _check_counts(scenario: Scenario, file: str, marks: Marks) -> None:
     """One threshold count per learner, where the number of learners is known before the network is built."""
     counts = scenario.engagement.threshold.counts
-    learners = scenario.network.learners if scenario.network.kind not in ("retail", "edgelist") else None
-    if counts is None or learners is None or len(counts) == learners:
+    if counts is None:
         return
+    net, org = scenario.network, scenario.organisation
     key = ("engagement", "threshold", "counts")
     where, line, col = marks.get(key, (file, None, None))
+    if net.kind == "retail" and org.store_size_spread > 0:
+        raise ScenarioError(
+            "needs one threshold per learner, but store sizes are drawn at random (organisation.store_size_spread)",
+            file=where,
+            line=line,
+            column=col,
+            key=dotted(key),
+            allowed="organisation.store_size_spread: 0 for a fixed number of learners, or another network kind",
+        )
+    if net.kind == "retail":
+        learners = org.stores * max(1, round(org.staff_per_store)) + org.regions + org.head_office
+        source = "the organisation has"
+    elif net.kind == "edgelist":
+        learners = net.arrays().n  # the files are read (and checked) now rather than when the model is built
+        source = f"{net.path} has"
+    else:
+        learners = net.learners
+        source = "network.learners is"
+    if len(counts) == learners:
+        return
     raise ScenarioError(
-        f"needs one threshold per learner: network.learners is {learners:,}",
+        f"needs one threshold per learner: {source} {learners:,}",
         file=where,
         line=line,
         column=col,
