@@ -130,3 +130,21 @@ def test_random_bytes_are_read_or_refused_cleanly(tmp_path, data):
         read_network(path)
     except InputError as exc:
         assert exc.file == path
+
+
+node_headers = st.sampled_from(["id", "id,store,region,role", "id,role", "role,id", "id,id", "name", ""])
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(header=node_headers, body=rows, roles=st.lists(st.sampled_from(["associate", "head_office", "boss", ""])))
+def test_random_nodes_files_are_read_or_refused_cleanly(tmp_path, header, body, roles):
+    edges = put(tmp_path / "e.csv", "source,target\na,b\n")
+    lines = [",".join(r + roles[i : i + 1]) for i, r in enumerate(body)]
+    nodes = put(tmp_path / "n.csv", header + "\n" + "\n".join(lines) + "\n")
+    try:
+        arrays = read_network(edges, nodes)
+    except InputError as exc:
+        assert exc.file in (nodes, edges) and exc.message().count("\n") == 0
+        return
+    assert arrays.n >= 2 and arrays.role.max() < len(network.ROLE_NAMES)
+    assert network.from_arrays(arrays).n == arrays.n
