@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--workers",
         type=whole_number(1, 1024),
         metavar="N",
-        help="worker processes (processes, or a local Dask cluster); default: one per core",
+        help="worker processes (processes, or a local Dask cluster; 1-1,024); default: one per core",
     )
     parser.add_argument(
         "--scheduler",
@@ -37,12 +37,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="continue the sweep in the results folder: finished runs are skipped, failed runs retried",
     )
-    parser.add_argument("--force", action="store_true", help="delete the sweep results in the folder and start again")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="delete the sweep results ecosim wrote in the folder (nothing else) and start again",
+    )
     parser.add_argument(
         "--replicates",
         type=whole_number(1),
         metavar="N",
-        help="replicates per design point (overrides the sweep file; on --resume, more replicates add runs)",
+        help="replicates per design point (overrides the sweep file; on --resume, more replicates add runs; "
+        "without it --resume goes on to the sweep file's count, or the folder's when larger)",
     )
     parser.add_argument(
         "--part-runs",
