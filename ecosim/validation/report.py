@@ -240,12 +240,13 @@ mechanisms are read in the thriving chain because the shipped chain sits at the 
 whether a run tips swamps any one mechanism's effect over 20 seeds. Not scored: the 70:20:10 shares
 of learning by channel, a framework rather than a measurement (Clardy 2018); ecosim names its
 channels experience, people and formal learning without claiming the ratio.
-""",}
+""",
+}
 
 
 def write(suite: Suite, out: Path, *, command: str, figures: bool = True, img_dir: str = "") -> list[str]:
     """Write ``validation.md`` and the figures into ``out`` (figures under ``out/img_dir``)."""
-    from ecosim.validation import figures as fig
+    from ecosim.plotting import validation as fig
 
     out.mkdir(parents=True, exist_ok=True)
     names: dict[str, str] = {}
@@ -256,4 +257,8 @@ def write(suite: Suite, out: Path, *, command: str, figures: bool = True, img_di
                 names[r.name] = made
     prefix = f"{img_dir.rstrip('/')}/" if img_dir else ""
     write_text(out / "validation.md", markdown(suite, names, command, img_prefix=prefix))
-    return ["validation.md", *(prefix + n for n in names.values())]
+    from ecosim.plotting.html import validation_report
+
+    pictures = {name: prefix + file for name, file in names.items()}
+    page = validation_report(out, suite, pictures, rows(suite), command)
+    return ["validation.md", page, *(prefix + n for n in names.values())]

@@ -28,9 +28,9 @@ from mesa.visualization.utils import update_counter
 from ecosim.core import metrics
 from ecosim.core.model import EcosystemModel
 from ecosim.errors import InputError
-from ecosim.figures import ENGAGEMENT_COLOURS
+from ecosim.plotting import page as drawing
+from ecosim.plotting import style
 from ecosim.scenario.loader import load_scenario
-from ecosim.viz import drawing
 from ecosim.viz.levers import SEED_LABEL, get_value, levers, parse_seed
 
 log = logging.getLogger(__name__)
@@ -178,8 +178,9 @@ def current_verdict(model: EcosystemModel) -> tuple[str, str]:
     launch = model.params.platform.launch_week
     if model.week < launch:
         return "not_launched", f"Not launched yet: the platform opens in week {launch}."
-    key = metrics.verdict(model.timeseries_columns()["active_share"], True, model.params)
-    return key, metrics.VERDICT_TEXT[key]
+    columns = model.timeseries_columns()
+    key = metrics.verdict(columns["active_share"], True, model.params)
+    return key, metrics.verdict_words(key, float(columns["contributor_share"][-1]))
 
 
 def _fmt(value: Any, unit: str) -> str:
@@ -200,14 +201,14 @@ def _html(text: str, testid: str, classes: list[str] | None = None):
 
 def StatusPanel(model: PageModel):
     """Scenario, week, the verdict so far in plain words, this week's figures and the settings."""
-    p = model.params
+    params = model.params
     key, words = current_verdict(model)
     e = html.escape
-    parts = [f"<h3>Scenario: {e(p.name)}</h3>"]
-    if p.description:
-        parts.append(f"<div class='ecosim-muted'>{e(p.description.strip())}</div>")
+    parts = [f"<h3>Scenario: {e(params.name)}</h3>"]
+    if params.description:
+        parts.append(f"<div class='ecosim-muted'>{e(params.description.strip())}</div>")
     parts.append(
-        f"<div style='margin-top:6px'>Week <b data-testid='ecosim-week'>{model.week}</b> of {p.weeks}"
+        f"<div style='margin-top:6px'>Week <b data-testid='ecosim-week'>{model.week}</b> of {params.weeks}"
         f" &middot; {model.state.n:,} learners &middot; {len(model.facilitators)} facilitators</div>"
     )
     parts.append(f"<div class='ecosim-verdict ecosim-verdict-{key}' data-testid='ecosim-verdict'>{e(words)}</div>")
@@ -225,7 +226,7 @@ def StatusPanel(model: PageModel):
         )
         parts.append(
             "<div class='ecosim-muted'>Judged as if the run ended this week, on the weekly active "
-            f"share of the last {p.verdict.window_weeks} weeks.</div>"
+            f"share of the last {params.verdict.window_weeks} weeks.</div>"
         )
     if model.input_problem:
         parts.append(
@@ -233,8 +234,8 @@ def StatusPanel(model: PageModel):
             f"applied: {e(model.input_problem)}. This run uses the scenario file's values.</div>"
         )
     rows = []
-    for lever in levers(p):
-        value = get_value(p, lever.path)
+    for lever in levers(params):
+        value = get_value(params, lever.path)
         rows.append(
             f"<tr title='{e(lever.description, quote=True)}'><td>{e(lever.label)}</td>"
             f"<td class='v' data-testid='ecosim-param-{e(lever.path)}'>{e(_fmt(value, lever.unit))}</td></tr>"
@@ -250,8 +251,8 @@ def StatusPanel(model: PageModel):
 
 def FacilitationPanel(model: PageModel):
     """What the facilitators' hours bought, and how unequal participation is."""
-    p = model.params
-    f = p.facilitation
+    params = model.params
+    f = params.facilitation
     if f.facilitators and f.hours_per_week:
         who = (
             f"{f.facilitators} facilitator{'s' if f.facilitators > 1 else ''} with {f.hours_per_week:g} hours "
@@ -317,12 +318,12 @@ def NetworkView(model: PageModel):
     pictures = model.pictures
     background, overlay = pictures.layers("network")
     net = pictures.network
-    c = ENGAGEMENT_COLOURS
+    c = style.ENGAGEMENT_COLOURS
     legend = (
         f"<span class='dot' style='background:{c[0]};margin-left:0'></span>inactive"
         f"<span class='dot' style='background:{c[1]}'></span>visited"
         f"<span class='dot' style='background:{c[2]}'></span>posted"
-        f"<span style='color:{drawing.FACILITATOR_COLOUR};margin-left:8px'>&#9733;</span> facilitator"
+        f"<span style='color:{style.FACILITATOR};margin-left:8px'>&#9733;</span> facilitator"
         "<span class='line'></span>tie a facilitator brokered (bold: this week)"
     )
     if net.facilitators > drawing.MAX_FACILITATOR_MARKERS:
