@@ -14,7 +14,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="fewer runs per case, tolerances widened for the smaller samples (under a minute on two cores)",
+        help="fewer runs per case, tolerances widened for the smaller samples (a few minutes on two cores)",
     )
     parser.add_argument(
         "--out",
