@@ -49,6 +49,9 @@ Loader.add_implicit_resolver(
 
 KeyPath = tuple[str | int, ...]
 Marks = dict[KeyPath, tuple[str, int, int]]
+#: Marks hold where each key's value is, under the key's path, and where the key itself is, under
+#: ``(KEY_MARK, *path)``: an unknown key is pointed at, a bad value at the value.
+KEY_MARK = "\0key"
 
 
 def dotted(path: Sequence[str | int]) -> str:
@@ -209,6 +212,7 @@ def _walk_marks(node: yaml.Node, path: KeyPath, file: str, marks: Marks) -> None
             seen[key] = line
             child = (*path, key)
             marks[child] = (file, value_node.start_mark.line + 1, value_node.start_mark.column + 1)
+            marks[(KEY_MARK, *child)] = (file, line, key_node.start_mark.column + 1)
             _walk_marks(value_node, child, file, marks)
     elif isinstance(node, yaml.SequenceNode):
         for i, value_node in enumerate(node.value):
@@ -370,6 +374,7 @@ def _convert(err: Mapping[str, Any], file: str, marks: Marks, data: Mapping[str,
     key = dotted(loc) or None
     value = err.get("input", ...)
     if kind == "extra_forbidden":
+        where, line, col = marks.get((KEY_MARK, *loc), (where, line, col))
         parent = loc[:-1]
         allowed_keys = section_keys(parent) or []
         return ScenarioError(
