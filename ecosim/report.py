@@ -13,7 +13,7 @@ from ecosim.core.metrics import verdict_words
 from ecosim.errors import InputError
 from ecosim.io import write_json, write_with
 from ecosim.plotting.labels import METRICS
-from ecosim.scenario.loader import scenario_hash, scenario_to_dict
+from ecosim.scenario.loader import input_files, scenario_hash, scenario_to_dict
 
 if TYPE_CHECKING:
     from ecosim.api import RunResult
@@ -23,10 +23,12 @@ RESULT_FILES = ("timeseries.parquet", "timeseries.csv", "summary.json", "manifes
 _ROWS = tuple((key, words, kind) for key, (words, kind) in METRICS.items() if key != "top10pct_post_share")
 
 
-def versions() -> dict[str, str]:
-    """Versions of Python and of ecosim and its main dependencies, for the manifest."""
-    out = {"python": platform.python_version()}
-    for pkg in ("ecosim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "networkx"):
+def versions(*extra: str) -> dict[str, str]:
+    """Versions of Python, ecosim and the packages that decide a run's results (and ``extra`` ones), for manifests."""
+    from ecosim import __version__
+
+    out = {"python": platform.python_version(), "ecosim": __version__}
+    for pkg in ("mesa", "numpy", "scipy", "pandas", "pyarrow", "networkx", *extra):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
@@ -103,6 +105,7 @@ def manifest(
     return {
         "scenario_name": result.scenario.name,
         "scenario_sha256": scenario_hash(result.scenario),
+        "input_files": input_files(result.scenario),
         "seed": result.seed,
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "command": command if command is not None else sys.argv,

@@ -12,14 +12,17 @@ import json
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from importlib import resources
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Any, Union, get_origin
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
+from ecosim.errors import InputError
 from ecosim.scenario.errors import ScenarioError, ScenarioErrors, did_you_mean
-from ecosim.scenario.schema import Scenario, iter_params, param_info, section_keys
+from ecosim.scenario.schema import Scenario, field_param, iter_params, model_at
 
 #: A scenario file larger than this is refused before it is parsed.
 MAX_FILE_BYTES = 1_000_000
@@ -32,20 +35,45 @@ PATH_KEYS = (("network", "path"), ("network", "nodes_path"))
 
 
 class Loader(yaml.SafeLoader):
-    """PyYAML's safe loader, reading ``1e-3`` as a number as YAML 1.2 does (YAML 1.1 wants ``1.0e-3``)."""
+    """PyYAML's safe loader, reading plain values as YAML 1.2's core schema does, not as YAML 1.1.
+
+    YAML 1.1 (PyYAML's default) reads ``yes``, ``no``, ``on`` and ``off`` as booleans, ``010`` as the
+    octal 8 and ``1:30`` as the sexagesimal 90, and wants ``1.0e-3`` for ``1e-3``. Here, as in YAML
+    1.2: only ``true`` and ``false`` are booleans, ``010`` is ten (``0o10`` is octal, ``0x10`` hex),
+    ``1:30`` and ``no`` are text, and ``1e-3`` is a number.
+    """
 
 
+_BOOL, _INT, _FLOAT = "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in (_BOOL, _INT, _FLOAT)]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+Loader.add_implicit_resolver(_INT, re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"), list("-+0123456789"))
 Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
+    _FLOAT,
     re.compile(
-        r"""^(?:[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?
-        |[-+]?\.[0-9_]+(?:[eE][-+]?[0-9]+)?
+        r"""^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?
         |[-+]?\.(?:inf|Inf|INF)
         |\.(?:nan|NaN|NAN))$""",
         re.X,
     ),
     list("-+0123456789."),
 )
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    """A YAML 1.2 integer: decimal (leading zeros allowed), ``0o`` octal or ``0x`` hexadecimal."""
+    text = loader.construct_scalar(node)
+    if text.startswith("0o"):
+        return int(text[2:], 8)
+    if text.startswith("0x"):
+        return int(text[2:], 16)
+    return int(text, 10)
+
+
+Loader.add_constructor(_INT, _construct_int)
 
 KeyPath = tuple[str | int, ...]
 Marks = dict[KeyPath, tuple[str, int, int]]
@@ -311,13 +339,34 @@ def parse_override(text: str, *, source: str = "--set") -> tuple[str, Any]:
     key, raw = text.split("=", 1)
     key = key.strip()
     check_param_path(key, source=source)
-    try:
-        value = yaml.load(raw, Loader=Loader) if raw.strip() else ""  # noqa: S506 - a safe loader
-    except yaml.YAMLError:
-        raise ScenarioError("the value is not valid YAML", file=source, key=key, value=raw) from None
+    value = parse_value(raw, source=source, key=key) if raw.strip() else ""
     if key in {f"{s}.{k}" for s, k in PATH_KEYS} and isinstance(value, str):
         value = str(Path(value).resolve())
     return key, value
+
+
+def parse_value(raw: str, *, source: str = "--set", key: str | None = None) -> Any:
+    """One value written as YAML (an override's), with the limits of scenario files: size and aliases."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError(
+            f"the value is too long ({len(raw):,} characters)",
+            file=source,
+            key=key,
+            allowed=f"at most {MAX_FILE_BYTES:,} characters",
+        )
+    loader = Loader(raw)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_size(node, source)
+        return loader.construct_document(node)
+    except yaml.YAMLError:
+        raise ScenarioError("the value is not valid YAML", file=source, key=key, value=raw) from None
+    except RecursionError:
+        raise ScenarioError("the value nests too deeply", file=source, key=key) from None
+    finally:
+        loader.dispose()
 
 
 def check_param_path(key: str, *, source: str) -> None:
@@ -351,68 +400,129 @@ def set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
 
 def validate(data: Mapping[str, Any], *, file: str = "<scenario>", marks: Marks | None = None) -> Scenario:
     """Validate merged scenario data against the schema, turning every problem into clear errors."""
+    from ecosim.scenario.limits import check_size
+
     marks = marks or {}
     try:
-        return Scenario.model_validate(dict(data))
+        scenario = Scenario.model_validate(dict(data))
     except ValidationError as exc:
-        errors = [_convert(err, file, marks, data) for err in exc.errors()]
+        errors = [convert_error(err, model=Scenario, file=file, marks=marks, data=data) for err in exc.errors()]
         errors.sort(key=lambda e: (str(e.file), e.line or 0, e.column or 0))
         raise (errors[0] if len(errors) == 1 else ScenarioErrors(errors)) from None
+    _check_counts(scenario, file, marks)
+    # the size the model would have, before anything is built: named where the file (or --set) sets it
+    section, names = _SIZE_KEYS["retail" if scenario.network.kind == "retail" else "other"]
+    keys = [(section, k) for k in names if (section, k) in marks]
+    keys = [k for k in keys if marks[k][1] is None] + keys  # an override first: it is what changed
+    where, line, _ = marks[keys[0]] if keys else (file, None, None)
+    check_size(scenario, file=where, line=line, key=dotted(keys[0]) if keys else section)
+    return scenario
 
 
-def _position(loc: KeyPath, file: str, marks: Marks) -> tuple[str, int | None, int | None]:
+def _check_counts(scenario: Scenario, file: str, marks: Marks) -> None:
+    """One threshold count per learner, where the number of learners is known before the network is built."""
+    counts = scenario.engagement.threshold.counts
+    learners = scenario.network.learners if scenario.network.kind not in ("retail", "edgelist") else None
+    if counts is None or learners is None or len(counts) == learners:
+        return
+    key = ("engagement", "threshold", "counts")
+    where, line, col = marks.get(key, (file, None, None))
+    raise ScenarioError(
+        f"needs one threshold per learner: network.learners is {learners:,}",
+        file=where,
+        line=line,
+        column=col,
+        key=dotted(key),
+        value=f"{len(counts):,} values",
+        allowed=f"a list of {learners:,} whole numbers >= 0",
+    )
+
+
+#: Where a scenario's size is set, by network kind: the keys an error about its size points to.
+_SIZE_KEYS = {
+    "retail": ("organisation", ("stores", "staff_per_store", "head_office", "regions", "store_size_spread")),
+    "other": ("network", ("learners", "mean_degree", "neighbours", "attachments")),
+}
+
+
+def position(loc: KeyPath, file: str, marks: Marks) -> tuple[str, int | None, int | None]:
+    """Where the value at ``loc`` is written (file, line, column), or its nearest written parent."""
     for n in range(len(loc), 0, -1):
         if loc[:n] in marks:
             return marks[loc[:n]]
     return file, None, None
 
 
-def _convert(err: Mapping[str, Any], file: str, marks: Marks, data: Mapping[str, Any]) -> ScenarioError:
-    loc: KeyPath = tuple(err["loc"])
+def data_loc(loc: KeyPath, data: Any, model: type[BaseModel]) -> KeyPath:
+    """A pydantic error's ``loc`` as a path in the data: tags of unions and keys a shorthand leaves out, dropped."""
+    out: list[str | int] = []
+    for i, part in enumerate(loc):
+        union = get_origin(model_at(model, loc[:i])[0]) in (Union, UnionType)
+        if isinstance(part, str) and (union or isinstance(data, list)):
+            continue
+        out.append(part)
+        ok = isinstance(data, dict) or (isinstance(data, list) and isinstance(part, int) and part < len(data))
+        data = data[part] if ok and (not isinstance(data, dict) or part in data) else None
+    return tuple(out)
+
+
+def convert_error(
+    err: Mapping[str, Any],
+    *,
+    model: type[BaseModel],
+    file: str,
+    marks: Marks,
+    data: Mapping[str, Any],
+    error: type[InputError] = ScenarioError,
+) -> InputError:
+    """One pydantic error as an :class:`InputError` naming the file, line, key, bad value and what is allowed.
+
+    ``model`` is the root model that was validated; what is allowed comes from the field's declaration
+    (its type and bounds, or an ``allowed`` text in its ``json_schema_extra``).
+    """
+    raw: KeyPath = tuple(err["loc"])
+    loc = data_loc(raw, data, model)
+    at = dict(zip(("file", "line", "column"), position(loc, file, marks)))
     kind = err["type"]
-    where, line, col = _position(loc, file, marks)
     key = dotted(loc) or None
     value = err.get("input", ...)
-    if kind == "extra_forbidden":
-        where, line, col = marks.get((KEY_MARK, *loc), (where, line, col))
-        parent = loc[:-1]
-        allowed_keys = section_keys(parent) or []
-        return ScenarioError(
-            f"unknown key '{loc[-1]}'",
-            file=where,
-            line=line,
-            column=col,
-            key=dotted(parent) or None,
-            allowed=("keys " + ", ".join(allowed_keys)) if allowed_keys else None,
-            hint=did_you_mean(str(loc[-1]), allowed_keys),
-        )
+    ctx = err.get("ctx", {})
+    node, field = model_at(model, raw[:-1] if kind == "extra_forbidden" else raw)
+    extra = field.json_schema_extra if field is not None and isinstance(field.json_schema_extra, dict) else {}
+    declared = field_param(key or "", field).allowed() if field is not None else None
+    allowed = extra.get("allowed") or (declared if declared != "a value" else None)
+    if kind in {"extra_forbidden", "model_type", "model_attributes_type", "dict_type"}:
+        keys = list(node.model_fields) if isinstance(node, type) and issubclass(node, BaseModel) else []
+        allowed = ("keys " + ", ".join(keys)) if keys else extra.get("allowed")
+        if kind != "extra_forbidden":
+            return error("must be a section of keys and values", **at, key=key, value=value, allowed=allowed)
+        hint = did_you_mean(str(loc[-1]), keys)
+        at = dict(zip(("file", "line", "column"), marks.get((KEY_MARK, *loc), tuple(at.values())), strict=True))
+        return error(f"unknown key '{loc[-1]}'", **at, key=dotted(loc[:-1]) or None, allowed=allowed, hint=hint)
     if kind == "missing":
-        return ScenarioError("required key is missing", file=where, line=line, column=col, key=key)
-    if kind in {"model_type", "model_attributes_type", "dict_type"}:
-        return ScenarioError(
-            "must be a section of keys and values",
-            file=where,
-            line=line,
-            column=col,
-            key=key,
-            value=value,
-            allowed=("keys " + ", ".join(section_keys(loc) or [])),
+        return error("required key is missing", **at, key=key, allowed=allowed)
+    if kind in {"union_tag_invalid", "union_tag_not_found"}:
+        name = ctx["discriminator"].strip("'")
+        tags = [t.strip(" '") for t in ctx.get("expected_tags", "").split(",") if t.strip()]
+        tags = tags or [getattr(t, "__name__", "?").lower() for t in getattr(node, "__args__", ())]
+        if kind == "union_tag_not_found":
+            return error(f"needs '{name}'", **at, key=key, allowed=f"{name}: one of " + ", ".join(tags))
+        tag = str(ctx["tag"])
+        hint = did_you_mean(tag, tags)
+        return error(
+            f"unknown {loc[-1]} {name}", **at, key=key, value=tag, allowed="one of " + ", ".join(tags), hint=hint
         )
     if kind == "value_error":
-        ctx_error = err.get("ctx", {}).get("error")
-        problem = str(ctx_error) if ctx_error is not None else err["msg"]
+        exc = ctx.get("error")
+        if isinstance(exc, InputError):  # a validator's own words, placed where its value is
+            shown = value if exc.value is ... else exc.value
+            return error(exc.problem, **at, key=key, value=shown, allowed=exc.allowed, hint=exc.hint)
         # a validator on a section reports the value it is about in its own words
-        return ScenarioError(problem, file=where, line=line, column=col)
-    allowed = None
-    leaf = ".".join(str(k) for k in loc if isinstance(k, str))
-    try:
-        allowed = param_info(leaf).allowed()
-    except KeyError:
-        allowed = None
-    if kind.startswith("list_type") or kind == "list_type":
-        allowed = "a list of whole numbers"
+        return error(str(exc) if exc is not None else err["msg"], **at)
+    if kind == "list_type" and field is not None and not extra.get("allowed"):
+        allowed = "a list of whole numbers" if "list[int]" in str(field.annotation) else "a list"
     problem = err["msg"][0].lower() + err["msg"][1:] if err.get("msg") else "invalid value"
-    return ScenarioError(problem, file=where, line=line, column=col, key=key, value=value, allowed=allowed)
+    return error(problem, **at, key=key, value=value, allowed=allowed)
 
 
 # --------------------------------------------------------------------------------------------
@@ -429,7 +539,8 @@ def load_scenario(
     """Load and validate a scenario file.
 
     Args:
-        path: the YAML file.
+        path: the YAML file, or the name of a scenario shipped with ecosim (``retail``,
+            ``validation/bass``; see :func:`find_scenario`).
         overrides: ``dotted.path=value`` strings (as on the command line) or a mapping of dotted
             paths to values (as in sweeps), applied after ``extends`` is resolved.
         seed: replaces the scenario's seed when given.
@@ -437,6 +548,7 @@ def load_scenario(
     Raises:
         ScenarioError: for any problem with the file or the overrides.
     """
+    path = find_scenario(path)
     data, marks = resolve_file(path)
     data = apply_overrides(data, overrides, marks=marks)
     if seed is not None:
@@ -445,6 +557,32 @@ def load_scenario(
         data["seed"] = seed
         marks.pop(("seed",), None)
     return validate(data, file=str(path), marks=marks)
+
+
+def shipped_scenarios() -> Path:
+    """The folder of the scenarios shipped with ecosim: package data (in a clone, the repository's scenarios/)."""
+    return Path(str(resources.files("ecosim").joinpath("scenarios")))
+
+
+def find_scenario(path: str | os.PathLike[str]) -> Path:
+    """``path`` if it exists, else the shipped scenario it names (``retail``, ``validation/bass.yaml``).
+
+    Raises:
+        ScenarioError: when it is neither, naming the shipped scenarios.
+    """
+    given = Path(path)
+    if given.exists() or given.is_absolute():
+        return given
+    for candidate in (shipped_scenarios() / given, shipped_scenarios() / f"{given}.yaml"):
+        if candidate.is_file():
+            return candidate
+    names = sorted(str(p.relative_to(shipped_scenarios()).with_suffix("")) for p in shipped_scenarios().rglob("*.yaml"))
+    raise ScenarioError(
+        "scenario file not found",
+        file=str(path),
+        hint=did_you_mean(str(path), names),
+        allowed="an existing file, or a scenario shipped with ecosim: " + ", ".join(n for n in names if "/" not in n),
+    )
 
 
 def apply_overrides(
@@ -480,9 +618,40 @@ def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
 
 
 def scenario_hash(scenario: Scenario) -> str:
-    """sha256 of the resolved scenario's canonical JSON: equal hashes mean identical scenarios."""
-    text = json.dumps(scenario_to_dict(scenario), sort_keys=True, separators=(",", ":"))
+    """sha256 of the resolved scenario and the files it reads: equal hashes mean identical scenarios.
+
+    The files a scenario points to (an edge list, a nodes file) are part of its identity: the hash of
+    each file's bytes is hashed with the scenario's canonical JSON, so a file replaced under the same
+    name changes the scenario's hash (a scenario that reads no file hashes as its JSON alone).
+    """
+    data = scenario_to_dict(scenario)
+    files = input_files(scenario)
+    if files:
+        data = {**data, "input_files_sha256": files}
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def input_files(scenario: Scenario) -> dict[str, str]:
+    """The files a scenario reads, each as ``{path: sha256 of its bytes}`` ("missing" when it does not exist)."""
+    out = {}
+    for section, key in PATH_KEYS:
+        value = getattr(getattr(scenario, section, None), key, None)
+        if isinstance(value, str) and value:
+            out[value] = path_sha256(value)
+    return out
+
+
+def path_sha256(path: str) -> str:
+    """sha256 of the file at ``path``, or "missing" / "unreadable" when it cannot be read."""
+    from ecosim.io import file_sha256
+
+    try:
+        return file_sha256(path)
+    except FileNotFoundError:
+        return "missing"
+    except OSError:
+        return "unreadable"
 
 
 def json_schema() -> dict[str, Any]:

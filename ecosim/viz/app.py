@@ -233,7 +233,7 @@ def _html(text: str, testid: str, classes: list[str] | None = None):
 
 def StatusPanel(model: PageModel):
     """Scenario, week, the verdict so far in plain words, this week's figures and the settings."""
-    p = model.params
+    params = model.params
     key, words = current_verdict(model)
     now = None
     if model.week:
@@ -256,22 +256,22 @@ def StatusPanel(model: PageModel):
             "path": lever.path,
             "label": lever.label,
             "description": lever.description,
-            "shown": _fmt(get_value(p, lever.path), lever.unit),
+            "shown": _fmt(get_value(params, lever.path), lever.unit),
         }
-        for lever in levers(p)
+        for lever in levers(params)
     ]
     text = render_template(
         "status.html.j2",
-        name=p.name,
-        description=(p.description or "").strip(),
+        name=params.name,
+        description=(params.description or "").strip(),
         week=model.week,
-        weeks=p.weeks,
+        weeks=params.weeks,
         learners=model.state.n,
         facilitators=len(model.facilitators),
         verdict_key=key,
         verdict=words,
         now=now,
-        window=p.verdict.window_weeks,
+        window=params.verdict.window_weeks,
         problem=problem,
         levers=shown,
         seed=model.seed,
