@@ -89,6 +89,8 @@ def _main(argv: Sequence[str] | None) -> int:
     except InputError as exc:
         print(f"error: {exc.message()}", file=sys.stderr)
         return getattr(exc, "exit_code", EXIT_USAGE)
+    except BrokenPipeError:  # stdout's reader went away: main() ends quietly
+        raise
     except OSError as exc:  # a file or folder that could not be read or written, on one line
         from ecosim.outputs import os_error
 
