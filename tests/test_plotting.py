@@ -249,3 +249,24 @@ def test_thriving_verdict_says_when_nobody_posts():
     assert "nobody posted" in verdict_words("thriving", 0.0)
     assert "4.2% of learners posted" in verdict_words("thriving", 0.042)
     assert verdict_words("ghost_town", 0.0) == VERDICT_TEXT["ghost_town"]
+
+
+def test_scenarios_figure_draws_a_median_and_a_band_per_scenario(tmp_path):
+    from matplotlib.collections import PolyCollection
+
+    from ecosim.plotting import run, style
+
+    rng = np.random.default_rng(0)
+    series = {
+        "high": (np.clip(0.6 + 0.05 * rng.standard_normal((20, 52)), 0, 1), style.GOOD),
+        "low": (np.clip(0.05 + 0.02 * rng.standard_normal((20, 52)), 0, 1), style.GHOST_LINE),
+    }
+    fig = run.scenarios(series, 0.1, 0.4, "Will they come? Weekly active share, median and 10-90% band over 20 seeds")
+    _inside(fig)
+    _png(fig, tmp_path / "scenarios.png")
+    ax = fig.axes[0]
+    medians = [line for line in ax.get_lines() if line.get_label() in series]
+    assert [m.get_label() for m in medians] == ["high", "low"]
+    assert np.allclose(medians[0].get_ydata(), np.median(series["high"][0], axis=0))
+    bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert len(bands) == 2
