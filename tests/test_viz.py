@@ -692,3 +692,14 @@ def test_no_curve_repeats_a_tick_label_at_week_0_or_later():
             picture.png(model.pictures.columns())
             shown = labels(picture)
             assert len(shown) >= 3 and len(set(shown)) == len(shown), (week, name, shown)
+
+
+def test_status_panel_comes_from_the_template_and_escapes_the_scenario(tmp_path):
+    from ecosim.viz.app import PageModel, StatusPanel
+
+    path = tmp_path / "s.yaml"
+    path.write_text("extends: " + str(RETAIL) + '\nname: s\ndescription: "<b>bold</b> & <script>x()</script>"\n')
+    model = PageModel(str(path))
+    text = StatusPanel(model).kwargs["unsafe_innerHTML"]
+    assert "&lt;b&gt;bold&lt;/b&gt; &amp; &lt;script&gt;" in text and "<script>" not in text
+    assert 'data-testid="ecosim-week">0</b> of 52' in text

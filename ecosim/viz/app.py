@@ -325,14 +325,9 @@ def NetworkView(model: PageModel):
     pictures = model.pictures
     background, overlay = pictures.layers("network")
     net = pictures.network
-    c = style.ENGAGEMENT_COLOURS
-    legend = (
-        f"<span class='dot' style='background:{c[0]};margin-left:0'></span>inactive"
-        f"<span class='dot' style='background:{c[1]}'></span>visited"
-        f"<span class='dot' style='background:{c[2]}'></span>posted"
-        f"<span style='color:{style.FACILITATOR};margin-left:8px'>&#9733;</span> facilitator"
-        "<span class='line'></span>tie a facilitator brokered (bold: this week)"
-    )
+    legend = render_template(
+        "network_legend.html.j2", colours=style.ENGAGEMENT_COLOURS, facilitator=style.FACILITATOR
+    ).strip()
     if net.facilitators > drawing.MAX_FACILITATOR_MARKERS:
         fac = (
             f" The {net.facilitators:,} facilitators are the {drawing.MAX_FACILITATOR_MARKERS} stars "
