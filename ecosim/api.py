@@ -59,10 +59,13 @@ def simulate(
         scenario = scenario.model_copy(update={"seed": seed})
     model = EcosystemModel(scenario)
     model.run(progress)
+    summary = model.summary()
+    if scenario.interventions:
+        summary["interventions"] = [applied.as_dict() for applied in model.interventions.applied]
     return RunResult(
         scenario=scenario,
         seed=model.seed,
         timeseries=model.timeseries(),
-        summary=model.summary(),
+        summary=summary,
         model=model if keep_model else None,
     )

@@ -11,6 +11,7 @@ import numpy as np
 from ecosim.core import mechanisms, metrics, network
 from ecosim.core.agents import Facilitator, Learner
 from ecosim.core.content import ContentStock
+from ecosim.core.interventions import Schedule
 from ecosim.core.mechanisms import turnover
 from ecosim.core.rng import make_rng
 from ecosim.core.state import LearnerState
@@ -101,6 +102,7 @@ class EcosystemModel(mesa.Model):
             Facilitator(self, params.facilitation.hours_per_week, offset=k)
             for k in range(params.facilitation.facilitators)
         ]
+        self.interventions = Schedule.from_scenario(params, list(metrics.COLUMNS))
         if params.platform.launch_week == 1:
             self._launch()
         self.running = True
@@ -122,6 +124,7 @@ class EcosystemModel(mesa.Model):
         if self.week == self.params.platform.launch_week and self.week > 1:
             self._launch()
         self.week_stats = defaultdict(int)
+        self.week_stats["interventions"] = self.interventions.before_week(self, self._rows[-1] if self._rows else None)
         self.last_usefulness = None
         for mechanism in mechanisms.WEEK:
             mechanism.step(self)

@@ -19,7 +19,7 @@ import yaml
 from pydantic import ValidationError
 
 from ecosim.scenario.errors import ScenarioError, ScenarioErrors, did_you_mean
-from ecosim.scenario.schema import Scenario, iter_params, param_info, section_keys
+from ecosim.scenario.schema import Scenario, generic_path, iter_params, param_info, section_keys
 
 #: A scenario file larger than this is refused before it is parsed.
 MAX_FILE_BYTES = 1_000_000
@@ -319,7 +319,7 @@ def parse_override(text: str, *, source: str = "--set") -> tuple[str, Any]:
 def check_param_path(key: str, *, source: str) -> None:
     """Raise a ScenarioError with a suggestion if ``key`` is not a parameter's dotted path."""
     paths = leaf_paths()
-    if key in paths:
+    if generic_path(key) in paths:
         return
     hint = did_you_mean(key, paths)
     raise ScenarioError(
@@ -328,16 +328,38 @@ def check_param_path(key: str, *, source: str) -> None:
 
 
 def set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
-    """Set ``a.b.c`` in nested dicts, creating sections as needed."""
+    """Set ``a.b.c`` in nested dicts, creating sections as needed; a whole-number part indexes an existing list.
+
+    ``interventions.0.week`` sets the week of the scenario's first intervention.
+    """
     parts = key.split(".")
-    node = data
-    for part in parts[:-1]:
+    node: Any = data
+    for depth, part in enumerate(parts[:-1]):
+        if isinstance(node, list):
+            node = node[_list_index(node, part, parts[:depth])]
+            continue
         nxt = node.get(part)
-        if not isinstance(nxt, dict):
+        if not isinstance(nxt, dict | list):
             nxt = {}
             node[part] = nxt
         node = nxt
-    node[parts[-1]] = value
+    if isinstance(node, list):
+        node[_list_index(node, parts[-1], parts[:-1])] = value
+    else:
+        node[parts[-1]] = value
+
+
+def _list_index(items: list[Any], part: str, path: list[str]) -> int:
+    """The index ``part`` into ``items`` (at dotted ``path``); a ScenarioError if there is no such entry."""
+    if not part.isdigit() or int(part) >= len(items):
+        raise ScenarioError(
+            f"no entry {part} in the list of {len(items)}",
+            key=".".join(path),
+            allowed=f"an index from 0 to {len(items) - 1}" if items else "nothing: the list is empty",
+        )
+    if not isinstance(items[int(part)], dict):
+        raise ScenarioError(f"entry {part} is not a section", key=".".join(path), value=items[int(part)])
+    return int(part)
 
 
 # --------------------------------------------------------------------------------------------
@@ -399,7 +421,7 @@ def _convert(err: Mapping[str, Any], file: str, marks: Marks, data: Mapping[str,
         # a validator on a section reports the value it is about in its own words
         return ScenarioError(problem, file=where, line=line, column=col)
     allowed = None
-    leaf = ".".join(str(k) for k in loc if isinstance(k, str))
+    leaf = ".".join(str(k) for k in loc)
     try:
         allowed = param_info(leaf).allowed()
     except KeyError:

@@ -46,7 +46,7 @@ from ecosim.scenario.loader import (
     scenario_hash,
     validate,
 )
-from ecosim.scenario.schema import ParamInfo, Scenario, param_info
+from ecosim.scenario.schema import ParamInfo, Scenario, field_of, param_info
 
 TOP_KEYS = (
     "base",
@@ -417,11 +417,7 @@ def _adapter(path: str) -> Any:
 
     from pydantic import ConfigDict, TypeAdapter
 
-    model: Any = Scenario
-    parts = path.split(".")
-    for part in parts[:-1]:
-        model = model.model_fields[part].annotation
-    declared = model.model_fields[parts[-1]]
+    declared = field_of(path)
     return TypeAdapter(Annotated[declared.annotation, declared], config=ConfigDict(strict=True))
 
 
