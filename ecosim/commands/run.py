@@ -1,4 +1,4 @@
-"""Run one scenario: print a summary and a verdict, write a results folder with figures."""
+"""Run a scenario over an ensemble of seeds (or one seed): verdicts, medians and intervals, results folder, figures."""
 
 from __future__ import annotations
 
@@ -9,12 +9,24 @@ from pathlib import Path
 
 from ecosim.commands._args import whole_number
 
+EXECUTORS = ("processes", "sequential", "dask")
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``run`` command's arguments to ``parser``."""
+    from ecosim.ensemble import DEFAULT_SEEDS
+
     parser.add_argument("scenario", help="scenario file (YAML), e.g. scenarios/retail.yaml")
     parser.add_argument("--out", metavar="DIR", help="results folder (default: results/<scenario name>/)")
-    parser.add_argument("--seed", type=whole_number(0), help="random seed (default: the scenario's seed)")
+    seeds = parser.add_mutually_exclusive_group()
+    seeds.add_argument(
+        "--seeds",
+        type=whole_number(1, 100_000),
+        default=DEFAULT_SEEDS,
+        metavar="N",
+        help=f"run N seeds, from the scenario's seed on (default {DEFAULT_SEEDS})",
+    )
+    seeds.add_argument("--seed", type=whole_number(0), help="one run with this seed instead of an ensemble")
     parser.add_argument(
         "--set",
         dest="overrides",
@@ -23,63 +35,82 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="override a parameter, e.g. --set goals.mean_alignment=0.3 (repeatable)",
     )
+    parser.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        help="where the runs execute (default: worker processes forked from this one, one per core)",
+    )
+    parser.add_argument("--workers", type=whole_number(1), metavar="N", help="worker processes (default: one per core)")
     parser.add_argument("--force", action="store_true", help="overwrite the results in a non-empty folder")
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
     parser.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run one scenario and write its results folder; returns the exit code."""
-    started = time.perf_counter()
-    worker = None
-    if not args.no_figures:
-        from ecosim.figure_worker import FigureWorker
-
-        worker = FigureWorker()  # first, while NumPy is not yet imported
-    try:
-        return _run(args, started, worker)
-    finally:
-        if worker is not None:
-            worker.close()
-
-
-def _run(args: argparse.Namespace, started: float, worker) -> int:
-    from ecosim.api import RunResult
-    from ecosim.core.model import EcosystemModel
-    from ecosim.report import prepare_folder, summary_text, write_results
+    """Run the scenario (an ensemble, or one seed with ``--seed``), write its results folder; returns the exit code."""
+    from ecosim.report import prepare_folder
     from ecosim.scenario.loader import load_scenario
 
+    started = time.perf_counter()
     scenario = load_scenario(args.scenario, args.overrides, seed=args.seed)
     out = Path(args.out) if args.out else Path("results") / scenario.name
     prepare_folder(out, force=args.force)
-    model = EcosystemModel(scenario)
-    bar = _progress(scenario.weeks, quiet=args.quiet)
+    command = ["ecosim", "run", *sys.argv[2:]] if sys.argv else None
+    if args.seed is not None:
+        return _single(scenario, out, args, started, command)
+    return _ensemble(scenario, out, args, started, command)
+
+
+def _single(scenario, out: Path, args: argparse.Namespace, started: float, command) -> int:
+    from ecosim.api import simulate
+    from ecosim.report import summary_text, write_results
+
+    bar = _progress(scenario.weeks, "week", quiet=args.quiet)
     try:
-        model.run(progress=(lambda week: bar.update(1)) if bar is not None else None)
+        result = simulate(scenario, keep_model=True, progress=(lambda week: bar.update(1)) if bar else None)
     finally:
         if bar is not None:
             bar.close()
-    result = RunResult(
-        scenario=scenario, seed=model.seed, timeseries=model.timeseries(), summary=model.summary(), model=model
-    )
-    write_results(
-        out,
-        result,
-        command=["ecosim", "run", *sys.argv[2:]] if sys.argv else None,
-        elapsed=time.perf_counter() - started,
-        figures=not args.no_figures,
-        worker=worker,
-    )
+    text = summary_text(result)
     if not args.quiet:
-        print(summary_text(result))
+        print(text, flush=True)  # before the figures, which take longer than the run
+    write_results(out, result, command=command, elapsed=time.perf_counter() - started, figures=not args.no_figures)
+    if not args.quiet:
         print(f"Results: {out}/")
     return 0
 
 
-def _progress(weeks: int, *, quiet: bool):
-    """A progress bar that appears only when the run takes more than a couple of seconds."""
+def _ensemble(scenario, out: Path, args: argparse.Namespace, started: float, command) -> int:
+    from ecosim.ensemble import default_seeds, run_ensemble
+    from ecosim.report import ensemble_text, write_ensemble
+
+    seeds = default_seeds(scenario, args.seeds)
+    bar = _progress(len(seeds), "run", quiet=args.quiet)
+    try:
+        ens = run_ensemble(
+            scenario,
+            seeds,
+            executor=args.executor,
+            workers=args.workers,
+            keep_model=not args.no_figures,
+            progress=(lambda done: bar.update(done - bar.n)) if bar else None,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    if not args.quiet:
+        print(ensemble_text(ens), flush=True)  # before the figures, which take longer than the runs
+    write_ensemble(out, ens, command=command, elapsed=time.perf_counter() - started, figures=not args.no_figures)
+    if not args.quiet:
+        print(f"Results: {out}/")
+    return 0
+
+
+def _progress(total: int, unit: str, *, quiet: bool):
+    """A progress bar that appears only when the work takes more than a couple of seconds."""
     if quiet:
         return None
     from tqdm import tqdm
 
-    return tqdm(total=weeks, unit="week", delay=2.0, file=sys.stderr, leave=False, dynamic_ncols=True)
+    tqdm.monitor_interval = 0  # no monitor thread: the ensemble forks its workers from this process
+    return tqdm(total=total, unit=unit, delay=2.0, file=sys.stderr, leave=False, dynamic_ncols=True)

@@ -1,0 +1,119 @@
+"""Figures of an ensemble: the weekly median and 90% band over the runs, one representative run in full.
+
+Interventions are marked where they were applied: a dashed line at each week the representative run
+changed its levers, and ticks along the top where other runs did (a condition may fire in different
+weeks on different seeds).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ecosim.figures import ENGAGEMENT_COLOURS, _figure, _save
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from ecosim.ensemble import Ensemble
+
+ENSEMBLE_FIGURES = ("engagement.png", "knowledge.png", "network.png")
+ACTIVE = "#1f3b73"
+CONTRIBUTOR = ENGAGEMENT_COLOURS[2]
+GOOD = "#3a7d44"
+FACILITATOR = "#7b3294"
+MUTED = "#555555"
+
+
+def banded(ax: Axes, weeks: np.ndarray, median: np.ndarray, low: np.ndarray, high: np.ndarray, colour: str, label: str):
+    """A median line with its 90% band in the same colour."""
+    ax.fill_between(weeks, low, high, color=colour, alpha=0.18, lw=0)
+    ax.plot(weeks, median, color=colour, lw=2, label=f"{label}: median, 90% of runs shaded")
+
+
+def intervention_marks(ax: Axes, ens: Ensemble) -> None:
+    """Dashed lines where the representative run applied interventions; ticks where any run did."""
+    applied = ens.series["interventions"]
+    weeks = ens.series["week"][0]
+    if not applied.any():
+        return
+    share = (applied > 0).mean(axis=0)
+    for week, s in zip(weeks[share > 0], share[share > 0], strict=True):
+        ax.plot([week, week], [0.965, 1.0], color=FACILITATOR, lw=1 + 3 * s, solid_capstyle="butt")
+    mine = weeks[applied[ens.representative] > 0]
+    for k, week in enumerate(mine):
+        ax.axvline(
+            week, color=FACILITATOR, ls=":", lw=1.2, label="intervention (representative run)" if k == 0 else None
+        )
+
+
+def engagement(ens: Ensemble) -> Figure:
+    """Weekly active and contributor shares over the runs, the representative run, ghost-town band, thriving line."""
+    v = ens.scenario.verdict
+    weeks = ens.series["week"][0]
+    rep = ens.representative
+    fig = _figure()
+    ax = fig.add_subplot()
+    banded(ax, weeks, *ens.band("active_share"), ACTIVE, "weekly active")
+    banded(ax, weeks, *ens.band("contributor_share"), CONTRIBUTOR, "contributors")
+    ax.plot(
+        weeks,
+        ens.series["active_share"][rep],
+        color=ACTIVE,
+        lw=0.9,
+        ls="--",
+        label=f"seed {ens.seeds[rep]} (representative run)",
+    )
+    ax.plot(weeks, ens.series["contributor_share"][rep], color=CONTRIBUTOR, lw=0.9, ls="--")
+    ax.axhspan(
+        0, v.ghost_town_below, color="#f1c9c9", alpha=0.5, lw=0, label=f"ghost town (< {v.ghost_town_below:.0%})"
+    )
+    ax.axhline(v.thriving_at, color=GOOD, ls="--", lw=1, label=f"thriving ({v.thriving_at:.0%}+)")
+    intervention_marks(ax, ens)
+    ax.set_ylim(0, 1)
+    ax.set_xlim(weeks.min(), weeks.max())
+    ax.set_xlabel("week")
+    ax.set_ylabel("share of learners")
+    ax.set_title(f"{ens.scenario.name}: who comes ({ens.verdict_text()})", fontsize=9)
+    ax.legend(loc="upper right", fontsize=7, frameon=False)
+    return fig
+
+
+def knowledge(ens: Ensemble) -> Figure:
+    """Mean knowledge, capability on the organisation's topics and the organisational code over the runs."""
+    weeks = ens.series["week"][0]
+    rep = ens.representative
+    fig = _figure()
+    ax = fig.add_subplot()
+    for column, colour, label in (
+        ("mean_knowledge", ACTIVE, "mean individual knowledge"),
+        ("org_capability", GOOD, "capability on the organisation's topics"),
+        ("org_code_knowledge", FACILITATOR, "organisational code"),
+    ):
+        banded(ax, weeks, *ens.band(column), colour, label)
+        ax.plot(weeks, ens.series[column][rep], color=colour, lw=0.9, ls="--")
+    ax.plot([], [], color=MUTED, lw=0.9, ls="--", label=f"seed {ens.seeds[rep]} (representative run)")
+    intervention_marks(ax, ens)
+    ax.set_ylim(0, 1)
+    ax.set_xlim(weeks.min(), weeks.max())
+    ax.set_xlabel("week")
+    ax.set_ylabel("share of practice dimensions right")
+    ax.set_title(f"{ens.scenario.name}: what the organisation learns ({len(ens.seeds)} runs)")
+    ax.legend(loc="lower right", fontsize=7, frameon=False)
+    return fig
+
+
+def render_ensemble(out: Path, ens: Ensemble) -> list[str]:
+    """Write the ensemble's figures into ``out``; returns their file names (the network needs the kept model)."""
+    from ecosim.figures import network, network_data
+
+    _save(engagement(ens), out / "engagement.png")
+    _save(knowledge(ens), out / "knowledge.png")
+    files = ["engagement.png", "knowledge.png"]
+    if ens.model is not None:
+        _save(network(network_data(ens.model)), out / "network.png")
+        files.append("network.png")
+    return files
