@@ -117,3 +117,94 @@ def render_ensemble(out: Path, ens: Ensemble) -> list[str]:
         _save(network(network_data(ens.model)), out / "network.png")
         files.append("network.png")
     return files
+
+
+#: Colours of the scenarios of a comparison, the baseline first.
+SCENARIO_COLOURS = ("#555555", "#1f3b73", "#e8590c", "#3a7d44", "#7b3294", "#b8860b", "#17becf", "#8c564b")
+
+
+def _colour(k: int) -> str:
+    return SCENARIO_COLOURS[k % len(SCENARIO_COLOURS)]
+
+
+def comparison_active(result) -> Figure:
+    """The weekly active share of every scenario, median and 90% band, overlaid."""
+    first = result.ensembles[0]
+    v = first.scenario.verdict
+    fig = _figure()
+    ax = fig.add_subplot()
+    for k, (name, ens) in enumerate(zip(result.names, result.ensembles, strict=True)):
+        weeks = ens.series["week"][0]
+        banded(ax, weeks, *ens.band("active_share"), _colour(k), name)
+        applied = (ens.series["interventions"] > 0).mean(axis=0)
+        for week, s in zip(weeks[applied > 0], applied[applied > 0], strict=True):
+            ax.plot([week, week], [0.965, 1.0], color=_colour(k), lw=1 + 3 * s, solid_capstyle="butt")
+    ax.axhspan(
+        0, v.ghost_town_below, color="#f1c9c9", alpha=0.5, lw=0, label=f"ghost town (< {v.ghost_town_below:.0%})"
+    )
+    ax.axhline(v.thriving_at, color=GOOD, ls="--", lw=1, label=f"thriving ({v.thriving_at:.0%}+)")
+    ax.set_ylim(0, 1)
+    ax.set_xlim(1, first.scenario.weeks)
+    ax.set_xlabel("week (ticks at the top: interventions applied, thicker where more runs applied one)")
+    ax.set_ylabel("weekly active share")
+    runs = len(first.seeds)
+    ax.set_title(f"Weekly active share over {runs} {'shared ' if result.paired else ''}seeds", fontsize=10)
+    ax.legend(loc="upper right", fontsize=7, frameon=False)
+    return fig
+
+
+def comparison_differences(result) -> Figure:
+    """Each scenario minus the first: weekly active share by week and the outcomes at the end, with 95% intervals."""
+    from scipy import stats
+
+    from ecosim.comparison import CONFIDENCE, OUTCOMES
+
+    fig = _figure(10.0, 4.2)
+    ax = fig.add_axes((0.07, 0.13, 0.38, 0.77))
+    base = result.ensembles[0]
+    weeks = base.series["week"][0]
+    for k, (name, ens) in enumerate(zip(result.names, result.ensembles, strict=True)):
+        if k == 0:
+            continue
+        if result.paired:
+            d = ens.series["active_share"] - base.series["active_share"]
+            mean = d.mean(axis=0)
+            sem = d.std(axis=0, ddof=1) / np.sqrt(d.shape[0]) if d.shape[0] > 1 else np.zeros_like(mean)
+        else:
+            a, b = ens.series["active_share"], base.series["active_share"]
+            mean = a.mean(axis=0) - b.mean(axis=0)
+            sem = np.sqrt(a.var(axis=0, ddof=1) / a.shape[0] + b.var(axis=0, ddof=1) / b.shape[0])
+        half = stats.t.ppf(0.5 + CONFIDENCE / 2, max(1, d.shape[0] - 1) if result.paired else max(1, a.shape[0] - 1))
+        ax.fill_between(weeks, 100 * (mean - half * sem), 100 * (mean + half * sem), color=_colour(k), alpha=0.2, lw=0)
+        ax.plot(weeks, 100 * mean, color=_colour(k), lw=2, label=name)
+    ax.axhline(0, color=MUTED, lw=0.8)
+    ax.set_xlim(weeks.min(), weeks.max())
+    ax.set_xlabel("week")
+    ax.set_ylabel("difference in weekly active share (points)")
+    ax.set_title(f"Difference by week, mean and {CONFIDENCE:.0%} interval", fontsize=9)
+    ax.legend(loc="best", fontsize=7, frameon=False)
+
+    ax = fig.add_axes((0.72, 0.13, 0.26, 0.77))
+    o = result.outcomes
+    shown = [(key, label) for key, label, kind, _ in OUTCOMES if kind == "points"]
+    n = len(result.names) - 1
+    for k, name in enumerate(result.names[1:], start=1):
+        rows = o[o["scenario"] == name].set_index("outcome")
+        y = np.arange(len(shown)) + (k - (n + 1) / 2) * 0.8 / max(n, 1)
+        mean = np.array([100 * rows.loc[key, "difference"] for key, _ in shown])
+        low = np.array([100 * rows.loc[key, "difference_low95"] for key, _ in shown])
+        high = np.array([100 * rows.loc[key, "difference_high95"] for key, _ in shown])
+        ax.errorbar(mean, y, xerr=[mean - low, high - mean], fmt="o", ms=4, color=_colour(k), capsize=2, label=name)
+    ax.axvline(0, color=MUTED, lw=0.8)
+    ax.set_yticks(np.arange(len(shown)), [label for _, label in shown], fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel(f"difference (points), {CONFIDENCE:.0%} interval")
+    ax.set_title("At the end of the run", fontsize=9)
+    return fig
+
+
+def render_comparison(out: Path, result) -> list[str]:
+    """Write a comparison's figures into ``out``; returns their file names."""
+    _save(comparison_active(result), out / "active_share.png")
+    _save(comparison_differences(result), out / "differences.png")
+    return ["active_share.png", "differences.png"]
