@@ -27,7 +27,6 @@ from ecosim.core.metrics import COLUMNS, SUMMARY_KEYS, VERDICT_TEXT
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ecosim.core.model import EcosystemModel
     from ecosim.scenario.schema import Costs, Scenario
 
 #: Seeds in an ensemble unless told otherwise.
@@ -97,7 +96,7 @@ class Ensemble:
         summaries: each run's summary (the model's, with its costs), in seed order.
         series: each weekly column as an array of shape (runs, weeks), in seed order.
         representative: the index of the representative run (see :func:`representative`).
-        model: the representative run's finished model, when kept.
+        network: what the network figure draws of the representative run, when asked for.
     """
 
     scenario: Scenario
@@ -105,7 +104,7 @@ class Ensemble:
     summaries: list[dict[str, Any]]
     series: dict[str, np.ndarray]
     representative: int
-    model: EcosystemModel | None = field(default=None, repr=False)
+    network: dict[str, Any] | None = field(default=None, repr=False)
 
     @property
     def verdicts(self) -> Counter[str]:
@@ -210,15 +209,23 @@ def representative(verdicts: Sequence[str], active: np.ndarray) -> int:
 # --------------------------------------------------------------------------------------------
 
 
-def _one(scenario: Scenario, seed: int) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """One run: its summary and its weekly columns as arrays (cheap to send between processes)."""
-    result = simulate(scenario.model_copy(update={"seed": seed}))
+Outcome = tuple[dict[str, Any], dict[str, np.ndarray], dict[str, Any] | None]
+
+
+def _one(scenario: Scenario, seed: int, network: bool = False) -> Outcome:
+    """One run: its summary, its weekly columns as arrays and, if asked, what the network figure draws."""
+    result = simulate(scenario.model_copy(update={"seed": seed}), keep_model=network)
     ts = result.timeseries
-    return result.summary, {name: ts[name].to_numpy() for name in ts.columns}
+    drawn = None
+    if network:
+        from ecosim.figures import network_data
+
+        drawn = network_data(result.model)
+    return result.summary, {name: ts[name].to_numpy() for name in ts.columns}, drawn
 
 
-def _one_of_shared(seed: int) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    return _one(_SHARED["scenario"], seed)
+def _one_of_shared(seed: int) -> Outcome:
+    return _one(_SHARED["scenario"], seed, _SHARED["network"])
 
 
 _SHARED: dict[str, Any] = {}
@@ -244,41 +251,50 @@ def run_seeds(
     executor: str | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
+    network: bool = False,
     progress: Callable[[int], None] | None = None,
-) -> list[tuple[dict[str, Any], dict[str, np.ndarray]]]:
-    """Run ``scenario`` on each seed; returns (summary, weekly columns) per seed, in seed order.
+    meanwhile: Callable[[], None] | None = None,
+) -> list[Outcome]:
+    """Run ``scenario`` on each seed; returns (summary, weekly columns, network data or None) per seed, in order.
 
-    ``executor`` None forks worker processes from this one (each inherits the imported model, so
-    starting one costs milliseconds); ``processes``, ``sequential`` and ``dask`` use the sweeps'
-    executors. ``progress(k)`` is called after each finished run with the number finished so far.
+    ``executor`` None forks worker processes from this one once the model is imported, so a worker
+    starts in milliseconds with everything loaded; ``processes``, ``sequential`` and ``dask`` use the
+    sweeps' executors. ``network`` asks each run for what the network figure draws (the sweeps'
+    executors ignore it). ``progress(k)`` is called with the number of runs finished so far;
+    ``meanwhile()`` once the runs have been handed to the workers, to do other work while they run.
     """
     seeds = list(seeds)
     if executor is not None:
-        return _run_on_executor(scenario, seeds, executor, workers, scheduler, progress)
+        return _run_on_executor(scenario, seeds, executor, workers, scheduler, progress, meanwhile)
     workers = min(workers or available_cores(), len(seeds))
     out: list[Any] = [None] * len(seeds)
     if workers <= 1 or not can_fork():
+        if meanwhile is not None:
+            meanwhile()
         for k, seed in enumerate(seeds):
-            out[k] = _one(scenario, seed)
+            out[k] = _one(scenario, seed, network)
             if progress is not None:
                 progress(k + 1)
         return out
     import gc
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    # the first run here, before forking: it is one of the seeds, and everything a run imports or
-    # warms up on first use is then loaded once, in this process, rather than once per worker
-    out[0] = _one(scenario, seeds[0])
-    if progress is not None:
-        progress(1)
+    import ecosim.core.model  # noqa: F401  (imported once, here, not once per worker)
+
+    if network:
+        import ecosim.layout  # noqa: F401
+
     # forked after the imports: each worker starts with the model loaded and the scenario in memory;
     # frozen objects are left alone by the workers' garbage collector, so their pages stay shared
-    _SHARED["scenario"] = scenario
+    _SHARED.update(scenario=scenario, network=network)
     gc.freeze()
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = {pool.submit(_one_of_shared, seed): k for k, seed in enumerate(seeds) if k > 0}
-            for done, future in enumerate(as_completed(futures), start=2):
+            futures = {pool.submit(_one_of_shared, seed): k for k, seed in enumerate(seeds)}
+            gc.unfreeze()
+            if meanwhile is not None:
+                meanwhile()
+            for done, future in enumerate(as_completed(futures), start=1):
                 out[futures[future]] = future.result()
                 if progress is not None:
                     progress(done)
@@ -288,13 +304,15 @@ def run_seeds(
     return out
 
 
-def _run_on_executor(scenario, seeds, executor, workers, scheduler, progress):
+def _run_on_executor(scenario, seeds, executor, workers, scheduler, progress, meanwhile):
     from ecosim.sweep.executors import make_executor
     from ecosim.sweep.worker import RunTask
 
     columns = tuple(c for c in COLUMNS if c != "week")
     tasks = [RunTask(k, seed, scenario, SUMMARY_KEYS, columns) for k, seed in enumerate(seeds)]
     out: list[Any] = [None] * len(seeds)
+    if meanwhile is not None:
+        meanwhile()
     with make_executor(executor, workers=workers, scheduler=scheduler) as ex:
         for done, outcome in enumerate(ex.map(iter(tasks)), start=1):
             if outcome.status != "ok":
@@ -303,7 +321,7 @@ def _run_on_executor(scenario, seeds, executor, workers, scheduler, progress):
             for key in ("week_of_peak", "total_posts"):
                 summary[key] = int(summary[key])
             series = dict(outcome.timeseries)
-            out[outcome.run_id] = (summary, {c: series[c] for c in COLUMNS})
+            out[outcome.run_id] = (summary, {c: series[c] for c in COLUMNS}, None)
             if progress is not None:
                 progress(done)
     return out
@@ -316,29 +334,40 @@ def run_ensemble(
     executor: str | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
-    keep_model: bool = False,
+    network: bool = False,
     progress: Callable[[int], None] | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Ensemble:
     """Run ``scenario`` over ``seeds`` (a list, or how many from the scenario's own seed).
 
-    With ``keep_model`` the representative run is simulated once more in this process and its
-    finished model kept (for the network figure); it is the same run, seed for seed.
+    With ``network`` the ensemble keeps what the network figure draws of its representative run
+    (every run works it out, which costs about a millisecond; the others are dropped; on a sweep
+    executor the representative run is run once more here). The other arguments are those of
+    :func:`run_seeds`.
     """
     if isinstance(seeds, int):
         seeds = default_seeds(scenario, seeds)
     seeds = list(seeds)
     if not seeds:
         raise ValueError("an ensemble needs at least one seed")
-    results = run_seeds(scenario, seeds, executor=executor, workers=workers, scheduler=scheduler, progress=progress)
-    summaries = []
-    for summary, columns in results:
-        summaries.append({**summary, **run_costs(scenario.costs, columns)})
-    series = {name: np.stack([columns[name] for _, columns in results]) for name in COLUMNS}
+    results = run_seeds(
+        scenario,
+        seeds,
+        executor=executor,
+        workers=workers,
+        scheduler=scheduler,
+        network=network,
+        progress=progress,
+        meanwhile=meanwhile,
+    )
+    summaries = [{**summary, **run_costs(scenario.costs, columns)} for summary, columns, _ in results]
+    series = {name: np.stack([columns[name] for _, columns, _ in results]) for name in COLUMNS}
     rep = representative([s["verdict"] for s in summaries], series["active_share"])
-    model = None
-    if keep_model:
-        model = simulate(scenario.model_copy(update={"seed": seeds[rep]}), keep_model=True).model
-    return Ensemble(scenario.model_copy(update={"seed": seeds[0]}), seeds, summaries, series, rep, model)
+    drawn = results[rep][2]
+    if network and drawn is None:  # a sweep executor: the same run once more, here
+        drawn = _one(scenario, seeds[rep], network=True)[2]
+    first = scenario.model_copy(update={"seed": seeds[0]})
+    return Ensemble(first, seeds, summaries, series, rep, network=drawn)
 
 
 def verdict_line(verdict: str) -> str:

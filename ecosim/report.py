@@ -196,19 +196,24 @@ def write_ensemble(
 ) -> list[str]:
     """Write an ensemble's results folder: per-run and weekly tables, summary, manifest and figures."""
     out.mkdir(parents=True, exist_ok=True)
-    runs = ens.runs_table()
-    ts = ens.timeseries_table()
-    write_with(out / "runs.parquet", lambda tmp: runs.to_parquet(tmp, index=False, compression="zstd"))
-    write_with(out / "runs.csv", lambda tmp: runs.to_csv(tmp, index=False, float_format="%.6g"))
-    write_with(out / "timeseries.parquet", lambda tmp: ts.to_parquet(tmp, index=False, compression="zstd"))
-    write_with(out / "timeseries.csv", lambda tmp: ts.to_csv(tmp, index=False, float_format="%.6g"))
-    per_seed = [{"seed": seed, **s} for seed, s in zip(ens.seeds, ens.summaries, strict=True)]
-    write_json(out / "summary.json", {"scenario": ens.scenario.name, "ensemble": ens.summary(), "runs": per_seed})
+
+    def tables() -> None:
+        runs = ens.runs_table()
+        ts = ens.timeseries_table()
+        write_with(out / "runs.parquet", lambda tmp: runs.to_parquet(tmp, index=False, compression="zstd"))
+        write_with(out / "runs.csv", lambda tmp: runs.to_csv(tmp, index=False, float_format="%.6g"))
+        write_with(out / "timeseries.parquet", lambda tmp: ts.to_parquet(tmp, index=False, compression="zstd"))
+        write_with(out / "timeseries.csv", lambda tmp: ts.to_csv(tmp, index=False, float_format="%.6g"))
+        per_seed = [{"seed": seed, **s} for seed, s in zip(ens.seeds, ens.summaries, strict=True)]
+        write_json(out / "summary.json", {"scenario": ens.scenario.name, "ensemble": ens.summary(), "runs": per_seed})
+
     files = list(ENSEMBLE_FILES)
     if figures:
         from ecosim.plotting.ensemble import render_ensemble
 
-        files += render_ensemble(out, ens)
+        files += render_ensemble(out, ens, also=tables)  # the tables are written while the figures are drawn
+    else:
+        tables()
     info = {
         "scenario_name": ens.scenario.name,
         "scenario_sha256": scenario_hash(ens.scenario),

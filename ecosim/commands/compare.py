@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from ecosim.commands._args import whole_number
+from ecosim.commands.run import DEFAULT_SEEDS
 
 EXECUTORS = ("processes", "sequential", "dask")
 #: Tables written as Parquet and CSV.
@@ -16,8 +17,6 @@ TABLES = ("outcomes", "verdicts", "costs", "runs")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``compare`` command's arguments to ``parser``."""
-    from ecosim.ensemble import DEFAULT_SEEDS
-
     parser.add_argument(
         "scenarios", nargs="+", metavar="SCENARIO", help="two or more scenario files; the first is the baseline"
     )

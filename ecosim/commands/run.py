@@ -10,12 +10,12 @@ from pathlib import Path
 from ecosim.commands._args import whole_number
 
 EXECUTORS = ("processes", "sequential", "dask")
+#: Seeds of an ensemble by default (ecosim.ensemble.DEFAULT_SEEDS, kept here so that --help stays quick).
+DEFAULT_SEEDS = 20
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``run`` command's arguments to ``parser``."""
-    from ecosim.ensemble import DEFAULT_SEEDS
-
     parser.add_argument("scenario", help="scenario file (YAML), e.g. scenarios/retail.yaml")
     parser.add_argument("--out", metavar="DIR", help="results folder (default: results/<scenario name>/)")
     seeds = parser.add_mutually_exclusive_group()
@@ -92,8 +92,9 @@ def _ensemble(scenario, out: Path, args: argparse.Namespace, started: float, com
             seeds,
             executor=args.executor,
             workers=args.workers,
-            keep_model=not args.no_figures,
+            network=not args.no_figures,
             progress=(lambda done: bar.update(done - bar.n)) if bar else None,
+            meanwhile=lambda: _preload(figures=not args.no_figures),
         )
     finally:
         if bar is not None:
@@ -104,6 +105,15 @@ def _ensemble(scenario, out: Path, args: argparse.Namespace, started: float, com
     if not args.quiet:
         print(f"Results: {out}/")
     return 0
+
+
+def _preload(*, figures: bool) -> None:
+    """Import what writing the results needs while the workers run the seeds."""
+    import pyarrow.parquet  # noqa: F401
+
+    if figures:
+        import matplotlib.backends.backend_agg  # noqa: F401
+        import matplotlib.figure  # noqa: F401
 
 
 def _progress(total: int, unit: str, *, quiet: bool):

@@ -7,12 +7,14 @@ weeks on different seeds).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ecosim.figures import ENGAGEMENT_COLOURS, _figure, _save
+from ecosim.figures import ENGAGEMENT_COLOURS, _figure
+from ecosim.io import write_with
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -106,17 +108,75 @@ def knowledge(ens: Ensemble) -> Figure:
     return fig
 
 
-def render_ensemble(out: Path, ens: Ensemble) -> list[str]:
-    """Write the ensemble's figures into ``out``; returns their file names (the network needs the kept model)."""
-    from ecosim.figures import network, network_data
+def save(fig: Figure, path: Path) -> None:
+    """Write ``fig`` as a PNG under a temporary name, then rename it (light compression: quicker, as small)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    _save(engagement(ens), out / "engagement.png")
-    _save(knowledge(ens), out / "knowledge.png")
+    FigureCanvasAgg(fig)
+    write_with(path, lambda tmp: fig.savefig(tmp, format="png", pil_kwargs={"compress_level": 1}))
+
+
+def render_ensemble(out: Path, ens: Ensemble, *, also: Callable[[], None] | None = None) -> list[str]:
+    """Write the ensemble's figures into ``out``; returns their file names.
+
+    The figures are drawn by two processes where the machine has two cores and can fork: this one
+    and one forked from it (Matplotlib is loaded already), which draws the knowledge and network
+    figures. ``also()``, if given, runs here meanwhile (writing the tables, say).
+    """
+    from ecosim.figures import network
+
+    jobs = [lambda: save(engagement(ens), out / "engagement.png"), lambda: save(knowledge(ens), out / "knowledge.png")]
     files = ["engagement.png", "knowledge.png"]
-    if ens.model is not None:
-        _save(network(network_data(ens.model)), out / "network.png")
+    if ens.network is not None:
+        jobs.append(lambda: save(network(ens.network), out / "network.png"))
         files.append("network.png")
+    side = [also] if also is not None else []
+    in_two_processes(jobs[:1] + side, jobs[1:])
     return files
+
+
+def in_two_processes(here: list[Callable[[], None]], there: list[Callable[[], None]]) -> None:
+    """Run ``here`` in this process and ``there`` in a child forked from it, at the same time.
+
+    Without fork or a second core, everything runs here. A failure in the child raises here, with
+    the child's traceback.
+    """
+    import multiprocessing as mp
+
+    from ecosim.ensemble import available_cores, can_fork
+
+    if not there or available_cores() < 2 or not can_fork():
+        for job in here + there:
+            job()
+        return
+    ctx = mp.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_child, args=(there, send), name="ecosim-figures", daemon=True)
+    child.start()
+    send.close()
+    try:
+        for job in here:
+            job()
+    finally:
+        failure = receive.recv() if receive.poll(600) else "the drawing process gave no answer"
+        child.join()
+        receive.close()
+    if failure:
+        raise RuntimeError(f"drawing the figures failed: {failure}")
+
+
+def _child(jobs: list[Callable[[], None]], send) -> None:
+    import traceback
+
+    try:
+        for job in jobs:
+            job()
+    except BaseException:  # reported to the parent, which raises it
+        send.send(traceback.format_exc())
+    else:
+        send.send("")
+    finally:
+        send.close()
 
 
 #: Colours of the scenarios of a comparison, the baseline first.
@@ -205,6 +265,6 @@ def comparison_differences(result) -> Figure:
 
 def render_comparison(out: Path, result) -> list[str]:
     """Write a comparison's figures into ``out``; returns their file names."""
-    _save(comparison_active(result), out / "active_share.png")
-    _save(comparison_differences(result), out / "differences.png")
+    save(comparison_active(result), out / "active_share.png")
+    save(comparison_differences(result), out / "differences.png")
     return ["active_share.png", "differences.png"]
