@@ -218,7 +218,7 @@ def _one(scenario: Scenario, seed: int, network: bool = False) -> Outcome:
     ts = result.timeseries
     drawn = None
     if network:
-        from ecosim.figures import network_data
+        from ecosim.plotting.run import network_data
 
         drawn = network_data(result.model)
     return result.summary, {name: ts[name].to_numpy() for name in ts.columns}, drawn

@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from ecosim.commands._args import whole_number
+from ecosim.commands._args import MAX_SEED, folder_arg, whole_number
 
 EXECUTORS = ("processes", "sequential", "dask")
 #: Seeds of an ensemble by default (ecosim.ensemble.DEFAULT_SEEDS, kept here so that --help stays quick).
@@ -17,7 +17,12 @@ DEFAULT_SEEDS = 20
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``run`` command's arguments to ``parser``."""
     parser.add_argument("scenario", help="scenario file (YAML), e.g. scenarios/retail.yaml")
-    parser.add_argument("--out", metavar="DIR", help="results folder (default: results/<scenario name>/)")
+    parser.add_argument(
+        "--out",
+        type=folder_arg,
+        metavar="DIR",
+        help="results folder (default: results/<scenario name>/); ecosim's earlier results there are replaced",
+    )
     seeds = parser.add_mutually_exclusive_group()
     seeds.add_argument(
         "--seeds",
@@ -26,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help=f"run N seeds, from the scenario's seed on (default {DEFAULT_SEEDS})",
     )
-    seeds.add_argument("--seed", type=whole_number(0), help="one run with this seed instead of an ensemble")
+    seeds.add_argument("--seed", type=whole_number(0, MAX_SEED), help="one run with this seed instead of an ensemble")
     parser.add_argument(
         "--set",
         dest="overrides",
@@ -41,27 +46,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="where the runs execute (default: worker processes forked from this one, one per core)",
     )
     parser.add_argument("--workers", type=whole_number(1), metavar="N", help="worker processes (default: one per core)")
-    parser.add_argument("--force", action="store_true", help="overwrite the results in a non-empty folder")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="replace ecosim's earlier run results in the folder (the default for run; other files are kept)",
+    )
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
     parser.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
 
 
 def run(args: argparse.Namespace) -> int:
     """Run the scenario (an ensemble, or one seed with ``--seed``), write its results folder; returns the exit code."""
-    from ecosim.report import prepare_folder
+    from ecosim.outputs import open_output
     from ecosim.scenario.loader import load_scenario
 
     started = time.perf_counter()
     scenario = load_scenario(args.scenario, args.overrides, seed=args.seed)
-    out = Path(args.out) if args.out else Path("results") / scenario.name
-    prepare_folder(out, force=args.force)
+    out = Path(args.out) if args.out is not None else Path("results") / scenario.name
     command = ["ecosim", "run", *sys.argv[2:]] if sys.argv else None
-    if args.seed is not None:
-        return _single(scenario, out, args, started, command)
-    return _ensemble(scenario, out, args, started, command)
+    # an earlier run's results are replaced whole once this run has written all of its own
+    with open_output(out, "run", force=args.force, replace=True) as folder:
+        if args.seed is not None:
+            _single(scenario, folder.dir, args, started, command)
+        else:
+            _ensemble(scenario, folder.dir, args, started, command)
+    if not args.quiet:
+        print(f"Results: {out}/")
+    return 0
 
 
-def _single(scenario, out: Path, args: argparse.Namespace, started: float, command) -> int:
+def _single(scenario, out: Path, args: argparse.Namespace, started: float, command) -> None:
     from ecosim.api import simulate
     from ecosim.report import summary_text, write_results
 
@@ -75,12 +89,9 @@ def _single(scenario, out: Path, args: argparse.Namespace, started: float, comma
     if not args.quiet:
         print(text, flush=True)  # before the figures, which take longer than the run
     write_results(out, result, command=command, elapsed=time.perf_counter() - started, figures=not args.no_figures)
-    if not args.quiet:
-        print(f"Results: {out}/")
-    return 0
 
 
-def _ensemble(scenario, out: Path, args: argparse.Namespace, started: float, command) -> int:
+def _ensemble(scenario, out: Path, args: argparse.Namespace, started: float, command) -> None:
     from ecosim.ensemble import default_seeds, run_ensemble
     from ecosim.report import ensemble_text, write_ensemble
 
@@ -102,9 +113,6 @@ def _ensemble(scenario, out: Path, args: argparse.Namespace, started: float, com
     if not args.quiet:
         print(ensemble_text(ens), flush=True)  # before the figures, which take longer than the runs
     write_ensemble(out, ens, command=command, elapsed=time.perf_counter() - started, figures=not args.no_figures)
-    if not args.quiet:
-        print(f"Results: {out}/")
-    return 0
 
 
 def _preload(*, figures: bool) -> None:

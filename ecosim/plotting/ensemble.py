@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ecosim.figures import ENGAGEMENT_COLOURS, _figure
 from ecosim.io import write_with
+from ecosim.plotting import style
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -23,16 +23,23 @@ if TYPE_CHECKING:
     from ecosim.ensemble import Ensemble
 
 ENSEMBLE_FIGURES = ("engagement.png", "knowledge.png", "network.png")
-ACTIVE = "#1f3b73"
-CONTRIBUTOR = ENGAGEMENT_COLOURS[2]
-GOOD = "#3a7d44"
-FACILITATOR = "#7b3294"
-MUTED = "#555555"
+#: Opacity of a 90% band, in the colour of its median line.
+BAND_ALPHA = 0.18
+
+
+def _figure(width: float = 7.0, height: float = 4.4) -> Figure:
+    return style.figure(width, height, dpi=100)
+
+
+def _percent(ax: Axes) -> None:
+    from matplotlib.ticker import PercentFormatter
+
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
 
 
 def banded(ax: Axes, weeks: np.ndarray, median: np.ndarray, low: np.ndarray, high: np.ndarray, colour: str, label: str):
     """A median line with its 90% band in the same colour."""
-    ax.fill_between(weeks, low, high, color=colour, alpha=0.18, lw=0)
+    ax.fill_between(weeks, low, high, color=colour, alpha=BAND_ALPHA, lw=0)
     ax.plot(weeks, median, color=colour, lw=2, label=f"{label}: median, 90% of runs shaded")
 
 
@@ -44,11 +51,11 @@ def intervention_marks(ax: Axes, ens: Ensemble) -> None:
         return
     share = (applied > 0).mean(axis=0)
     for week, s in zip(weeks[share > 0], share[share > 0], strict=True):
-        ax.plot([week, week], [0.965, 1.0], color=FACILITATOR, lw=1 + 3 * s, solid_capstyle="butt")
+        ax.plot([week, week], [0.965, 1.0], color=style.FACILITATOR, lw=1 + 3 * s, solid_capstyle="butt")
     mine = weeks[applied[ens.representative] > 0]
     for k, week in enumerate(mine):
         ax.axvline(
-            week, color=FACILITATOR, ls=":", lw=1.2, label="intervention (representative run)" if k == 0 else None
+            week, color=style.FACILITATOR, ls=":", lw=1.2, label="intervention (representative run)" if k == 0 else None
         )
 
 
@@ -59,28 +66,33 @@ def engagement(ens: Ensemble) -> Figure:
     rep = ens.representative
     fig = _figure()
     ax = fig.add_subplot()
-    banded(ax, weeks, *ens.band("active_share"), ACTIVE, "weekly active")
-    banded(ax, weeks, *ens.band("contributor_share"), CONTRIBUTOR, "contributors")
+    banded(ax, weeks, *ens.band("active_share"), style.ACTIVE, "visited this week")
+    banded(ax, weeks, *ens.band("contributor_share"), style.CONTRIBUTOR, "posted this week")
     ax.plot(
         weeks,
         ens.series["active_share"][rep],
-        color=ACTIVE,
+        color=style.ACTIVE,
         lw=0.9,
         ls="--",
         label=f"seed {ens.seeds[rep]} (representative run)",
     )
-    ax.plot(weeks, ens.series["contributor_share"][rep], color=CONTRIBUTOR, lw=0.9, ls="--")
-    ax.axhspan(
-        0, v.ghost_town_below, color="#f1c9c9", alpha=0.5, lw=0, label=f"ghost town (< {v.ghost_town_below:.0%})"
-    )
-    ax.axhline(v.thriving_at, color=GOOD, ls="--", lw=1, label=f"thriving ({v.thriving_at:.0%}+)")
+    ax.plot(weeks, ens.series["contributor_share"][rep], color=style.CONTRIBUTOR, lw=0.9, ls="--")
+    style.ghost_band(ax, v.ghost_town_below)
+    style.thriving_line(ax, v.thriving_at)
     intervention_marks(ax, ens)
     ax.set_ylim(0, 1)
+    _percent(ax)
     ax.set_xlim(weeks.min(), weeks.max())
     ax.set_xlabel("week")
     ax.set_ylabel("share of learners")
-    ax.set_title(f"{ens.scenario.name}: who comes ({ens.verdict_text()})", fontsize=9)
-    ax.legend(loc="upper right", fontsize=7, frameon=False)
+    common = ens.verdicts.most_common(1)[0][0]
+    lines = style.verdict_note(ax, f"Verdict: {ens.verdict_text()}", common)
+    ax.set_title(
+        f"{ens.scenario.name}: who comes to the platform ({len(ens.seeds)} runs)",
+        fontsize=style.SUPTITLE_SIZE,
+        pad=6 + 12 * lines,
+    )
+    ax.legend(loc="upper right", fontsize=style.LEGEND_SIZE, frameon=False)
     return fig
 
 
@@ -91,20 +103,23 @@ def knowledge(ens: Ensemble) -> Figure:
     fig = _figure()
     ax = fig.add_subplot()
     for column, colour, label in (
-        ("mean_knowledge", ACTIVE, "mean individual knowledge"),
-        ("org_capability", GOOD, "capability on the organisation's topics"),
-        ("org_code_knowledge", FACILITATOR, "organisational code"),
+        ("mean_knowledge", style.ACTIVE, "mean individual knowledge"),
+        ("org_capability", style.GOOD, "capability on the organisation's topics"),
+        ("org_code_knowledge", style.FACILITATOR, "organisational code (the playbook)"),
     ):
         banded(ax, weeks, *ens.band(column), colour, label)
         ax.plot(weeks, ens.series[column][rep], color=colour, lw=0.9, ls="--")
-    ax.plot([], [], color=MUTED, lw=0.9, ls="--", label=f"seed {ens.seeds[rep]} (representative run)")
+    ax.plot([], [], color=style.MUTED, lw=0.9, ls="--", label=f"seed {ens.seeds[rep]} (representative run)")
     intervention_marks(ax, ens)
     ax.set_ylim(0, 1)
+    _percent(ax)
     ax.set_xlim(weeks.min(), weeks.max())
     ax.set_xlabel("week")
-    ax.set_ylabel("share of practice dimensions right")
-    ax.set_title(f"{ens.scenario.name}: what the organisation learns ({len(ens.seeds)} runs)")
-    ax.legend(loc="lower right", fontsize=7, frameon=False)
+    ax.set_ylabel("share of good practice known")
+    ax.set_title(
+        f"{ens.scenario.name}: what the organisation learns ({len(ens.seeds)} runs)", fontsize=style.SUPTITLE_SIZE
+    )
+    ax.legend(loc="lower right", fontsize=style.LEGEND_SIZE, frameon=False)
     return fig
 
 
@@ -123,7 +138,7 @@ def render_ensemble(out: Path, ens: Ensemble, *, also: Callable[[], None] | None
     and one forked from it (Matplotlib is loaded already), which draws the knowledge and network
     figures. ``also()``, if given, runs here meanwhile (writing the tables, say).
     """
-    from ecosim.figures import network
+    from ecosim.plotting.run import network
 
     jobs = [lambda: save(engagement(ens), out / "engagement.png"), lambda: save(knowledge(ens), out / "knowledge.png")]
     files = ["engagement.png", "knowledge.png"]
@@ -180,7 +195,7 @@ def _child(jobs: list[Callable[[], None]], send) -> None:
 
 
 #: Colours of the scenarios of a comparison, the baseline first.
-SCENARIO_COLOURS = ("#555555", "#1f3b73", "#e8590c", "#3a7d44", "#7b3294", "#b8860b", "#17becf", "#8c564b")
+SCENARIO_COLOURS = (style.MUTED, style.ACTIVE, style.CONTRIBUTOR, style.GOOD, style.FACILITATOR, style.SECOND)
 
 
 def _colour(k: int) -> str:
@@ -199,17 +214,18 @@ def comparison_active(result) -> Figure:
         applied = (ens.series["interventions"] > 0).mean(axis=0)
         for week, s in zip(weeks[applied > 0], applied[applied > 0], strict=True):
             ax.plot([week, week], [0.965, 1.0], color=_colour(k), lw=1 + 3 * s, solid_capstyle="butt")
-    ax.axhspan(
-        0, v.ghost_town_below, color="#f1c9c9", alpha=0.5, lw=0, label=f"ghost town (< {v.ghost_town_below:.0%})"
-    )
-    ax.axhline(v.thriving_at, color=GOOD, ls="--", lw=1, label=f"thriving ({v.thriving_at:.0%}+)")
+    style.ghost_band(ax, v.ghost_town_below)
+    style.thriving_line(ax, v.thriving_at)
     ax.set_ylim(0, 1)
+    _percent(ax)
     ax.set_xlim(1, first.scenario.weeks)
-    ax.set_xlabel("week (ticks at the top: interventions applied, thicker where more runs applied one)")
+    ax.set_xlabel("week (ticks at the top: interventions, thicker where more runs applied one)")
     ax.set_ylabel("weekly active share")
     runs = len(first.seeds)
-    ax.set_title(f"Weekly active share over {runs} {'shared ' if result.paired else ''}seeds", fontsize=10)
-    ax.legend(loc="upper right", fontsize=7, frameon=False)
+    ax.set_title(
+        f"Weekly active share over {runs} {'shared ' if result.paired else ''}seeds", fontsize=style.SUPTITLE_SIZE
+    )
+    ax.legend(loc="upper right", fontsize=style.LEGEND_SIZE, frameon=False)
     return fig
 
 
@@ -219,8 +235,8 @@ def comparison_differences(result) -> Figure:
 
     from ecosim.comparison import CONFIDENCE, OUTCOMES
 
-    fig = _figure(10.0, 4.2)
-    ax = fig.add_axes((0.07, 0.13, 0.38, 0.77))
+    fig = _figure(11.0, 4.4)
+    ax = fig.add_subplot(1, 2, 1)
     base = result.ensembles[0]
     weeks = base.series["week"][0]
     for k, (name, ens) in enumerate(zip(result.names, result.ensembles, strict=True)):
@@ -237,14 +253,14 @@ def comparison_differences(result) -> Figure:
         half = stats.t.ppf(0.5 + CONFIDENCE / 2, max(1, d.shape[0] - 1) if result.paired else max(1, a.shape[0] - 1))
         ax.fill_between(weeks, 100 * (mean - half * sem), 100 * (mean + half * sem), color=_colour(k), alpha=0.2, lw=0)
         ax.plot(weeks, 100 * mean, color=_colour(k), lw=2, label=name)
-    ax.axhline(0, color=MUTED, lw=0.8)
+    ax.axhline(0, color=style.MUTED, lw=0.8)
     ax.set_xlim(weeks.min(), weeks.max())
     ax.set_xlabel("week")
     ax.set_ylabel("difference in weekly active share (points)")
-    ax.set_title(f"Difference by week, mean and {CONFIDENCE:.0%} interval", fontsize=9)
-    ax.legend(loc="best", fontsize=7, frameon=False)
+    ax.set_title(f"Difference by week, mean and {CONFIDENCE:.0%} interval", fontsize=style.TITLE_SIZE)
+    ax.legend(loc="best", fontsize=style.LEGEND_SIZE, frameon=False)
 
-    ax = fig.add_axes((0.72, 0.13, 0.26, 0.77))
+    ax = fig.add_subplot(1, 2, 2)
     o = result.outcomes
     shown = [(key, label) for key, label, kind, _ in OUTCOMES if kind == "points"]
     n = len(result.names) - 1
@@ -255,11 +271,11 @@ def comparison_differences(result) -> Figure:
         low = np.array([100 * rows.loc[key, "difference_low95"] for key, _ in shown])
         high = np.array([100 * rows.loc[key, "difference_high95"] for key, _ in shown])
         ax.errorbar(mean, y, xerr=[mean - low, high - mean], fmt="o", ms=4, color=_colour(k), capsize=2, label=name)
-    ax.axvline(0, color=MUTED, lw=0.8)
-    ax.set_yticks(np.arange(len(shown)), [label for _, label in shown], fontsize=7)
+    ax.axvline(0, color=style.MUTED, lw=0.8)
+    ax.set_yticks(np.arange(len(shown)), [label for _, label in shown], fontsize=style.SMALL_SIZE)
     ax.invert_yaxis()
     ax.set_xlabel(f"difference (points), {CONFIDENCE:.0%} interval")
-    ax.set_title("At the end of the run", fontsize=9)
+    ax.set_title("At the end of the run", fontsize=style.TITLE_SIZE)
     return fig
 
 
