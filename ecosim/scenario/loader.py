@@ -316,7 +316,7 @@ def leaf_paths() -> list[str]:
     """Dotted paths of every settable parameter."""
     global _LEAF_PATHS
     if _LEAF_PATHS is None:
-        _LEAF_PATHS = [p.path for p in iter_params()]
+        _LEAF_PATHS = [p.path for p in iter_params(entries=True)]
     return _LEAF_PATHS
 
 

@@ -64,7 +64,7 @@ def markdown() -> str:
     """docs/scenarios.md."""
     out = [INTRO]
     sections: dict[str, list] = {}
-    for info in iter_params():
+    for info in iter_params(entries=True):
         head = info.path.rsplit(".", 1)[0] if "." in info.path else ""
         sections.setdefault(head, []).append(info)
     for head, infos in sections.items():

@@ -928,6 +928,10 @@ LABELS = {
     "verdict.thriving_at": "thriving threshold",
     "verdict.window_weeks": "weeks of the trend window",
     "verdict.max_drop": "largest drop still thriving",
+    "costs.facilitator_hour": "cost of a facilitator hour",
+    "costs.event": "cost of an event",
+    "costs.licence_per_learner_month": "licence per learner-month",
+    "costs.training_hour": "cost of a training hour",
 }
 
 
@@ -1031,22 +1035,22 @@ def _list_item_model(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def iter_params(model: type[BaseModel] = Scenario, prefix: str = "") -> Iterator[ParamInfo]:
+def iter_params(model: type[BaseModel] = Scenario, prefix: str = "", *, entries: bool = False) -> Iterator[ParamInfo]:
     """Yield every leaf parameter of the schema, depth first, in declaration order.
 
-    A list of sections (``interventions``) is yielded itself, then its entries' keys as
-    ``interventions.N.<key>``.
+    A list of sections (``interventions``) is yielded itself; with ``entries``, its entries' keys
+    follow as ``interventions.N.<key>`` (for the reference and for checking dotted paths).
     """
     for name, field in model.model_fields.items():
         path = f"{prefix}{name}"
         annotation = field.annotation
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            yield from iter_params(annotation, path + ".")
+            yield from iter_params(annotation, path + ".", entries=entries)
             continue
         yield _info(path, field)
         item = _list_item_model(annotation)
-        if item is not None:
-            yield from iter_params(item, f"{path}.{INDEX}.")
+        if item is not None and entries:
+            yield from iter_params(item, f"{path}.{INDEX}.", entries=True)
 
 
 def _info(path: str, field: Any) -> ParamInfo:
@@ -1119,7 +1123,7 @@ def section_keys(path: tuple[str | int, ...]) -> list[str] | None:
 def param_info(path: str) -> ParamInfo:
     """Look up one leaf parameter by its dotted path (list indices allowed); KeyError if there is none."""
     generic = generic_path(path)
-    for info in iter_params():
+    for info in iter_params(entries=True):
         if info.path == generic:
             return info
     raise KeyError(path)
