@@ -198,3 +198,42 @@ def test_compare_refuses_bad_input_in_one_line(quarter, tmp_path, capsys):
     err = capsys.readouterr().err
     assert str(bad) in err and "mean_alignment" in err and err.count("\n") == 1
     assert not (tmp_path / "x").exists()
+
+
+def test_running_twice_in_a_row_replaces_the_earlier_results(quarter, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(quarter), "--seeds", "3", "--quiet", "--no-figures"]) == 0
+    first = (tmp_path / "results" / "tiny" / "runs.parquet").read_bytes()
+    assert main(["run", str(quarter), "--seeds", "3", "--quiet", "--no-figures"]) == 0
+    assert (tmp_path / "results" / "tiny" / "runs.parquet").read_bytes() == first
+    # the README's next step: one seed and other levers, into the same folder
+    assert main(["run", str(quarter), "--seed", "7", "--set", "goals.mean_alignment=0.7", "--quiet"]) == 0
+    names = {p.name for p in (tmp_path / "results" / "tiny").iterdir()}
+    assert "runs.parquet" not in names and "network.png" in names, "the earlier ensemble's files are gone"
+    assert json.loads((tmp_path / "results" / "tiny" / "summary.json").read_text())["seed"] == 7
+    for _ in range(2):
+        assert main(["compare", str(quarter), str(quarter), "--seeds", "2", "--quiet", "--no-figures"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_ensemble_figures_open_unclipped_with_interventions_marked(tmp_path):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from ecosim.plotting.ensemble import engagement, knowledge
+
+    path = write(
+        tmp_path / "iv.yaml", QUARTER + "interventions:\n  - week: 5\n    set: {facilitation.facilitators: 5}\n"
+    )
+    ens = run_ensemble(load_scenario(path), 3, workers=1, network=True)
+    assert ens.network is not None and ens.network["week"] == 13
+    for fig in (engagement(ens), knowledge(ens)):
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        box = fig.get_tightbbox(canvas.get_renderer())
+        w, h = fig.get_size_inches()
+        assert box.x0 >= -0.02 and box.y0 >= -0.02 and box.x1 <= w + 0.02 and box.y1 <= h + 0.02
+        ax = fig.axes[0]
+        marks = [line for line in ax.get_lines() if list(line.get_xdata()) == [5, 5]]
+        assert marks, "the week of the intervention is marked"
+    text = [t.get_text() for t in engagement(ens).findobj(lambda o: hasattr(o, "get_text"))]
+    assert any(ens.verdict_text() in t for t in text)

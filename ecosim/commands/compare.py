@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from ecosim.commands._args import whole_number
+from ecosim.commands._args import folder_arg, whole_number
 from ecosim.commands.run import DEFAULT_SEEDS
 
 EXECUTORS = ("processes", "sequential", "dask")
@@ -47,17 +47,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--workers", type=whole_number(1), metavar="N", help="worker processes (default: one per core)")
     parser.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler, with --executor dask")
-    parser.add_argument("--out", metavar="DIR", help="results folder (default: results/compare/<first>_vs_<second>...)")
-    parser.add_argument("--force", action="store_true", help="overwrite the results in a non-empty folder")
+    parser.add_argument(
+        "--out",
+        type=folder_arg,
+        metavar="DIR",
+        help="results folder (default: results/compare/<first>_vs_<second>...); an earlier comparison is replaced",
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="replace ecosim's earlier comparison in the folder (the default)"
+    )
     parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
     parser.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
 
 
 def run(args: argparse.Namespace) -> int:
     """Compare the scenarios and write the results folder; returns the exit code."""
-    from ecosim.comparison import compare
     from ecosim.errors import InputError
-    from ecosim.report import prepare_folder
+    from ecosim.outputs import open_output
     from ecosim.scenario.loader import load_scenario
 
     started = time.perf_counter()
@@ -74,14 +80,26 @@ def run(args: argparse.Namespace) -> int:
         )
     executor = "dask" if args.scheduler and args.executor is None else args.executor
     scenarios = [load_scenario(path, args.overrides) for path in args.scenarios]  # every file checked first
-    out = Path(args.out) if args.out else Path("results") / "compare" / "_vs_".join(sc.name for sc in scenarios)
-    prepare_folder(out, force=args.force)
+    out = (
+        Path(args.out) if args.out is not None else Path("results") / "compare" / "_vs_".join(s.name for s in scenarios)
+    )
+    # an earlier comparison's results are replaced whole once this one has written all of its own
+    with open_output(out, "compare", force=args.force, replace=True) as folder:
+        _compare(args, executor, folder.dir, started)
+    if not args.quiet:
+        print(f"Results: {out}/")
+    return 0
+
+
+def _compare(args: argparse.Namespace, executor: str | None, out: Path, started: float) -> None:
+    from ecosim.comparison import compare
+
     bar = None
     if not args.quiet:
         from tqdm import tqdm
 
         tqdm.monitor_interval = 0  # no monitor thread: runs are forked from this process
-        bar = tqdm(total=len(scenarios) * args.seeds, unit="run", delay=2.0, file=sys.stderr, leave=False)
+        bar = tqdm(total=len(args.scenarios) * args.seeds, unit="run", delay=2.0, file=sys.stderr, leave=False)
     done_by: dict[str, int] = {}
 
     def progress(name: str, done: int) -> None:
@@ -106,9 +124,6 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(text, flush=True)
     write_comparison(out, result, text, started=started, figures=not args.no_figures)
-    if not args.quiet:
-        print(f"Results: {out}/")
-    return 0
 
 
 def write_comparison(out: Path, result, text: str, *, started: float, figures: bool) -> list[str]:
