@@ -81,7 +81,7 @@ def paired_difference(x: np.ndarray, base: np.ndarray, better: int = 1, *, paire
         if d.size == 0:
             return Difference(math.nan, math.nan, math.nan, math.nan, 0)
         mean = float(d.mean())
-        if d.size < 2 or np.ptp(d) == 0:
+        if d.size < 2 or _constant(d):
             low = high = mean  # no spread: every seed gives the same difference
         else:
             ci = stats.ttest_1samp(d, 0.0).confidence_interval(CONFIDENCE)
@@ -93,7 +93,7 @@ def paired_difference(x: np.ndarray, base: np.ndarray, better: int = 1, *, paire
     if x.size == 0 or base.size == 0:
         return Difference(math.nan, math.nan, math.nan, math.nan, 0)
     mean = float(x.mean() - base.mean())
-    if x.size < 2 or base.size < 2 or (np.ptp(x) == 0 and np.ptp(base) == 0):
+    if x.size < 2 or base.size < 2 or (_constant(x) and _constant(base)):
         low = high = mean
     else:
         ci = stats.ttest_ind(x, base, equal_var=False).confidence_interval(CONFIDENCE)
@@ -101,6 +101,11 @@ def paired_difference(x: np.ndarray, base: np.ndarray, better: int = 1, *, paire
     signed = (x[:, None] - base[None, :]) * better
     p = (np.count_nonzero(signed > 0) + 0.5 * np.count_nonzero(signed == 0)) / signed.size
     return Difference(mean, low, high, float(p), int(min(x.size, base.size)))
+
+
+def _constant(x: np.ndarray) -> bool:
+    """Whether every value is the same, up to rounding (a t interval of such data is meaningless)."""
+    return bool(np.ptp(x) <= 1e-9 * max(1.0, float(np.max(np.abs(x)))))
 
 
 @dataclass
@@ -360,6 +365,9 @@ def comparison_markdown(c: Comparison) -> str:
             f"{_signed(row['difference_high95'], 'points')}; better on {row['p_better']:.0%} of seeds); "
             f"{_verdict_change(counts, base_counts, runs)}."
         )
+    for name, ens in zip(c.names, c.ensembles, strict=True):
+        if ens.scenario.interventions:
+            out.append(f"- {interventions_sentence(name, ens)}")
     out += ["", "## Outcomes", ""]
     header = "| outcome | " + " | ".join(c.names) + " | " + " | ".join(f"{n} - {base_name}" for n in c.names[1:])
     out.append(header + " |")
@@ -409,6 +417,25 @@ def comparison_markdown(c: Comparison) -> str:
                 f"{_signed(r['extra_capability_points'] / 100, 'points')} | {_money(r['cost_per_capability_point'])} |"
             )
     return "\n".join(out) + "\n"
+
+
+def interventions_sentence(name: str, ens: Ensemble) -> str:
+    """When a scenario's interventions were applied: in how many runs, and the week of the first (median and range)."""
+    applied = ens.series["interventions"] > 0
+    runs = int(applied.any(axis=1).sum())
+    if runs == 0:
+        return f"{name}: no intervention was applied in any of the {len(ens.seeds)} runs."
+    weeks = ens.series["week"][0]
+    first = np.array([weeks[np.argmax(row)] for row in applied if row.any()])
+    low, median, high = np.quantile(first, [0.05, 0.5, 0.95])
+    if low == high:
+        return (
+            f"{name}: an intervention was applied in {runs} of {len(ens.seeds)} runs, the first in week {median:.0f}."
+        )
+    return (
+        f"{name}: an intervention was applied in {runs} of {len(ens.seeds)} runs, the first in week "
+        f"{median:.0f} (median; 90% of those runs between weeks {low:.0f} and {high:.0f})."
+    )
 
 
 def _money(x: float) -> str:
