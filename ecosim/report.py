@@ -133,7 +133,7 @@ def _shown(value: float | None, kind: str) -> str:
     if kind == "pct":
         return f"{value:.1%}"
     if kind == "money":
-        return f"{value:,.2f}" if abs(value) < 100 else f"{value:,.0f}"
+        return f"{value:,.2f}" if abs(value) < 10 else f"{value:,.0f}"
     return f"{value:,.0f}"
 
 
@@ -144,8 +144,9 @@ def ensemble_text(ens: Ensemble) -> str:
     sc = ens.scenario
     seeds = ens.seeds
     span = f"seeds {seeds[0]}-{seeds[-1]}" if seeds == list(range(seeds[0], seeds[0] + len(seeds))) else "seeds"
-    learners = int(ens.series["learners"][ens.representative, -1])
-    lines = [f"ecosim: {sc.name} ({len(seeds)} runs, {span}; {sc.weeks} weeks, {learners:,} learners)"]
+    learners = ens.series["learners"][:, -1]
+    headcount = f"{int(learners[0]):,}" if learners.min() == learners.max() else f"about {np.median(learners):,.0f}"
+    lines = [f"ecosim: {sc.name} ({len(seeds)} runs, {span}; {sc.weeks} weeks, {headcount} learners)"]
     rows = list(_ROWS)
     if has_costs(sc):
         rows += list(_COST_ROWS)

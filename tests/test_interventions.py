@@ -142,3 +142,23 @@ def test_the_condition_grammar_binds_and_tighter_than_or():
     assert parse_condition("active_share <= 15%", list(COLUMNS)).holds({"active_share": 0.15})
     with pytest.raises(ConditionError):
         parse_condition("", list(COLUMNS))
+
+
+def test_the_shipped_rescue_fires_after_four_stalled_weeks_and_the_push_at_launch():
+    from conftest import SCENARIOS
+
+    for seed in (1, 2, 3):
+        ts = simulate(SCENARIOS / "retail_rescue.yaml", seed=seed).timeseries
+        fired = ts.loc[ts["interventions"] == 1, "week"].tolist()
+        stalled = (ts["active_share"] < 0.15).to_numpy()
+        assert len(fired) <= 1
+        if fired:
+            week = fired[0]
+            assert stalled[week - 5 : week - 1].all(), "the four weeks before held the condition"
+            assert first_streak_end(stalled, 4) == week - 1, "and it fired at the first chance"
+            assert ts["facilitator_hours"].iloc[week - 1] == 6 * 16.0
+        else:
+            assert first_streak_end(stalled, 4) is None
+    ts = simulate(SCENARIOS / "retail_launch_push.yaml", seed=1).timeseries
+    assert ts.loc[ts["interventions"] == 1, "week"].tolist() == [1]
+    assert (ts["facilitator_hours"] == 6 * 16.0).all()
