@@ -304,26 +304,23 @@ def run_seeds(
     return out
 
 
+def _one_task(task: tuple[Scenario, int]) -> Outcome:
+    """:func:`_one` for a sweep executor's ``map``: a picklable function of one task."""
+    scenario, seed = task
+    return _one(scenario, seed)
+
+
 def _run_on_executor(scenario, seeds, executor, workers, scheduler, progress, meanwhile):
     from ecosim.sweep.executors import make_executor
-    from ecosim.sweep.worker import RunTask
 
-    columns = tuple(c for c in COLUMNS if c != "week")
-    tasks = [RunTask(k, seed, scenario, SUMMARY_KEYS, columns) for k, seed in enumerate(seeds)]
-    out: list[Any] = [None] * len(seeds)
+    out: list[Any] = []
     if meanwhile is not None:
         meanwhile()
     with make_executor(executor, workers=workers, scheduler=scheduler) as ex:
-        for done, outcome in enumerate(ex.map(iter(tasks)), start=1):
-            if outcome.status != "ok":
-                raise RuntimeError(f"the run with seed {seeds[outcome.run_id]} failed: {outcome.error}")
-            summary = {k: outcome.metrics[k] for k in SUMMARY_KEYS}
-            for key in ("week_of_peak", "total_posts"):
-                summary[key] = int(summary[key])
-            series = dict(outcome.timeseries)
-            out[outcome.run_id] = (summary, {c: series[c] for c in COLUMNS}, None)
+        for outcome in ex.map(_one_task, [(scenario, seed) for seed in seeds], ordered=True):
+            out.append(outcome)
             if progress is not None:
-                progress(done)
+                progress(len(out))
     return out
 
 

@@ -156,8 +156,12 @@ class _Trigger:
 
 @dataclass
 class Schedule:
-    """The interventions of one run and what has been applied; :meth:`before_week` is the model's hook."""
+    """The interventions of one run and what has been applied; :meth:`before_week` is the model's hook.
 
+    ``scenario`` is the scenario as read: the model's ``params`` change as interventions apply.
+    """
+
+    scenario: Any
     triggers: list[_Trigger] = field(default_factory=list)
     applied: list[Applied] = field(default_factory=list)
 
@@ -177,7 +181,7 @@ class Schedule:
                     changes=dict(item.set),
                 )
             )
-        return cls(triggers)
+        return cls(params, triggers)
 
     def before_week(self, model: EcosystemModel, last: Mapping[str, float] | None) -> int:
         """At the start of a week: update the conditions on last week's metrics ``last`` and apply what is due.

@@ -11,11 +11,12 @@ Time is in weeks throughout: one model step is one week.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.fields import FieldInfo
 
 #: log-odds of returning after a reply to a first post, Joyce & Kraut (2006): 56% vs 44% return.
 JOYCE_KRAUT_REPLY_LOGODDS = math.log(0.56 / 0.44) - math.log(0.44 / 0.56)
@@ -968,6 +969,12 @@ class ParamInfo:
         return self.annotation in (int, float) or self.annotation in (int | None, float | None)
 
     @property
+    def dtype(self) -> str:
+        """How sweep results store the parameter: int64, float64, bool, string, or json (lists)."""
+        kind = {int: "int64", float: "float64", bool: "bool", str: "string"}.get(self.annotation)
+        return kind or ("string" if self.choices else "json")
+
+    @property
     def lower(self) -> float | None:
         """The lower bound, inclusive or exclusive, or None."""
         return self.ge if self.ge is not None else self.gt
@@ -1047,19 +1054,16 @@ def iter_params(model: type[BaseModel] = Scenario, prefix: str = "", *, entries:
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             yield from iter_params(annotation, path + ".", entries=entries)
             continue
-        yield _info(path, field)
+        yield field_param(path, field)
         item = _list_item_model(annotation)
         if item is not None and entries:
             yield from iter_params(item, f"{path}.{INDEX}.", entries=True)
 
 
-def _info(path: str, field: Any) -> ParamInfo:
-    annotation = field.annotation
+def field_param(path: str, field: FieldInfo) -> ParamInfo:
+    """What a pydantic field declares (type, bounds, unit, choices, mid-run) as a :class:`ParamInfo`."""
     extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
-    choices = None
-    inner = _strip_optional(annotation)
-    if getattr(inner, "__origin__", None) is Literal:
-        choices = tuple(inner.__args__)
+    inner = _strip_optional(field.annotation)
     return ParamInfo(
         path=path,
         annotation=inner,
@@ -1071,7 +1075,7 @@ def _info(path: str, field: Any) -> ParamInfo:
         gt=_constraint(field, "gt"),
         lt=_constraint(field, "lt"),
         lever=bool(extra.get("lever", False)),
-        choices=choices,
+        choices=tuple(inner.__args__) if getattr(inner, "__origin__", None) is Literal else None,
         mid_run=bool(extra.get("mid_run", False)),
     )
 
@@ -1081,20 +1085,44 @@ def generic_path(path: str) -> str:
     return ".".join(INDEX if part.isdigit() else part for part in path.split("."))
 
 
-def field_of(path: str) -> Any:
+def field_of(path: str) -> FieldInfo:
     """The pydantic field declared for a dotted path (list indices allowed); KeyError if there is none."""
-    model: Any = Scenario
-    parts = generic_path(path).split(".")
-    for i, part in enumerate(parts):
-        if part == INDEX:
-            continue
-        if not (isinstance(model, type) and issubclass(model, BaseModel)) or part not in model.model_fields:
-            raise KeyError(path)
-        fld = model.model_fields[part]
-        if i == len(parts) - 1:
-            return fld
-        model = _list_item_model(fld.annotation) or fld.annotation
-    raise KeyError(path)
+    loc = [0 if part == INDEX else part for part in generic_path(path).split(".")]
+    _, field = model_at(Scenario, loc)
+    if field is None:
+        raise KeyError(path)
+    return field
+
+
+def model_at(model: type[BaseModel], loc: Sequence[str | int]) -> tuple[Any, FieldInfo | None]:
+    """What validates the value at a pydantic error's ``loc``: (its model or type, the field that declares it).
+
+    Mapping keys and list indices pass to the item type; in a union of models, a tag in ``loc``
+    names the member (its class name in lower case). (None, None) when ``loc`` leads nowhere.
+    """
+    node: Any = model
+    field = None
+    for part in loc:
+        ann = node = _bare(node)
+        args = [a for a in getattr(ann, "__args__", ()) if a is not type(None)]
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            if part not in ann.model_fields:
+                return None, None
+            field = ann.model_fields[str(part)]
+            node = field.annotation
+        elif get_origin(ann) in (dict, list, tuple):
+            node = args[-1] if get_origin(ann) is dict else args[0]
+        elif members := [m for m in map(_bare, args) if getattr(m, "__name__", "").lower() == part]:
+            node = members[0]
+        else:
+            return None, None
+    return _bare(node), field
+
+
+def _bare(annotation: Any) -> Any:
+    """The annotation without ``Annotated[...]`` metadata or an ``| None``."""
+    annotation = _strip_optional(annotation)
+    return _strip_optional(annotation.__origin__) if get_origin(annotation) is Annotated else annotation
 
 
 def section_keys(path: tuple[str | int, ...]) -> list[str] | None:
@@ -1118,6 +1146,14 @@ def section_keys(path: tuple[str | int, ...]) -> list[str] | None:
             return None
         model = annotation
     return None if in_list else list(model.model_fields)
+
+
+def get_value(scenario: Scenario, path: str) -> Any:
+    """The value at a dotted ``path`` of a validated scenario."""
+    value: Any = scenario
+    for key in path.split("."):
+        value = value[int(key)] if key.isdigit() else getattr(value, key)
+    return value
 
 
 def param_info(path: str) -> ParamInfo:
