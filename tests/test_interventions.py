@@ -162,3 +162,25 @@ def test_the_shipped_rescue_fires_after_four_stalled_weeks_and_the_push_at_launc
     ts = simulate(SCENARIOS / "retail_launch_push.yaml", seed=1).timeseries
     assert ts.loc[ts["interventions"] == 1, "week"].tolist() == [1]
     assert (ts["facilitator_hours"] == 6 * 16.0).all()
+
+
+def test_the_browser_page_marks_the_weeks_of_interventions(tmp_path):
+    from ecosim.core.model import EcosystemModel
+    from ecosim.plotting.page import engagement_curves
+
+    path = scenario_file(tmp_path, "  - week: 3\n    set: {facilitation.facilitators: 5}\n")
+    model = EcosystemModel(load_scenario(path))
+    picture = engagement_curves(model)
+    labels = [t.get_text() for t in picture.layers.ax.get_legend().get_texts()]
+    assert "intervention" in labels
+    for _ in range(2):
+        model.step()
+    picture.png(model.timeseries_columns())
+    assert len(picture.marks.get_segments()) == 0, "nothing applied yet"
+    for _ in range(3):
+        model.step()
+    picture.png(model.timeseries_columns())
+    (segment,) = picture.marks.get_segments()
+    assert segment[0][0] == segment[1][0] == 3
+    plain = engagement_curves(EcosystemModel(load_scenario(write(tmp_path / "plain.yaml", BASE))))
+    assert "intervention" not in [t.get_text() for t in plain.layers.ax.get_legend().get_texts()]
