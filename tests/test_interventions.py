@@ -184,3 +184,13 @@ def test_the_browser_page_marks_the_weeks_of_interventions(tmp_path):
     assert segment[0][0] == segment[1][0] == 3
     plain = engagement_curves(EcosystemModel(load_scenario(write(tmp_path / "plain.yaml", BASE))))
     assert "intervention" not in [t.get_text() for t in plain.layers.ax.get_legend().get_texts()]
+
+
+def test_a_single_runs_engagement_figure_marks_the_intervention(tmp_path):
+    from ecosim.plotting.run import engagement
+
+    path = scenario_file(tmp_path, "  - week: 6\n    set: {facilitation.facilitators: 5}\n")
+    ts = simulate(path).timeseries
+    fig = engagement(ts, "iv", 0.1, 0.4)
+    marks = [line for line in fig.axes[0].get_lines() if list(line.get_xdata()) == [6, 6]]
+    assert len(marks) == 1 and marks[0].get_label() == "intervention"
