@@ -194,3 +194,20 @@ def test_a_single_runs_engagement_figure_marks_the_intervention(tmp_path):
     fig = engagement(ts, "iv", 0.1, 0.4)
     marks = [line for line in fig.axes[0].get_lines() if list(line.get_xdata()) == [6, 6]]
     assert len(marks) == 1 and marks[0].get_label() == "intervention"
+
+
+def test_a_sweep_varies_an_interventions_week_and_refuses_a_bad_one(tmp_path):
+    from ecosim.errors import InputError
+    from ecosim.sweep.spec import load_sweep
+
+    base = scenario_file(tmp_path, "  - week: 6\n    set: {facilitation.facilitators: 5}\n")
+    sweep_text = f"base: {base}\nname: iv\nparameters:\n  interventions.0.week: {{values: [3, 9]}}\n"
+    sweep = load_sweep(write(tmp_path / "sweep.yaml", sweep_text))
+    weeks = []
+    for week in (3, 9):
+        ts = simulate(sweep.scenario_for({"interventions.0.week": week})).timeseries
+        weeks.append(ts.loc[ts["interventions"] == 1, "week"].tolist())
+    assert weeks == [[3], [9]]
+    bad = write(tmp_path / "bad.yaml", sweep_text.replace("[3, 9]", "[0, 9]"))
+    with pytest.raises(InputError, match="interventions.0.week"):
+        load_sweep(bad)
