@@ -148,6 +148,19 @@ class Comparison:
         return comparison_markdown(self)
 
 
+def check_same_weeks(scenarios: Sequence[Scenario]) -> None:
+    """An InputError unless every scenario runs for the same number of weeks (weeks are compared one by one)."""
+    if len({sc.weeks for sc in scenarios}) > 1:
+        from ecosim.errors import InputError
+
+        raise InputError(
+            "the scenarios run for different numbers of weeks, so their weeks cannot be compared",
+            key="weeks",
+            value=[sc.weeks for sc in scenarios],
+            allowed="the same weeks in every scenario (e.g. --set weeks=52)",
+        )
+
+
 def _labels(scenarios: Sequence[Scenario], sources: Sequence[Any]) -> list[str]:
     """The scenarios' names, made unique with their file names (or positions) where two share a name."""
     names = [sc.name for sc in scenarios]
@@ -200,6 +213,7 @@ def compare(
             loaded.append(sc)
         else:
             loaded.append(load_scenario(sc, overrides))
+    check_same_weeks(loaded)
     names = _labels(loaded, scenarios)
     if isinstance(seeds, int):
         seed_list = [loaded[0].seed + k for k in range(seeds)]

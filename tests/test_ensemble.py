@@ -197,6 +197,10 @@ def test_compare_refuses_bad_input_in_one_line(quarter, tmp_path, capsys):
     err = capsys.readouterr().err
     assert str(bad) in err and "mean_alignment" in err and err.count("\n") == 1
     assert not (tmp_path / "x").exists()
+    short = write(tmp_path / "short.yaml", QUARTER.replace("weeks: 13", "weeks: 8"))
+    assert main(["compare", str(quarter), str(short), "--out", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err
+    assert "different numbers of weeks" in err and "[13, 8]" in err and err.count("\n") == 1
 
 
 def test_running_twice_in_a_row_replaces_the_earlier_results(quarter, tmp_path, capsys, monkeypatch):

@@ -62,6 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Compare the scenarios and write the results folder; returns the exit code."""
+    from ecosim.comparison import check_same_weeks
     from ecosim.errors import InputError
     from ecosim.outputs import open_output
     from ecosim.scenario.loader import load_scenario
@@ -80,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
         )
     executor = "dask" if args.scheduler and args.executor is None else args.executor
     scenarios = [load_scenario(path, args.overrides) for path in args.scenarios]  # every file checked first
+    check_same_weeks(scenarios)
     out = (
         Path(args.out) if args.out is not None else Path("results") / "compare" / "_vs_".join(s.name for s in scenarios)
     )
