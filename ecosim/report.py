@@ -209,6 +209,9 @@ def write_ensemble(
         files += render_ensemble(out, ens, also=tables)  # the tables are written while the figures are drawn
     else:
         tables()
+    from ecosim.plotting.html import ensemble_report
+
+    files.append(ensemble_report(out, ens, files, versions()))
     info = {
         "scenario_name": ens.scenario.name,
         "scenario_sha256": scenario_hash(ens.scenario),

@@ -160,6 +160,49 @@ def run_report(folder: Path, result: RunResult, files: list[str], versions: dict
     return write_report(folder, report)
 
 
+def ensemble_report(folder: Path, ens: Any, files: list[str], versions: dict[str, str]) -> str:
+    """Write an ensemble's report.html: each value's median and 90% interval, the verdicts, figures and levers."""
+    from ecosim.plotting.labels import METRICS
+
+    sc = ens.scenario
+    rows = []
+    for key, (words, kind) in METRICS.items():
+        spread = ens.spread(key)
+        if spread["median"] != spread["median"]:  # NaN: no run has it
+            continue
+
+        def shown(x: float, kind: str = kind) -> str:
+            return f"{x:.1%}" if kind == "pct" else f"{x:,.0f}"
+
+        rows.append([words, shown(spread["median"]), f"{shown(spread['low'])} to {shown(spread['high'])}"])
+    counts = ens.verdicts
+    key = counts.most_common(1)[0][0] if counts else None
+    seeds = ens.seeds
+    captions = {
+        "engagement.png": "Who comes to the platform: the weekly median over the runs, the band of the middle "
+        "90% of runs, and the representative run.",
+        "knowledge.png": "What people know of good practice, and what the organisation's playbook holds, "
+        "over the runs.",
+        "network.png": f"Who works with whom at the end of the representative run (seed {seeds[ens.representative]}).",
+    }
+    report = Report(
+        title=f"ecosim: {sc.name}",
+        subtitle=f"{len(seeds)} runs (seeds {seeds[0]} to {seeds[-1]}), {sc.weeks} weeks",
+        verdict=ens.verdict_text(),
+        verdict_key=key if len(counts) == 1 else None,  # the runs disagree: no verdict's colour
+        summary=[sc.description.strip()] if sc.description else [],
+        tables=[Table("What happened over the runs", ["", "median", "90% of runs"], rows)],
+        pictures=[Picture(folder / f, captions.get(f, "")) for f in files if f.endswith(".png")],
+        levers=scenario_levers(sc),
+        facts=[
+            ("seeds", ", ".join(map(str, seeds))),
+            ("representative run", f"seed {seeds[ens.representative]}"),
+            ("versions", _versions_text(versions)),
+        ],
+    )
+    return write_report(folder, report)
+
+
 def analysis_report(result: Any, manifest: dict[str, Any]) -> str:
     """Write a sweep analysis's report.html: runs, tipping points, rankings and figures."""
     from ecosim.plotting.labels import param
