@@ -270,3 +270,23 @@ def test_scenarios_figure_draws_a_median_and_a_band_per_scenario(tmp_path):
     assert np.allclose(medians[0].get_ydata(), np.median(series["high"][0], axis=0))
     bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
     assert len(bands) == 2
+
+
+def test_ensemble_and_comparison_figures_open_unclipped(tmp_path):
+    from ecosim.ensemble import run_ensemble
+    from ecosim.plotting import ensemble
+    from ecosim.scenario.loader import load_scenario
+
+    path = tmp_path / "small.yaml"
+    path.write_text(SMALL, encoding="utf-8")
+    ens = run_ensemble(load_scenario(path), 4, executor="sequential", network=True)
+    drawn = {"engagement": ensemble.engagement(ens), "knowledge": ensemble.knowledge(ens)}
+    for key, fig in drawn.items():
+        _inside(fig)
+        _png(fig, tmp_path / f"{key}.png")
+    # the verdicts over the runs are on the engagement figure
+    assert any(ens.verdict_text() in t.replace("\n", " ") for t in _texts(drawn["engagement"]))
+    ax = drawn["knowledge"].axes[0]
+    medians = [line.get_ydata() for line in ax.get_lines() if "median" in line.get_label()]
+    for a, b in combinations(medians, 2):
+        assert np.max(np.abs(np.asarray(a) - np.asarray(b))) >= 0.02, "two bands on top of each other"
