@@ -148,3 +148,18 @@ def test_report_renders_offline_in_a_browser_without_console_errors(run_folder):
         assert page.title().startswith("ecosim: small")
         context.close()
     assert errors == [] and requested == []
+
+
+def test_comparison_report_holds_the_tables_and_figures(tmp_path):
+    from ecosim.cli import main
+
+    a = tmp_path / "a.yaml"
+    a.write_text(SMALL, encoding="utf-8")
+    b = tmp_path / "b.yaml"
+    b.write_text(SMALL.replace("name: small", "name: more").replace("facilitators: 3", "facilitators: 8"))
+    out = tmp_path / "cmp"
+    assert main(["compare", str(a), str(b), "--seeds", "2", "--out", str(out), "--quiet"]) == 0
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert html.count("data:image/png;base64,") == 2 and _external(html) == []
+    assert "ecosim: more against small" in html and "Outcomes" in html and "Verdicts" in html
+    assert "more: facilitators" in html and "8 people" in html

@@ -45,6 +45,18 @@ class Table:
     note: str = ""
 
 
+def frame_table(title: str, frame: Any, note: str = "") -> Table:
+    """A table of the report from a pandas DataFrame: its columns as headings, numbers to four figures."""
+
+    def cell(value: Any) -> str:
+        if isinstance(value, float):
+            return "-" if value != value else f"{value:,.4g}"
+        return str(value)
+
+    header = [str(c).replace("_", " ") for c in frame.columns]
+    return Table(title, header, [[cell(v) for v in row] for row in frame.itertuples(index=False)], note)
+
+
 @dataclass
 class Report:
     """What a report holds, in the order the page shows it."""
@@ -199,6 +211,33 @@ def ensemble_report(folder: Path, ens: Any, files: list[str], versions: dict[str
             ("representative run", f"seed {seeds[ens.representative]}"),
             ("versions", _versions_text(versions)),
         ],
+    )
+    return write_report(folder, report)
+
+
+def comparison_report(folder: Path, result: Any, files: list[str], versions: dict[str, str]) -> str:
+    """Write a comparison's report.html: outcomes against the baseline, verdicts, costs, figures and levers."""
+    first = result.ensembles[0]
+    runs = len(first.seeds)
+    report = Report(
+        title="ecosim: "
+        + " against ".join(reversed(result.names[:2]))
+        + (" and more" if len(result.names) > 2 else ""),
+        subtitle=f"{len(result.names)} scenarios, {runs} runs each"
+        + (", the same seeds for each (common random numbers)" if result.paired else ""),
+        summary=[f"The baseline is {result.names[0]}; every difference is against it."],
+        tables=[
+            frame_table("Outcomes", result.outcomes),
+            frame_table("Verdicts", result.verdicts),
+            frame_table("Costs", result.costs),
+        ],
+        pictures=[Picture(folder / f) for f in files if f.endswith(".png")],
+        levers=[
+            (f"{name}: {label}", value, key)
+            for name, ens in zip(result.names, result.ensembles, strict=True)
+            for label, value, key in scenario_levers(ens.scenario)
+        ],
+        facts=[("seeds", ", ".join(map(str, first.seeds))), ("versions", _versions_text(versions))],
     )
     return write_report(folder, report)
 
