@@ -193,10 +193,9 @@ CSS = """
                            margin: 0 4px 0 8px; vertical-align: middle; }
 .ecosim-howto { margin-top: auto; padding-top: 10px; font-size: 13px; color: #3d4451; }
 .ecosim-howto code { font-size: 12px; background: #f1f3f5; padding: 0 3px; border-radius: 3px; }
-.ecosim-lever { margin-bottom: 6px; }
-.ecosim-lever .v-input__slider { margin-top: 18px; }
-.ecosim-lever-scale { margin: -14px 0 0 0; }
-.ecosim-sidebar-week { font-size: 16px; font-weight: 600; color: #1f3b73; margin: 8px 0 4px 0; }
+.ecosim-lever { margin-bottom: 2px; padding-top: 26px; }
+.ecosim-lever-scale { margin: -12px 0 0 0; line-height: 1.2; }
+.ecosim-sidebar-week { font-size: 16px; font-weight: 600; color: #1f3b73; margin: 10px 0 30px 0; }
 .ecosim-problem { background: #f8e1e1; color: #8a1f1f; border-radius: 6px; padding: 6px 10px; margin: 6px 0; }
 """
 
@@ -516,7 +515,8 @@ def Sidebar(model: solara.Reactive[PageModel], inputs: solara.Reactive[dict], pl
                 classes=["ecosim-sidebar-week"],
                 attributes={"data-testid": "ecosim-sidebar-week"},
             )
-            solara.SliderInt("Pause", value=play_interval, min=0, max=1000, step=50, thumb_label="always")
+            with solara.Div(classes=["ecosim-lever"]):
+                solara.SliderInt("Pause", value=play_interval, min=0, max=1000, step=50, thumb_label="always")
             solara.HTML(
                 tag="div",
                 unsafe_innerHTML=f"{PLAY_LABEL}: {play_interval.value} (0 to 1,000)",
