@@ -61,16 +61,3 @@ def test_shipped_scenarios_are_found_by_name_and_a_typo_gets_a_suggestion(tmp_pa
     with pytest.raises(ScenarioError) as err:
         ecosim.load_scenario("retial_facilitated")
     assert "did you mean 'retail_facilitated'?" in str(err.value) and "retail_high_alignment" in str(err.value)
-
-
-def test_the_browser_page_is_pointed_at_a_shipped_scenario_by_name(tmp_path, monkeypatch):
-    from ecosim.viz.app import SCENARIO_ENV
-    from ecosim.viz.server import configure_solara
-
-    for key in (SCENARIO_ENV, "SOLARA_APP", "SERVER_NAME", "SERVER_PORT"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.chdir(tmp_path)
-    configure_solara("retail_high_alignment", "127.0.0.1", 8765)
-    import os
-
-    assert os.path.samefile(os.environ[SCENARIO_ENV], SCENARIOS / "retail_high_alignment.yaml")
