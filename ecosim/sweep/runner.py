@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -68,14 +68,14 @@ class SweepReport:
         return max(0, self.planned - self.totals.get("ok", 0) - self.totals.get("failed", 0))
 
 
-class _Progress:
-    """The interface of a progress bar (tqdm's): ``update(n)`` and ``close()``."""
+class ProgressBar(Protocol):
+    """What a progress bar needs (tqdm's interface): ``update(n)`` and ``close()``."""
 
-    def update(self, n: int = 1) -> None:  # pragma: no cover - interface only
-        pass
+    def update(self, n: int = 1) -> object:
+        """Count ``n`` more runs done."""
 
-    def close(self) -> None:  # pragma: no cover
-        pass
+    def close(self) -> None:
+        """Finish the bar."""
 
 
 def run_sweep(
@@ -89,7 +89,7 @@ def run_sweep(
     force: bool = False,
     part_runs: int = PART_RUNS,
     flush_seconds: float = FLUSH_SECONDS,
-    progress: Callable[[int, int], _Progress] | None = None,
+    progress: Callable[[int, int], ProgressBar] | None = None,
     command: list[str] | None = None,
 ) -> SweepReport:
     """Run every run of ``sweep`` not yet finished in ``out``.
