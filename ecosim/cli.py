@@ -32,7 +32,9 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str):
         """Print one line, ``error: <command>: <problem>``, and exit with code 2."""
-        self.exit(EXIT_USAGE, f"error: {self.prog}: {message} (see '{self.prog} --help')\n")
+        from ecosim.errors import printable
+
+        self.exit(EXIT_USAGE, f"error: {self.prog}: {printable(message)} (see '{self.prog} --help')\n")
 
 
 def build_parser() -> argparse.ArgumentParser:

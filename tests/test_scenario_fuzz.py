@@ -95,7 +95,7 @@ def check(path: Path) -> None:
         model = EcosystemModel(sc)
     except InputError:
         return
-    weeks = min(2, sc.weeks)  # stepping past the last week warns
+    weeks = min(2, sc.weeks)  # stepping past the last week warns and does nothing (tests/test_mesa_habits.py)
     for _ in range(weeks):
         model.step()
     assert len(model.timeseries()) == weeks

@@ -103,7 +103,7 @@ def read_yaml_mapping(path: str | os.PathLike[str], *, what: str = "scenario") -
     bomb), recursive aliases, duplicate keys, non-text keys and any tag that would construct an
     object.
     """
-    file = str(path)
+    file = check_path_text(path, what)
     p = Path(path)
     if not p.exists():
         raise ScenarioError(f"{what} file not found", file=file)
@@ -121,6 +121,14 @@ def read_yaml_mapping(path: str | os.PathLike[str], *, what: str = "scenario") -
     except OSError as exc:
         raise ScenarioError(f"cannot read {what} file: {exc.strerror}", file=file) from None
     return parse_yaml_mapping(text, file=file, what=what)
+
+
+def check_path_text(path: str | os.PathLike[str], what: str = "scenario") -> str:
+    """The path as text, refusing an empty one or one holding a NUL character (no file has such a name)."""
+    file = str(path)
+    if "\0" in file or not file.strip():
+        raise ScenarioError(f"not a {what} file path", file=repr(file), allowed="the path of a YAML file")
+    return file
 
 
 def parse_yaml_mapping(text: str, *, file: str, what: str = "scenario") -> tuple[dict[str, Any], Marks]:
@@ -263,6 +271,7 @@ def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, An
 
 def resolve_file(path: str | os.PathLike[str], _chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], Marks]:
     """Read a scenario file and everything it ``extends``, merged, before validation."""
+    check_path_text(path)
     here = Path(path).resolve()
     if here in _chain:
         cycle = " -> ".join(str(p) for p in (*_chain, here))
@@ -337,6 +346,8 @@ def parse_override(text: str, *, source: str = "--set") -> tuple[str, Any]:
     check_param_path(key, source=source)
     value = parse_value(raw, source=source, key=key) if raw.strip() else ""
     if key in {f"{s}.{k}" for s, k in PATH_KEYS} and isinstance(value, str):
+        if "\0" in value or not value.strip():
+            raise ScenarioError("not a file path", file=source, key=key, value=value, allowed="the path of a CSV file")
         value = str(Path(value).resolve())
     return key, value
 
@@ -350,7 +361,12 @@ def parse_value(raw: str, *, source: str = "--set", key: str | None = None) -> A
             key=key,
             allowed=f"at most {MAX_FILE_BYTES:,} characters",
         )
-    loader = Loader(raw)
+    try:
+        loader = Loader(raw)
+    except yaml.YAMLError:  # a NUL or another character YAML does not allow
+        raise ScenarioError(
+            "the value holds a character YAML does not allow", file=source, key=key, value=raw
+        ) from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -370,6 +386,13 @@ def check_param_path(key: str, *, source: str) -> None:
     paths = leaf_paths()
     if key in paths:
         return
+    if len(key) > 200:  # no parameter path is this long; and the message stays one short line
+        raise ScenarioError(
+            f"unknown parameter ({len(key):,} characters long)",
+            file=source,
+            value=key[:40] + "...",
+            hint="run 'python -m ecosim schema' to list parameters",
+        )
     hint = did_you_mean(key, paths)
     raise ScenarioError(
         "unknown parameter", file=source, key=key, hint=hint or "run 'python -m ecosim schema' to list parameters"
@@ -418,13 +441,33 @@ def validate(data: Mapping[str, Any], *, file: str = "<scenario>", marks: Marks 
 def _check_counts(scenario: Scenario, file: str, marks: Marks) -> None:
     """One threshold count per learner, where the number of learners is known before the network is built."""
     counts = scenario.engagement.threshold.counts
-    learners = scenario.network.learners if scenario.network.kind not in ("retail", "edgelist") else None
-    if counts is None or learners is None or len(counts) == learners:
+    if counts is None:
         return
+    net, org = scenario.network, scenario.organisation
     key = ("engagement", "threshold", "counts")
     where, line, col = marks.get(key, (file, None, None))
+    if net.kind == "retail" and org.store_size_spread > 0:
+        raise ScenarioError(
+            "needs one threshold per learner, but store sizes are drawn at random (organisation.store_size_spread)",
+            file=where,
+            line=line,
+            column=col,
+            key=dotted(key),
+            allowed="organisation.store_size_spread: 0 for a fixed number of learners, or another network kind",
+        )
+    if net.kind == "retail":
+        learners = org.stores * max(1, round(org.staff_per_store)) + org.regions + org.head_office
+        source = "the organisation has"
+    elif net.kind == "edgelist":
+        learners = net.arrays().n  # the files are read (and checked) now rather than when the model is built
+        source = f"{net.path} has"
+    else:
+        learners = net.learners
+        source = "network.learners is"
+    if len(counts) == learners:
+        return
     raise ScenarioError(
-        f"needs one threshold per learner: network.learners is {learners:,}",
+        f"needs one threshold per learner: {source} {learners:,}",
         file=where,
         line=line,
         column=col,
