@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from ecosim.errors import InputError
 from ecosim.scenario.errors import ScenarioError, ScenarioErrors, did_you_mean
-from ecosim.scenario.schema import Scenario, field_param, iter_params, model_at
+from ecosim.scenario.schema import Scenario, field_param, generic_path, iter_params, model_at
 
 #: A scenario file larger than this is refused before it is parsed.
 MAX_FILE_BYTES = 1_000_000
@@ -328,7 +328,7 @@ def leaf_paths() -> list[str]:
     """Dotted paths of every settable parameter."""
     global _LEAF_PATHS
     if _LEAF_PATHS is None:
-        _LEAF_PATHS = [p.path for p in iter_params()]
+        _LEAF_PATHS = [p.path for p in iter_params(entries=True)]
     return _LEAF_PATHS
 
 
@@ -384,7 +384,7 @@ def parse_value(raw: str, *, source: str = "--set", key: str | None = None) -> A
 def check_param_path(key: str, *, source: str) -> None:
     """Raise a ScenarioError with a suggestion if ``key`` is not a parameter's dotted path."""
     paths = leaf_paths()
-    if key in paths:
+    if generic_path(key) in paths:
         return
     if len(key) > 200:  # no parameter path is this long; and the message stays one short line
         raise ScenarioError(
@@ -400,16 +400,39 @@ def check_param_path(key: str, *, source: str) -> None:
 
 
 def set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
-    """Set ``a.b.c`` in nested dicts, creating sections as needed."""
+    """Set ``a.b.c`` in nested dicts, creating sections as needed; a whole-number part indexes an existing list.
+
+    ``interventions.0.week`` sets the week of the scenario's first intervention.
+    """
     parts = key.split(".")
-    node = data
-    for part in parts[:-1]:
+    node: Any = data
+    for depth, part in enumerate(parts[:-1]):
+        if isinstance(node, list):
+            node = node[_list_index(node, part, parts[:depth])]
+            continue
         nxt = node.get(part)
-        if not isinstance(nxt, dict):
+        indexed = isinstance(nxt, list) and parts[depth + 1].isdigit()
+        if not (isinstance(nxt, dict) or indexed):
             nxt = {}
             node[part] = nxt
         node = nxt
-    node[parts[-1]] = value
+    if isinstance(node, list):
+        node[_list_index(node, parts[-1], parts[:-1])] = value
+    else:
+        node[parts[-1]] = value
+
+
+def _list_index(items: list[Any], part: str, path: list[str]) -> int:
+    """The index ``part`` into ``items`` (at dotted ``path``); a ScenarioError if there is no such entry."""
+    if not part.isdigit() or int(part) >= len(items):
+        raise ScenarioError(
+            f"no entry {part} in the list of {len(items)}",
+            key=".".join(path),
+            allowed=f"an index from 0 to {len(items) - 1}" if items else "nothing: the list is empty",
+        )
+    if not isinstance(items[int(part)], dict):
+        raise ScenarioError(f"entry {part} is not a section", key=".".join(path), value=items[int(part)])
+    return int(part)
 
 
 # --------------------------------------------------------------------------------------------
