@@ -16,7 +16,8 @@ from ecosim import __version__
 
 #: command name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "run": ("ecosim.commands.run", "run one scenario: summary, verdict, results folder and figures"),
+    "run": ("ecosim.commands.run", "run a scenario over 20 seeds (or one): verdicts, intervals, results and figures"),
+    "compare": ("ecosim.commands.compare", "compare scenarios on the same seeds: paired differences, verdicts, costs"),
     "schema": ("ecosim.commands.schema", "print the JSON Schema of scenario files"),
     "sweep": ("ecosim.commands.sweep", "run a parameter sweep (replicates, resumable) into Parquet"),
     "analyze": ("ecosim.commands.analyze", "analyse a sweep: per-point statistics, phase diagram, sensitivity"),
@@ -53,8 +54,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The exit code of a command whose output's reader went away: 128 + SIGPIPE, as a shell reports a
+#: Unix tool stopped by a closed pipe.
+EXIT_CLOSED_PIPE = 141
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # `ecosim schema | head`: the reader has all it wanted
+        return _closed_pipe()
+
+
+def _closed_pipe() -> int:
+    """Stop quietly when stdout's reader has gone, as Unix tools do: no traceback, no error at exit."""
+    import os
+
+    try:  # later writes, and the flush at exit, go nowhere instead of failing again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return EXIT_CLOSED_PIPE
+
+
+def _main(argv: Sequence[str] | None) -> int:
     from ecosim.errors import InputError
 
     parser = build_parser()
@@ -67,6 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as exc:
         print(f"error: {exc.message()}", file=sys.stderr)
         return getattr(exc, "exit_code", EXIT_USAGE)
+    except BrokenPipeError:  # stdout's reader went away: main() ends quietly
+        raise
     except OSError as exc:  # a file or folder that could not be read or written, on one line
         from ecosim.outputs import os_error
 

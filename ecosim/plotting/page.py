@@ -311,6 +311,8 @@ class CurvesPicture:
             curve outgrows it).
         percent: label the y axis in percent.
         bands: (low, high, colour, label) horizontal bands; ``lines``: (y, colour, label).
+        interventions: mark the weeks in which the scenario's interventions were applied (dotted
+            vertical lines, drawn with the curves).
     """
 
     def __init__(
@@ -324,6 +326,7 @@ class CurvesPicture:
         percent: bool = False,
         bands: Sequence[tuple[float, float, str, str]] = (),
         lines: Sequence[tuple[float, str, str]] = (),
+        interventions: bool = False,
         width_px: int = 640,
         height_px: int = 400,
         dpi: int = 100,
@@ -348,8 +351,10 @@ class CurvesPicture:
 
             ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         else:
-            from matplotlib.ticker import FuncFormatter
+            from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+            # counts: whole-number ticks only, so no two ticks read the same ("1, 1, 1, 0, 0")
+            ax.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=True, min_n_ticks=2))
             ax.yaxis.set_major_formatter(FuncFormatter(_count_label))
         handles = []
         for low, high, colour, label in bands:
@@ -371,6 +376,12 @@ class CurvesPicture:
                 (art,) = over.plot([], [], s.style, color=s.colour, lw=2.5, animated=True)
                 handles.insert(k, Line2D([], [], color=s.colour, ls=s.style, lw=2, label=s.label))
             self.artists.append(art)
+        from matplotlib.collections import LineCollection
+
+        self.marks = LineCollection([], colors=style.FACILITATOR, linestyles=":", linewidths=1.5, animated=True)
+        over.add_collection(self.marks)
+        if interventions:
+            handles.append(Line2D([], [], color=style.FACILITATOR, ls=":", lw=1.5, label="intervention"))
         ax.legend(
             handles=handles,
             loc="lower left",
@@ -382,7 +393,8 @@ class CurvesPicture:
             handlelength=1.6,
             columnspacing=1.2,
         )
-        self.top = 1.0 if ylim is None else ylim[1]
+        # a growing count axis starts at 10, not 1: before the first week there is nothing to count
+        self.top = 10.0 if ylim is None else ylim[1]
         self._limits()
 
     def _limits(self) -> None:
@@ -413,7 +425,10 @@ class CurvesPicture:
                 art.set_verts([np.column_stack([x, np.r_[0.0, y, 0.0]])] if week.size else [])
             else:
                 art.set_data(week, y)
-        return self.layers.overlay(self.artists)
+        applied = np.asarray(columns.get("interventions", ()), dtype=float) > 0
+        top = self.fixed_ylim[1] if self.fixed_ylim is not None else self.top
+        self.marks.set_segments([[(w, 0.0), (w, top)] for w in week[applied[: week.size]]])
+        return self.layers.overlay([*self.artists, self.marks])
 
 
 def _count_label(value: float, _pos: object = None) -> str:
@@ -440,22 +455,24 @@ def engagement_curves(model: EcosystemModel, **kw) -> CurvesPicture:
         percent=True,
         bands=[(0.0, v.ghost_town_below, style.GHOST_BAND, style.ghost_label(v.ghost_town_below))],
         lines=[(v.thriving_at, style.THRIVING, style.thriving_label(v.thriving_at))],
+        interventions=bool(model.params.interventions),
         **kw,
     )
 
 
 def knowledge_curves(model: EcosystemModel, **kw) -> CurvesPicture:
-    """Mean individual knowledge and the organisational code's knowledge."""
+    """What people know of good practice on average, and what the organisation's playbook holds."""
     return CurvesPicture(
         "What the organisation learns",
-        "practice dimensions right",
+        "good practices known",
         [
-            Series("mean_knowledge", "mean individual knowledge", style.ACTIVE),
-            Series("org_code_knowledge", "organisational code", style.FACILITATOR, "--"),
+            Series("mean_knowledge", "what people know, on average", style.ACTIVE),
+            Series("org_code_knowledge", "the organisation's playbook", style.FACILITATOR, "--"),
         ],
         model.params.weeks,
         ylim=(0.0, 1.0),
         percent=True,
+        interventions=bool(model.params.interventions),
         **kw,
     )
 

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from ecosim.errors import InputError
 from ecosim.scenario.errors import ScenarioError, ScenarioErrors, did_you_mean
-from ecosim.scenario.schema import Scenario, field_param, iter_params, model_at
+from ecosim.scenario.schema import Scenario, field_param, generic_path, iter_params, model_at
 
 #: A scenario file larger than this is refused before it is parsed.
 MAX_FILE_BYTES = 1_000_000
@@ -77,6 +77,9 @@ Loader.add_constructor(_INT, _construct_int)
 
 KeyPath = tuple[str | int, ...]
 Marks = dict[KeyPath, tuple[str, int, int]]
+#: Marks hold where each key's value is, under the key's path, and where the key itself is, under
+#: ``(KEY_MARK, *path)``: an unknown key is pointed at, a bad value at the value.
+KEY_MARK = "\0key"
 
 
 def dotted(path: Sequence[str | int]) -> str:
@@ -245,6 +248,7 @@ def _walk_marks(node: yaml.Node, path: KeyPath, file: str, marks: Marks) -> None
             seen[key] = line
             child = (*path, key)
             marks[child] = (file, value_node.start_mark.line + 1, value_node.start_mark.column + 1)
+            marks[(KEY_MARK, *child)] = (file, line, key_node.start_mark.column + 1)
             _walk_marks(value_node, child, file, marks)
     elif isinstance(node, yaml.SequenceNode):
         for i, value_node in enumerate(node.value):
@@ -328,7 +332,7 @@ def leaf_paths() -> list[str]:
     """Dotted paths of every settable parameter."""
     global _LEAF_PATHS
     if _LEAF_PATHS is None:
-        _LEAF_PATHS = [p.path for p in iter_params()]
+        _LEAF_PATHS = [p.path for p in iter_params(entries=True)]
     return _LEAF_PATHS
 
 
@@ -384,7 +388,7 @@ def parse_value(raw: str, *, source: str = "--set", key: str | None = None) -> A
 def check_param_path(key: str, *, source: str) -> None:
     """Raise a ScenarioError with a suggestion if ``key`` is not a parameter's dotted path."""
     paths = leaf_paths()
-    if key in paths:
+    if generic_path(key) in paths:
         return
     if len(key) > 200:  # no parameter path is this long; and the message stays one short line
         raise ScenarioError(
@@ -400,16 +404,39 @@ def check_param_path(key: str, *, source: str) -> None:
 
 
 def set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
-    """Set ``a.b.c`` in nested dicts, creating sections as needed."""
+    """Set ``a.b.c`` in nested dicts, creating sections as needed; a whole-number part indexes an existing list.
+
+    ``interventions.0.week`` sets the week of the scenario's first intervention.
+    """
     parts = key.split(".")
-    node = data
-    for part in parts[:-1]:
+    node: Any = data
+    for depth, part in enumerate(parts[:-1]):
+        if isinstance(node, list):
+            node = node[_list_index(node, part, parts[:depth])]
+            continue
         nxt = node.get(part)
-        if not isinstance(nxt, dict):
+        indexed = isinstance(nxt, list) and parts[depth + 1].isdigit()
+        if not (isinstance(nxt, dict) or indexed):
             nxt = {}
             node[part] = nxt
         node = nxt
-    node[parts[-1]] = value
+    if isinstance(node, list):
+        node[_list_index(node, parts[-1], parts[:-1])] = value
+    else:
+        node[parts[-1]] = value
+
+
+def _list_index(items: list[Any], part: str, path: list[str]) -> int:
+    """The index ``part`` into ``items`` (at dotted ``path``); a ScenarioError if there is no such entry."""
+    if not part.isdigit() or int(part) >= len(items):
+        raise ScenarioError(
+            f"no entry {part} in the list of {len(items)}",
+            key=".".join(path),
+            allowed=f"an index from 0 to {len(items) - 1}" if items else "nothing: the list is empty",
+        )
+    if not isinstance(items[int(part)], dict):
+        raise ScenarioError(f"entry {part} is not a section", key=".".join(path), value=items[int(part)])
+    return int(part)
 
 
 # --------------------------------------------------------------------------------------------
@@ -536,6 +563,7 @@ def convert_error(
         if kind != "extra_forbidden":
             return error("must be a section of keys and values", **at, key=key, value=value, allowed=allowed)
         hint = did_you_mean(str(loc[-1]), keys)
+        at = dict(zip(("file", "line", "column"), marks.get((KEY_MARK, *loc), tuple(at.values())), strict=True))
         return error(f"unknown key '{loc[-1]}'", **at, key=dotted(loc[:-1]) or None, allowed=allowed, hint=hint)
     if kind == "missing":
         return error("required key is missing", **at, key=key, allowed=allowed)
