@@ -215,6 +215,7 @@ def write_ensemble(
     info = {
         "scenario_name": ens.scenario.name,
         "scenario_sha256": scenario_hash(ens.scenario),
+        "input_files": input_files(ens.scenario),
         "seeds": ens.seeds,
         "representative_seed": ens.seeds[ens.representative],
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
