@@ -49,7 +49,7 @@ def bass_complete(data: dict[str, Any]):
 
 
 def bass_networks(data: dict[str, Any]):
-    """Bass p=0.03, q=0.38 on each network, between the two-node and complete bounds; the circle's closed form."""
+    """Bass p=0.03, q=0.38 on each network between the two bounds; the circle's and Erdos-Renyi's exact curves."""
     fig = _figure(7.5, 4.5)
     ax = fig.add_subplot()
     t = data["t"]
@@ -64,6 +64,8 @@ def bass_networks(data: dict[str, Any]):
         tt, analytic.two_node_F(tt, 0.03, 0.38), color=style.FACILITATOR, lw=2, label="two-node network: lower bound"
     )
     ax.plot(tt, analytic.ring_F(tt, 0.03, 0.38), color=style.GOOD, lw=2, ls="--", label="circle closed form")
+    if "tree" in data:
+        ax.plot(t, data["tree"], color=style.GOOD, lw=1.5, ls=":", label="Erdos-Renyi tree limit")
     markers = "osd^v"
     for (name, mean), mk in zip(data["curves"].items(), markers, strict=False):
         ax.plot(t, mean, mk, ms=3.5, mfc="none", label=name)
