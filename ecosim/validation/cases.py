@@ -55,7 +55,7 @@ WATTS_CHECK_OUTSIDE = (0.5, 7.0, 8.0, 10.0)
 WATTS_EXTRA = {0.15: ((3.0, 5.0), (9.0,)), 0.25: ((2.0, 3.0), (5.0,))}
 
 #: The Erdos-Renyi graph's sharp row gets more runs than the bounds rows (``tree_runs``): at 6 runs its
-#: tolerance would be about 0.13; at 20 it is about 0.03, under the 0.045 by which counting the learner
+#: tolerance would be about 0.13; at 20 it is about 0.017, under the 0.045 by which counting the learner
 #: among its own neighbours (q m/(k+1)) moves the curve (tests/test_validation.py).
 #: The quick profile's run counts are as small as the checks' power allows. Bass's p and q fitted to
 #: 20 curves are known to about 0.4% (p = 0.1) and 0.3% (q = 0.38) per standard error, so the quick
