@@ -22,9 +22,11 @@ __all__ = [
     "load_scenario",
     "simulate",
     "__version__",
+    "calibrate",
 ]
 
 _LAZY = {
+    "calibrate": "ecosim.calibrate",
     "EcosystemModel": "ecosim.core.model",
     "simulate": "ecosim.api",
     "RunResult": "ecosim.api",
@@ -47,7 +49,8 @@ def __getattr__(name: str) -> Any:
     if name in _LAZY:
         import importlib
 
-        value = getattr(importlib.import_module(_LAZY[name]), name)
+        module = importlib.import_module(_LAZY[name])
+        value = module if name == "calibrate" else getattr(module, name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'ecosim' has no attribute {name!r}")
