@@ -39,6 +39,7 @@ from ecosim.calibrate.simulator import (
 )
 from ecosim.calibrate.spec import Prior, resolve_priors
 from ecosim.errors import InputError
+from ecosim.io import write_json
 
 #: Default number of ABC-SMC generations when neither generations nor a budget is given.
 DEFAULT_GENERATIONS = 8
@@ -47,6 +48,8 @@ MIN_ACCEPTANCE = 0.005
 #: Percentiles of the bands in the forecast and the posterior predictive check.
 BAND_PERCENTILES = (5, 25, 50, 75, 95)
 HISTORY_DB = "history.db"
+#: What a calibration in a folder was started with; a resumed calibration must match it.
+SETTINGS = "calibration_settings.json"
 
 
 @dataclass
@@ -218,6 +221,15 @@ def calibrate(
         def engine() -> Any:
             return pyabc.ABCSMC(model, prior, make_distance(), population_size=particles, sampler=sampler)
 
+        settings = {
+            "scenario": data,
+            "observed": {k: [w.tolist(), v.tolist()] for k, (w, v) in stats.items()},
+            "priors": {k: p.model_dump() for k, p in priors.items()},
+            "distance": distance,
+            "particles": particles,
+            "seed": seed,
+        }
+        settings_path = folder / SETTINGS
         if resume:
             if not db_path.exists():
                 raise InputError(
@@ -225,8 +237,10 @@ def calibrate(
                     file=str(db_path),
                     allowed="--out DIR of an earlier calibration",
                 )
+            _check_same(settings_path, settings)
         else:
             db_path.unlink(missing_ok=True)
+            write_json(settings_path, settings)
             engine().new(db, x0)
         t_infer = time.perf_counter()
         while True:
@@ -280,7 +294,7 @@ def calibrate(
         )
         summary = posterior_summary(posterior, list(priors))
         t_fc = time.perf_counter()
-        fc = forecast(data, posterior, list(priors), levers, draws=draws, seed=seed, executor=ex)
+        fc = forecast(data, posterior, list(priors), levers, draws=draws, seed=seed, executor=ex, launch=launch)
         forecast_seconds = time.perf_counter() - t_fc
     finally:
         if own_executor:
@@ -316,6 +330,28 @@ def calibrate(
             "simulations": float(total_sims),
         },
     )
+
+
+def _check_same(path: Path, settings: dict[str, Any]) -> None:
+    """Refuse to resume a calibration started with other settings (scenario, data, priors, distance, seed)."""
+    import json
+
+    try:
+        stored = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise InputError(
+            "cannot resume: the calibration's settings are missing or unreadable", file=str(path)
+        ) from None
+    now = json.loads(json.dumps(settings))
+    for key in now:
+        if stored.get(key) != now[key]:
+            raise InputError(
+                f"cannot resume: the {key} differs from the calibration stored in this folder",
+                file=str(path),
+                key=key,
+                allowed="the same scenario, observed data, fitted parameters, distance, particles and seed, "
+                "or a new --out folder",
+            )
 
 
 def _as_priors(fit: Any) -> dict[str, Prior]:
@@ -399,6 +435,7 @@ def forecast(
     draws: int,
     seed: int,
     executor: Executor,
+    launch: int = 1,
 ) -> dict[str, Any]:
     """Posterior predictive bands to the horizon, verdict probabilities and what-if changes (common random numbers)."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0xF0CA57]))
@@ -442,6 +479,8 @@ def forecast(
                 }
             )
     bands = pd.DataFrame(band_rows)
+    bands["week"] = bands["week"] - launch + 1  # weeks since launch, as in the observed data
+    bands = bands[bands["week"] >= 1].reset_index(drop=True)
     verdict_names = ("thriving", "struggling", "ghost_town", "not_launched")
     base = outcomes[outcomes["scenario"] == "as is"].reset_index(drop=True)
     verdicts = {
