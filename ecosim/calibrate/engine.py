@@ -120,7 +120,8 @@ def calibrate(
     Args:
         scenario: the scenario file; its ``weeks`` is the forecast horizon.
         observed: the observed-data CSV file (or an already read :class:`Observed`).
-        fit: parameter names, or a mapping of names to priors (``{"low": .., "high": .., "prior": ..}``).
+        fit: parameter names (``NAME``, ``NAME=LOW:HIGH``, ``NAME=log:LOW:HIGH`` as with ``--fit``), or a
+            mapping of names to priors (``{"low": .., "high": .., "prior": ..}``).
         seed: the calibration's seed (default: the scenario's).
         overrides: ``--set`` style changes to the scenario.
         population: learners simulated (about); default the scenario's own organisation.
@@ -132,7 +133,7 @@ def calibrate(
         workers: worker processes for ``processes`` and a local Dask cluster.
         scheduler: address of a running Dask scheduler.
         what_if: ``key=value`` levers, each compared with the scenario as it is.
-        draws: posterior draws simulated for the forecast and each what-if.
+        draws: posterior draws simulated for the forecast and each what-if (0: no forecast).
         out: folder for ``history.db`` (default: a temporary folder, removed afterwards).
         resume: continue the calibration stored in ``out``.
         progress: called after each generation.
@@ -294,7 +295,17 @@ def calibrate(
         )
         summary = posterior_summary(posterior, list(priors))
         t_fc = time.perf_counter()
-        fc = forecast(data, posterior, list(priors), levers, draws=draws, seed=seed, executor=ex, launch=launch)
+        if draws > 0:
+            fc = forecast(data, posterior, list(priors), levers, draws=draws, seed=seed, executor=ex, launch=launch)
+        else:  # inference only (recovery studies)
+            fc = {
+                "draws": pd.DataFrame(),
+                "bands": pd.DataFrame(),
+                "verdicts": {},
+                "outcomes": pd.DataFrame(),
+                "what_ifs": pd.DataFrame(),
+                "what_if_verdicts": pd.DataFrame(),
+            }
         forecast_seconds = time.perf_counter() - t_fc
     finally:
         if own_executor:
@@ -357,7 +368,9 @@ def _check_same(path: Path, settings: dict[str, Any]) -> None:
 def _as_priors(fit: Any) -> dict[str, Prior]:
     if isinstance(fit, Mapping):
         return {str(k): v if isinstance(v, Prior) else Prior.model_validate(dict(v or {})) for k, v in fit.items()}
-    return {str(name): Prior() for name in fit}
+    from ecosim.calibrate.spec import parse_fit_flags
+
+    return parse_fit_flags([str(name) for name in fit])
 
 
 def _override_list(overrides: Iterable[str] | Mapping[str, Any]) -> list[str]:

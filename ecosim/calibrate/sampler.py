@@ -46,7 +46,7 @@ class Executor:
 
 
 class ProcessExecutor(Executor):
-    """Local worker processes (forked, so nothing but the arguments is pickled)."""
+    """Local worker processes, started from a fork server that has ecosim already imported."""
 
     kind = "processes"
 
@@ -55,7 +55,10 @@ class ProcessExecutor(Executor):
         from concurrent.futures import ProcessPoolExecutor
 
         self.workers = workers
-        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+        # forking this (multi-threaded) process could deadlock; a fork server is clean and quick
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["ecosim.calibrate.sampler", "ecosim.calibrate.simulator", "ecosim.core.model"])
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
 
     def starmap(self, fn: Callable[..., Any], args: Iterable[tuple]) -> list[Any]:
         """Submit every call, then collect the results in order."""
