@@ -31,9 +31,17 @@ COMMANDS: dict[str, tuple[str, str]] = {
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse's parser, but a bad flag is one line naming the flag and what is allowed (usage: ``--help``)."""
+
+    def error(self, message: str):
+        """Print one line, ``error: <command>: <problem>``, and exit with code 2."""
+        self.exit(EXIT_USAGE, f"error: {self.prog}: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``ecosim`` argument parser, with one subcommand per entry of ``COMMANDS``."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="ecosim",
         description="ecosim: will people come? Simulate the adoption of a learning ecosystem.",
     )
@@ -60,7 +68,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args._module.run(args) or 0)
     except InputError as exc:
         print(f"error: {exc.message()}", file=sys.stderr)
-        return EXIT_USAGE
+        return getattr(exc, "exit_code", EXIT_USAGE)
+    except OSError as exc:  # a file or folder that could not be read or written, on one line
+        from ecosim.outputs import os_error
+
+        print(f"error: {os_error(exc, 'cannot read or write').message()}", file=sys.stderr)
+        return os_error(exc, "").exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -32,7 +32,7 @@ class FigureWorker:
     def render(self, out: Path, data: dict) -> list[str]:
         """Draw the figures for ``data`` into ``out``, in the second process if there is one; returns the file names."""
         if self._proc is None:
-            from ecosim.figures import render
+            from ecosim.plotting.run import render
 
             return render(out, data)
         self._conn.send((str(out), data))
@@ -75,7 +75,7 @@ def _serve(conn) -> None:
         return
     out, data = job
     try:
-        from ecosim.figures import render
+        from ecosim.plotting.run import render
 
         conn.send(("ok", render(Path(out), data)))
     except Exception:  # report to the parent, which raises it

@@ -9,30 +9,18 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ecosim.core.metrics import VERDICT_TEXT
+from ecosim.core.metrics import verdict_words
 from ecosim.errors import InputError
 from ecosim.io import write_json, write_with
-from ecosim.scenario.loader import scenario_hash, scenario_to_dict
+from ecosim.plotting.labels import METRICS
+from ecosim.scenario.loader import input_files, scenario_hash, scenario_to_dict
 
 if TYPE_CHECKING:
     from ecosim.api import RunResult
 
 RESULT_FILES = ("timeseries.parquet", "timeseries.csv", "summary.json", "manifest.json")
 
-_ROWS = (
-    ("final_active_share", "weekly active share at the end", "pct"),
-    ("peak_active_share", "peak weekly active share", "pct"),
-    ("week_of_peak", "week of the peak", "int"),
-    ("final_contributor_share", "contributors at the end", "pct"),
-    ("ever_active_share", "ever visited", "pct"),
-    ("ever_posted_share", "ever posted", "pct"),
-    ("top1pct_post_share", "posts by the top 1% of posters", "pct"),
-    ("top1pct_everyone_post_share", "posts by the top 1% of everyone", "pct"),
-    ("total_posts", "posts by learners", "int"),
-    ("mean_knowledge_final", "mean individual knowledge at the end", "pct"),
-    ("org_capability_final", "capability on the organisation's topics", "pct"),
-    ("org_code_knowledge_final", "organisational code knowledge at the end", "pct"),
-)
+_ROWS = tuple((key, words, kind) for key, (words, kind) in METRICS.items() if key != "top10pct_post_share")
 
 
 def versions() -> dict[str, str]:
@@ -64,7 +52,7 @@ def summary_text(result: RunResult) -> str:
             shown = f"{int(value):>6,}"
         lines.append(f"  {label:<{width}}  {shown}")
     lines.append("")
-    lines.append(f"Verdict: {VERDICT_TEXT[s['verdict']]}")
+    lines.append(f"Verdict: {verdict_words(s['verdict'], s.get('final_contributor_share'))}")
     return "\n".join(lines)
 
 
@@ -97,10 +85,13 @@ def write_results(
     write_json(out / "summary.json", {"scenario": result.scenario.name, "seed": result.seed, **result.summary})
     files = list(RESULT_FILES)
     if figures and result.model is not None:
-        from ecosim import figures as fig
+        from ecosim.plotting import run as fig
 
-        data = fig.payload(ts, result.model)
+        data = fig.payload(ts, result.model, result.summary)
         files += worker.render(out, data) if worker is not None else fig.render(out, data)
+    from ecosim.plotting.html import run_report
+
+    files.append(run_report(out, result, files, versions()))
     write_json(out / "manifest.json", manifest(result, files, command=command, elapsed=elapsed))
     return files
 
@@ -112,6 +103,7 @@ def manifest(
     return {
         "scenario_name": result.scenario.name,
         "scenario_sha256": scenario_hash(result.scenario),
+        "input_files": input_files(result.scenario),
         "seed": result.seed,
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "command": command if command is not None else sys.argv,

@@ -52,16 +52,26 @@ def test_default_folder_is_named_after_the_scenario(tiny, tmp_path, monkeypatch)
     assert (tmp_path / "results" / "tiny" / "summary.json").exists()
 
 
-def test_refuses_a_non_empty_folder_unless_forced(tiny, tmp_path, capsys):
+def test_refuses_a_folder_ecosim_did_not_write_even_with_force(tiny, tmp_path, capsys):
     out = tmp_path / "res"
     out.mkdir()
     keep = write(out / "notes.txt", "mine")
-    assert main(["run", str(tiny), "--out", str(out)]) == 2
-    err = capsys.readouterr().err
-    assert "not empty" in err and "--force" in err and "Traceback" not in err
-    assert keep.read_text() == "mine" and sorted(p.name for p in out.iterdir()) == ["notes.txt"]
-    assert main(["run", str(tiny), "--out", str(out), "--force", "--quiet"]) == 0
-    assert keep.read_text() == "mine" and (out / "summary.json").exists()
+    for force in ([], ["--force"]):
+        assert main(["run", str(tiny), "--out", str(out), *force]) == 2
+        err = capsys.readouterr().err
+        assert "not empty" in err and "not written by ecosim" in err and "Traceback" not in err
+        assert keep.read_text() == "mine" and sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+
+
+def test_a_second_run_replaces_the_first_and_keeps_other_files(tiny, tmp_path):
+    out = tmp_path / "res"
+    assert main(["run", str(tiny), "--out", str(out), "--quiet"]) == 0
+    keep = write(out / "notes.txt", "mine")
+    assert main(["run", str(tiny), "--out", str(out), "--quiet", "--no-figures", "--seed", "9"]) == 0
+    assert keep.read_text() == "mine" and json.loads((out / "summary.json").read_text())["seed"] == 9
+    assert not list(out.glob("*.png"))  # the first run's figures were its own: replaced by nothing
+    assert main(["run", str(tiny), "--out", str(out), "--quiet", "--no-figures", "--force"]) == 0
+    assert keep.read_text() == "mine"
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from conftest import write
 from ecosim.core import network
 from ecosim.errors import InputError
 from ecosim.scenario import load_scenario
+from ecosim.scenario.edgelist import read_network
 from ecosim.scenario.schema import Network, Organisation
 
 
@@ -87,7 +88,7 @@ def test_edgelist_with_nodes_file(tmp_path):
         "id,store,region,role\nann,s1,r1,store_manager\nbob,s1,r1,associate\n"
         "cat,s2,r1,associate\ndan,,,head_office\neve,s2,r1,associate\n",
     )
-    ties = network.from_edgelist(str(edges), str(nodes))
+    ties = network.from_arrays(read_network(str(edges), str(nodes)))
     assert ties.n == 5 and ties.n_base_ties == 3
     assert list(ties.labels) == ["ann", "bob", "cat", "dan", "eve"]
     assert ties.store.tolist() == [0, 0, 1, -1, 1] and ties.role[3] == network.HEAD_OFFICE
@@ -106,7 +107,7 @@ def test_edgelist_with_nodes_file(tmp_path):
 def test_bad_edge_lists(tmp_path, text, problem, line):
     path = write(tmp_path / "e.csv", text)
     with pytest.raises(InputError) as info:
-        network.from_edgelist(str(path))
+        read_network(str(path))
     assert problem in info.value.message() and info.value.line == line
     assert str(path) in info.value.message()
 

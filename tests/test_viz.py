@@ -160,7 +160,8 @@ def test_current_verdict_in_words():
         model.step()
     key, words = current_verdict(model)
     assert key == metrics.verdict(model.timeseries()["active_share"].to_numpy(), True, model.params)
-    assert words == metrics.VERDICT_TEXT[key]
+    posted = float(model.timeseries()["contributor_share"].iloc[-1])
+    assert words == metrics.verdict_words(key, posted) and words.startswith(metrics.VERDICT_TEXT[key][:-1])
 
 
 def test_page_text_says_the_week_the_verdict_and_the_levers():
@@ -179,7 +180,7 @@ def test_page_text_says_the_week_the_verdict_and_the_levers():
         model.step()
     status = text(StatusPanel(model))
     verdict = metrics.verdict(model.timeseries()["active_share"].to_numpy(), True, model.params)
-    assert "Week 6 of 52" in status and metrics.VERDICT_TEXT[verdict] in status
+    assert "Week 6 of 52" in status and metrics.VERDICT_TEXT[verdict][:-1] in status
     assert "Goal alignment 0.35" in status and "Facilitators 4" in status and "Seed 5" in status
     ts = model.timeseries()
     assert f"This week {ts['active_share'].iloc[-1]:.0%} visited" in status
@@ -226,8 +227,8 @@ SMALL = "name: small\nweeks: 10\norganisation: {stores: 6, staff_per_store: 8, r
 
 
 def test_network_colours_learners_by_engagement(tmp_path):
-    from ecosim.figures import ENGAGEMENT_COLOURS
-    from ecosim.viz.drawing import NetworkPicture
+    from ecosim.plotting.page import NetworkPicture
+    from ecosim.plotting.style import ENGAGEMENT_COLOURS
 
     model = _model(SMALL, tmp_path)
     picture = NetworkPicture(model)
@@ -249,7 +250,7 @@ def test_network_colours_learners_by_engagement(tmp_path):
 
 
 def test_network_sizes_learners_by_knowledge(tmp_path):
-    from ecosim.viz.drawing import NetworkPicture
+    from ecosim.plotting.page import NetworkPicture
 
     model = _model(SMALL, tmp_path)
     picture = NetworkPicture(model)
@@ -262,7 +263,8 @@ def test_network_sizes_learners_by_knowledge(tmp_path):
 
 
 def test_network_marks_facilitators_and_brokered_ties(tmp_path):
-    from ecosim.viz.drawing import FACILITATOR_COLOUR, NetworkPicture
+    from ecosim.plotting.page import NetworkPicture
+    from ecosim.plotting.style import FACILITATOR as FACILITATOR_COLOUR
 
     purple = np.array([int(FACILITATOR_COLOUR[k : k + 2], 16) for k in (1, 3, 5)])
     model = _model(SMALL + "facilitation: {facilitators: 4}\n", tmp_path)
@@ -286,7 +288,7 @@ def test_network_marks_facilitators_and_brokered_ties(tmp_path):
 
 
 def test_large_organisations_draw_whole_stores_sampled(tmp_path):
-    from ecosim.viz.drawing import MAX_DRAWN, NetworkPicture
+    from ecosim.plotting.page import MAX_DRAWN, NetworkPicture
 
     model = _model("name: big\nweeks: 4\norganisation: {stores: 300, staff_per_store: 15, regions: 6}\n", tmp_path)
     assert model.state.n > 2 * MAX_DRAWN
@@ -303,7 +305,7 @@ def test_large_organisations_draw_whole_stores_sampled(tmp_path):
 
 
 def test_curves_follow_the_weeks(tmp_path):
-    from ecosim.viz.drawing import content_curves, engagement_curves
+    from ecosim.plotting.page import content_curves, engagement_curves
 
     model = _model(SMALL, tmp_path)
     curves = engagement_curves(model)
@@ -615,7 +617,7 @@ def test_import_ecosim_does_not_import_solara():
 )
 def test_network_picture_of_generic_networks(network, tmp_path):
     """Networks without stores are drawn on a circle (sampled at random above the limit)."""
-    from ecosim.viz.drawing import MAX_DRAWN, NetworkPicture
+    from ecosim.plotting.page import MAX_DRAWN, NetworkPicture
 
     model = _model(f"name: generic\nweeks: 3\nnetwork: {network}\n", tmp_path)
     picture = NetworkPicture(model)

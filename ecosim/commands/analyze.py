@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import argparse
 
+from ecosim.commands._args import folder_arg
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``analyze`` command's arguments to ``parser``."""
-    parser.add_argument("results", metavar="RESULTS_DIR", help="a sweep's results folder (from 'ecosim sweep')")
     parser.add_argument(
-        "--out", metavar="DIR", help="where to write tables and figures (default: RESULTS_DIR/analysis/)"
+        "results", type=folder_arg, metavar="RESULTS_DIR", help="a sweep's results folder (from 'ecosim sweep')"
+    )
+    parser.add_argument(
+        "--out",
+        type=folder_arg,
+        metavar="DIR",
+        help="where to write tables and figures (default: RESULTS_DIR/analysis/)",
     )
     parser.add_argument(
         "--metric",

@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 
+from ecosim.commands._args import whole_number
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``schema`` command's arguments to ``parser``."""
-    parser.add_argument("--indent", type=int, default=2, help="indentation of the JSON (default 2)")
+    parser.add_argument(
+        "--indent", type=whole_number(0, 16), default=2, metavar="N", help="indentation of the JSON (0-16, default 2)"
+    )
     parser.add_argument(
         "--markdown", action="store_true", help="print the scenario reference (docs/scenarios.md) instead"
     )

@@ -6,13 +6,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from ecosim.commands._args import whole_number
+from ecosim.commands._args import folder_arg, whole_number
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``sweep`` command's arguments to ``parser``."""
     parser.add_argument("sweep", help="sweep file (YAML), e.g. scenarios/sweeps/alignment_x_facilitation.yaml")
-    parser.add_argument("--out", metavar="DIR", help="results folder (default: results/sweeps/<sweep name>/)")
+    parser.add_argument(
+        "--out", type=folder_arg, metavar="DIR", help="results folder (default: results/sweeps/<sweep name>/)"
+    )
     parser.add_argument(
         "--executor",
         choices=("processes", "sequential", "dask"),
@@ -20,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--workers",
-        type=whole_number(1),
+        type=whole_number(1, 1024),
         metavar="N",
         help="worker processes (processes, or a local Dask cluster); default: one per core",
     )
@@ -44,10 +46,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--part-runs",
-        type=whole_number(1),
+        type=whole_number(1, 100_000),
         default=None,
         metavar="N",
-        help="runs per Parquet part file (default 250); a kill loses at most the runs not yet written",
+        help="runs per Parquet part file (1-100,000; default 250); a kill loses at most the runs not yet written",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+
+from ecosim.commands._args import folder_arg
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -16,6 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--out",
+        type=folder_arg,
         metavar="DIR",
         default="results/validation",
         help="folder for validation.md and the figures, which are replaced; nothing else in it "
@@ -40,6 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the validation cases and write the report; returns 0 when every check passes, else 1."""
     from ecosim.errors import InputError
+    from ecosim.outputs import open_output
     from ecosim.validation import CASES, FULL, QUICK, run_suite
     from ecosim.validation.report import table_text, write
 
@@ -47,17 +51,25 @@ def run(args: argparse.Namespace) -> int:
         bad = [c for c in args.cases if c not in CASES]
         if bad:
             raise InputError("unknown validation case", file="--case", value=bad[0], allowed=", ".join(CASES))
+    img = PurePosixPath(args.img_dir)
+    if args.img_dir and (img.is_absolute() or ".." in img.parts or "\\" in args.img_dir):
+        raise InputError(
+            "the figures' subfolder must stay inside the output folder",
+            file="--img-dir",
+            value=args.img_dir,
+            allowed="a relative path without '..', e.g. img/validation",
+        )
     out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise InputError("the output path exists and is not a folder", file=str(out), allowed="a folder")
     profile = QUICK if args.quick else FULL
-    suite = run_suite(
-        profile, args.cases, progress=lambda name: print(f"validating: {name} ...", file=sys.stderr, flush=True)
-    )
     command = "python -m ecosim validate" + (" --quick" if args.quick else "") + f" --out {args.out}"
     if args.img_dir:
         command += f" --img-dir {args.img_dir}"
-    write(suite, out, command=command, figures=not args.no_figures, img_dir=args.img_dir)
+    # checked and locked before the cases run; the report and figures replace the earlier ones when all are written
+    with open_output(out, "validate", replace=True, alongside=True) as folder:
+        suite = run_suite(
+            profile, args.cases, progress=lambda name: print(f"validating: {name} ...", file=sys.stderr, flush=True)
+        )
+        write(suite, folder.dir, command=command, figures=not args.no_figures, img_dir=args.img_dir)
     print(table_text(suite))
     print(f"Report: {out / 'validation.md'}")
     return 0 if suite.passed else 1

@@ -61,11 +61,25 @@ SUMMARY_KEYS = (
 )
 
 VERDICT_TEXT = {
-    "ghost_town": "Ghost town: the platform was built and nobody came.",
+    "ghost_town": "Ghost town: the platform was built and almost nobody comes.",
     "struggling": "Struggling: some people come, but the ecosystem has not taken off.",
-    "thriving": "Thriving: people come, contribute and keep coming.",
+    "thriving": "Thriving: people come and keep coming.",
     "not_launched": "Not launched: the platform opens after the last simulated week.",
 }
+
+
+def verdict_words(key: str, contributor_share: float | None = None) -> str:
+    """The verdict in words that agree with the numbers: who posted is said, not assumed.
+
+    The verdict judges visits only (the weekly active share), so whether people also contribute
+    is told from ``contributor_share``, the share of learners who posted in the final week.
+    """
+    text = VERDICT_TEXT[key]
+    if key != "thriving" or contributor_share is None or not np.isfinite(contributor_share):
+        return text
+    if contributor_share <= 0:
+        return text[:-1] + ", but nobody posted in the final week: they read and do not contribute."
+    return text[:-1] + f"; {contributor_share:.1%} of learners posted in the final week."
 
 
 def top_share(posts: np.ndarray, fraction: float) -> float:

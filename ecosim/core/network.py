@@ -8,9 +8,7 @@ its neighbour sums are ``total - self``.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
@@ -288,17 +286,23 @@ def _group_ties(
             key="network",
             allowed=f"networks of at most {MAX_TIES:,} ties: smaller groups or lower probabilities",
         )
+    keys = distinct_pairs(k, m, rng)
+    return nodes[keys // k], nodes[keys % k]
+
+
+def distinct_pairs(n: int, m: int, rng: np.random.Generator) -> np.ndarray:
+    """``m`` distinct unordered pairs of ``0..n-1`` drawn uniformly, as sorted keys ``lo * n + hi`` (lo < hi)."""
     keys = np.empty(0, dtype=np.int64)
-    while keys.size < m:  # distinct pairs, uniformly
+    while keys.size < m:
         need = m - keys.size
-        a = rng.integers(0, k, int(need * 1.05) + 16)
-        b = rng.integers(0, k, a.size)
+        a = rng.integers(0, n, int(need * 1.1) + 16)
+        b = rng.integers(0, n, a.size)
         ok = a != b
         lo, hi = np.minimum(a[ok], b[ok]), np.maximum(a[ok], b[ok])
-        keys = np.union1d(keys, lo * k + hi)
+        keys = sorted_unique(np.concatenate([keys, lo * n + hi]))
         if keys.size > m:
             keys = rng.permutation(keys)[:m]
-    return nodes[keys // k], nodes[keys % k]
+    return keys
 
 
 def retail(org, net, rng: np.random.Generator) -> Ties:
@@ -400,16 +404,7 @@ def erdos_renyi(n: int, mean_degree: float, rng: np.random.Generator) -> Ties:
     pairs = n * (n - 1) // 2
     p = min(1.0, mean_degree / (n - 1))
     m = int(rng.binomial(pairs, p))
-    keys = np.empty(0, dtype=np.int64)
-    while keys.size < m:  # distinct pairs, drawn uniformly
-        need = m - keys.size
-        a = rng.integers(0, n, int(need * 1.1) + 16)
-        b = rng.integers(0, n, a.size)
-        ok = a != b
-        lo, hi = np.minimum(a[ok], b[ok]), np.maximum(a[ok], b[ok])
-        keys = sorted_unique(np.concatenate([keys, lo * n + hi]))
-        if keys.size > m:
-            keys = rng.permutation(keys)[:m]
+    keys = distinct_pairs(n, m, rng)
     return _plain(n, csr_from_pairs(n, keys // n, keys % n))
 
 
@@ -442,137 +437,30 @@ def complete(n: int) -> Ties:
     return _plain(n, None)
 
 
-def from_edgelist(path: str, nodes_path: str | None = None) -> Ties:
-    """A real organisation's network from a CSV edge list (columns source, target).
+def from_arrays(arrays) -> Ties:
+    """A network given as arrays (:class:`ecosim.scenario.edgelist.NetworkArrays`): a real organisation's.
 
-    Node labels are kept in order of first appearance (nodes file first, then edges).
+    ``arrays`` has ``n``, ``source`` and ``target`` (row numbers of each tie's ends), ``store``,
+    ``region``, ``role`` (one per row) and ``labels`` (the people's ids).
     """
-    labels: dict[str, int] = {}
-    attrs: dict[str, dict[str, str]] = {}
-    if nodes_path is not None:
-        with _open_csv(nodes_path) as rows:
-            header = _header(rows, nodes_path, required=("id",), optional=("store", "region", "role"))
-            for line, row in rows:
-                rec = _record(row, header, nodes_path, line)
-                ident = rec["id"]
-                if ident in labels:
-                    raise InputError("duplicate node id", file=nodes_path, line=line, key="id", value=ident)
-                labels[ident] = len(labels)
-                attrs[ident] = rec
-    src: list[int] = []
-    dst: list[int] = []
-    with _open_csv(path) as rows:
-        header = _header(rows, path, required=("source", "target"), optional=())
-        for line, row in rows:
-            rec = _record(row, header, path, line)
-            a, b = rec["source"], rec["target"]
-            if a == b:
-                raise InputError(
-                    "a tie from a node to itself",
-                    file=path,
-                    line=line,
-                    key="target",
-                    value=b,
-                    allowed="two different node ids",
-                )
-            for x in (a, b):
-                if x not in labels:
-                    labels[x] = len(labels)
-            src.append(labels[a])
-            dst.append(labels[b])
-    n = len(labels)
-    if n < 2:
-        raise InputError("the edge list has fewer than two nodes", file=path, allowed="at least one tie")
-    store, region, role = _flat_role_arrays(n)
-    stores: dict[str, int] = {}
-    regions: dict[str, int] = {}
-    for ident, rec in attrs.items():
-        row = labels[ident]
-        if rec.get("store"):
-            store[row] = stores.setdefault(rec["store"], len(stores))
-        if rec.get("region"):
-            region[row] = regions.setdefault(rec["region"], len(regions))
-        if rec.get("role"):
-            if rec["role"] not in ROLE_NAMES:
-                raise InputError(
-                    "unknown role",
-                    file=nodes_path or path,
-                    key="role",
-                    value=rec["role"],
-                    allowed=", ".join(ROLE_NAMES),
-                )
-            role[row] = ROLE_NAMES.index(rec["role"])
-    base = csr_from_pairs(n, np.array(src, np.int64), np.array(dst, np.int64))
-    return Ties(n=n, base=base, store=store, region=region, role=role, labels=np.array(list(labels), dtype=object))
+    n = int(arrays.n)
+    base = csr_from_pairs(n, np.asarray(arrays.source, np.int64), np.asarray(arrays.target, np.int64))
+    return Ties(
+        n=n,
+        base=base,
+        store=np.asarray(arrays.store, np.int32).copy(),
+        region=np.asarray(arrays.region, np.int32).copy(),
+        role=np.asarray(arrays.role, np.int8).copy(),
+        labels=np.asarray(arrays.labels, dtype=object),
+    )
 
 
-class _open_csv:
-    def __init__(self, path: str) -> None:
-        self.path = path
+def build(scenario, rng: np.random.Generator, arrays=None) -> Ties:
+    """The network a scenario asks for; an edge-list network from ``arrays``, else from ``network.arrays()``.
 
-    def __enter__(self):
-        p = Path(self.path)
-        if not p.is_file():
-            raise InputError("network file not found", file=self.path)
-        try:
-            self.fh = p.open(newline="", encoding="utf-8")
-            self.fh.read(1)
-            self.fh.seek(0)
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"cannot read network file as UTF-8 text: {exc}", file=self.path) from None
-        return ((i + 1, row) for i, row in enumerate(csv.reader(self.fh)))
-
-    def __exit__(self, *exc) -> None:
-        self.fh.close()
-
-
-def _header(rows, path: str, required: tuple[str, ...], optional: tuple[str, ...]) -> list[str]:
-    try:
-        _, header = next(rows)
-    except StopIteration:
-        raise InputError("the file is empty", file=path, allowed="a header row: " + ",".join(required)) from None
-    except csv.Error as exc:
-        raise InputError(f"not a CSV file: {exc}", file=path, line=1) from None
-    header = [h.strip() for h in header]
-    missing = [c for c in required if c not in header]
-    if missing:
-        raise InputError(
-            f"the header lacks column(s) {', '.join(missing)}",
-            file=path,
-            line=1,
-            value=",".join(header),
-            allowed="columns " + ", ".join(required + optional),
-        )
-    unknown = [c for c in header if c not in required + optional]
-    if unknown:
-        raise InputError(
-            f"unknown column(s) {', '.join(unknown)}",
-            file=path,
-            line=1,
-            value=",".join(header),
-            allowed="columns " + ", ".join(required + optional),
-        )
-    return header
-
-
-def _record(row: list[str], header: list[str], path: str, line: int) -> dict[str, str]:
-    if len(row) != len(header):
-        raise InputError(
-            f"expected {len(header)} values, found {len(row)}",
-            file=path,
-            line=line,
-            value=",".join(row),
-            allowed=",".join(header),
-        )
-    rec = {h: v.strip() for h, v in zip(header, row, strict=True)}
-    for key in ("id", "source", "target"):
-        if key in rec and not rec[key]:
-            raise InputError("empty node id", file=path, line=line, key=key, value=",".join(row))
-    return rec
-
-
-def build(scenario, rng: np.random.Generator) -> Ties:
-    """The network a scenario asks for."""
+    The core reads no files: an edge list is read into arrays by the scenario layer
+    (:mod:`ecosim.scenario.edgelist`).
+    """
     net = scenario.network
     if net.kind == "retail":
         return retail(scenario.organisation, net, rng)
@@ -585,5 +473,5 @@ def build(scenario, rng: np.random.Generator) -> Ties:
     if net.kind == "complete":
         return complete(net.learners)
     if net.kind == "edgelist":
-        return from_edgelist(net.path, net.nodes_path)
+        return from_arrays(net.arrays() if arrays is None else arrays)
     raise ValueError(f"unknown network kind {net.kind!r}")

@@ -1,7 +1,27 @@
-"""Scenario files: the typed schema and the loader that reads YAML into it."""
+"""Scenario files: the typed schema and the loader that reads YAML into it.
 
-from ecosim.scenario.errors import ScenarioError
-from ecosim.scenario.loader import load_scenario, scenario_hash, scenario_to_dict
-from ecosim.scenario.schema import Scenario
+The names below are imported when first used, so that ``ecosim.scenario.schema`` (which the core
+reads its limits from) does not bring in the YAML loader.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __all__ = ["Scenario", "ScenarioError", "load_scenario", "scenario_hash", "scenario_to_dict"]
+
+_HOME = {
+    "Scenario": "ecosim.scenario.schema",
+    "ScenarioError": "ecosim.scenario.errors",
+    "load_scenario": "ecosim.scenario.loader",
+    "scenario_hash": "ecosim.scenario.loader",
+    "scenario_to_dict": "ecosim.scenario.loader",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import ``name`` from its module the first time it is asked for."""
+    if name not in _HOME:
+        raise AttributeError(f"module 'ecosim.scenario' has no attribute {name!r}")
+    return getattr(importlib.import_module(_HOME[name]), name)

@@ -32,20 +32,45 @@ PATH_KEYS = (("network", "path"), ("network", "nodes_path"))
 
 
 class Loader(yaml.SafeLoader):
-    """PyYAML's safe loader, reading ``1e-3`` as a number as YAML 1.2 does (YAML 1.1 wants ``1.0e-3``)."""
+    """PyYAML's safe loader, reading plain values as YAML 1.2's core schema does, not as YAML 1.1.
+
+    YAML 1.1 (PyYAML's default) reads ``yes``, ``no``, ``on`` and ``off`` as booleans, ``010`` as the
+    octal 8 and ``1:30`` as the sexagesimal 90, and wants ``1.0e-3`` for ``1e-3``. Here, as in YAML
+    1.2: only ``true`` and ``false`` are booleans, ``010`` is ten (``0o10`` is octal, ``0x10`` hex),
+    ``1:30`` and ``no`` are text, and ``1e-3`` is a number.
+    """
 
 
+_BOOL, _INT, _FLOAT = "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in (_BOOL, _INT, _FLOAT)]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+Loader.add_implicit_resolver(_INT, re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"), list("-+0123456789"))
 Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
+    _FLOAT,
     re.compile(
-        r"""^(?:[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?
-        |[-+]?\.[0-9_]+(?:[eE][-+]?[0-9]+)?
+        r"""^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?
         |[-+]?\.(?:inf|Inf|INF)
         |\.(?:nan|NaN|NAN))$""",
         re.X,
     ),
     list("-+0123456789."),
 )
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    """A YAML 1.2 integer: decimal (leading zeros allowed), ``0o`` octal or ``0x`` hexadecimal."""
+    text = loader.construct_scalar(node)
+    if text.startswith("0o"):
+        return int(text[2:], 8)
+    if text.startswith("0x"):
+        return int(text[2:], 16)
+    return int(text, 10)
+
+
+Loader.add_constructor(_INT, _construct_int)
 
 KeyPath = tuple[str | int, ...]
 Marks = dict[KeyPath, tuple[str, int, int]]
@@ -307,13 +332,34 @@ def parse_override(text: str, *, source: str = "--set") -> tuple[str, Any]:
     key, raw = text.split("=", 1)
     key = key.strip()
     check_param_path(key, source=source)
-    try:
-        value = yaml.load(raw, Loader=Loader) if raw.strip() else ""  # noqa: S506 - a safe loader
-    except yaml.YAMLError:
-        raise ScenarioError("the value is not valid YAML", file=source, key=key, value=raw) from None
+    value = parse_value(raw, source=source, key=key) if raw.strip() else ""
     if key in {f"{s}.{k}" for s, k in PATH_KEYS} and isinstance(value, str):
         value = str(Path(value).resolve())
     return key, value
+
+
+def parse_value(raw: str, *, source: str = "--set", key: str | None = None) -> Any:
+    """One value written as YAML (an override's), with the limits of scenario files: size and aliases."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError(
+            f"the value is too long ({len(raw):,} characters)",
+            file=source,
+            key=key,
+            allowed=f"at most {MAX_FILE_BYTES:,} characters",
+        )
+    loader = Loader(raw)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_size(node, source)
+        return loader.construct_document(node)
+    except yaml.YAMLError:
+        raise ScenarioError("the value is not valid YAML", file=source, key=key, value=raw) from None
+    except RecursionError:
+        raise ScenarioError("the value nests too deeply", file=source, key=key) from None
+    finally:
+        loader.dispose()
 
 
 def check_param_path(key: str, *, source: str) -> None:
@@ -347,13 +393,49 @@ def set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
 
 def validate(data: Mapping[str, Any], *, file: str = "<scenario>", marks: Marks | None = None) -> Scenario:
     """Validate merged scenario data against the schema, turning every problem into clear errors."""
+    from ecosim.scenario.limits import check_size
+
     marks = marks or {}
     try:
-        return Scenario.model_validate(dict(data))
+        scenario = Scenario.model_validate(dict(data))
     except ValidationError as exc:
         errors = [_convert(err, file, marks, data) for err in exc.errors()]
         errors.sort(key=lambda e: (str(e.file), e.line or 0, e.column or 0))
         raise (errors[0] if len(errors) == 1 else ScenarioErrors(errors)) from None
+    _check_counts(scenario, file, marks)
+    # the size the model would have, before anything is built: named where the file (or --set) sets it
+    section, names = _SIZE_KEYS["retail" if scenario.network.kind == "retail" else "other"]
+    keys = [(section, k) for k in names if (section, k) in marks]
+    keys = [k for k in keys if marks[k][1] is None] + keys  # an override first: it is what changed
+    where, line, _ = marks[keys[0]] if keys else (file, None, None)
+    check_size(scenario, file=where, line=line, key=dotted(keys[0]) if keys else section)
+    return scenario
+
+
+def _check_counts(scenario: Scenario, file: str, marks: Marks) -> None:
+    """One threshold count per learner, where the number of learners is known before the network is built."""
+    counts = scenario.engagement.threshold.counts
+    learners = scenario.network.learners if scenario.network.kind not in ("retail", "edgelist") else None
+    if counts is None or learners is None or len(counts) == learners:
+        return
+    key = ("engagement", "threshold", "counts")
+    where, line, col = marks.get(key, (file, None, None))
+    raise ScenarioError(
+        f"needs one threshold per learner: network.learners is {learners:,}",
+        file=where,
+        line=line,
+        column=col,
+        key=dotted(key),
+        value=f"{len(counts):,} values",
+        allowed=f"a list of {learners:,} whole numbers >= 0",
+    )
+
+
+#: Where a scenario's size is set, by network kind: the keys an error about its size points to.
+_SIZE_KEYS = {
+    "retail": ("organisation", ("stores", "staff_per_store", "head_office", "regions", "store_size_spread")),
+    "other": ("network", ("learners", "mean_degree", "neighbours", "attachments")),
+}
 
 
 def _position(loc: KeyPath, file: str, marks: Marks) -> tuple[str, int | None, int | None]:
@@ -475,9 +557,40 @@ def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
 
 
 def scenario_hash(scenario: Scenario) -> str:
-    """sha256 of the resolved scenario's canonical JSON: equal hashes mean identical scenarios."""
-    text = json.dumps(scenario_to_dict(scenario), sort_keys=True, separators=(",", ":"))
+    """sha256 of the resolved scenario and the files it reads: equal hashes mean identical scenarios.
+
+    The files a scenario points to (an edge list, a nodes file) are part of its identity: the hash of
+    each file's bytes is hashed with the scenario's canonical JSON, so a file replaced under the same
+    name changes the scenario's hash (a scenario that reads no file hashes as its JSON alone).
+    """
+    data = scenario_to_dict(scenario)
+    files = input_files(scenario)
+    if files:
+        data = {**data, "input_files_sha256": files}
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def input_files(scenario: Scenario) -> dict[str, str]:
+    """The files a scenario reads, each as ``{path: sha256 of its bytes}`` ("missing" when it does not exist)."""
+    out = {}
+    for section, key in PATH_KEYS:
+        value = getattr(getattr(scenario, section, None), key, None)
+        if isinstance(value, str) and value:
+            out[value] = path_sha256(value)
+    return out
+
+
+def path_sha256(path: str) -> str:
+    """sha256 of the file at ``path``, or "missing" / "unreadable" when it cannot be read."""
+    from ecosim.io import file_sha256
+
+    try:
+        return file_sha256(path)
+    except FileNotFoundError:
+        return "missing"
+    except OSError:
+        return "unreadable"
 
 
 def json_schema() -> dict[str, Any]:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 #: log-odds of returning after a reply to a first post, Joyce & Kraut (2006): 56% vs 44% return.
 JOYCE_KRAUT_REPLY_LOGODDS = math.log(0.56 / 0.44) - math.log(0.44 / 0.56)
@@ -191,6 +191,12 @@ class Network(Section):
                 f"network.attachments ({self.attachments}) must be smaller than network.learners ({self.learners})"
             )
         return self
+
+    def arrays(self):
+        """The edge list (and nodes file) read into arrays for the core (``kind: edgelist``)."""
+        from ecosim.scenario.edgelist import read_network
+
+        return read_network(self.path, self.nodes_path)
 
 
 class Goals(Section):
@@ -458,6 +464,14 @@ class ThresholdRule(Section):
         1, "Learners chosen at random who adopt at the start.", unit="people", ge=0, le=20_000_000
     )
 
+    @field_validator("counts")
+    @classmethod
+    def _counts_not_negative(cls, counts: list[int] | None) -> list[int] | None:
+        bad = next((i for i, c in enumerate(counts or ()) if c < 0), None)
+        if bad is not None:
+            raise ValueError(f"engagement.threshold.counts[{bad}] is {counts[bad]}; allowed: whole numbers >= 0")
+        return counts
+
 
 class Engagement(Section):
     """How learners decide to visit and post."""
@@ -682,6 +696,97 @@ class Scenario(Section):
 # --------------------------------------------------------------------------------------------
 
 
+#: Plain names of the numeric parameters, for figures, tables, reports and the page's sliders:
+#: what an L&D manager would call them (the path names the YAML key; the description explains).
+#: A test keeps this table in step with the declarations above.
+LABELS = {
+    "seed": "random seed",
+    "weeks": "weeks simulated",
+    "organisation.stores": "stores",
+    "organisation.staff_per_store": "staff per store",
+    "organisation.store_size_spread": "spread of store sizes",
+    "organisation.regions": "regions",
+    "organisation.head_office": "head office staff",
+    "organisation.mobile_only_share": "staff on phones only",
+    "network.learners": "learners",
+    "network.mean_degree": "colleagues per learner",
+    "network.neighbours": "neighbours per learner",
+    "network.rewiring": "rewired ties",
+    "network.attachments": "ties per newcomer",
+    "network.within_store_tie_prob": "ties within a store",
+    "network.cross_store_ties": "ties across stores",
+    "network.head_office_tie_prob": "ties within head office",
+    "goals.topics": "topics",
+    "goals.mean_alignment": "goal alignment",
+    "goals.alignment_sd": "spread of goal alignment",
+    "goals.manager_alignment_bonus": "managers' extra alignment",
+    "platform.launch_week": "launch week",
+    "platform.friction": "platform friction",
+    "platform.mobile_visit_cost": "extra cost of a visit by phone",
+    "platform.mobile_posting_cost_ratio": "cost of posting by phone",
+    "platform.novelty": "curiosity at launch",
+    "platform.novelty_weeks": "weeks curiosity lasts",
+    "platform.launch_content": "content at launch",
+    "facilitation.facilitators": "facilitators",
+    "facilitation.hours_per_week": "hours per facilitator",
+    "facilitation.event_every_weeks": "weeks between events",
+    "facilitation.event_hours": "hours per event",
+    "facilitation.event_attendance": "event reach",
+    "facilitation.event_boost": "pull of an event",
+    "facilitation.reply_hours": "hours per reply",
+    "facilitation.reply_boost": "pull of a reply",
+    "facilitation.seed_hours": "hours per seeded post",
+    "facilitation.broker_hours": "hours per introduction",
+    "facilitation.seeding_share": "time spent seeding posts",
+    "facilitation.facilitation_memory_weeks": "how long facilitation is remembered",
+    "engagement.ecosystem.intercept": "baseline pull of a visit",
+    "engagement.ecosystem.usefulness": "weight of usefulness",
+    "engagement.ecosystem.local_social": "weight of colleagues who visit",
+    "engagement.ecosystem.critical_mass": "weight of visible activity",
+    "engagement.ecosystem.habit": "weight of habit",
+    "engagement.ecosystem.propensity_sd": "spread of leaning toward online",
+    "engagement.ecosystem.habit_rate": "how fast habits form",
+    "engagement.ecosystem.content_half_value": "content for half its value",
+    "engagement.ecosystem.content_convexity": "convexity of content value",
+    "engagement.ecosystem.post_intercept": "baseline pull of posting",
+    "engagement.ecosystem.post_usefulness": "weight of usefulness on posting",
+    "engagement.ecosystem.post_habit": "weight of posting habit",
+    "engagement.ecosystem.post_propensity_sd": "spread of leaning toward posting",
+    "engagement.ecosystem.post_cost": "cost of writing a post",
+    "engagement.ecosystem.posts_per_week": "posts per poster",
+    "engagement.ecosystem.posting_volume_spread": "spread of posting volume",
+    "engagement.bass.p": "innovation (Bass p)",
+    "engagement.bass.q": "imitation (Bass q)",
+    "engagement.bass.steps_per_week": "sub-steps per week",
+    "engagement.threshold.phi": "mean adoption threshold",
+    "engagement.threshold.phi_sd": "spread of thresholds",
+    "engagement.threshold.initial_adopters": "first adopters",
+    "engagement.time_pressure": "time pressure",
+    "learning.dimensions": "practices to learn",
+    "learning.initial_correct": "practices known at the start",
+    "learning.initial_wrong": "practices misunderstood at the start",
+    "learning.newcomer_correct": "practices newcomers know",
+    "learning.newcomer_wrong": "practices newcomers misunderstand",
+    "learning.experiential": "learning on the job",
+    "learning.social": "learning from colleagues",
+    "learning.platform_reads": "learning from the platform",
+    "learning.socialisation": "formal training",
+    "learning.code_learning": "how fast the organisation learns",
+    "learning.offline_visibility": "visibility of those who do not post",
+    "learning.seed_accuracy": "accuracy of facilitators' posts",
+    "forgetting.rate": "forgetting",
+    "forgetting.exponent": "forgetting curve exponent",
+    "forgetting.posting_protection": "forgetting saved by posting",
+    "forgetting.visiting_protection": "forgetting saved by visiting",
+    "content.half_life_weeks": "half-life of a post",
+    "turnover.annual_rate": "staff turnover",
+    "verdict.ghost_town_below": "ghost-town threshold",
+    "verdict.thriving_at": "thriving threshold",
+    "verdict.window_weeks": "weeks of the trend window",
+    "verdict.max_drop": "largest drop still thriving",
+}
+
+
 @dataclass(frozen=True)
 class ParamInfo:
     """What the schema says about one leaf parameter."""
@@ -697,6 +802,16 @@ class ParamInfo:
     lt: float | None
     lever: bool
     choices: tuple[str, ...] | None
+
+    @property
+    def label(self) -> str:
+        """The parameter's plain name (from :data:`LABELS`; its key's words when it has none)."""
+        return LABELS.get(self.path, self.path.rsplit(".", 1)[-1].replace("_", " "))
+
+    @property
+    def label_with_unit(self) -> str:
+        """The plain name with its unit, for an axis: "staff turnover (per year)"."""
+        return f"{self.label} ({self.unit})" if self.unit else self.label
 
     @property
     def is_numeric(self) -> bool:

@@ -66,9 +66,16 @@ def load_manifest(folder: str | Path) -> dict[str, Any]:
             allowed="a folder written by 'python -m ecosim sweep'",
         )
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot read the sweep's manifest: {exc}", file=str(path)) from None
+    if not isinstance(data, dict) or data.get("kind") != "ecosim sweep":
+        raise InputError(
+            "no sweep results here (manifest.json is not a sweep's)",
+            file=str(folder),
+            allowed="a folder written by 'python -m ecosim sweep'",
+        )
+    return data
 
 
 def analyze(
@@ -91,12 +98,31 @@ def analyze(
         y: the phase diagram's y parameter (grid designs; default the second swept).
         figures: whether to draw the figures as well as write the tables.
     """
-    import pandas as pd
+    from ecosim.outputs import open_output
 
     folder = Path(folder)
     manifest = load_manifest(folder)
     out = Path(out) if out is not None else folder / ANALYSIS
-    out.mkdir(parents=True, exist_ok=True)
+    # the tables and figures replace those of an earlier analysis once all are written
+    with open_output(out, "analysis", replace=True, alongside=True) as target:
+        result = _analyze(folder, manifest, target.dir, metrics=metrics, x=x, y=y, figures=figures)
+    result.folder = out
+    return result
+
+
+def _analyze(
+    folder: Path,
+    manifest: dict[str, Any],
+    out: Path,
+    *,
+    metrics: list[str] | None,
+    x: str | None,
+    y: str | None,
+    figures: bool,
+) -> Analysis:
+    """:func:`analyze`, writing into ``out`` (a staging folder)."""
+    import pandas as pd
+
     result = Analysis(out)
 
     all_metrics = list(manifest.get("metrics", []))
@@ -110,9 +136,16 @@ def analyze(
                 value=m,
                 allowed="one of " + ", ".join(numeric),
             )
-    design = read_design(folder)
-    params = list(manifest["design"]["parameters"])
-    runs = read_runs(folder, columns=["point", *all_metrics]).to_pandas()
+    try:
+        design = read_design(folder)
+        params = list(manifest["design"]["parameters"])
+        runs = read_runs(folder, columns=["point", *all_metrics]).to_pandas()
+    except (OSError, ValueError, KeyError, TypeError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        raise InputError(
+            f"cannot read the sweep's results ({type(exc).__name__}: {str(exc)[:200]})",
+            file=str(folder),
+            allowed="a sweep folder written by 'python -m ecosim sweep' ('--resume' rewrites runs.parquet)",
+        ) from None
     result.runs_ok = int((runs["status"] == "ok").sum())
     result.runs_failed = int((runs["status"] != "ok").sum())
     ok = runs[runs["status"] == "ok"]
@@ -168,7 +201,7 @@ def analyze(
             if len(order) > 2:
                 result.notes.append(f"averaged over {', '.join(order[2:])}")
             if figures:
-                from ecosim.sweep import plots
+                from ecosim.plotting import sweep as plots
 
                 _save(
                     out / "phase_diagram.png",
@@ -177,13 +210,13 @@ def analyze(
                 )
                 _save(out / "lines.png", plots.lines(grid, px, py, metric, ghost, name), result)
         elif len(order) == 1 and figures:
-            from ecosim.sweep import plots
+            from ecosim.plotting import sweep as plots
 
             grid = cell_stats(ok.merge(values, on="point"), order[0], None, chosen[0])
             _save(out / "lines.png", plots.lines(grid, order[0], None, chosen[0], ghost, name), result)
     elif method == "lhs":
         if figures:
-            from ecosim.sweep import plots
+            from ecosim.plotting import sweep as plots
 
             _save(
                 out / "scatter.png", plots.scatter(ok.merge(values, on="point"), params, chosen[0], ghost, name), result
@@ -196,12 +229,17 @@ def analyze(
         result.indices = indices
         _write_csv(out / f"{method}_indices.csv", indices, result)
         if figures:
-            from ecosim.sweep import plots
+            from ecosim.plotting import sweep as plots
 
             for metric in chosen:
                 sub = indices[indices["metric"] == metric]
-                fig = plots.sobol(sub, metric, name) if method == "sobol" else plots.morris(sub, metric, name)
+                per_point = int(stats.loc[stats["metric"] == metric, "n"].min())
+                draw = plots.sobol if method == "sobol" else plots.morris
+                fig = draw(sub, metric, name, runs_per_point=per_point)
                 _save(out / f"{method}_{metric}.png", fig, result)
+    from ecosim.plotting.html import analysis_report
+
+    result.files.append(analysis_report(result, manifest))
     return result
 
 
@@ -325,7 +363,7 @@ def _write_csv(path: Path, table: pd.DataFrame, result: Analysis) -> None:
 
 
 def _save(path: Path, fig: Any, result: Analysis) -> None:
-    from ecosim.sweep.plots import save
+    from ecosim.plotting.style import save
 
     save(fig, path)
     result.files.append(path.name)

@@ -18,7 +18,16 @@ from ecosim.io import write_json, write_with
 from ecosim.sweep.design import Design, build_design, run_overrides
 from ecosim.sweep.seeds import run_seed
 from ecosim.sweep.spec import MAX_REPLICATES, Sweep
-from ecosim.sweep.storage import DESIGN, RUNS, SweepStore, runs_schema, timeseries_schema
+from ecosim.sweep.storage import (
+    DESIGN,
+    MANIFEST,
+    RUNS,
+    RUNS_PARTS,
+    TIMESERIES_PARTS,
+    SweepStore,
+    runs_schema,
+    timeseries_schema,
+)
 from ecosim.sweep.worker import RunOutcome, RunTask
 
 log = logging.getLogger(__name__)
@@ -101,75 +110,79 @@ def run_sweep(
 
     Raises:
         InputError: the folder holds other files or another sweep, or the design is invalid.
+        OutputError: the folder cannot be written, or another command is writing it.
     """
+    from ecosim.outputs import open_output
     from ecosim.sweep.executors import make_executor
 
     started = time.perf_counter()
-    out = Path(out)
-    store = SweepStore(out)
     design = build_design(sweep)
-    schema = runs_schema(sweep, design.columns)
-    ts_schema = timeseries_schema(sweep) if sweep.timeseries else None
-    manifest = _prepare(store, sweep, design, resume=resume, force=force)
+    again = "--resume to continue it, --force to start it again, or another folder (--out DIR)"
+    with open_output(out, "sweep", force=force, resume=resume, journal=True, again=again) as folder:
+        folder.claim(MANIFEST, DESIGN, RUNS, f"{RUNS_PARTS}/part-*.parquet", f"{TIMESERIES_PARTS}/part-*.parquet")
+        store = SweepStore(folder.path)
+        schema = runs_schema(sweep, design.columns)
+        ts_schema = timeseries_schema(sweep) if sweep.timeseries else None
+        manifest = _prepare(store, sweep, design, resumed=folder.resumed)
 
-    planned = len(design) * sweep.replicates
-    done = store.finished()
-    points, reps = split_run_id(done)
-    skipped = int(np.count_nonzero((points < len(design)) & (reps < sweep.replicates)))
-    todo = planned - skipped
+        planned = len(design) * sweep.replicates
+        done = store.finished()
+        points, reps = split_run_id(done)
+        skipped = int(np.count_nonzero((points < len(design)) & (reps < sweep.replicates)))
+        todo = planned - skipped
 
-    session: dict[str, Any] = {
-        "started": _now(),
-        "command": command if command is not None else sys.argv,
-        "replicates": sweep.replicates,
-        "skipped": skipped,
-    }
-    manifest.setdefault("sessions", []).append(session)
-    manifest["status"] = "running"
-    write_json(store.manifest_path, manifest)
-
-    report = SweepReport(out, planned, skipped, 0, 0, 0.0)
-    writer = _PartWriter(store, sweep, design, schema, ts_schema, part_runs, flush_seconds)
-    bar = progress(planned, skipped) if progress is not None else None
-    try:
-        if todo:
-            with make_executor(executor, workers=workers, scheduler=scheduler) as ex:
-                report.executor = ex.describe()
-                session["executor"] = report.executor
-                write_json(store.manifest_path, manifest)
-                for outcome in ex.map(_tasks(sweep, design, done)):
-                    writer.add(outcome)
-                    if outcome.status == "ok":
-                        report.ok += 1
-                    else:
-                        report.failed += 1
-                        log.warning("run %d failed: %s", outcome.run_id, outcome.error)
-                    if bar is not None:
-                        bar.update(1)
-    except KeyboardInterrupt:
-        report.interrupted = True
-        raise
-    finally:
-        if bar is not None:
-            bar.close()
-        writer.flush()
-        store.compact(schema)
-        report.totals = store.status_counts()
-        report.elapsed = time.perf_counter() - started
-        session.update(
-            finished=_now(),
-            elapsed_seconds=round(report.elapsed, 3),
-            runs_ok=report.ok,
-            runs_failed=report.failed,
-            interrupted=report.interrupted,
-        )
-        pending = planned - report.totals.get("ok", 0) - report.totals.get("failed", 0)
-        manifest["replicates"] = sweep.replicates
-        manifest["runs"] = {"planned": planned, **report.totals, "pending": max(pending, 0)}
-        manifest["status"] = "incomplete" if pending > 0 else "complete"
-        manifest["updated"] = _now()
+        session: dict[str, Any] = {
+            "started": _now(),
+            "command": command if command is not None else sys.argv,
+            "replicates": sweep.replicates,
+            "skipped": skipped,
+        }
+        manifest.setdefault("sessions", []).append(session)
+        manifest["status"] = "running"
         write_json(store.manifest_path, manifest)
-    return report
+
+        report = SweepReport(folder.path, planned, skipped, 0, 0, 0.0)
+        writer = _PartWriter(store, sweep, design, schema, ts_schema, part_runs, flush_seconds)
+        bar = progress(planned, skipped) if progress is not None else None
+        try:
+            if todo:
+                with make_executor(executor, workers=workers, scheduler=scheduler) as ex:
+                    report.executor = ex.describe()
+                    session["executor"] = report.executor
+                    write_json(store.manifest_path, manifest)
+                    for outcome in ex.map(_tasks(sweep, design, done)):
+                        writer.add(outcome)
+                        if outcome.status == "ok":
+                            report.ok += 1
+                        else:
+                            report.failed += 1
+                            log.warning("run %d failed: %s", outcome.run_id, outcome.error)
+                        if bar is not None:
+                            bar.update(1)
+        except KeyboardInterrupt:
+            report.interrupted = True
+            raise
+        finally:
+            if bar is not None:
+                bar.close()
+            writer.flush()
+            store.compact(schema)
+            report.totals = store.status_counts()
+            report.elapsed = time.perf_counter() - started
+            session.update(
+                finished=_now(),
+                elapsed_seconds=round(report.elapsed, 3),
+                runs_ok=report.ok,
+                runs_failed=report.failed,
+                interrupted=report.interrupted,
+            )
+            pending = planned - report.totals.get("ok", 0) - report.totals.get("failed", 0)
+            manifest["replicates"] = sweep.replicates
+            manifest["runs"] = {"planned": planned, **report.totals, "pending": max(pending, 0)}
+            manifest["status"] = "incomplete" if pending > 0 else "complete"
+            manifest["updated"] = _now()
+            write_json(store.manifest_path, manifest)
+        return report
 
 
 def _tasks(sweep: Sweep, design: Design, done: np.ndarray | set[int]) -> Iterator[RunTask]:
@@ -197,26 +210,23 @@ def _now() -> str:
     return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
 
-def _prepare(store: SweepStore, sweep: Sweep, design: Design, *, resume: bool, force: bool) -> dict[str, Any]:
-    """Check the folder, write the design and the manifest's fixed part; returns the manifest."""
+def _prepare(store: SweepStore, sweep: Sweep, design: Design, *, resumed: bool) -> dict[str, Any]:
+    """Check a resumed sweep against this one, or write a new sweep's design; returns the manifest."""
     import json
 
     folder = store.folder
-    if folder.exists() and not folder.is_dir():
-        raise InputError("the results path exists and is not a folder", file=str(folder), allowed="a folder")
-    if force and store.has_sweep():
-        store.remove_results()
-    if store.has_sweep():
-        if not resume:
-            raise InputError(
-                "the results folder already holds a sweep",
-                file=str(folder),
-                allowed="--resume to continue it, --force to start it again, or another folder (--out DIR)",
-            )
+    if resumed and not store.has_sweep():
+        raise InputError(
+            "the sweep's manifest is missing",
+            file=str(store.manifest_path),
+            allowed="--force to start the sweep again, or another folder (--out DIR)",
+        )
+    if resumed:
         try:
             manifest = json.loads(store.manifest_path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise InputError(f"cannot read the sweep's manifest: {exc}", file=str(store.manifest_path)) from None
+        _check_input_files(manifest, sweep, folder)
         if manifest.get("sweep_sha256") != sweep.sha256():
             raise InputError(
                 "the results folder holds a different sweep (its parameters, design, base scenario, seed, "
@@ -230,13 +240,22 @@ def _prepare(store: SweepStore, sweep: Sweep, design: Design, *, resume: bool, f
         if removed:
             log.info("removed %d unfinished files left by an interrupted session", removed)
         return manifest
-    if not store.is_empty():
-        raise InputError(
-            "the results folder is not empty", file=str(folder), allowed="a new or empty folder (--out DIR)"
-        )
-    folder.mkdir(parents=True, exist_ok=True)
     _write_design(store, design)
     return _new_manifest(sweep, design)
+
+
+def _check_input_files(manifest: dict[str, Any], sweep: Sweep, folder: Path) -> None:
+    """Refuse to resume when a file the runs read (an edge list, a nodes file) changed since the sweep began."""
+    before = manifest.get("input_files") or {}
+    now = sweep.input_files()
+    for path, digest in now.items():
+        if path in before and before[path] != digest:
+            raise InputError(
+                f"the file changed since the sweep began (sha256 {before[path][:12]}... then, {digest[:12]}... now): "
+                "resuming would mix two different inputs in one table",
+                file=path,
+                allowed=f"the original file back in place, or --force to start the sweep in {folder} again",
+            )
 
 
 def _design_table(design: Design):
@@ -300,6 +319,7 @@ def _new_manifest(sweep: Sweep, design: Design) -> dict[str, Any]:
         "sweep": sweep.to_dict(),
         "base_scenario_file": sweep.base_file,
         "base_scenario_sha256": sweep.identity()["base_scenario_sha256"],
+        "input_files": sweep.input_files(),
         "base_scenario": scenario_to_dict(sweep.base),
         "root_seed": sweep.seed,
         "seeds": "numpy.random.SeedSequence(root_seed, spawn_key=(point, replicate)), first 64-bit word >> 1",

@@ -152,7 +152,19 @@ class Sweep:
             "seed": self.seed,
             "metrics": list(self.metrics),
             "timeseries": list(self.timeseries),
-        }
+        } | ({"input_files": files} if (files := self.input_files()) else {})
+
+    def input_files(self) -> dict[str, str]:
+        """Every file the sweep's runs read (the base's and the swept ones), as ``{path: sha256}``."""
+        from ecosim.scenario.loader import input_files, path_sha256
+
+        out = input_files(self.base)
+        values = [v for p in self.parameters if p.path in _PATH_PARAMS for v in (p.values or ())]
+        values += [v for c in self.combinations for k, v in c.items() if k in _PATH_PARAMS]
+        for v in values:
+            if isinstance(v, str) and v and v not in out:
+                out[v] = path_sha256(v)
+        return dict(sorted(out.items()))
 
     def sha256(self) -> str:
         """Hash of :meth:`identity`: equal hashes mean the same runs with the same results."""

@@ -233,16 +233,6 @@ class SweepStore:
         write_with(self.folder / RUNS, write)
         return rows
 
-    def remove_results(self) -> None:
-        """Delete the files a sweep writes here (and only those): for starting a sweep again."""
-        import shutil
-
-        for name in (MANIFEST, DESIGN, RUNS):
-            (self.folder / name).unlink(missing_ok=True)
-        for name in (RUNS_PARTS, TIMESERIES_PARTS, ANALYSIS):
-            if (self.folder / name).is_dir():
-                shutil.rmtree(self.folder / name)
-
 
 def _index(parts: dict[int, Path]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     import pyarrow.parquet as pq

@@ -236,7 +236,7 @@ Nielsen's 90-9-1 is a heuristic, not data.
 
 def write(suite: Suite, out: Path, *, command: str, figures: bool = True, img_dir: str = "") -> list[str]:
     """Write ``validation.md`` and the figures into ``out`` (figures under ``out/img_dir``)."""
-    from ecosim.validation import figures as fig
+    from ecosim.plotting import validation as fig
 
     out.mkdir(parents=True, exist_ok=True)
     names: dict[str, str] = {}
@@ -247,4 +247,8 @@ def write(suite: Suite, out: Path, *, command: str, figures: bool = True, img_di
                 names[r.name] = made
     prefix = f"{img_dir.rstrip('/')}/" if img_dir else ""
     write_text(out / "validation.md", markdown(suite, names, command, img_prefix=prefix))
-    return ["validation.md", *(prefix + n for n in names.values())]
+    from ecosim.plotting.html import validation_report
+
+    pictures = {name: prefix + file for name, file in names.items()}
+    page = validation_report(out, suite, pictures, rows(suite), command)
+    return ["validation.md", page, *(prefix + n for n in names.values())]

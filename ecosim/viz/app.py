@@ -28,9 +28,9 @@ from mesa.visualization.utils import update_counter
 from ecosim.core import metrics
 from ecosim.core.model import EcosystemModel
 from ecosim.errors import InputError
-from ecosim.figures import ENGAGEMENT_COLOURS
+from ecosim.plotting import page as drawing
+from ecosim.plotting import style
 from ecosim.scenario.loader import load_scenario
-from ecosim.viz import drawing
 from ecosim.viz.levers import SEED_LABEL, get_value, levers, parse_seed
 
 log = logging.getLogger(__name__)
@@ -178,8 +178,9 @@ def current_verdict(model: EcosystemModel) -> tuple[str, str]:
     launch = model.params.platform.launch_week
     if model.week < launch:
         return "not_launched", f"Not launched yet: the platform opens in week {launch}."
-    key = metrics.verdict(model.timeseries_columns()["active_share"], True, model.params)
-    return key, metrics.VERDICT_TEXT[key]
+    columns = model.timeseries_columns()
+    key = metrics.verdict(columns["active_share"], True, model.params)
+    return key, metrics.verdict_words(key, float(columns["contributor_share"][-1]))
 
 
 def _fmt(value: Any, unit: str) -> str:
@@ -317,12 +318,12 @@ def NetworkView(model: PageModel):
     pictures = model.pictures
     background, overlay = pictures.layers("network")
     net = pictures.network
-    c = ENGAGEMENT_COLOURS
+    c = style.ENGAGEMENT_COLOURS
     legend = (
         f"<span class='dot' style='background:{c[0]};margin-left:0'></span>inactive"
         f"<span class='dot' style='background:{c[1]}'></span>visited"
         f"<span class='dot' style='background:{c[2]}'></span>posted"
-        f"<span style='color:{drawing.FACILITATOR_COLOUR};margin-left:8px'>&#9733;</span> facilitator"
+        f"<span style='color:{style.FACILITATOR};margin-left:8px'>&#9733;</span> facilitator"
         "<span class='line'></span>tie a facilitator brokered (bold: this week)"
     )
     if net.facilitators > drawing.MAX_FACILITATOR_MARKERS:

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ecosim.core.network import HEAD_OFFICE
-from ecosim.figures import ENGAGEMENT_COLOURS
 from ecosim.layout import organisation_layout, sample_rows
+from ecosim.plotting import style
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -32,15 +32,8 @@ if TYPE_CHECKING:
 
 #: Above this many learners the network view draws a sample of whole stores.
 MAX_DRAWN = 2000
-#: Colour of facilitators and of the ties they broker (as in ecosim.figures).
-FACILITATOR_COLOUR = "#7b3294"
 #: Facilitators drawn as markers at head office; more are counted, not drawn.
 MAX_FACILITATOR_MARKERS = 24
-TIE_COLOUR = "#8a8f98"
-INK = "#33383f"
-ACTIVE_COLOUR = "#1f3b73"
-THRIVING_COLOUR = "#3a7d44"
-GHOST_COLOUR = "#f1c9c9"
 
 _ENGAGEMENT_RGBA = None
 
@@ -50,7 +43,7 @@ def _engagement_rgba() -> np.ndarray:
     if _ENGAGEMENT_RGBA is None:
         from matplotlib.colors import to_rgba_array
 
-        _ENGAGEMENT_RGBA = to_rgba_array(ENGAGEMENT_COLOURS)
+        _ENGAGEMENT_RGBA = to_rgba_array(style.ENGAGEMENT_COLOURS)
     return _ENGAGEMENT_RGBA
 
 
@@ -150,7 +143,7 @@ class NetworkPicture:
     """The organisation's network, laid out once; each week recolours and resizes the learners.
 
     Learners are coloured by this week's engagement (inactive, visited, posted; the colours of
-    :data:`ecosim.figures.ENGAGEMENT_COLOURS`) and sized by knowledge (marker area grows with
+    :data:`ecosim.plotting.style.ENGAGEMENT_COLOURS`) and sized by knowledge (marker area grows with
     the share of practice dimensions a learner is right about). Facilitators have no row in the
     network: they are drawn as stars at head office, and the ties they broker between learners
     as purple lines, bold when new since the previous picture.
@@ -204,14 +197,14 @@ class NetworkPicture:
             segs = np.stack([self.pos[a[keep]], self.pos[b[keep]]], axis=1)
             self.ties_drawn = int(segs.shape[0])
             alpha = float(np.clip(12.0 / np.sqrt(max(self.ties_drawn, 1)), 0.05, 0.35))
-            ax.add_collection(LineCollection(segs, colors=TIE_COLOUR, linewidths=0.35, alpha=alpha))
+            ax.add_collection(LineCollection(segs, colors=style.TIE, linewidths=0.35, alpha=alpha))
         if self.fac_pos.size:
             ax.scatter(
                 self.fac_pos[:, 0],
                 self.fac_pos[:, 1],
                 s=170,
                 marker="*",
-                c=FACILITATOR_COLOUR,
+                c=style.FACILITATOR,
                 edgecolors="white",
                 linewidths=0.8,
                 zorder=4,
@@ -222,8 +215,8 @@ class NetworkPicture:
         self.max_size = float(np.clip(0.35 * area_pt2 / max(self.rows.size, 1), 5.0, 90.0))
         over = self.layers.over
         # ties brokered before are faint, ties new since the last picture bold
-        self.brokered = LineCollection([], colors=FACILITATOR_COLOUR, linewidths=0.4, alpha=0.18, animated=True)
-        self.brokered_new = LineCollection([], colors=FACILITATOR_COLOUR, linewidths=1.0, alpha=0.75, animated=True)
+        self.brokered = LineCollection([], colors=style.FACILITATOR, linewidths=0.4, alpha=0.18, animated=True)
+        self.brokered_new = LineCollection([], colors=style.FACILITATOR, linewidths=1.0, alpha=0.75, animated=True)
         over.add_collection(self.brokered)
         over.add_collection(self.brokered_new)
         self._seen = np.empty(0, dtype=np.int64)
@@ -343,10 +336,10 @@ class CurvesPicture:
         self.fixed_ylim = ylim
         self.layers = Layers(width_px, height_px, dpi, (0.12, 0.13, 0.85, 0.74))
         ax = self.layers.ax
-        ax.set_xlabel("week", fontsize=12, color=INK)
-        ax.set_ylabel(ylabel, fontsize=12, color=INK)
-        ax.tick_params(labelsize=11, colors=INK)
-        ax.grid(True, color="#e6e8eb", lw=0.6)
+        ax.set_xlabel("week", fontsize=style.PAGE_LABEL_SIZE, color=style.INK)
+        ax.set_ylabel(ylabel, fontsize=style.PAGE_LABEL_SIZE, color=style.INK)
+        ax.tick_params(labelsize=style.PAGE_TICK_SIZE, colors=style.INK)
+        ax.grid(True, color=style.GRID, lw=0.6)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
         if percent:
@@ -380,7 +373,7 @@ class CurvesPicture:
         ax.legend(
             handles=handles,
             loc="lower left",
-            fontsize=11,
+            fontsize=style.PAGE_TICK_SIZE,
             frameon=False,
             ncol=2,
             bbox_to_anchor=(-0.02, 1.0),
@@ -449,14 +442,14 @@ def engagement_curves(model: EcosystemModel, **kw) -> CurvesPicture:
         "Who comes to the platform",
         "share of learners",
         [
-            Series("active_share", "visited this week", ACTIVE_COLOUR),
-            Series("contributor_share", "posted this week", ENGAGEMENT_COLOURS[2]),
+            Series("active_share", "visited this week", style.ACTIVE),
+            Series("contributor_share", "posted this week", style.CONTRIBUTOR),
         ],
         model.params.weeks,
         ylim=(0.0, 1.0),
         percent=True,
-        bands=[(0.0, v.ghost_town_below, GHOST_COLOUR, f"ghost town (< {v.ghost_town_below:.0%})")],
-        lines=[(v.thriving_at, THRIVING_COLOUR, f"thriving ({v.thriving_at:.0%}+)")],
+        bands=[(0.0, v.ghost_town_below, style.GHOST_BAND, style.ghost_label(v.ghost_town_below))],
+        lines=[(v.thriving_at, style.THRIVING, style.thriving_label(v.thriving_at))],
         **kw,
     )
 
@@ -467,8 +460,8 @@ def knowledge_curves(model: EcosystemModel, **kw) -> CurvesPicture:
         "What the organisation learns",
         "practice dimensions right",
         [
-            Series("mean_knowledge", "mean individual knowledge", ACTIVE_COLOUR),
-            Series("org_code_knowledge", "organisational code", FACILITATOR_COLOUR, "--"),
+            Series("mean_knowledge", "mean individual knowledge", style.ACTIVE),
+            Series("org_code_knowledge", "organisational code", style.FACILITATOR, "--"),
         ],
         model.params.weeks,
         ylim=(0.0, 1.0),
@@ -482,7 +475,7 @@ def content_curves(model: EcosystemModel, **kw) -> CurvesPicture:
     return CurvesPicture(
         "Content on the platform",
         "live posts",
-        [Series("content_stock", "live posts", "#4c8bd6", fill=True)],
+        [Series("content_stock", "live posts", style.SECOND, fill=True)],
         model.params.weeks,
         ylim=None,
         **kw,

@@ -7,22 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from ecosim.io import write_with
+from ecosim.plotting import style
 
-SIM, REF, BAND = "#1f3b73", "#e8590c", "#9ec5e8"
-
-
-def _figure(width: float, height: float):
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=(width, height), dpi=110, layout="constrained")
-
-
-def _save(fig, path: Path) -> None:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    FigureCanvasAgg(fig)
-    write_with(path, lambda tmp: fig.savefig(tmp, format="png"))
+_figure = style.figure
 
 
 def bass_complete(data: dict[str, Any]):
@@ -35,29 +22,29 @@ def bass_complete(data: dict[str, Any]):
         tt = np.linspace(0, t[-1], 400)
         from ecosim.validation.analytic import bass_F
 
-        ax.plot(tt, bass_F(tt, d["p"], d["q"]), color=REF, lw=2, label="Bass closed form")
-        ax.fill_between(t, d["mean"] - 1.96 * d["se"], d["mean"] + 1.96 * d["se"], color=BAND, lw=0)
-        ax.plot(t, d["mean"], "o", ms=3, color=SIM, label=f"ecosim, {d['steps']} sub-steps a week")
-        ax.plot(t, d["weekly_scheme"], ":", color="#555", lw=1.2, label="one step a week (exact scheme)")
-        ax.set_title(f"p = {d['p']:g}, q = {d['q']:g}", fontsize=10)
+        ax.plot(tt, bass_F(tt, d["p"], d["q"]), color=style.REFERENCE, lw=2, label="Bass closed form")
+        ax.fill_between(t, d["mean"] - 1.96 * d["se"], d["mean"] + 1.96 * d["se"], color=style.BAND, lw=0)
+        ax.plot(t, d["mean"], "o", ms=3, color=style.SIMULATED, label=f"ecosim, {d['steps']} sub-steps a week")
+        ax.plot(t, d["weekly_scheme"], ":", color=style.MUTED, lw=1.2, label="one step a week (exact scheme)")
+        ax.set_title(f"p = {d['p']:g}, q = {d['q']:g}", fontsize=style.TITLE_SIZE)
         ax.set_xlabel("week")
         ax.set_xlim(0, 25)
     axes[0].set_ylabel("adopted share F(t)")
-    axes[0].legend(fontsize=7, frameon=False, loc="lower right")
+    axes[0].legend(fontsize=style.SMALL_SIZE, frameon=False, loc="lower right")
     w = data["weekly"]
     ax = axes[-1]
     t = np.arange(w["mean"].size)
-    ax.plot(t, w["scheme"], color="#555", lw=2, label="exact weekly scheme")
-    ax.plot(t, w["mean"], "o", ms=3, color=SIM, label="ecosim, one step a week")
+    ax.plot(t, w["scheme"], color=style.MUTED, lw=2, label="exact weekly scheme")
+    ax.plot(t, w["mean"], "o", ms=3, color=style.SIMULATED, label="ecosim, one step a week")
     from ecosim.validation.analytic import bass_F
 
     p, q = panels[0]["p"], panels[0]["q"]
-    ax.plot(t, bass_F(t, p, q), color=REF, lw=1, ls="--", label="Bass closed form")
-    ax.set_title(f"one step a week: lags Bass by up to {w['gap']:.2f}", fontsize=10)
+    ax.plot(t, bass_F(t, p, q), color=style.REFERENCE, lw=1, ls="--", label="Bass closed form")
+    ax.set_title(f"one step a week: lags Bass by up to {w['gap']:.2f}", fontsize=style.TITLE_SIZE)
     ax.set_xlabel("week")
     ax.set_xlim(0, 25)
-    ax.legend(fontsize=7, frameon=False, loc="lower right")
-    fig.suptitle("Bass (1969) on a complete graph of 10,000 (95% band of the mean)", fontsize=11)
+    ax.legend(fontsize=style.SMALL_SIZE, frameon=False, loc="lower right")
+    fig.suptitle("Bass (1969) on a complete graph of 10,000 (95% band of the mean)", fontsize=style.SUPTITLE_SIZE)
     return fig
 
 
@@ -69,10 +56,14 @@ def bass_networks(data: dict[str, Any]):
     tt = np.linspace(0, t[-1], 400)
     from ecosim.validation import analytic
 
-    ax.fill_between(t, data["lower"], data["upper"], color="#eeeeee", lw=0, label="between the bounds")
-    ax.plot(tt, analytic.bass_F(tt, 0.03, 0.38), color=REF, lw=2, label="Bass (complete graph): upper bound")
-    ax.plot(tt, analytic.two_node_F(tt, 0.03, 0.38), color="#7b3294", lw=2, label="two-node network: lower bound")
-    ax.plot(tt, analytic.ring_F(tt, 0.03, 0.38), color="#3a7d44", lw=2, ls="--", label="circle closed form")
+    ax.fill_between(t, data["lower"], data["upper"], color=style.NEUTRAL_FILL, lw=0, label="between the bounds")
+    ax.plot(
+        tt, analytic.bass_F(tt, 0.03, 0.38), color=style.REFERENCE, lw=2, label="Bass (complete graph): upper bound"
+    )
+    ax.plot(
+        tt, analytic.two_node_F(tt, 0.03, 0.38), color=style.FACILITATOR, lw=2, label="two-node network: lower bound"
+    )
+    ax.plot(tt, analytic.ring_F(tt, 0.03, 0.38), color=style.GOOD, lw=2, ls="--", label="circle closed form")
     markers = "osd^v"
     for (name, mean), mk in zip(data["curves"].items(), markers, strict=False):
         ax.plot(t, mean, mk, ms=3.5, mfc="none", label=name)
@@ -80,8 +71,8 @@ def bass_networks(data: dict[str, Any]):
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("week")
     ax.set_ylabel("adopted share")
-    ax.set_title(f"Bass p=0.03, q=0.38 on networks ({data['steps']} sub-steps a week)", fontsize=10)
-    ax.legend(fontsize=7, frameon=False, loc="lower right")
+    ax.set_title(f"Bass p=0.03, q=0.38 on networks ({data['steps']} sub-steps a week)", fontsize=style.TITLE_SIZE)
+    ax.legend(fontsize=style.SMALL_SIZE, frameon=False, loc="lower right")
     return fig
 
 
@@ -89,12 +80,12 @@ def granovetter(data: dict[str, Any]):
     """Adopters by week in Granovetter's two riots (uniform thresholds, and one threshold moved)."""
     fig = _figure(6.5, 3.8)
     ax = fig.add_subplot()
-    for (label, series), colour in zip(data.items(), (SIM, REF), strict=False):
+    for (label, series), colour in zip(data.items(), (style.SIMULATED, style.REFERENCE), strict=False):
         ax.step(np.arange(1, len(series) + 1), series, where="post", color=colour, lw=2, label=label)
     ax.set_xlabel("week")
     ax.set_ylabel("adopters (of 100)")
-    ax.set_title("Granovetter (1978): one threshold decides the riot", fontsize=10)
-    ax.legend(fontsize=8, frameon=False)
+    ax.set_title("Granovetter (1978): one threshold decides the riot", fontsize=style.TITLE_SIZE)
+    ax.legend(fontsize=style.LEGEND_SIZE, frameon=False)
     return fig
 
 
@@ -103,9 +94,9 @@ def watts(data: dict[str, Any]):
     fig = _figure(7.5, 4.5)
     ax = fig.add_subplot()
     lo, hi = data["window"]
-    ax.axvspan(lo, hi, color="#f3e3c6", lw=0, label=f"analytic window {lo:.2f} < z < {hi:.2f}")
-    ax.plot(data["theory_z"], data["theory_freq"], color=REF, lw=1.5, label="frequency, theory (N -> inf)")
-    ax.plot(data["theory_size_z"], data["theory_size"], color=REF, lw=1.5, ls="--", label="size, theory")
+    ax.axvspan(lo, hi, color=style.WINDOW_FILL, lw=0, label=f"analytic window {lo:.2f} < z < {hi:.2f}")
+    ax.plot(data["theory_z"], data["theory_freq"], color=style.REFERENCE, lw=1.5, label="frequency, theory (N -> inf)")
+    ax.plot(data["theory_size_z"], data["theory_size"], color=style.REFERENCE, lw=1.5, ls="--", label="size, theory")
     from ecosim.validation.stats import clopper_pearson
 
     ci = np.array([clopper_pearson(int(k), int(data["runs"]), 0.05) for k in data["counts"]])
@@ -115,18 +106,26 @@ def watts(data: dict[str, Any]):
         freq,
         yerr=[freq - ci[:, 0], ci[:, 1] - freq],
         fmt="o",
-        color=SIM,
+        color=style.SIMULATED,
         ms=4,
         capsize=2,
         label=f"frequency of global cascades ({data['runs']} runs each)",
     )
     ok = ~np.isnan(data["size"])
-    ax.plot(data["z"][ok], data["size"][ok], "s", mfc="none", color=SIM, ms=5, label="mean size of global cascades")
+    ax.plot(
+        data["z"][ok],
+        data["size"][ok],
+        "s",
+        mfc="none",
+        color=style.SIMULATED,
+        ms=5,
+        label="mean size of global cascades",
+    )
     ax.set_xlabel("mean degree z")
     ax.set_ylabel("share")
     ax.set_ylim(-0.02, 1.05)
-    ax.set_title(f"Watts (2002): phi = {data['phi']:g}, Erdos-Renyi N = {data['n']:,}", fontsize=10)
-    ax.legend(fontsize=7, frameon=False, loc="center right")
+    ax.set_title(f"Watts (2002): phi = {data['phi']:g}, Erdos-Renyi N = {data['n']:,}", fontsize=style.TITLE_SIZE)
+    ax.legend(fontsize=style.SMALL_SIZE, frameon=False, loc="center right")
     return fig
 
 
@@ -134,7 +133,7 @@ def march(data: dict[str, Any]):
     """March's equilibrium code knowledge by p1 and p2 against the reference, and code knowledge by turnover p3."""
     fig = _figure(10, 4.0)
     a1, a2 = fig.subplots(1, 2)
-    colours = {0.1: "#4c8bd6", 0.5: "#3a7d44", 0.9: "#e8590c"}
+    colours = dict(zip((0.1, 0.5, 0.9), style.TRIO, strict=True))
     for p2, c in colours.items():
         p1s = [0.1, 0.5, 0.9]
         m = np.array([data["grid"][(p1, p2)][0] for p1 in p1s])
@@ -151,17 +150,17 @@ def march(data: dict[str, Any]):
         )
     a1.set_xlabel("socialisation rate p1")
     a1.set_ylabel("equilibrium code knowledge")
-    a1.set_title("March (1991) Fig. 1", fontsize=10)
-    a1.legend(fontsize=7, frameon=False)
+    a1.set_title("March (1991) Fig. 1", fontsize=style.TITLE_SIZE)
+    a1.legend(fontsize=style.SMALL_SIZE, frameon=False)
     p3s = sorted({k[1] for k in data["turnover"]})
-    for p1, c in zip(sorted({k[0] for k in data["turnover"]}), ("#4c8bd6", "#3a7d44", "#e8590c"), strict=False):
+    for p1, c in zip(sorted({k[0] for k in data["turnover"]}), style.TRIO, strict=False):
         m = np.array([data["turnover"][(p1, p3)][0] for p3 in p3s])
         s = np.array([data["turnover"][(p1, p3)][1] for p3 in p3s])
         a2.errorbar(p3s, m, yerr=1.96 * s, fmt="o-", color=c, capsize=3, label=f"p1 = {p1:g}")
     a2.set_xlabel("turnover p3 (leaving probability per period)")
     a2.set_ylabel("code knowledge after 100 periods")
-    a2.set_title("Turnover, p2 = 0.5", fontsize=10)
-    a2.legend(fontsize=8, frameon=False)
+    a2.set_title("Turnover, p2 = 0.5", fontsize=style.TITLE_SIZE)
+    a2.legend(fontsize=style.LEGEND_SIZE, frameon=False)
     return fig
 
 
@@ -173,12 +172,12 @@ def participation(data: dict[str, Any]):
     ours = [np.mean(data["ever"]), np.mean(data["top1"]) if data["top1"] else np.nan]
     ref = [0.25, 0.75]
     x = np.arange(2)
-    ax.bar(x - 0.18, ours, 0.36, color=SIM, label="ecosim, scenarios/retail.yaml")
-    ax.bar(x + 0.18, ref, 0.36, color=REF, label="van Mierlo 2014 (<25%; ~75%)")
+    ax.bar(x - 0.18, ours, 0.36, color=style.SIMULATED, label="ecosim, scenarios/retail.yaml")
+    ax.bar(x + 0.18, ref, 0.36, color=style.REFERENCE, label="van Mierlo 2014 (<25%; ~75%)")
     ax.set_xticks(x, labels)
     ax.set_ylim(0, 1)
-    ax.set_title("Participation inequality", fontsize=10)
-    ax.legend(fontsize=8, frameon=False)
+    ax.set_title("Participation inequality", fontsize=style.TITLE_SIZE)
+    ax.legend(fontsize=style.LEGEND_SIZE, frameon=False)
     return fig
 
 
@@ -197,5 +196,5 @@ def write(out: Path, name: str, data: dict[str, Any]) -> str | None:
     if name not in DRAW or not data or "missing" in data:
         return None
     fig = DRAW[name](data)
-    _save(fig, out / f"{name}.png")
+    style.save(fig, out / f"{name}.png")
     return f"{name}.png"

@@ -1,0 +1,236 @@
+"""Reports to share: one self-contained ``report.html`` per run, sweep analysis or validation.
+
+A report is written from a Jinja2 template (``templates/report.html.j2``) with autoescaping: the
+figures are embedded as data URIs, the style sheet is inline, and nothing is fetched from the
+network, so the file can be mailed or opened offline. Any command builds a :class:`Report` and
+calls :func:`write_report`; :func:`run_report`, :func:`analysis_report` and
+:func:`validation_report` build the ones of ``run``, ``analyze`` and ``validate``.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ecosim.io import write_text
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from ecosim.api import RunResult
+    from ecosim.scenario.schema import Scenario
+
+REPORT_FILE = "report.html"
+
+
+@dataclass
+class Picture:
+    """A figure of the report: a PNG file and a caption in plain words."""
+
+    path: Path
+    caption: str = ""
+
+
+@dataclass
+class Table:
+    """A table of the report: a title, column headings, rows of text and an optional note."""
+
+    title: str
+    header: list[str]
+    rows: list[list[str]]
+    note: str = ""
+
+
+@dataclass
+class Report:
+    """What a report holds, in the order the page shows it."""
+
+    title: str
+    subtitle: str = ""
+    verdict: str | None = None
+    verdict_key: str | None = None
+    summary: list[str] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    pictures: list[Picture] = field(default_factory=list)
+    levers: list[tuple[str, str, str]] = field(default_factory=list)
+    facts: list[tuple[str, str]] = field(default_factory=list)
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """The Jinja2 environment of ecosim's templates (HTML autoescaped)."""
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("ecosim.plotting", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render(template: str, **context: Any) -> str:
+    """Render one of ecosim's templates with ``context``."""
+    return environment().get_template(template).render(**context)
+
+
+def _data_uri(path: Path) -> str:
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def write_report(folder: Path, report: Report) -> str:
+    """Write ``report.html`` into ``folder`` (under a temporary name, then renamed); returns its file name."""
+    from ecosim.plotting.style import VERDICT_COLOURS
+
+    pictures = [
+        (p.caption or p.path.stem.replace("_", " "), _data_uri(p.path)) for p in report.pictures if p.path.is_file()
+    ]
+    text = render(
+        "report.html.j2",
+        report=report,
+        pictures=pictures,
+        verdict_colour=VERDICT_COLOURS.get(report.verdict_key or "", "#33383f"),
+        created=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+    )
+    write_text(folder / REPORT_FILE, text)
+    return REPORT_FILE
+
+
+def _versions_text(versions: dict[str, str]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in versions.items())
+
+
+def scenario_levers(scenario: Scenario) -> list[tuple[str, str, str]]:
+    """The scenario's levers, and every parameter it sets away from the default, in plain words.
+
+    Rows of (plain name, value with its unit, the YAML key).
+    """
+    from ecosim.scenario.schema import iter_params
+    from ecosim.viz.levers import get_value
+
+    rows = []
+    for info in iter_params():
+        if info.path == "seed" or not info.is_numeric:
+            continue
+        value = get_value(scenario, info.path)
+        if not info.lever and value == info.default:
+            continue
+        shown = f"{value:,}" if isinstance(value, int) else f"{value:.4g}"
+        rows.append((info.label, f"{shown} {info.unit}".strip(), info.path))
+    return rows
+
+
+def run_report(folder: Path, result: RunResult, files: list[str], versions: dict[str, str]) -> str:
+    """Write a run's report.html: summary, verdict, figures, levers, seed and versions."""
+    from ecosim.core.metrics import verdict_words
+    from ecosim.plotting.labels import METRICS
+    from ecosim.plotting.run import FIGURE_FILES
+
+    s = result.summary
+    sc = result.scenario
+    rows = []
+    for key, (words, kind) in METRICS.items():
+        value = s.get(key)
+        if value is None:
+            continue
+        rows.append([words, f"{value:.1%}" if kind == "pct" else f"{int(value):,}"])
+    learners = int(result.timeseries["learners"].iloc[-1])
+    captions = {
+        "engagement.png": "Who comes to the platform each week, against the ghost-town band and the thriving line.",
+        "knowledge.png": "What people know of good practice, and what the organisation's playbook holds.",
+        "content.png": "Live posts on the platform, and the posts written each week.",
+        "network.png": "Who works with whom at the end: colour is this week's engagement, size what each knows.",
+    }
+    report = Report(
+        title=f"ecosim: {sc.name}",
+        subtitle=f"{sc.weeks} weeks, {learners:,} learners, seed {result.seed}",
+        verdict=verdict_words(s["verdict"], s.get("final_contributor_share")),
+        verdict_key=s["verdict"],
+        summary=[sc.description.strip()] if sc.description else [],
+        tables=[Table("What happened", ["", "at the end of the run"], rows)],
+        pictures=[Picture(folder / f, captions[f]) for f in FIGURE_FILES if f in files],
+        levers=scenario_levers(sc),
+        facts=[("seed", str(result.seed)), ("versions", _versions_text(versions))],
+    )
+    return write_report(folder, report)
+
+
+def analysis_report(result: Any, manifest: dict[str, Any]) -> str:
+    """Write a sweep analysis's report.html: runs, tipping points, rankings and figures."""
+    from ecosim.plotting.labels import param
+
+    out = Path(result.folder)
+    summary = [
+        f"{result.runs_ok:,} finished runs analysed"
+        + (f" ({result.runs_failed:,} failed runs left out)." if result.runs_failed else ".")
+    ]
+    summary += [f"Figures {n}." for n in result.notes]
+    tables = []
+    if result.tipping is not None and len(result.tipping):
+        t = result.tipping
+        x_col = [c for c in t.columns if c.endswith("_at_threshold")][0]
+        y_col = t.columns[0]
+        where = {"below": "stays a ghost town over the whole range", "above": "above the threshold throughout"}
+        rows = [
+            [f"{r[y_col]:g}", f"{r[x_col]:.3g}" if r["where"] == "crosses" else where[r["where"]]]
+            for _, r in t.iterrows()
+        ]
+        tables.append(
+            Table(
+                "Tipping points",
+                [param(y_col), f"{param(x_col[: -len('_at_threshold')])} where the ghost-town threshold is crossed"],
+                rows,
+            )
+        )
+    if result.indices is not None:
+        idx = result.indices
+        key = "ST" if "ST" in idx else "mu_star"
+        for metric, sub in idx.groupby("metric", sort=False):
+            rows = [
+                [param(r["parameter"], unit=False), f"{r[key]:.4f} ± {r[f'{key}_conf']:.4f}", r["parameter"]]
+                for _, r in sub.sort_values(key, ascending=False).iterrows()
+            ]
+            name = "total Sobol' index" if key == "ST" else "Morris mu*"
+            tables.append(Table(f"Ranking of the levers by {name} ({metric})", ["lever", name, "key"], rows))
+    pictures = [Picture(out / f) for f in result.files if f.endswith(".png")]
+    report = Report(
+        title=f"ecosim sweep: {manifest.get('name', out.parent.name)}",
+        subtitle=f"{manifest.get('design', {}).get('method', '')} design",
+        summary=summary,
+        tables=tables,
+        pictures=pictures,
+        facts=[("seed", str(manifest.get("seed", manifest.get("root_seed", "-"))))]
+        + ([("versions", _versions_text(manifest["versions"]))] if isinstance(manifest.get("versions"), dict) else []),
+    )
+    return write_report(out, report)
+
+
+def validation_report(out: Path, suite: Any, figures: dict[str, str], rows: list, command: str) -> str:
+    """Write the validation suite's report.html: every check, pass or fail, and the figures."""
+    from ecosim.report import versions
+
+    n_ok = sum(1 for c in suite.scored if c.passed)
+    report = Report(
+        title="ecosim validation",
+        subtitle=f"{suite.profile.name} profile: {n_ok} of {len(suite.scored)} checks passed",
+        verdict=f"{n_ok} of {len(suite.scored)} checks passed" + ("." if suite.passed else ": see FAIL below."),
+        verdict_key="thriving" if suite.passed else "ghost_town",
+        summary=[
+            "Classic results ecosim generalises, reproduced by its engine: Bass, Granovetter, Watts, March, van Mierlo."
+        ],
+        tables=[
+            Table(
+                "Checks",
+                ["check", "reference (source)", "measured [95% CI]", "accepted", "result"],
+                [list(r[:5]) for r in rows],
+            )
+        ],
+        pictures=[Picture(out / f, name.replace("_", " ")) for name, f in figures.items()],
+        facts=[("command", command), ("versions", _versions_text(versions()))],
+    )
+    return write_report(out, report)
