@@ -277,7 +277,7 @@ def test_command_writes_the_results_folder(small, observed, tmp_path, capsys):
     assert manifest["seed"] == 1 and "pyabc" in manifest["versions"]
     # a second run into the same folder is refused, not overwritten
     assert main(argv) == 2
-    assert "not empty" in capsys.readouterr().err
+    assert "already holds a calibrate" in capsys.readouterr().err
 
 
 # ------------------------------------------------------------------------------------------------

@@ -5,7 +5,8 @@ r"""Fit a scenario to an organisation's observed weekly numbers, then forecast a
 
 Priors are uniform over each parameter's range in the schema unless given (``NAME=LOW:HIGH``,
 ``NAME=log:LOW:HIGH``, or a calibration file with ``--config``). Results go to ``--out``
-(default ``results/<scenario name>-calibration/``); ``--resume`` continues an interrupted calibration there.
+(default ``results/<scenario name>-calibration/``, checked, locked and marked by :mod:`ecosim.outputs`);
+``--resume`` continues an interrupted calibration there, ``--force`` starts afresh.
 """
 
 from __future__ import annotations
@@ -64,11 +65,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Calibrate, write the results folder and print the posterior and the forecast; returns the exit code."""
-    from ecosim.calibrate.engine import calibrate
+    from ecosim.calibrate.engine import HISTORY_DB, SETTINGS, calibrate
+    from ecosim.calibrate.observed import read_observed
     from ecosim.calibrate.outputs import VERDICT_WORDS, write_calibration
-    from ecosim.calibrate.spec import CalibrationSpec, parse_fit_flags, read_spec
+    from ecosim.calibrate.spec import CalibrationSpec, parse_fit_flags, read_spec, resolve_priors
     from ecosim.errors import InputError
-    from ecosim.report import prepare_folder
+    from ecosim.outputs import open_output
     from ecosim.scenario.loader import load_scenario
 
     spec, folder = read_spec(args.config) if args.config else (CalibrationSpec(), Path.cwd())
@@ -85,11 +87,12 @@ def run(args: argparse.Namespace) -> int:
     if generations is None and budget is None:
         generations, budget = spec.generations, spec.budget
     scenario = load_scenario(args.scenario, args.overrides, seed=args.seed)
+    # bad input is reported before the results folder is touched
+    observed = read_observed(observed)
+    resolve_priors(fit, source="--fit")
     out = Path(args.out) if args.out else Path("results") / f"{scenario.name}-calibration"
     if args.resume and args.force:
         raise InputError("--resume and --force contradict each other", file="--force", allowed="one of the two")
-    if not args.resume:
-        prepare_folder(out, force=args.force)
 
     def progress(gen) -> None:
         if not args.quiet:
@@ -100,27 +103,39 @@ def run(args: argparse.Namespace) -> int:
                 flush=True,
             )
 
-    result = calibrate(
-        args.scenario,
-        observed,
-        fit,
-        seed=args.seed,
-        overrides=args.overrides,
-        population=args.population or spec.population,
-        particles=args.particles or spec.particles,
-        generations=generations,
-        budget=budget,
-        distance=args.distance or spec.distance,
-        executor=args.executor,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        what_if=args.what_if,
-        draws=args.draws or spec.draws,
-        out=out,
+    # the history is written as the calibration goes (so --resume can continue it); the results at the end
+    with open_output(
+        out,
+        "calibrate",
+        force=args.force,
         resume=args.resume,
-        progress=progress,
-    )
-    files = write_calibration(out, result, command=["ecosim", "calibrate", *sys.argv[2:]] if sys.argv else None)
+        journal=True,
+        again="--resume to continue the calibration, --force to start afresh, or another folder (--out DIR)",
+    ) as folder:
+        folder.record(HISTORY_DB, SETTINGS)
+        result = calibrate(
+            args.scenario,
+            observed,
+            fit,
+            seed=args.seed,
+            overrides=args.overrides,
+            population=args.population or spec.population,
+            particles=args.particles or spec.particles,
+            generations=generations,
+            budget=budget,
+            distance=args.distance or spec.distance,
+            executor=args.executor,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            what_if=args.what_if,
+            draws=args.draws or spec.draws,
+            out=folder.dir,
+            resume=args.resume,
+            progress=progress,
+        )
+        command = ["ecosim", "calibrate", *sys.argv[2:]] if sys.argv else None
+        files = write_calibration(folder.dir, result, command=command)
+        folder.record(*files)
     if not args.quiet:
         for note in result.notes:
             print(f"note: {note}", file=sys.stderr)
