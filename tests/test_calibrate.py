@@ -169,8 +169,8 @@ def test_calibrate_returns_frames_and_same_seed_same_posterior(small, observed):
     assert abs(sum(a.verdicts.values()) - 1) < 1e-9
     assert a.generations["epsilon"].is_monotonic_decreasing
     b = _calibrate(small, observed)
-    pd.testing.assert_frame_equal(a.posterior, b.posterior)
-    pd.testing.assert_frame_equal(a.forecast, b.forecast)
+    pd.testing.assert_frame_equal(a.posterior, b.posterior, check_exact=True)
+    pd.testing.assert_frame_equal(a.forecast, b.forecast, check_exact=True)
     c = _calibrate(small, observed, seed=6)
     assert not a.posterior.equals(c.posterior)
 
@@ -178,16 +178,17 @@ def test_calibrate_returns_frames_and_same_seed_same_posterior(small, observed):
 def test_processes_give_the_same_posterior_as_sequential(small, observed):
     seq = _calibrate(small, observed, executor="sequential")
     par = _calibrate(small, observed, executor="processes", workers=2)
-    pd.testing.assert_frame_equal(seq.posterior, par.posterior)
-    pd.testing.assert_frame_equal(seq.forecast, par.forecast)
-    pd.testing.assert_frame_equal(seq.generations, par.generations)
+    pd.testing.assert_frame_equal(seq.posterior, par.posterior, check_exact=True)
+    pd.testing.assert_frame_equal(seq.forecast, par.forecast, check_exact=True)
+    pd.testing.assert_frame_equal(seq.generations, par.generations, check_exact=True)
 
 
 @pytest.mark.slow
 def test_dask_gives_the_same_posterior_as_sequential(small, observed):
     seq = _calibrate(small, observed, executor="sequential")
     dsk = _calibrate(small, observed, executor="dask", workers=2)
-    pd.testing.assert_frame_equal(seq.posterior, dsk.posterior)
+    pd.testing.assert_frame_equal(seq.posterior, dsk.posterior, check_exact=True)
+    pd.testing.assert_frame_equal(seq.forecast, dsk.forecast, check_exact=True)
 
 
 def test_what_if_of_the_current_value_changes_nothing_common_random_numbers(small, observed):
@@ -206,7 +207,7 @@ def test_resume_continues_without_repeating_generations(small, observed, tmp_pat
     resumed = _calibrate(small, observed, generations=3, out=tmp_path / "split", resume=True)
     after = _populations(tmp_path / "split" / "history.db")
     assert after[: len(first)] == first and [t for t, _ in after] == [-1, 0, 1, 2]
-    pd.testing.assert_frame_equal(whole.posterior, resumed.posterior)
+    pd.testing.assert_frame_equal(whole.posterior, resumed.posterior, check_exact=True)
 
 
 def test_resume_refuses_other_settings(small, observed, tmp_path):
@@ -250,7 +251,9 @@ def test_resume_after_sigkill_finishes_with_the_uninterrupted_posterior(small, o
     assert "generation 1:" not in res.stderr and "generation 2:" not in res.stderr
     assert _populations(out / "history.db")[: len(done)] == done
     pd.testing.assert_frame_equal(
-        pd.read_parquet(tmp_path / "whole" / "posterior.parquet"), pd.read_parquet(out / "posterior.parquet")
+        pd.read_parquet(tmp_path / "whole" / "posterior.parquet"),
+        pd.read_parquet(out / "posterior.parquet"),
+        check_exact=True,
     )
 
 
