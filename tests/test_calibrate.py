@@ -319,3 +319,19 @@ def test_shipped_example_retail_launch_calibration_file_runs(tmp_path, capsys):
     post = json.loads((out / "posterior.json").read_text())
     assert set(post["parameters"]) == set(spec.fit) and post["weeks_observed"] == 12
     assert "At week 52:" in capsys.readouterr().out
+
+
+def test_population_shrinks_the_retail_organisation_and_refuses_edge_lists():
+    from ecosim.calibrate.simulator import shrink_population
+
+    data = scenario_to_dict(load_scenario(ROOT / "scenarios" / "retail.yaml"))
+    small = shrink_population(data, 155, 620, file="retail.yaml")
+    assert small["organisation"]["stores"] == 10 and small["organisation"]["head_office"] == 8
+    assert small["organisation"]["staff_per_store"] == data["organisation"]["staff_per_store"]
+    assert small["facilitation"]["facilitators"] == 1 and small["organisation"]["regions"] == 1
+    assert shrink_population(data, 700, 620, file="retail.yaml") == data  # never grown
+    generic = {**data, "network": {**data["network"], "kind": "erdos_renyi", "learners": 1000}}
+    assert shrink_population(generic, 200, 1000, file="g.yaml")["network"]["learners"] == 200
+    edges = {**data, "network": {**data["network"], "kind": "edgelist"}}
+    with pytest.raises(InputError, match="an edge-list network cannot be shrunk"):
+        shrink_population(edges, 100, 620, file="e.yaml")

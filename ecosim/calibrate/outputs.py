@@ -16,6 +16,7 @@ import numpy as np
 from ecosim.calibrate.observed import STAT_LABELS
 from ecosim.calibrate.simulator import OUTCOME_LABELS
 from ecosim.io import write_json, write_text, write_with
+from ecosim.plotting import style as st
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -125,16 +126,11 @@ def manifest(result: CalibrationResult, files: list[str], command: list[str] | N
 
 
 def _figure(width: float, height: float) -> Figure:
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=(width, height), dpi=100, layout="constrained")
+    return st.figure(width, height)
 
 
 def _save(fig: Figure, path: Path) -> None:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    FigureCanvasAgg(fig)
-    write_with(path, lambda tmp: fig.savefig(tmp, format="png"))
+    st.save(fig, path)
 
 
 def posterior_figure(result: CalibrationResult) -> Figure:
@@ -148,20 +144,20 @@ def posterior_figure(result: CalibrationResult) -> Figure:
         x = result.posterior[name].to_numpy()
         log = p.prior == "loguniform"
         bins = np.geomspace(p.low, p.high, 31) if log else np.linspace(p.low, p.high, 31)
-        ax.hist(x, bins=bins, weights=w, density=True, color="#4c8bd6", alpha=0.8, label="posterior")
+        ax.hist(x, bins=bins, weights=w, density=True, color=st.SECOND, alpha=0.8, label="posterior")
         grid = np.geomspace(p.low, p.high, 200) if log else np.linspace(p.low, p.high, 200)
         dens = 1 / (grid * np.log(p.high / p.low)) if log else np.full_like(grid, 1 / (p.high - p.low))
-        ax.plot(grid, dens, color="#8a8f98", ls="--", label="prior")
+        ax.plot(grid, dens, color=st.TIE, ls="--", label="prior")
         lo, hi = result.summary["parameters"][name]["interval_90"]
-        ax.axvspan(lo, hi, color="#4c8bd6", alpha=0.12, lw=0, label="90% interval")
-        ax.axvline(result.summary["parameters"][name]["median"], color="#1f3b73", lw=1.5, label="median")
+        ax.axvspan(lo, hi, color=st.SECOND, alpha=0.12, lw=0, label="90% interval")
+        ax.axvline(result.summary["parameters"][name]["median"], color=st.ACTIVE, lw=1.5, label="median")
         if log:
             ax.set_xscale("log")
         ax.set_xlabel(name)
         ax.set_yticks([])
         if i == 0:
-            ax.legend(fontsize=7, frameon=False)
-    fig.suptitle(f"{result.scenario_name}: what the observed weeks say about each parameter", fontsize=10)
+            ax.legend(fontsize=st.SMALL_SIZE, frameon=False)
+    fig.suptitle(f"{result.scenario_name}: what the observed weeks say about each parameter", fontsize=st.TITLE_SIZE)
     return fig
 
 
@@ -180,15 +176,15 @@ def ppc_figure(result: CalibrationResult) -> Figure:
     for i, stat in enumerate(stats):
         ax = fig.add_subplot(1, len(stats), i + 1)
         bands = result.forecast[result.forecast["week"] <= last]
-        _bands(ax, bands, stat, "#4c8bd6", "simulated")
+        _bands(ax, bands, stat, st.SECOND, "simulated")
         obs = result.observed[result.observed["statistic"] == stat]
-        ax.plot(obs["week"], obs["value"], "o", color="#e8590c", ms=4, label="observed")
+        ax.plot(obs["week"], obs["value"], "o", color=st.CONTRIBUTOR, ms=4, label="observed")
         ax.set_xlabel("week since launch")
         ax.set_ylabel(STAT_LABELS[stat])
         ax.set_ylim(bottom=0)
         if i == 0:
-            ax.legend(fontsize=7, frameon=False)
-    fig.suptitle(f"{result.scenario_name}: observed weeks against the fitted model", fontsize=10)
+            ax.legend(fontsize=st.SMALL_SIZE, frameon=False)
+    fig.suptitle(f"{result.scenario_name}: observed weeks against the fitted model", fontsize=st.TITLE_SIZE)
     return fig
 
 
@@ -196,18 +192,18 @@ def forecast_figure(result: CalibrationResult) -> Figure:
     """Bands of weekly active share and contributors to the horizon, the observed points and the verdict odds."""
     fig = _figure(7.5, 4.2)
     ax = fig.add_subplot()
-    _bands(ax, result.forecast, "active_share", "#1f3b73", "active")
-    _bands(ax, result.forecast, "contributor_share", "#e8590c", "contributors")
-    for stat, colour in (("active_share", "#1f3b73"), ("contributor_share", "#e8590c")):
+    _bands(ax, result.forecast, "active_share", st.ACTIVE, "active")
+    _bands(ax, result.forecast, "contributor_share", st.CONTRIBUTOR, "contributors")
+    for stat, colour in (("active_share", st.ACTIVE), ("contributor_share", st.CONTRIBUTOR)):
         obs = result.observed[result.observed["statistic"] == stat]
         ax.plot(obs["week"], obs["value"], "o", color=colour, ms=3.5, mec="white", mew=0.5)
-    ax.axvline(result.weeks_observed + 0.5, color="#8a8f98", lw=1, ls=":")
+    ax.axvline(result.weeks_observed + 0.5, color=st.TIE, lw=1, ls=":")
     ax.set_xlabel("week since launch")
     ax.set_ylabel("share of learners")
     ax.set_ylim(0, 1)
     odds = ", ".join(f"{VERDICT_WORDS[k]} {v:.0%}" for k, v in result.verdicts.items())
-    ax.set_title(f"{result.scenario_name}: forecast to week {result.weeks_forecast} ({odds})", fontsize=10)
-    ax.legend(fontsize=7, frameon=False, ncol=2, loc="upper right")
+    ax.set_title(f"{result.scenario_name}: forecast to week {result.weeks_forecast} ({odds})", fontsize=st.TITLE_SIZE)
+    ax.legend(fontsize=st.SMALL_SIZE, frameon=False, ncol=2, loc="upper right")
     return fig
 
 
@@ -223,7 +219,7 @@ def what_if_figure(result: CalibrationResult) -> Figure | None:
     y = 0
     ticks, names = [], []
     for label in labels:
-        for k, colour in zip(outcomes, ("#1f3b73", "#e8590c")):
+        for k, colour in zip(outcomes, (st.ACTIVE, st.CONTRIBUTOR)):
             row = wi[(wi["what_if"] == label) & (wi["outcome"] == k)].iloc[0]
             ax.plot([row.change_p5, row.change_p95], [y, y], color=colour, lw=2)
             ax.plot(row.change_median, y, "o", color=colour)
@@ -231,10 +227,10 @@ def what_if_figure(result: CalibrationResult) -> Figure | None:
             names.append(f"{label}\n{OUTCOME_LABELS[k]}")
             y -= 1
         y -= 0.5
-    ax.axvline(0, color="#8a8f98", lw=1)
-    ax.set_yticks(ticks, names, fontsize=7)
+    ax.axvline(0, color=st.TIE, lw=1)
+    ax.set_yticks(ticks, names, fontsize=st.SMALL_SIZE)
     ax.set_xlabel("change against doing nothing (share of learners; median and 90% interval)")
-    ax.set_title(f"{result.scenario_name}: what-ifs under the posterior (same draws and seeds)", fontsize=10)
+    ax.set_title(f"{result.scenario_name}: what-ifs under the posterior (same draws and seeds)", fontsize=st.TITLE_SIZE)
     return fig
 
 
