@@ -1,6 +1,6 @@
 """Benchmarks: how fast ecosim runs, from a thousand learners to a million.
 
-Four sections, each printed as a table and all written to ``benchmarks/results.json``:
+Five sections, each printed as a table and all written to ``benchmarks/results.json``:
 
 ``model``
     The full model (every mechanism, the weekly metrics) on the retail generator scaled to about
@@ -16,6 +16,10 @@ Four sections, each printed as a table and all written to ``benchmarks/results.j
     The tick of the 100k model against the work no implementation of it can avoid: one sparse
     matrix-vector product over the same network plus as many passes over learner-length arrays
     (and over the belief matrix) as the tick makes, counted in ``PASSES`` below.
+``agents``
+    Looking at the learners as Mesa agents (``model.agents``) in the 1M model: the time and memory
+    it takes to make them all, and the week's cost once turnover keeps them current, against the
+    same weeks of a model whose agents nobody looked at.
 ``cli``
     ``python -m ecosim run scenarios/retail.yaml`` end to end and ``python -c "import ecosim"``,
     each a whole process timed from outside, several runs, median.
@@ -31,6 +35,7 @@ before and after; quote medians from a quiet machine.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import math
 import os
@@ -45,7 +50,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
-SECTIONS = ("model", "bass", "floor", "cli")
+SECTIONS = ("model", "bass", "floor", "agents", "cli")
 
 #: The retail scenario's head office, kept at every size (the generator ties head office densely).
 HEAD_OFFICE = 30
@@ -142,6 +147,12 @@ def child_model(args: argparse.Namespace) -> dict:
     t2 = time.perf_counter()
     summary = model.summary()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    # what the tick spends in Mesa's DataCollector, measured on the finished model (its rows are not used after)
+    reps = 200
+    t3 = time.perf_counter()
+    for _ in range(reps):
+        model.datacollector.collect(model)
+    collect = (time.perf_counter() - t3) / reps
     return {
         "learners": model.state.n,
         "ties": model.ties.n_ties,
@@ -150,6 +161,7 @@ def child_model(args: argparse.Namespace) -> dict:
         "run_s": t2 - t1,
         "tick_ms_median": 1000 * statistics.median(ticks),
         "tick_ms_mean": 1000 * statistics.fmean(ticks),
+        "collect_ms": 1000 * collect,
         "peak_bytes": rss,
         "final_active_share": summary["final_active_share"],
         "verdict": summary["verdict"],
@@ -269,7 +281,59 @@ def child_floor(args: argparse.Namespace) -> dict:
     }
 
 
-CHILDREN = {"model": child_model, "ecosim_bass": child_ecosim_bass, "mesa_bass": child_mesa_bass, "floor": child_floor}
+def resident_bytes() -> int:
+    """The process's resident memory now (Linux), in bytes."""
+    pages = int(Path("/proc/self/statm").read_text().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def child_agents(args: argparse.Namespace) -> dict:
+    from ecosim.core.model import EcosystemModel
+    from ecosim.scenario.loader import load_scenario
+
+    weeks = 8
+    scenario = load_scenario(ROOT / "scenarios" / "retail.yaml", scaled_retail(args.learners), seed=args.seed)
+
+    def ticks(model: EcosystemModel) -> list[float]:
+        out = []
+        for _ in range(weeks):
+            t = time.perf_counter()
+            model.step()
+            out.append(time.perf_counter() - t)
+        return out
+
+    model = EcosystemModel(scenario)
+    gc.collect()
+    before = resident_bytes()
+    t0 = time.perf_counter()
+    agents = len(model.agents)
+    look = time.perf_counter() - t0
+    grown = resident_bytes() - before
+    looked = ticks(model)
+    leavers = int(sum(model.timeseries_columns()["leavers"]))
+    learners = model.state.n
+    del model
+    gc.collect()
+    plain = ticks(EcosystemModel(scenario))
+    return {
+        "learners": learners,
+        "agents": agents,
+        "look_s": look,
+        "agents_mb": grown / 2**20,
+        "weeks": weeks,
+        "leavers": leavers,
+        "tick_ms_without": 1000 * statistics.median(plain),
+        "tick_ms_with": 1000 * statistics.median(looked),
+    }
+
+
+CHILDREN = {
+    "model": child_model,
+    "ecosim_bass": child_ecosim_bass,
+    "mesa_bass": child_mesa_bass,
+    "floor": child_floor,
+    "agents": child_agents,
+}
 
 
 def spawn(kind: str, learners: int, seed: int, timeout: float = 1800) -> dict:
@@ -306,6 +370,7 @@ def section_model(quick: bool) -> dict:
             "wall_s_range": [min(wall), max(wall)],
             "learner_weeks_per_s": r0["learners"] * WEEKS / med,
             "tick_ms": statistics.median(r["tick_ms_mean"] for r in runs),
+            "collect_share": statistics.median(r["collect_ms"] / r["tick_ms_median"] for r in runs),
             "peak_mb": max(r["peak_bytes"] for r in runs) / 2**20,
             "verdicts": sorted({r["verdict"] for r in runs}),
         }
@@ -313,7 +378,7 @@ def section_model(quick: bool) -> dict:
         print(
             f"  {row['learners']:>9,} learners  set-up {row['setup_s']:6.2f} s  52 weeks {row['run_s']:6.2f} s  "
             f"wall {med:6.2f} s  {row['learner_weeks_per_s'] / 1e6:6.2f} M learner-weeks/s  "
-            f"peak {row['peak_mb']:7.0f} MB",
+            f"peak {row['peak_mb']:7.0f} MB  data collector {100 * row['collect_share']:.1f}% of a tick",
             flush=True,
         )
     return {"rows": rows, "targets": {"1M_wall_s": 60, "1M_peak_mb": 6000, "100k_wall_s": 6}}
@@ -391,6 +456,18 @@ def section_floor(quick: bool) -> dict:
         flush=True,
     )
     r["targets"] = {"ratio": 4}
+    return r
+
+
+def section_agents(quick: bool) -> dict:
+    r = spawn("agents", 1_000_000, 1)
+    r["replace_ms_per_week"] = r["tick_ms_with"] - r["tick_ms_without"]
+    print(
+        f"  {r['learners']:,} learners: looking at {r['agents']:,} agents takes {r['look_s']:.2f} s and "
+        f"{r['agents_mb']:.0f} MB; then a week takes {r['tick_ms_with']:.0f} ms against {r['tick_ms_without']:.0f} ms "
+        f"unlooked (median of {r['weeks']} weeks, {r['leavers']:,} learners replaced)",
+        flush=True,
+    )
     return r
 
 

@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ecosim.scenario.loader import load_scenario
 from ecosim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
@@ -43,7 +42,7 @@ def simulate(
     Args:
         scenario: a validated :class:`Scenario` or the path of a scenario file.
         seed: the run's seed (default: the scenario's ``seed``).
-        overrides: ``dotted.path=value`` strings or a mapping, applied to a scenario file.
+        overrides: ``dotted.path=value`` strings or a mapping, applied to the scenario and validated.
         keep_model: keep the finished :class:`EcosystemModel` on the result.
         progress: called with the week number after each week.
 
@@ -51,16 +50,10 @@ def simulate(
     """
     from ecosim.core.model import EcosystemModel
 
-    if not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario, overrides, seed=seed)
-    elif overrides:
-        raise ValueError("overrides apply to scenario files; pass them to load_scenario for a Scenario object")
-    elif seed is not None and seed != scenario.seed:
-        scenario = scenario.model_copy(update={"seed": seed})
-    model = EcosystemModel(scenario)
+    model = EcosystemModel(scenario, seed=seed, overrides=overrides)
     model.run(progress)
     return RunResult(
-        scenario=scenario,
+        scenario=model.params,
         seed=model.seed,
         timeseries=model.timeseries(),
         summary=model.summary(),

@@ -23,10 +23,12 @@ RESULT_FILES = ("timeseries.parquet", "timeseries.csv", "summary.json", "manifes
 _ROWS = tuple((key, words, kind) for key, (words, kind) in METRICS.items() if key != "top10pct_post_share")
 
 
-def versions() -> dict[str, str]:
-    """Versions of Python and of ecosim and its main dependencies, for the manifest."""
-    out = {"python": platform.python_version()}
-    for pkg in ("ecosim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "networkx"):
+def versions(*extra: str) -> dict[str, str]:
+    """Versions of Python, ecosim and the packages that decide a run's results (and ``extra`` ones), for manifests."""
+    from ecosim import __version__
+
+    out = {"python": platform.python_version(), "ecosim": __version__}
+    for pkg in ("mesa", "numpy", "scipy", "pandas", "pyarrow", "networkx", *extra):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:

@@ -59,3 +59,13 @@ class KillsItsWorker:
             marker.touch()
             os._exit(3)  # as the out-of-memory killer would: no exception, no clean-up
         return execute(task)
+
+
+def slow_square(x: int) -> int:
+    """A task whose later items finish first, so that completion order differs from task order."""
+    import time
+
+    time.sleep(0.05 * ((7 - x) % 4))
+    if x == 5:
+        raise ValueError("five")
+    return x * x

@@ -35,7 +35,8 @@ def check_agents_match_rows(m: EcosystemModel) -> None:
 def test_agents_made_late_match_agents_made_early(tiny):
     early, late = model(tiny), model(tiny)
     first = early.learners[0]  # made at the start, kept current through every replacement
-    assert first.unique_id == 1 and early.learner(5).unique_id == 6
+    facilitators = len(early.facilitators)
+    assert first.unique_id == facilitators + 1 and early.learner(5).unique_id == facilitators + 6
     early.run()
     late.run()
     assert int(early.timeseries()["leavers"].sum()) > 0
@@ -48,15 +49,18 @@ def test_agents_made_late_match_agents_made_early(tiny):
             first.engagement  # noqa: B018
 
 
-def test_initial_staff_keep_ids_one_to_n_and_facilitators_follow(tiny):
+def test_mesa_assigns_ids_facilitators_first_then_learners_by_row_then_newcomers(tiny):
     m = model(tiny)
-    n = m.state.n
+    n, f = m.state.n, len(m.facilitators)
+    assert sorted(a.unique_id for a in m.agents_by_type[Facilitator]) == list(range(1, f + 1))
+    assert [a.unique_id for a in m.learners] == list(range(f + 1, f + n + 1))  # looked at now: row order
     m.run()
     by_row = {a.row: a.unique_id for a in m.agents_by_type[Learner] if a.person < n}
-    assert all(uid == row + 1 for row, uid in by_row.items())
-    assert sorted(f.unique_id for f in m.agents_by_type[Facilitator]) == list(range(n + 1, n + 4))
-    newcomers = [a.unique_id for a in m.agents_by_type[Learner] if a.person >= n]
-    assert newcomers and min(newcomers) > n + 3
+    assert by_row and all(uid == f + 1 + row for row, uid in by_row.items())
+    newcomers = sorted(a.unique_id for a in m.agents_by_type[Learner] if a.person >= n)
+    leavers = int(m.timeseries()["leavers"].sum())
+    assert newcomers and min(newcomers) > f + n
+    assert m.agent_id_counter == f + n + leavers + 1  # every agent ever made got the next id, none reused
 
 
 def test_agents_made_mid_run_are_kept_current(tiny):

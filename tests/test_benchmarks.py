@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import re
 import sys
 from statistics import NormalDist
 
@@ -30,10 +31,34 @@ def test_scaled_retail_has_about_the_learners_asked_for(learners):
     assert abs(n - learners) < 0.05 * learners
 
 
-def test_passes_counted_for_the_floor_add_up():
-    counts = bench().passes(12)
-    assert sum(c.get("n", 0) for c in counts.values()) == 2 + 11 + 6 + 23 + 4 + 14 + 6 + 2 + 7 + 2 + 6 + 1 + 9
-    assert sum(c.get("cells", 0) for c in counts.values()) == 2
+def test_the_passes_in_the_performance_docs_are_the_ones_the_floor_counts():
+    """docs/performance.md's table of passes per mechanism says what benchmarks/run.py's floor counts."""
+    topics = load_scenario(ROOT / "scenarios" / "retail.yaml").goals.topics
+    counts = bench().passes(topics)
+    text = (ROOT / "docs" / "performance.md").read_text()
+    table = dict(re.findall(r"^\| (\w+) \| (\d+)\b", text, re.M))
+    assert set(counts) <= set(table), "a mechanism's passes are missing from the docs' table"
+    assert {name: int(table[name]) for name in counts} == {name: c.get("n", 0) for name, c in counts.items()}
+    belief = re.search(r"^\| metrics \| \d+, and (\d+) over the belief matrix", text, re.M)
+    assert belief and int(belief.group(1)) == sum(c.get("cells", 0) for c in counts.values())
+    total = sum(c.get("n", 0) for c in counts.values())
+    assert f"{total} learner-length passes" in text
+
+
+def test_the_floor_and_agents_benchmarks_measure_what_they_say():
+    import argparse
+
+    b = bench()
+    args = argparse.Namespace(learners=2_000, seed=1)
+    floor = b.child_floor(args)
+    counts = b.passes(load_scenario(ROOT / "scenarios" / "retail.yaml").goals.topics)
+    assert floor["passes_n"] == sum(c.get("n", 0) for c in counts.values())
+    assert floor["floor_ms"] > floor["spmv_ms"] > 0 and floor["tick_ms_median"] > 0
+    agents = b.child_agents(args)
+    assert abs(agents["learners"] - 2_000) < 100
+    facilitators = load_scenario(ROOT / "scenarios" / "retail.yaml").facilitation.facilitators
+    assert agents["agents"] == agents["learners"] + facilitators
+    assert agents["leavers"] > 0 and agents["look_s"] > 0 and agents["tick_ms_with"] > 0
 
 
 @pytest.mark.slow

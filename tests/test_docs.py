@@ -32,3 +32,20 @@ def test_quickstart_has_two_commands_and_ci_runs_the_test_one():
 
 def test_python_version_file_pins_312():
     assert (ROOT / ".python-version").read_text().strip() == "3.12"
+
+
+def test_ci_lints_and_checks_formatting_before_the_tests():
+    ci = (ROOT / ".ci" / "run").read_text()
+    lint, fmt, test = (ci.find(c) for c in ("ruff check .", "ruff format --check .", quickstart_commands()[1]))
+    assert -1 < lint < test and -1 < fmt < test
+
+
+def test_the_version_is_written_once():
+    import tomllib
+
+    import ecosim
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "version" not in project["project"] and "version" in project["project"]["dynamic"]
+    assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "ecosim.__version__"}
+    assert re.fullmatch(r"\d+\.\d+\.\d+\S*", ecosim.__version__)

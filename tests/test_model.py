@@ -158,13 +158,16 @@ def test_content_decays_with_its_half_life(tiny):
 
 
 def test_shares_are_consistent(tiny):
-    m = model(tiny, {"weeks": 10, "goals.mean_alignment": 0.9})
+    m = model(tiny, {"weeks": 10, "goals.mean_alignment": 0.9, "turnover.annual_rate": 5.2})
     m.run()
     ts = m.timeseries()
     np.testing.assert_allclose(ts["active_share"], ts["consumer_share"] + ts["contributor_share"])
     assert ts["active_share"].between(0, 1).all()
     assert (m.state.habit >= 0).all() and (m.state.habit <= 1).all()
-    assert (ts["ever_posted_share"].diff().dropna() >= -0.2).all()
+    # everyone who ever posted, leavers included, is counted once: the first-time posters of each week add up
+    people = m.state.n + ts["leavers"].cumsum()
+    assert ts["leavers"].sum() > 0 and ts["new_posters"].sum() > 0
+    np.testing.assert_allclose(ts["ever_posted_share"] * people, ts["new_posters"].cumsum(), rtol=1e-12)
     assert np.isin(m.state.beliefs, (-1, 0, 1)).all()
 
 

@@ -291,6 +291,38 @@ BAD = {
         "parameters: [unclosed\n",
         ["sweep.yaml:", "YAML syntax error"],
     ),
+    "misspelt key in a range": (
+        "parameters:\n  goals.mean_alignment: {range: {min: 0, max: 1, step: 3}}\n",
+        ["sweep.yaml:3:", "unknown key 'step'", "did you mean 'steps'", "keys min, max, steps"],
+    ),
+    "a design without a method": (
+        "design: {samples: 8}\n",
+        ["sweep.yaml:2", "design: needs 'method'", "grid, lhs, sobol, morris"],
+    ),
+    "a key of another design": (
+        "design: {method: lhs, samples: 8, levels: 4}\nparameters:\n  goals.mean_alignment: {bounds: [0, 1]}\n",
+        ["sweep.yaml:2", "unknown key 'levels'", "keys method, samples"],
+    ),
+    "a design missing its size": (
+        "design: lhs\nparameters:\n  goals.mean_alignment: {bounds: [0, 1]}\n",
+        ["sweep.yaml:2", "design.samples: required key is missing", "a whole number >= 2"],
+    ),
+    "odd Morris levels": (
+        "design: {method: morris, trajectories: 4, levels: 3}\nparameters:\n  goals.mean_alignment: {bounds: [0, 1]}\n",
+        ["sweep.yaml:2", "design.levels", "must be even", "got 3"],
+    ),
+    "three bounds": (
+        "design: {method: lhs, samples: 8}\nparameters:\n  goals.mean_alignment: {bounds: [0, 1, 2]}\n",
+        ["sweep.yaml:4", "goals.mean_alignment.bounds", "got [0, 1, 2]", "two numbers [min, max]"],
+    ),
+    "an entry that is neither a list nor a mapping": (
+        "parameters:\n  goals.mean_alignment: 0.3\n",
+        ["sweep.yaml:3", "must be a list of values, or a mapping", "got 0.3"],
+    ),
+    "timeseries of the wrong type": (
+        GOOD_PARAMS + "timeseries: 3\n",
+        ["sweep.yaml:5", "timeseries", "got 3", "true, false or a list of names"],
+    ),
 }
 
 
@@ -306,6 +338,13 @@ def test_bad_sweep_files_get_one_clear_message_and_exit_2(tmp_path, capsys, case
     for text in expected:
         assert text in err, f"{text!r} not in {err!r}"
     assert not out.exists()  # nothing written for a bad sweep file
+
+
+def test_replicates_on_the_command_line_are_checked_like_the_file(tmp_path, capsys):
+    path = tiny_sweep(tmp_path, GOOD_PARAMS)
+    assert main(["sweep", str(path), "--replicates", "20000", "--quiet", "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert "--replicates: replicates:" in err and "got 20000" in err and "a whole number >= 1 and <= 10,000" in err
 
 
 def test_missing_or_absent_base_is_reported(tmp_path, capsys):

@@ -125,22 +125,24 @@ def test_page_model_reports_refused_inputs_and_uses_the_file():
 
 
 def test_mesa_reset_rebuilds_the_page_model_from_its_inputs():
-    """What Mesa's Reset button does, with Mesa's own helpers: every input passes by name."""
-    from mesa.visualization import solara_viz
+    """What Mesa's Reset button does: the page's inputs by name, plus a fresh experiment scenario of Mesa's."""
+    import inspect
+
+    from mesa.visualization.solara_viz import split_model_params
 
     from ecosim.viz.app import PageModel, model_params
 
     model = PageModel(str(RETAIL))
     params = model_params(model)
-    solara_viz._check_model_params(model, params)  # what SolaraViz checks when the page opens
-    user, fixed = solara_viz.split_model_params(params)
+    user, fixed = split_model_params(params)
     values = {**fixed, **{k: v["value"] for k, v in user.items()}}
     values["goals.mean_alignment"] = 0.25
     values["seed"] = "11"
-    kwargs = solara_viz._build_model_init_kwargs(
-        model, values, add_scenario_when_empty=True, require_model_accepts_scenario=True
-    )
-    rebuilt = type(model)(**kwargs)
+    kwargs = {**values, "scenario": type(model.scenario)()}
+    signature = inspect.signature(PageModel)
+    assert all(p.kind is not p.VAR_POSITIONAL for p in signature.parameters.values())  # Mesa passes by name only
+    signature.bind(**kwargs)
+    rebuilt = PageModel(**kwargs)
     assert rebuilt.input_problem is None
     assert rebuilt.params.goals.mean_alignment == 0.25
     assert rebuilt.seed == 11

@@ -26,26 +26,10 @@ class Learner(mesa.Agent):
     employed. ``step`` does nothing: the model runs each mechanism over all learners at once.
     """
 
-    def __init__(self, model: EcosystemModel, row: int) -> None:
-        super().__init__(model)
-        self.row = int(row)
-        self.person = int(model.state.person[self.row])
-
-    @classmethod
-    def _views(cls, model: EcosystemModel, rows: list[int], persons: list[int], ids: list[int]) -> list[Learner]:
-        """Agents for many rows at once, not yet registered with the model (the model registers them)."""
-        new = object.__new__
-        agents = []
-        append = agents.append
-        for row, person, uid in zip(rows, persons, ids, strict=True):
-            agent = new(cls)
-            agent.model = model
-            agent.unique_id = uid
-            agent.pos = None
-            agent.row = row
-            agent.person = person
-            append(agent)
-        return agents
+    def __init__(self, model: EcosystemModel, row: int, person: int | None = None) -> None:
+        super().__init__(model)  # Mesa registers the agent and gives it the next id
+        self.row = row
+        self.person = int(model.state.person[row]) if person is None else person
 
     @property
     def employed(self) -> bool:

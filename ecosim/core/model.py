@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import gc
+import os
+import warnings
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import mesa
@@ -16,40 +22,63 @@ from ecosim.core.rng import make_rng
 from ecosim.core.state import LearnerState
 from ecosim.errors import InputError
 
-try:  # Mesa's own agent sets, filled directly when learners are registered in bulk
-    from mesa.agentset import _HardKeyAgentSet
-except ImportError:  # pragma: no cover - another Mesa: agents are registered one by one
-    _HardKeyAgentSet = None
-
 if TYPE_CHECKING:
     import pandas as pd
 
     from ecosim.scenario.schema import Scenario
+
+#: Where a warning about stepping a finished run should not point: Mesa's scheduler and this module.
+_NOT_THE_CALLER = (str(Path(mesa.__file__).parent), str(Path(__file__).parent))
 
 
 class EcosystemModel(mesa.Model):
     """Learners and facilitators in an organisation that launches a learning platform.
 
     One call of :meth:`step` is one week: turnover, facilitation, engagement, learning,
-    forgetting, content decay, then the week's metrics (see ``docs/model.md``).
+    forgetting, content decay, then the week's metrics (see ``docs/model.md``). Built as Mesa
+    models are, from keyword arguments, so ``mesa.batch_run`` runs it::
+
+        EcosystemModel("scenarios/retail.yaml", seed=3, goals__mean_alignment=0.3)
+        mesa.batch_run(EcosystemModel, parameters={"scenario": "scenarios/retail.yaml",
+                       "goals.mean_alignment": [0.2, 0.5]}, rng=[1, 2], max_steps=52)
 
     Args:
-        params: a validated :class:`~ecosim.scenario.schema.Scenario`.
-        seed: replaces ``params.seed`` when given. All randomness comes from ``self.rng``, one
-            ``numpy.random.Generator`` seeded through ``SeedSequence(seed)``; third-party draws
-            (networkx) get seeds drawn from it.
+        scenario: a validated :class:`~ecosim.scenario.schema.Scenario`, or the path of a scenario
+            file. (Mesa's own experiment ``Scenario`` is not one: ecosim's scenario holds every
+            parameter.) In ``mesa.batch_run``'s ``parameters``, pass a Scenario object inside a
+            list: batch_run iterates over what it is given.
+        seed: the run's seed; replaces the scenario's ``seed`` when given. All randomness comes
+            from ``self.rng``, one ``numpy.random.Generator`` seeded through ``SeedSequence(seed)``;
+            third-party draws (networkx) get seeds drawn from it.
+        overrides: ``dotted.path=value`` strings or a mapping of dotted paths to values, applied to
+            the scenario (a file's or an object's) and validated as a file's would be.
+        **levers: more overrides by name, as ``mesa.batch_run`` passes its parameters: a dotted
+            path (``**{"goals.mean_alignment": 0.3}``) or the same with ``__`` for each dot
+            (``goals__mean_alignment=0.3``). They win over ``overrides``.
 
     Attributes:
-        params: the scenario.
+        params: the scenario the model runs (seed and overrides applied).
+        seed: the run's seed (``params.seed``).
         state: the learners' arrays (:class:`~ecosim.core.state.LearnerState`).
         ties: the network (:class:`~ecosim.core.network.Ties`).
         reality, code: March's hidden reality and organisational code (int8 vectors).
         content: the platform's content stock.
-        week: weeks simulated so far (equal to Mesa's ``steps``).
+        week: weeks simulated so far. Equal to Mesa's ``steps`` until the run has ended: a
+            :meth:`step` after the last week warns and simulates nothing (Mesa still counts it).
+        week_metrics: the last simulated week's metrics (one value per ``metrics.COLUMNS`` entry).
+        datacollector: a ``mesa.DataCollector`` holding every week's metrics, one model reporter per
+            column of :meth:`timeseries` (``get_model_vars_dataframe()`` gives the same table).
     """
 
-    def __init__(self, params: Scenario, seed: int | None = None) -> None:
-        self.seed = int(params.seed if seed is None else seed)
+    def __init__(
+        self,
+        scenario: Scenario | str | os.PathLike[str],
+        seed: int | None = None,
+        overrides: Iterable[str] | Mapping[str, Any] = (),
+        **levers: Any,
+    ) -> None:
+        params = resolve_scenario(scenario, seed, overrides, levers)
+        self.seed = params.seed
         super().__init__(rng=make_rng(self.seed))
         self.params = params
         rng = self.rng
@@ -74,6 +103,7 @@ class EcosystemModel(mesa.Model):
         weight = self.org_goals**2 / np.bincount(topic_of_dim, minlength=topics).clip(min=1)
         self.dim_weights = weight[topic_of_dim] / weight[topic_of_dim].sum()
 
+        self.week = 0
         self.state = LearnerState.empty(n, topics, dims)
         self.state.store[:] = self.ties.store
         self.state.region[:] = self.ties.region
@@ -85,22 +115,23 @@ class EcosystemModel(mesa.Model):
         self.first_posters = np.empty(0, np.int64)
         self.last_usefulness: np.ndarray | None = None
         self.week_stats: dict[str, Any] = defaultdict(int)
+        self.week_metrics: dict[str, float] = {}
         self.content = ContentStock(topics, params.content.half_life_weeks)
-        self._rows: list[dict[str, float]] = []
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: partial(_week_metric, name) for name in metrics.COLUMNS}
+        )
 
-        # Learner agents are made when first looked at (model.agents, agents_by_type, learners):
-        # a million Mesa agents take seconds to create and the weekly mechanisms never use them.
-        # The people in the rows at the start keep the ids 1..n they would have had if made now.
-        # A list, not an object array, once made: NumPy arrays are invisible to the cycle collector,
-        # so model -> array -> agent -> model would keep every finished model alive.
-        self._learner_agents: list[Learner] | None = None
-        self._first_learner_id = self.agent_id_counter
-        self.agent_id_counter += n
         turnover.populate(self, np.arange(n), newcomers=False)
         self.facilitators = [
             Facilitator(self, params.facilitation.hours_per_week, offset=k)
             for k in range(params.facilitation.facilitators)
         ]
+        # Learner agents are made when first looked at (model.agents, agents_by_type, learners):
+        # a million Mesa agents take seconds to create and the weekly mechanisms never use them.
+        # A list, not an object array, once made: NumPy arrays are invisible to the cycle collector,
+        # so model -> array -> agent -> model would keep every finished model alive.
+        self._learner_agents: list[Learner] = []
+        self._learners_owed = True
         if params.platform.launch_week == 1:
             self._launch()
         self.running = True
@@ -108,24 +139,30 @@ class EcosystemModel(mesa.Model):
     # ---- the week ---------------------------------------------------------------------------
 
     @property
-    def week(self) -> int:
-        """Weeks simulated so far (Mesa's ``steps``)."""
-        return self.steps
-
-    @property
     def platform_open(self) -> bool:
         """Whether the platform has launched by this week."""
         return self.week >= self.params.platform.launch_week
 
     def step(self) -> None:
-        """Simulate one week."""
+        """Simulate one week; after the last week, warn and do nothing."""
+        if self.week >= self.params.weeks:
+            self.running = False
+            warnings.warn(
+                f"the run has ended: all {self.params.weeks} weeks are simulated, so step() does nothing "
+                "(set weeks in the scenario to simulate more)",
+                RuntimeWarning,
+                skip_file_prefixes=_NOT_THE_CALLER,
+            )
+            return
+        self.week += 1
         if self.week == self.params.platform.launch_week and self.week > 1:
             self._launch()
         self.week_stats = defaultdict(int)
         self.last_usefulness = None
         for mechanism in mechanisms.WEEK:
             mechanism.step(self)
-        self._rows.append(metrics.record(self))
+        self.week_metrics = metrics.record(self)
+        self.datacollector.collect(self)
         if self.week >= self.params.weeks:
             self.running = False
 
@@ -200,62 +237,35 @@ class EcosystemModel(mesa.Model):
         super().remove_all_agents()
 
     def _ensure_learner_agents(self) -> None:
-        if getattr(self, "_learner_agents", True) is not None:  # made already, or the model is not built yet
+        """Make the learner agents owed so far, in row order, through Mesa's ``Agent.__init__``."""
+        if not self._learners_owed:
             return
-        n = self.state.n
-        self._learner_agents = [None] * n
-        rows = np.arange(n)
-        original = self.state.person < n  # still the person who held the row at the start
-        ids = np.where(original, self._first_learner_id + self.state.person, 0)
-        fresh = ~original
-        ids[fresh] = np.arange(self.agent_id_counter, self.agent_id_counter + int(fresh.sum()))
-        self.agent_id_counter += int(fresh.sum())
-        self._add_learner_agents(rows, ids)
-
-    def _add_learner_agents(self, rows: np.ndarray, ids: np.ndarray | None = None) -> None:
-        """Learner agents for ``rows``, with ``ids`` (default: Mesa's next ids)."""
-        persons = self.state.person[rows]
-        if not _can_register_in_bulk(self):
-            agents = list(Learner.create_agents(self, rows.size, row=rows))
-            if ids is not None:
-                for agent, uid in zip(agents, ids.tolist(), strict=True):
-                    agent.unique_id = uid
-        else:
-            if ids is None:
-                ids = np.arange(self.agent_id_counter, self.agent_id_counter + rows.size)
-                self.agent_id_counter += rows.size
-            agents = Learner._views(self, rows.tolist(), persons.tolist(), ids.tolist())
-            everyone = self._all_agents._agents
-            by_type = self._agents_by_type.get(Learner)
-            if by_type is None:
-                by_type = self._agents_by_type[Learner] = _HardKeyAgentSet([], random=self.random)
-            everyone.update(dict.fromkeys(agents))
-            by_type._agents.update(dict.fromkeys(agents))
-        table = self._learner_agents
-        for row, agent in zip(rows.tolist(), agents, strict=True):
-            table[row] = agent
+        self._learners_owed = False
+        # A million new objects would set off the cycle collector over and over, each time walking
+        # every agent made so far; none of them is garbage yet, so it is paused while they are made.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._learner_agents = [Learner(self, row, person) for row, person in enumerate(self.state.person.tolist())]
+        finally:
+            if collecting:
+                gc.enable()
 
     def replace_agents(self, rows: np.ndarray) -> None:
         """The people in ``rows`` left: remove their agents and create their successors' (once agents exist)."""
-        if self._learner_agents is None:
+        if self._learners_owed:
             return
-        old = [self._learner_agents[row] for row in rows.tolist()]
-        if _can_register_in_bulk(self):
-            everyone = self._all_agents._agents
-            by_type = self._agents_by_type[Learner]._agents
-            for agent in old:
-                everyone.pop(agent, None)
-                by_type.pop(agent, None)
-        else:
-            for agent in old:
-                agent.remove()
-        self._add_learner_agents(rows)
+        table = self._learner_agents
+        for row, person in zip(rows.tolist(), self.state.person[rows].tolist(), strict=True):
+            table[row].remove()
+            table[row] = Learner(self, row, person)
 
     # ---- results ----------------------------------------------------------------------------
 
     def timeseries_columns(self) -> dict[str, np.ndarray]:
-        """The weekly metrics as NumPy columns."""
-        return {name: np.array([row[name] for row in self._rows]) for name in metrics.COLUMNS}
+        """The weekly metrics as NumPy columns (from the data collector)."""
+        collected = self.datacollector.model_vars
+        return {name: np.array(collected[name]) for name in metrics.COLUMNS}
 
     def timeseries(self) -> pd.DataFrame:
         """The weekly metrics as a DataFrame, one row per simulated week."""
@@ -265,23 +275,55 @@ class EcosystemModel(mesa.Model):
 
     def summary(self) -> dict[str, Any]:
         """The end-of-run summary (see :data:`ecosim.core.metrics.SUMMARY_KEYS`) and verdict."""
-        if not self._rows:
+        if not self.week:
             raise RuntimeError("the model has not been stepped yet")
         launched = self.params.platform.launch_week <= self.week
         return metrics.summarise(self.timeseries_columns(), launched, self.params)
 
 
-def _can_register_in_bulk(model: EcosystemModel) -> bool:
-    """Whether learners can be put into Mesa's agent sets directly, skipping per-agent registration.
+def _week_metric(name: str, model: EcosystemModel) -> float:
+    """The model reporter of column ``name``: its value in the week just simulated."""
+    return model.week_metrics[name]
 
-    Per agent, Mesa only adds the agent to two sets, gives it the next id, logs and emits an
-    "agent added" signal. When anyone listens for agent signals, or the Learner class records
-    datasets, or this Mesa keeps its sets differently, agents are registered one by one instead.
+
+def resolve_scenario(
+    scenario: Scenario | str | os.PathLike[str],
+    seed: int | None = None,
+    overrides: Iterable[str] | Mapping[str, Any] = (),
+    levers: Mapping[str, Any] | None = None,
+) -> Scenario:
+    """The scenario a model runs: a file loaded, or an object, with the seed and overrides applied.
+
+    The scenario loader (and YAML) is imported only when a file or overrides need it.
     """
-    if _HardKeyAgentSet is None or Learner._datasets:
-        return False
-    if not isinstance(getattr(model, "_all_agents", None), _HardKeyAgentSet):
-        return False
-    if getattr(model, "_batch_context", None) is not None:
-        return False
-    return not any(key[0] == "agents" for key in getattr(model, "subscribers", {}))
+    if isinstance(seed, np.integer):
+        seed = int(seed)
+    changes: dict[str, Any] | Iterable[str] = overrides
+    if levers:
+        from ecosim.scenario.loader import parse_override
+
+        named = {key.replace("__", "."): value for key, value in levers.items()}
+        if isinstance(overrides, Mapping):
+            changes = {**overrides, **named}
+        else:
+            changes = dict(parse_override(text, source="overrides") for text in overrides) | named
+    if isinstance(scenario, str | os.PathLike):
+        from ecosim.scenario.loader import load_scenario
+
+        return load_scenario(scenario, changes, seed=seed)
+    if not callable(getattr(scenario, "model_copy", None)):
+        raise TypeError(
+            f"EcosystemModel needs an ecosim scenario (a file path or ecosim.scenario.Scenario), not {scenario!r}"
+        )
+    if changes:
+        from ecosim.scenario import loader
+
+        data = loader.apply_overrides(loader.scenario_to_dict(scenario), changes, source="overrides")
+        if seed is not None:
+            data["seed"] = seed
+        return loader.validate(data, file=f"scenario {scenario.name!r}")
+    if seed is not None and seed != scenario.seed:
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise InputError("the seed must be a whole number >= 0", key="seed", value=seed)
+        return scenario.model_copy(update={"seed": seed})
+    return scenario

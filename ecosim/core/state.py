@@ -94,13 +94,6 @@ class LearnerState:
             raise ValueError("expected an array stored dimension by dimension (Fortran order)")
         return flat
 
-    def belief_ages(self, week: int) -> np.ndarray:
-        """Weeks since each belief was learnt or confirmed, as of ``week`` (capped at MAX_BELIEF_AGE).
-
-        Ages are kept as the week of learning so that they need no weekly pass over all beliefs.
-        """
-        return np.minimum(week - self.belief_week, MAX_BELIEF_AGE).astype(np.uint8)
-
 
 def draw_beliefs(
     rng: np.random.Generator, rows: int, dims: int, reality: np.ndarray, correct: float, wrong: float

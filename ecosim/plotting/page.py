@@ -24,6 +24,7 @@ import numpy as np
 from ecosim.core.network import HEAD_OFFICE
 from ecosim.layout import organisation_layout, sample_rows
 from ecosim.plotting import style
+from ecosim.viz.levers import nice_ceiling
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -403,7 +404,7 @@ class CurvesPicture:
         if self.fixed_ylim is None and week.size:
             peak = max(float(np.nanmax(columns[s.column])) for s in self.series)
             if peak > self.top:
-                self.top = _nice_ceiling(peak * 1.1)
+                self.top = nice_ceiling(peak * 1.1)
                 self._limits()
         for s, art in zip(self.series, self.artists, strict=True):
             y = np.asarray(columns.get(s.column, ()), dtype=float)
@@ -422,17 +423,6 @@ def _count_label(value: float, _pos: object = None) -> str:
     if abs(value) >= 10_000:
         return f"{value / 1000:,.0f}k" if value % 1000 == 0 else f"{value / 1000:,.1f}k"
     return f"{value:,.0f}"
-
-
-def _nice_ceiling(x: float) -> float:
-    """The smallest of 1, 2, 2.5, 5 x 10^k at or above ``x`` (1 for x <= 0)."""
-    if not np.isfinite(x) or x <= 0:
-        return 1.0
-    k = np.floor(np.log10(x))
-    for m in (1.0, 2.0, 2.5, 5.0, 10.0):
-        if m * 10**k >= x:
-            return float(m * 10**k)
-    return float(10 ** (k + 1))
 
 
 def engagement_curves(model: EcosystemModel, **kw) -> CurvesPicture:

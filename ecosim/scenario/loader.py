@@ -12,14 +12,17 @@ import json
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from importlib import resources
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Any, Union, get_origin
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
+from ecosim.errors import InputError
 from ecosim.scenario.errors import ScenarioError, ScenarioErrors, did_you_mean
-from ecosim.scenario.schema import Scenario, iter_params, param_info, section_keys
+from ecosim.scenario.schema import Scenario, field_param, iter_params, model_at
 
 #: A scenario file larger than this is refused before it is parsed.
 MAX_FILE_BYTES = 1_000_000
@@ -399,7 +402,7 @@ def validate(data: Mapping[str, Any], *, file: str = "<scenario>", marks: Marks 
     try:
         scenario = Scenario.model_validate(dict(data))
     except ValidationError as exc:
-        errors = [_convert(err, file, marks, data) for err in exc.errors()]
+        errors = [convert_error(err, model=Scenario, file=file, marks=marks, data=data) for err in exc.errors()]
         errors.sort(key=lambda e: (str(e.file), e.line or 0, e.column or 0))
         raise (errors[0] if len(errors) == 1 else ScenarioErrors(errors)) from None
     _check_counts(scenario, file, marks)
@@ -438,58 +441,83 @@ _SIZE_KEYS = {
 }
 
 
-def _position(loc: KeyPath, file: str, marks: Marks) -> tuple[str, int | None, int | None]:
+def position(loc: KeyPath, file: str, marks: Marks) -> tuple[str, int | None, int | None]:
+    """Where the value at ``loc`` is written (file, line, column), or its nearest written parent."""
     for n in range(len(loc), 0, -1):
         if loc[:n] in marks:
             return marks[loc[:n]]
     return file, None, None
 
 
-def _convert(err: Mapping[str, Any], file: str, marks: Marks, data: Mapping[str, Any]) -> ScenarioError:
-    loc: KeyPath = tuple(err["loc"])
+def data_loc(loc: KeyPath, data: Any, model: type[BaseModel]) -> KeyPath:
+    """A pydantic error's ``loc`` as a path in the data: tags of unions and keys a shorthand leaves out, dropped."""
+    out: list[str | int] = []
+    for i, part in enumerate(loc):
+        union = get_origin(model_at(model, loc[:i])[0]) in (Union, UnionType)
+        if isinstance(part, str) and (union or isinstance(data, list)):
+            continue
+        out.append(part)
+        ok = isinstance(data, dict) or (isinstance(data, list) and isinstance(part, int) and part < len(data))
+        data = data[part] if ok and (not isinstance(data, dict) or part in data) else None
+    return tuple(out)
+
+
+def convert_error(
+    err: Mapping[str, Any],
+    *,
+    model: type[BaseModel],
+    file: str,
+    marks: Marks,
+    data: Mapping[str, Any],
+    error: type[InputError] = ScenarioError,
+) -> InputError:
+    """One pydantic error as an :class:`InputError` naming the file, line, key, bad value and what is allowed.
+
+    ``model`` is the root model that was validated; what is allowed comes from the field's declaration
+    (its type and bounds, or an ``allowed`` text in its ``json_schema_extra``).
+    """
+    raw: KeyPath = tuple(err["loc"])
+    loc = data_loc(raw, data, model)
+    at = dict(zip(("file", "line", "column"), position(loc, file, marks)))
     kind = err["type"]
-    where, line, col = _position(loc, file, marks)
     key = dotted(loc) or None
     value = err.get("input", ...)
-    if kind == "extra_forbidden":
-        parent = loc[:-1]
-        allowed_keys = section_keys(parent) or []
-        return ScenarioError(
-            f"unknown key '{loc[-1]}'",
-            file=where,
-            line=line,
-            column=col,
-            key=dotted(parent) or None,
-            allowed=("keys " + ", ".join(allowed_keys)) if allowed_keys else None,
-            hint=did_you_mean(str(loc[-1]), allowed_keys),
-        )
+    ctx = err.get("ctx", {})
+    node, field = model_at(model, raw[:-1] if kind == "extra_forbidden" else raw)
+    extra = field.json_schema_extra if field is not None and isinstance(field.json_schema_extra, dict) else {}
+    declared = field_param(key or "", field).allowed() if field is not None else None
+    allowed = extra.get("allowed") or (declared if declared != "a value" else None)
+    if kind in {"extra_forbidden", "model_type", "model_attributes_type", "dict_type"}:
+        keys = list(node.model_fields) if isinstance(node, type) and issubclass(node, BaseModel) else []
+        allowed = ("keys " + ", ".join(keys)) if keys else extra.get("allowed")
+        if kind != "extra_forbidden":
+            return error("must be a section of keys and values", **at, key=key, value=value, allowed=allowed)
+        hint = did_you_mean(str(loc[-1]), keys)
+        return error(f"unknown key '{loc[-1]}'", **at, key=dotted(loc[:-1]) or None, allowed=allowed, hint=hint)
     if kind == "missing":
-        return ScenarioError("required key is missing", file=where, line=line, column=col, key=key)
-    if kind in {"model_type", "model_attributes_type", "dict_type"}:
-        return ScenarioError(
-            "must be a section of keys and values",
-            file=where,
-            line=line,
-            column=col,
-            key=key,
-            value=value,
-            allowed=("keys " + ", ".join(section_keys(loc) or [])),
+        return error("required key is missing", **at, key=key, allowed=allowed)
+    if kind in {"union_tag_invalid", "union_tag_not_found"}:
+        name = ctx["discriminator"].strip("'")
+        tags = [t.strip(" '") for t in ctx.get("expected_tags", "").split(",") if t.strip()]
+        tags = tags or [getattr(t, "__name__", "?").lower() for t in getattr(node, "__args__", ())]
+        if kind == "union_tag_not_found":
+            return error(f"needs '{name}'", **at, key=key, allowed=f"{name}: one of " + ", ".join(tags))
+        tag = str(ctx["tag"])
+        hint = did_you_mean(tag, tags)
+        return error(
+            f"unknown {loc[-1]} {name}", **at, key=key, value=tag, allowed="one of " + ", ".join(tags), hint=hint
         )
     if kind == "value_error":
-        ctx_error = err.get("ctx", {}).get("error")
-        problem = str(ctx_error) if ctx_error is not None else err["msg"]
+        exc = ctx.get("error")
+        if isinstance(exc, InputError):  # a validator's own words, placed where its value is
+            shown = value if exc.value is ... else exc.value
+            return error(exc.problem, **at, key=key, value=shown, allowed=exc.allowed, hint=exc.hint)
         # a validator on a section reports the value it is about in its own words
-        return ScenarioError(problem, file=where, line=line, column=col)
-    allowed = None
-    leaf = ".".join(str(k) for k in loc if isinstance(k, str))
-    try:
-        allowed = param_info(leaf).allowed()
-    except KeyError:
-        allowed = None
-    if kind.startswith("list_type") or kind == "list_type":
-        allowed = "a list of whole numbers"
+        return error(str(exc) if exc is not None else err["msg"], **at)
+    if kind == "list_type" and field is not None and not extra.get("allowed"):
+        allowed = "a list of whole numbers" if "list[int]" in str(field.annotation) else "a list"
     problem = err["msg"][0].lower() + err["msg"][1:] if err.get("msg") else "invalid value"
-    return ScenarioError(problem, file=where, line=line, column=col, key=key, value=value, allowed=allowed)
+    return error(problem, **at, key=key, value=value, allowed=allowed)
 
 
 # --------------------------------------------------------------------------------------------
@@ -506,7 +534,8 @@ def load_scenario(
     """Load and validate a scenario file.
 
     Args:
-        path: the YAML file.
+        path: the YAML file, or the name of a scenario shipped with ecosim (``retail``,
+            ``validation/bass``; see :func:`find_scenario`).
         overrides: ``dotted.path=value`` strings (as on the command line) or a mapping of dotted
             paths to values (as in sweeps), applied after ``extends`` is resolved.
         seed: replaces the scenario's seed when given.
@@ -514,6 +543,7 @@ def load_scenario(
     Raises:
         ScenarioError: for any problem with the file or the overrides.
     """
+    path = find_scenario(path)
     data, marks = resolve_file(path)
     data = apply_overrides(data, overrides, marks=marks)
     if seed is not None:
@@ -522,6 +552,32 @@ def load_scenario(
         data["seed"] = seed
         marks.pop(("seed",), None)
     return validate(data, file=str(path), marks=marks)
+
+
+def shipped_scenarios() -> Path:
+    """The folder of the scenarios shipped with ecosim: package data (in a clone, the repository's scenarios/)."""
+    return Path(str(resources.files("ecosim").joinpath("scenarios")))
+
+
+def find_scenario(path: str | os.PathLike[str]) -> Path:
+    """``path`` if it exists, else the shipped scenario it names (``retail``, ``validation/bass.yaml``).
+
+    Raises:
+        ScenarioError: when it is neither, naming the shipped scenarios.
+    """
+    given = Path(path)
+    if given.exists() or given.is_absolute():
+        return given
+    for candidate in (shipped_scenarios() / given, shipped_scenarios() / f"{given}.yaml"):
+        if candidate.is_file():
+            return candidate
+    names = sorted(str(p.relative_to(shipped_scenarios()).with_suffix("")) for p in shipped_scenarios().rglob("*.yaml"))
+    raise ScenarioError(
+        "scenario file not found",
+        file=str(path),
+        hint=did_you_mean(str(path), names),
+        allowed="an existing file, or a scenario shipped with ecosim: " + ", ".join(n for n in names if "/" not in n),
+    )
 
 
 def apply_overrides(

@@ -11,11 +11,12 @@ Time is in weeks throughout: one model step is one week.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.fields import FieldInfo
 
 #: log-odds of returning after a reply to a first post, Joyce & Kraut (2006): 56% vs 44% return.
 JOYCE_KRAUT_REPLY_LOGODDS = math.log(0.56 / 0.44) - math.log(0.44 / 0.56)
@@ -819,6 +820,12 @@ class ParamInfo:
         return self.annotation in (int, float) or self.annotation in (int | None, float | None)
 
     @property
+    def dtype(self) -> str:
+        """How sweep results store the parameter: int64, float64, bool, string, or json (lists)."""
+        kind = {int: "int64", float: "float64", bool: "bool", str: "string"}.get(self.annotation)
+        return kind or ("string" if self.choices else "json")
+
+    @property
     def lower(self) -> float | None:
         """The lower bound, inclusive or exclusive, or None."""
         return self.ge if self.ge is not None else self.gt
@@ -880,25 +887,58 @@ def iter_params(model: type[BaseModel] = Scenario, prefix: str = "") -> Iterator
         annotation = field.annotation
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             yield from iter_params(annotation, path + ".")
-            continue
-        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
-        choices = None
-        inner = _strip_optional(annotation)
-        if getattr(inner, "__origin__", None) is Literal:
-            choices = tuple(inner.__args__)
-        yield ParamInfo(
-            path=path,
-            annotation=inner,
-            default=field.get_default(call_default_factory=True),
-            description=field.description or "",
-            unit=str(extra.get("unit", "")),
-            ge=_constraint(field, "ge"),
-            le=_constraint(field, "le"),
-            gt=_constraint(field, "gt"),
-            lt=_constraint(field, "lt"),
-            lever=bool(extra.get("lever", False)),
-            choices=choices,
-        )
+        else:
+            yield field_param(path, field)
+
+
+def field_param(path: str, field: FieldInfo) -> ParamInfo:
+    """What a pydantic field declares (type, bounds, unit, choices) as a :class:`ParamInfo`."""
+    extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+    inner = _strip_optional(field.annotation)
+    return ParamInfo(
+        path=path,
+        annotation=inner,
+        default=field.get_default(call_default_factory=True),
+        description=field.description or "",
+        unit=str(extra.get("unit", "")),
+        ge=_constraint(field, "ge"),
+        le=_constraint(field, "le"),
+        gt=_constraint(field, "gt"),
+        lt=_constraint(field, "lt"),
+        lever=bool(extra.get("lever", False)),
+        choices=tuple(inner.__args__) if getattr(inner, "__origin__", None) is Literal else None,
+    )
+
+
+def model_at(model: type[BaseModel], loc: Sequence[str | int]) -> tuple[Any, FieldInfo | None]:
+    """What validates the value at a pydantic error's ``loc``: (its model or type, the field that declares it).
+
+    Mapping keys and list indices pass to the item type; in a union of models, a tag in ``loc``
+    names the member (its class name in lower case). (None, None) when ``loc`` leads nowhere.
+    """
+    node: Any = model
+    field = None
+    for part in loc:
+        ann = node = _bare(node)
+        args = [a for a in getattr(ann, "__args__", ()) if a is not type(None)]
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            if part not in ann.model_fields:
+                return None, None
+            field = ann.model_fields[str(part)]
+            node = field.annotation
+        elif get_origin(ann) in (dict, list, tuple):
+            node = args[-1] if get_origin(ann) is dict else args[0]
+        elif members := [m for m in map(_bare, args) if getattr(m, "__name__", "").lower() == part]:
+            node = members[0]
+        else:
+            return None, None
+    return _bare(node), field
+
+
+def _bare(annotation: Any) -> Any:
+    """The annotation without ``Annotated[...]`` metadata or an ``| None``."""
+    annotation = _strip_optional(annotation)
+    return _strip_optional(annotation.__origin__) if get_origin(annotation) is Annotated else annotation
 
 
 def section_keys(path: tuple[str | int, ...]) -> list[str] | None:
@@ -912,6 +952,14 @@ def section_keys(path: tuple[str | int, ...]) -> list[str] | None:
             return None
         model = annotation
     return list(model.model_fields)
+
+
+def get_value(scenario: Scenario, path: str) -> Any:
+    """The value at a dotted ``path`` of a validated scenario."""
+    value: Any = scenario
+    for key in path.split("."):
+        value = getattr(value, key)
+    return value
 
 
 def param_info(path: str) -> ParamInfo:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ecosim.errors import InputError
+from ecosim.scenario.schema import param_info
 from ecosim.sweep.seeds import design_seed
 from ecosim.sweep.spec import MAX_POINTS, Sweep, base_value
 
@@ -191,10 +192,8 @@ def _sample(sweep: Sweep, problem: dict[str, Any]) -> np.ndarray:
 
 def _typed(points: pd.DataFrame, sweep: Sweep) -> pd.DataFrame:
     """Columns typed from the schema, so every part of the results has the same Parquet types."""
-    from ecosim.sweep.storage import param_dtype
-
     for c in points.columns:
-        kind = param_dtype(c)
+        kind = param_info(c).dtype
         if kind == "int64":
             points[c] = points[c].astype("Int64")  # nullable: an optional parameter may be unset (None)
         elif kind == "float64":
@@ -230,11 +229,9 @@ def check_points(sweep: Sweep, design: Design) -> None:
 
 def _decoded(overrides: dict[str, Any]) -> dict[str, Any]:
     """Overrides with JSON-encoded values (lists) decoded back."""
-    from ecosim.sweep.storage import param_dtype
-
     out = {}
     for k, v in overrides.items():
-        if param_dtype(k) == "json" and isinstance(v, str):
+        if param_info(k).dtype == "json" and isinstance(v, str):
             import json
 
             v = json.loads(v)

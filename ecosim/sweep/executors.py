@@ -1,17 +1,26 @@
-"""Executors: where a sweep's runs execute. Each maps an iterator of tasks to outcomes as they finish.
+"""Executors: where a sweep's runs execute. Each maps a function over tasks and yields results as they finish.
 
 - ``sequential``: in this process, one after another.
 - ``processes``: a pool of local worker processes (default: one per core).
 - ``dask``: a Dask ``distributed`` cluster: an existing one (``tcp://host:port``, or the
   ``DASK_SCHEDULER_ADDRESS`` environment variable), or a local cluster on 127.0.0.1.
 
-Every executor keeps only a bounded window of tasks in flight (a few per worker), so a sweep of a
-million runs holds no more in memory than a sweep of a hundred. Results are identical whatever the
-executor: a run depends only on its scenario and its seed.
+All three are one :class:`Executor`: a :class:`concurrent.futures.Executor` (an inline one, a
+``ProcessPoolExecutor``, Dask's ``client.get_executor()``) behind one windowed map, which keeps only
+a few tasks per worker in flight, so mapping over a million tasks holds no more in memory than
+mapping over a hundred. Anything that maps a picklable function over picklable tasks can use them::
+
+    with make_executor("processes", workers=4) as ex:
+        for result in ex.map(function, tasks, ordered=True):
+            ...
+
+Sweep results are identical whatever the executor: a run depends only on its scenario and its seed.
 """
 
 from __future__ import annotations
 
+import concurrent.futures as cf
+import itertools
 import logging
 import multiprocessing
 import os
@@ -19,7 +28,6 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ecosim.errors import InputError
-from ecosim.sweep.worker import RunOutcome, RunTask
 
 log = logging.getLogger(__name__)
 
@@ -51,196 +59,284 @@ def default_start_method() -> str:
     return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 
 
-def _failed(task: RunTask, text: str) -> RunOutcome:
-    return RunOutcome(task.run_id, "failed", text, 0.0, {}, None)
+class Window:
+    """A bounded window of calls ``function(task)`` in flight on a :class:`concurrent.futures.Executor`.
+
+    ``items`` are ``(index, task)`` pairs. Iterating yields ``(item, future)`` for each call as it
+    finishes, and submits the next item in its place; at most ``size`` calls are in flight, and
+    :attr:`pending` holds them (item by future). An error in submitting (a task that cannot be sent)
+    comes back as the future's exception.
+    """
+
+    def __init__(self, pool: cf.Executor, function: Callable[[Any], Any], items: Iterable[Any], size: int) -> None:
+        self.pool = pool
+        self.function = function
+        self.items = iter(items)
+        self.size = max(1, size)
+        self.pending: dict[cf.Future, Any] = {}
+
+    def _fill(self) -> None:
+        while len(self.pending) < self.size:
+            item = next(self.items, _END)
+            if item is _END:
+                return
+            try:
+                future = self.pool.submit(self.function, item[1])
+            except Exception as exc:  # e.g. a task that cannot be pickled, or a pool already broken
+                future = cf.Future()
+                future.set_exception(exc)
+            self.pending[future] = item
+
+    def __iter__(self) -> Iterator[tuple[Any, cf.Future]]:
+        self._fill()
+        while self.pending:
+            done, _ = cf.wait(self.pending, return_when=cf.FIRST_COMPLETED)
+            for future in done:
+                yield self.pending.pop(future), future
+            self._fill()
+
+    def cancel(self) -> list[Any]:
+        """Cancel the calls in flight; returns their items."""
+        for future in self.pending:
+            future.cancel()
+        items = list(self.pending.values())
+        self.pending.clear()
+        return items
 
 
-class SequentialExecutor:
-    """Runs in this process, one after another (for debugging and small sweeps)."""
+_END = object()
 
-    name = "sequential"
 
-    def __init__(self) -> None:
-        self.workers = 1
+def _raise(item: object, exc: BaseException) -> Any:
+    raise exc
 
-    def map(self, tasks: Iterable[RunTask]) -> Iterator[RunOutcome]:
-        """Run each task in turn, in this process; outcomes in task order."""
-        from ecosim.sweep.worker import execute
 
-        for task in tasks:
-            yield execute(task)
+def _in_order(pairs: Iterable[tuple[int, Any]]) -> Iterator[Any]:
+    """Results tagged with their task's position, yielded in task order (finished ones wait for earlier ones)."""
+    waiting: dict[int, Any] = {}
+    following = 0
+    for index, result in pairs:
+        waiting[index] = result
+        while following in waiting:
+            yield waiting.pop(following)
+            following += 1
+
+
+class Executor:
+    """Maps a function over tasks on a :class:`concurrent.futures.Executor`, a few tasks per worker at a time.
+
+    Subclasses say which pool (:meth:`pool`) and how many workers; :meth:`map` is the same for all.
+    """
+
+    name = "executor"
+    workers = 1
+    #: Whether leaving :meth:`map` early waits for the calls already running (a local pool) or cancels them.
+    finish_running = True
+
+    def pool(self) -> cf.Executor:
+        """The concurrent.futures executor the calls run on (one per :meth:`map`)."""
+        raise NotImplementedError
+
+    def window(self) -> int:
+        """Calls in flight at once."""
+        return TASKS_PER_WORKER * self.workers
+
+    def map(
+        self,
+        function: Callable[[Any], Any],
+        tasks: Iterable[Any],
+        *,
+        on_error: Callable[[Any, BaseException], Any] = _raise,
+        ordered: bool = False,
+    ) -> Iterator[Any]:
+        """``function(task)`` for every task: results as the calls finish, or in task order with ``ordered``.
+
+        ``function`` and the tasks must be picklable (by reference, for a function) for the
+        processes and dask executors. A call that raises is passed to ``on_error(task, exception)``,
+        whose return value is yielded in its place (by default the exception is raised).
+        """
+        results = self._map(function, enumerate(tasks), on_error)
+        yield from _in_order(results) if ordered else (result for _, result in results)
+
+    def _map(self, function: Callable, items: Iterable, on_error: Callable) -> Iterator[tuple[int, Any]]:
+        """``(index, result)`` for each ``(index, task)`` item, as the calls finish."""
+        pool = self.pool()
+        window = Window(pool, function, items, self.window())
+        try:
+            for (index, task), future in window:
+                try:
+                    yield index, future.result()
+                except Exception as exc:
+                    yield index, on_error(task, exc)
+        finally:
+            window.cancel()
+            pool.shutdown(wait=self.finish_running)
 
     def describe(self) -> dict[str, Any]:
-        """The executor for the manifest: its name and one worker."""
-        return {"executor": self.name, "workers": 1}
+        """The executor for a manifest: its name and workers."""
+        return {"executor": self.name, "workers": self.workers}
 
     def close(self) -> None:
-        """Nothing to release."""
-        pass
+        """Release what the executor holds (nothing, unless it started a cluster)."""
 
-    def __enter__(self) -> SequentialExecutor:
+    def __enter__(self) -> Executor:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
 
-class ProcessExecutor:
+class InlineExecutor(cf.Executor):
+    """A concurrent.futures executor that makes each call when it is submitted, in this process."""
+
+    def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> cf.Future:
+        """Call ``fn`` now; its result or exception is in the returned (done) future."""
+        future: cf.Future = cf.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except Exception as exc:
+            future.set_exception(exc)
+        return future
+
+
+class SequentialExecutor(Executor):
+    """Runs in this process, one after another (for debugging and small sweeps); results in task order."""
+
+    name = "sequential"
+
+    def pool(self) -> cf.Executor:
+        """An inline executor."""
+        return InlineExecutor()
+
+    def window(self) -> int:
+        """One call at a time, so results come in task order."""
+        return 1
+
+
+class ProcessExecutor(Executor):
     """A pool of local worker processes.
 
-    A worker that dies (killed, out of memory) breaks the whole pool, and every run in flight is lost
-    with it, whichever killed it. Lost runs go into a new pool; a run lost a second time is kept
+    A worker that dies (killed, out of memory) breaks the whole pool, and every call in flight is lost
+    with it, whichever killed it. Lost tasks go into a new pool; a task lost a second time is kept
     aside and, once the others are done, run alone in a pool of one worker (``max_attempts - 2``
-    times), so a run that kills its worker is recorded as failed without taking other runs with it.
+    times), so a task that kills its worker is reported as failed (``on_error`` with
+    :class:`WorkerDied`) without taking other tasks with it.
 
     Args:
         workers: worker processes (default: one per core).
         start_method: ``forkserver`` or ``spawn`` (default: :func:`default_start_method`).
-        max_attempts: attempts of a run whose worker dies, in all.
-        function: what a worker runs for a task (default :func:`ecosim.sweep.worker.execute`); for
-            tests, which need a task that kills its worker. Picklable by reference.
+        max_attempts: attempts of a task whose worker dies, in all.
     """
 
     name = "processes"
 
-    def __init__(
-        self,
-        workers: int | None = None,
-        *,
-        start_method: str | None = None,
-        max_attempts: int = 3,
-        function: Callable[[RunTask], RunOutcome] | None = None,
-    ) -> None:
+    def __init__(self, workers: int | None = None, *, start_method: str | None = None, max_attempts: int = 3) -> None:
         self.workers = workers or default_workers()
         self.start_method = start_method or default_start_method()
         self.max_attempts = max(3, max_attempts)
-        self.function = function
         self._context = multiprocessing.get_context(self.start_method)
         if self.start_method == "forkserver":
             # import the model once in the fork server, not once per worker ('__main__' is the default)
             self._context.set_forkserver_preload(["__main__", "ecosim.sweep.worker"])
 
-    def _pool(self, workers: int | None = None):
-        from concurrent.futures import ProcessPoolExecutor
-
+    def pool(self, workers: int | None = None) -> cf.Executor:
+        """A new process pool whose workers exit when this process is gone."""
         from ecosim.sweep.worker import init_process_worker
 
-        return ProcessPoolExecutor(
+        return cf.ProcessPoolExecutor(
             max_workers=workers or self.workers,
             mp_context=self._context,
             initializer=init_process_worker,
             initargs=(os.getpid(),),
         )
 
-    def map(self, tasks: Iterable[RunTask]) -> Iterator[RunOutcome]:
-        """Run the tasks in the pool, a few per worker at a time; outcomes in the order runs finish."""
-        from concurrent.futures import FIRST_COMPLETED, wait
+    def _map(self, function: Callable, items: Iterable, on_error: Callable) -> Iterator[tuple[int, Any]]:
         from concurrent.futures.process import BrokenProcessPool
 
-        from ecosim.sweep.worker import error_text, execute
-
-        function = self.function or execute
-        window = TASKS_PER_WORKER * self.workers
-        source = iter(tasks)
-        pending: dict[Any, tuple[RunTask, int]] = {}  # future -> (task, times lost so far)
-        suspects: list[RunTask] = []
-        pool = self._pool()
-
-        def submit(task: RunTask, lost: int) -> None:
-            pending[pool.submit(function, task)] = (task, lost)
-
-        def fill() -> None:
-            while len(pending) < window:
-                task = next(source, None)
-                if task is None:
-                    return
-                submit(task, 0)
-
-        try:
-            fill()
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                broken = False
-                for future in done:
-                    task, lost = pending.pop(future)
+        source = iter(items)
+        redo: list = []
+        lost_once: list = []
+        suspects: list = []
+        while True:
+            pool = self.pool()
+            window = Window(pool, function, itertools.chain(redo, source), self.window())
+            redo, lost = [], []
+            try:
+                for (index, task), future in window:
                     try:
-                        yield future.result()
+                        result = future.result()
                     except BrokenProcessPool:
-                        broken = True
-                        pending[future] = (task, lost)  # collected with the others below
-                    except Exception as exc:  # e.g. a task that could not be sent to the worker
-                        yield _failed(task, error_text(exc))
-                if broken:
-                    in_flight = list(pending.values())
-                    pending.clear()
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    pool = self._pool()
-                    log.warning("a worker process died; redoing the %d runs that were in flight", len(in_flight))
-                    for task, lost in in_flight:
-                        if lost + 1 >= 2:
-                            suspects.append(task)
-                        else:
-                            submit(task, lost + 1)
-                fill()
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-        yield from self._alone(suspects, function)
+                        lost = [(index, task), *window.cancel()]
+                        break
+                    except Exception as exc:
+                        result = on_error(task, exc)
+                    yield index, result
+            finally:
+                window.cancel()
+                pool.shutdown(wait=not lost, cancel_futures=True)
+            if not lost:
+                break
+            log.warning("a worker process died; redoing the %d tasks that were in flight", len(lost))
+            for item in lost:
+                if any(item is seen for seen in lost_once):
+                    suspects.append(item)
+                else:
+                    lost_once.append(item)
+                    redo.append(item)
+        yield from self._alone(function, suspects, on_error)
 
-    def _alone(self, tasks: list[RunTask], function: Callable[[RunTask], RunOutcome]) -> Iterator[RunOutcome]:
-        """Run each task by itself in a pool of one worker: a worker that dies now died of this run."""
+    def _alone(self, function: Callable, items: list, on_error: Callable) -> Iterator[tuple[int, Any]]:
+        """Run each task by itself in a pool of one worker: a worker that dies now died of this task."""
         from concurrent.futures.process import BrokenProcessPool
 
         pool = None
         try:
-            for task in tasks:
+            for index, task in items:
                 for _ in range(self.max_attempts - 2):
-                    pool = pool or self._pool(1)
+                    pool = pool or self.pool(1)
                     try:
-                        yield pool.submit(function, task).result()
+                        result = pool.submit(function, task).result()
                         break
                     except BrokenProcessPool:
                         pool.shutdown(wait=False, cancel_futures=True)
                         pool = None
+                    except Exception as exc:
+                        result = on_error(task, exc)
+                        break
                 else:
-                    yield _failed(
-                        task,
-                        f"the worker process died each time it ran this run ({self.max_attempts} "
-                        "times, the last alone): killed, or out of memory?",
-                    )
+                    times = f"{self.max_attempts} times, the last alone"
+                    died = WorkerDied(f"the worker process died each time it ran this task ({times}): out of memory?")
+                    result = on_error(task, died)
+                yield index, result
         finally:
             if pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
 
     def describe(self) -> dict[str, Any]:
-        """The executor for the manifest: its name, worker processes and start method."""
+        """The executor for a manifest: its name, worker processes and start method."""
         return {"executor": self.name, "workers": self.workers, "start_method": self.start_method}
 
-    def close(self) -> None:
-        """Nothing to release: each call of :meth:`map` shuts its own pools down."""
-        pass
 
-    def __enter__(self) -> ProcessExecutor:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+class WorkerDied(RuntimeError):
+    """A task's worker process died each time it ran the task."""
 
 
-class DaskExecutor:
-    """Runs on a Dask ``distributed`` cluster.
+class DaskExecutor(Executor):
+    """Runs on a Dask ``distributed`` cluster, through ``client.get_executor()``.
 
     Args:
         address: the scheduler (``tcp://host:port``); default: the ``DASK_SCHEDULER_ADDRESS``
             environment variable, or else a new local cluster on 127.0.0.1 with ``workers``
             single-threaded worker processes, closed with the executor.
         workers: workers of a local cluster (ignored for an existing cluster).
-        retries: retries of a task that raised on the worker outside the run itself (a run's own
-            errors are recorded, not retried). Tasks whose worker died are rescheduled by the
-            scheduler (``distributed.scheduler.allowed-failures`` times); past that the run is
-            recorded as failed, and ``--resume`` tries it again.
+        retries: retries of a task that raised on the worker (a sweep run's own errors are recorded,
+            not raised, so they are not retried). Tasks whose worker died are rescheduled by the
+            scheduler (``distributed.scheduler.allowed-failures`` times); past that the task is
+            reported to ``on_error`` (a sweep records the run as failed, and ``--resume`` tries it again).
     """
 
     name = "dask"
+    finish_running = False
 
     def __init__(
         self, address: str | None = None, workers: int | None = None, *, retries: int = 2, connect_timeout: float = 15.0
@@ -274,7 +370,7 @@ class DaskExecutor:
 
     def _check_versions(self) -> dict[str, dict[str, str]]:
         """Warn when workers run other versions of the packages that decide a run's results."""
-        from ecosim.sweep.worker import versions
+        from ecosim.report import versions
 
         here = versions()
         try:
@@ -295,44 +391,16 @@ class DaskExecutor:
         """Threads across the cluster's workers (at least 1)."""
         return max(1, sum(self.client.nthreads().values()))
 
-    def map(self, tasks: Iterable[RunTask]) -> Iterator[RunOutcome]:
-        """Run the tasks on the cluster, a few per thread at a time; outcomes in the order runs finish."""
-        from distributed import as_completed
+    def window(self) -> int:
+        """A few calls per thread of the cluster."""
+        return TASKS_PER_WORKER * self.threads()
 
-        from ecosim.sweep.worker import error_text, execute
-
-        window = TASKS_PER_WORKER * self.threads()
-        source = iter(tasks)
-        pending: dict[Any, RunTask] = {}
-        completed = as_completed(loop=self.client.loop)
-
-        def fill() -> None:
-            while len(pending) < window:
-                task = next(source, None)
-                if task is None:
-                    return
-                # pure=False: identical-looking tasks must not collapse into one
-                future = self.client.submit(execute, task, pure=False, retries=self.retries)
-                pending[future] = task
-                completed.add(future)
-
-        try:
-            fill()
-            for future in completed:
-                task = pending.pop(future)
-                try:
-                    outcome = future.result()
-                except Exception as exc:  # KilledWorker: the worker died too often running it
-                    outcome = _failed(task, error_text(exc))
-                future.release()
-                yield outcome
-                fill()
-        finally:
-            for future in pending:
-                future.cancel()
+    def pool(self) -> cf.Executor:
+        """The client's concurrent.futures executor (pure=False: identical-looking tasks stay distinct)."""
+        return self.client.get_executor(pure=False, retries=self.retries)
 
     def describe(self) -> dict[str, Any]:
-        """The executor for the manifest: scheduler, workers, threads and the workers' package versions."""
+        """The executor for a manifest: scheduler, workers, threads and the workers' package versions."""
         return {
             "executor": self.name,
             "scheduler": self.address or "local cluster on 127.0.0.1",
@@ -347,14 +415,8 @@ class DaskExecutor:
         if self.cluster is not None:
             self.cluster.close()
 
-    def __enter__(self) -> DaskExecutor:
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def make_executor(kind: str, *, workers: int | None = None, scheduler: str | None = None):
+def make_executor(kind: str, *, workers: int | None = None, scheduler: str | None = None) -> Executor:
     """An executor by name (``processes``, ``sequential`` or ``dask``)."""
     if kind == "sequential":
         return SequentialExecutor()

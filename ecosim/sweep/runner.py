@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -28,7 +28,7 @@ from ecosim.sweep.storage import (
     runs_schema,
     timeseries_schema,
 )
-from ecosim.sweep.worker import RunOutcome, RunTask
+from ecosim.sweep.worker import RunOutcome, RunTask, execute, failed
 
 log = logging.getLogger(__name__)
 
@@ -68,14 +68,14 @@ class SweepReport:
         return max(0, self.planned - self.totals.get("ok", 0) - self.totals.get("failed", 0))
 
 
-class _Progress:
-    """The interface of a progress bar (tqdm's): ``update(n)`` and ``close()``."""
+class ProgressBar(Protocol):
+    """What a progress bar needs (tqdm's interface): ``update(n)`` and ``close()``."""
 
-    def update(self, n: int = 1) -> None:  # pragma: no cover - interface only
-        pass
+    def update(self, n: int = 1) -> object:
+        """Count ``n`` more runs done."""
 
-    def close(self) -> None:  # pragma: no cover
-        pass
+    def close(self) -> None:
+        """Finish the bar."""
 
 
 def run_sweep(
@@ -89,7 +89,7 @@ def run_sweep(
     force: bool = False,
     part_runs: int = PART_RUNS,
     flush_seconds: float = FLUSH_SECONDS,
-    progress: Callable[[int, int], _Progress] | None = None,
+    progress: Callable[[int, int], ProgressBar] | None = None,
     command: list[str] | None = None,
 ) -> SweepReport:
     """Run every run of ``sweep`` not yet finished in ``out``.
@@ -150,7 +150,7 @@ def run_sweep(
                     report.executor = ex.describe()
                     session["executor"] = report.executor
                     write_json(store.manifest_path, manifest)
-                    for outcome in ex.map(_tasks(sweep, design, done)):
+                    for outcome in ex.map(execute, _tasks(sweep, design, done), on_error=failed):
                         writer.add(outcome)
                         if outcome.status == "ok":
                             report.ok += 1
@@ -166,8 +166,7 @@ def run_sweep(
             if bar is not None:
                 bar.close()
             writer.flush()
-            store.compact(schema)
-            report.totals = store.status_counts()
+            report.totals = store.compact(schema)
             report.elapsed = time.perf_counter() - started
             session.update(
                 finished=_now(),
@@ -301,14 +300,6 @@ def _new_manifest(sweep: Sweep, design: Design) -> dict[str, Any]:
     from ecosim.report import versions
     from ecosim.scenario.loader import scenario_to_dict
 
-    v = versions()
-    from importlib import metadata
-
-    for pkg in ("SALib", "dask", "distributed", "mesa"):
-        try:
-            v[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            v[pkg] = "not installed"
     return {
         "kind": "ecosim sweep",
         "name": sweep.name,
@@ -328,7 +319,7 @@ def _new_manifest(sweep: Sweep, design: Design) -> dict[str, Any]:
         "replicates": sweep.replicates,
         "metrics": list(sweep.metrics),
         "timeseries_columns": list(sweep.timeseries),
-        "versions": v,
+        "versions": versions("SALib", "dask", "distributed"),
         "files": {
             "design": DESIGN,
             "runs": RUNS,
@@ -351,7 +342,7 @@ class _PartWriter:
         self.part_runs = max(1, part_runs)
         self.flush_seconds = flush_seconds
         self.columns = design.columns
-        self.values = {c: [_native(v) for v in design.points[c].tolist()] for c in design.columns}
+        self.values = design.column_values()
         self.buffer: list[RunOutcome] = []
         self.last_flush = time.monotonic()
         self.number = store.next_part()
@@ -392,11 +383,3 @@ class _PartWriter:
         self.store.write_part(self.number, runs, ts)
         self.number += 1
         self.buffer = []
-
-
-def _native(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    if value is None or type(value).__name__ == "NAType":
-        return None
-    return value

@@ -25,13 +25,15 @@ import copy
 import functools
 import hashlib
 import json
-import math
 import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, TypeAdapter, ValidationError
+from pydantic import field_validator as check
 
 from ecosim.core.metrics import COLUMNS, SUMMARY_KEYS
 from ecosim.errors import InputError, did_you_mean
@@ -40,35 +42,16 @@ from ecosim.scenario.loader import (
     Marks,
     apply_overrides,
     check_param_path,
+    convert_error,
     dotted,
+    position,
     read_yaml_mapping,
     resolve_file,
     scenario_hash,
     validate,
 )
-from ecosim.scenario.schema import ParamInfo, Scenario, param_info
+from ecosim.scenario.schema import ParamInfo, Scenario, get_value, param_info
 
-TOP_KEYS = (
-    "base",
-    "name",
-    "description",
-    "set",
-    "parameters",
-    "combinations",
-    "design",
-    "replicates",
-    "seed",
-    "metrics",
-    "timeseries",
-)
-METHODS = ("grid", "lhs", "sobol", "morris")
-SAMPLED = ("lhs", "sobol", "morris")
-DESIGN_KEYS: dict[str, tuple[str, ...]] = {
-    "grid": ("method",),
-    "lhs": ("method", "samples"),
-    "sobol": ("method", "samples", "second_order"),
-    "morris": ("method", "trajectories", "levels"),
-}
 #: Run ids are ``point * MAX_REPLICATES + replicate``, so a design point has at most this many replicates.
 MAX_REPLICATES = 10_000
 #: More design points than this are refused (the design table is held in memory).
@@ -79,8 +62,172 @@ NOT_SWEEPABLE = {
     "name": "the scenario name only names a results folder",
     "description": "the description does not change a run",
 }
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+SAMPLED = ("lhs", "sobol", "morris")
 _PATH_PARAMS = {f"{s}.{k}" for s, k in PATH_KEYS}
+_KINDS = ("values", "range", "bounds")
+
+
+# --------------------------------------------------------------------------------------------
+# The file's shape, as pydantic models: the design and each parameter entry are discriminated unions
+# --------------------------------------------------------------------------------------------
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
+
+
+Count = Annotated[int, Field(ge=2, le=10_000_000)]
+
+
+class Grid(_Section):
+    """Every combination of the parameters' values."""
+
+    method: Literal["grid"]
+
+
+class Lhs(_Section):
+    """A Latin hypercube of ``samples`` points."""
+
+    method: Literal["lhs"]
+    samples: Count
+
+
+class Sobol(_Section):
+    """Saltelli's scheme on a Sobol' sequence of ``samples`` (a power of 2) base points."""
+
+    method: Literal["sobol"]
+    samples: Count
+    second_order: bool = True
+
+    @check("samples")
+    @classmethod
+    def _power_of_2(cls, n: int) -> int:
+        if n & (n - 1):
+            raise InputError(
+                "Sobol' samples must be a power of 2 (the sequence loses its balance otherwise)",
+                allowed=f"a power of 2, e.g. {1 << (n.bit_length() - 1)} or {1 << n.bit_length()}",
+            )
+        return n
+
+
+class Morris(_Section):
+    """``trajectories`` Morris trajectories on a grid of ``levels`` (even) levels."""
+
+    method: Literal["morris"]
+    trajectories: Count
+    levels: int = Field(4, ge=2, le=1000)
+
+    @check("levels")
+    @classmethod
+    def _even(cls, n: int) -> int:
+        if n % 2:
+            raise InputError(
+                "Morris levels must be even (the step is levels / (2 (levels - 1)))",
+                allowed="an even whole number >= 2, e.g. 4",
+            )
+        return n
+
+
+def _design_shorthand(value: Any) -> Any:
+    if isinstance(value, str):
+        return {"method": value}
+    if not isinstance(value, dict):
+        raise InputError(
+            "'design' must be a method name or a mapping", allowed="grid, or e.g. {method: sobol, samples: 64}"
+        )
+    return value
+
+
+class Values(_Section):
+    """The values of a grid, listed."""
+
+    values: list[Any] = Field(min_length=1)
+
+
+class Span(_Section):
+    """``steps`` evenly spaced values from ``min`` to ``max``, both included."""
+
+    min: float
+    max: float
+    steps: int = Field(ge=2, le=MAX_POINTS, description="the number of values, both ends included")
+
+
+class Range(_Section):
+    """The values of a grid, evenly spaced."""
+
+    range: Span
+
+
+class Bounds(_Section):
+    """The bounds a sampled design draws between."""
+
+    bounds: list[float] = Field(min_length=2, max_length=2, json_schema_extra={"allowed": "two numbers [min, max]"})
+
+
+def _entry_shorthand(value: Any) -> Any:
+    if isinstance(value, list):
+        return {"values": value}
+    if not isinstance(value, dict):
+        raise InputError(
+            "must be a list of values, or a mapping with values, range or bounds",
+            allowed="e.g. {values: [1, 2, 4]}, {range: {min: 0, max: 1, steps: 11}} or {bounds: [0, 1]}",
+        )
+    if len(value) != 1:
+        raise InputError("give exactly one of values, range or bounds", value=sorted(value))
+    key = next(iter(value))
+    if key not in _KINDS:
+        raise InputError(f"unknown key '{key}'", allowed="keys values, range, bounds", hint=did_you_mean(key, _KINDS))
+    return value
+
+
+Design = Annotated[Grid | Lhs | Sobol | Morris, Field(discriminator="method"), BeforeValidator(_design_shorthand)]
+Entry = Annotated[
+    Annotated[Values, Tag("values")] | Annotated[Range, Tag("range")] | Annotated[Bounds, Tag("bounds")],
+    Discriminator(lambda v: next(iter(v)) if isinstance(v, dict) else type(v).__name__.lower()),
+    BeforeValidator(_entry_shorthand),
+]
+Combination = Annotated[dict[str, Any], Field(min_length=1)]
+
+
+class SweepFile(_Section):
+    """A sweep file as written (before its parameters are checked against the scenario schema)."""
+
+    base: str = Field(min_length=1, json_schema_extra={"allowed": "a scenario file, relative to this sweep file"})
+    name: str | None = None
+    description: str = ""
+    set: dict[str, Any] | None = Field(None, json_schema_extra={"allowed": "e.g. {weeks: 26, organisation.stores: 10}"})
+    parameters: dict[str, Entry] | None = Field(
+        None, json_schema_extra={"allowed": "e.g. {goals.mean_alignment: {values: [0.2, 0.5, 0.8]}}"}
+    )
+    combinations: list[Combination] | None = Field(
+        None,
+        min_length=1,
+        json_schema_extra={"allowed": "e.g. [{goals.mean_alignment: 0.3, facilitation.facilitators: 2}]"},
+    )
+    design: Design = Grid(method="grid")
+    replicates: int = Field(1, ge=1, le=MAX_REPLICATES)
+    seed: int | None = Field(None, ge=0, le=2**63 - 1, json_schema_extra={"allowed": "a whole number >= 0 and < 2**63"})
+    metrics: list[str] = Field(
+        list(SUMMARY_KEYS), min_length=1, json_schema_extra={"allowed": "names among " + ", ".join(SUMMARY_KEYS)}
+    )
+    timeseries: bool | list[str] = Field(
+        True, json_schema_extra={"allowed": "true, false or a list of names among " + ", ".join(COLUMNS)}
+    )
+
+    @check("name")
+    @classmethod
+    def _short_word(cls, name: str) -> str:
+        if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", name) or len(name) > 100:
+            raise InputError(
+                "the name must be a short word",
+                allowed="letters, digits, '_', '.', '-', starting with a letter or digit",
+            )
+        return name
+
+
+# --------------------------------------------------------------------------------------------
+# The checked sweep
+# --------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -127,7 +274,12 @@ class Sweep:
 
     def with_replicates(self, replicates: int, *, source: str = "--replicates") -> Sweep:
         """The same sweep with another number of replicates per design point."""
-        _check_replicates(replicates, source, None, None)
+        data = {"base": self.base_file, "replicates": replicates}
+        try:
+            SweepFile.model_validate(data)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise convert_error(err, model=SweepFile, file=source, marks={}, data=data, error=InputError) from None
         return replace(self, replicates=replicates)
 
     def scenario_for(self, overrides: Mapping[str, Any]) -> Scenario:
@@ -197,59 +349,34 @@ def load_sweep(path: str | os.PathLike[str]) -> Sweep:
     """
     file = str(path)
     data, marks = read_yaml_mapping(path, what="sweep")
+    try:
+        spec = SweepFile.model_validate(data)
+    except ValidationError as exc:
+        errors = [
+            convert_error(e, model=SweepFile, file=file, marks=marks, data=data, error=InputError) for e in exc.errors()
+        ]
+        # one line: a misspelt key first (its 'did you mean' explains the rest), else the first in the file
+        raise min(errors, key=lambda e: (not e.problem.startswith("unknown key"), e.line or 0, e.column or 0)) from None
     ctx = _Context(file, Path(path).resolve().parent, marks)
-
-    for key in data:
-        if key not in TOP_KEYS:
-            raise ctx.error(
-                f"unknown key '{key}'",
-                (key,),
-                key=None,
-                allowed="keys " + ", ".join(TOP_KEYS),
-                hint=did_you_mean(key, TOP_KEYS),
-            )
-
-    name = data.get("name", Path(file).stem)
-    if not isinstance(name, str) or not _NAME.match(name) or len(name) > 100:
-        raise ctx.error(
-            "the name must be a short word",
-            ("name",),
-            value=name,
-            allowed="letters, digits, '_', '.', '-', starting with a letter or digit",
-        )
-    description = data.get("description", "")
-    if not isinstance(description, str):
-        raise ctx.error("the description must be text", ("description",), value=description)
-
-    base_file, base_data = _read_base(data, ctx)
-    fixed = _read_set(data, ctx)
+    name = spec.name if spec.name is not None else Path(file).stem
+    base_file, base_data = _read_base(spec.base, ctx)
+    fixed = _read_set(spec.set or {}, ctx)
     base_data = apply_overrides(base_data, fixed, source=file)
-
-    design = _read_design(data.get("design", "grid"), ctx)
-    parameters = _read_parameters(data.get("parameters"), ctx, design)
-    combinations = _read_combinations(data.get("combinations"), ctx, design)
+    design = DesignSpec(**spec.design.model_dump())
+    parameters = _read_parameters(spec.parameters or {}, ctx, design)
+    combinations = _read_combinations(spec.combinations, ctx, design)
     base = _base_scenario(ctx, base_data, base_file, parameters, combinations)
-
-    replicates = data.get("replicates", 1)
-    _check_replicates(replicates, file, *ctx.pos(("replicates",))[1:])
-    seed = data.get("seed", base.seed)
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= 2**63 - 1:
-        raise ctx.error(
-            "the root seed must be a whole number", ("seed",), value=seed, allowed="a whole number >= 0 and < 2**63"
-        )
-    metrics = _read_names(data.get("metrics", list(SUMMARY_KEYS)), ("metrics",), ctx, SUMMARY_KEYS, "metrics")
-    ts = data.get("timeseries", True)
-    if ts is True:
-        columns = tuple(c for c in COLUMNS if c != "week")
-    elif ts is False:
-        columns = ()
+    metrics = _read_names(spec.metrics, ("metrics",), ctx, SUMMARY_KEYS, "metrics")
+    if spec.timeseries is True or spec.timeseries is False:
+        columns = tuple(c for c in COLUMNS if c != "week") if spec.timeseries else ()
     else:
-        columns = tuple(c for c in _read_names(ts, ("timeseries",), ctx, tuple(COLUMNS), "timeseries") if c != "week")
-
-    sweep = Sweep(
+        columns = tuple(
+            c for c in _read_names(spec.timeseries, ("timeseries",), ctx, COLUMNS, "timeseries") if c != "week"
+        )
+    return Sweep(
         file=file,
         name=name,
-        description=description,
+        description=spec.description,
         base_file=base_file,
         base_data=base_data,
         base=base,
@@ -257,13 +384,12 @@ def load_sweep(path: str | os.PathLike[str]) -> Sweep:
         parameters=parameters,
         combinations=combinations,
         design=design,
-        replicates=replicates,
-        seed=seed,
+        replicates=spec.replicates,
+        seed=spec.seed if spec.seed is not None else base.seed,
         metrics=metrics,
         timeseries=columns,
         marks=marks,
     )
-    return sweep
 
 
 class _Context:
@@ -274,65 +400,20 @@ class _Context:
         self.folder = folder
         self.marks = marks
 
-    def pos(self, keypath: tuple[str | int, ...]) -> tuple[str, int | None, int | None]:
-        for n in range(len(keypath), 0, -1):
-            if keypath[:n] in self.marks:
-                return self.marks[keypath[:n]]
-        return self.file, None, None
-
-    def error(
-        self,
-        problem: str,
-        keypath: tuple[str | int, ...],
-        *,
-        key: str | None | Any = ...,
-        value: Any = ...,
-        allowed: str | None = None,
-        hint: str | None = None,
-    ) -> InputError:
-        file, line, col = self.pos(keypath)
-        return InputError(
-            problem,
-            file=file,
-            line=line,
-            column=col,
-            key=dotted(keypath) if key is ... else key,
-            value=value,
-            allowed=allowed,
-            hint=hint,
-        )
+    def error(self, problem: str, keypath: tuple[str | int, ...], *, key: Any = ..., **kw: Any) -> InputError:
+        file, line, col = position(keypath, self.file, self.marks)
+        return InputError(problem, file=file, line=line, column=col, key=dotted(keypath) if key is ... else key, **kw)
 
     def rewrap(self, err: InputError, keypath: tuple[str | int, ...], *, value: Any = ...) -> InputError:
         """A scenario error caused by a value in the sweep file, moved to that value's position."""
-        file, line, col = self.pos(keypath)
         problem = err.problem
         if err.key and err.key != keypath[-1] and not dotted(keypath).endswith(str(err.key)):
             problem = f"{err.key}: {problem}"
-        return InputError(
-            problem,
-            file=file,
-            line=line,
-            column=col,
-            key=dotted(keypath),
-            value=err.value if value is ... else value,
-            allowed=err.allowed,
-            hint=err.hint,
-        )
+        shown = err.value if value is ... else value
+        return self.error(problem, keypath, value=shown, allowed=err.allowed, hint=err.hint)
 
 
-def _read_base(data: Mapping[str, Any], ctx: _Context) -> tuple[str, dict[str, Any]]:
-    base = data.get("base")
-    if base is None:
-        raise InputError(
-            "required key is missing",
-            file=ctx.file,
-            key="base",
-            allowed="the scenario file every run starts from, relative to this file",
-        )
-    if not isinstance(base, str) or not base.strip():
-        raise ctx.error(
-            "'base' must name a scenario file", ("base",), value=base, allowed="a file path relative to this sweep file"
-        )
+def _read_base(base: str, ctx: _Context) -> tuple[str, dict[str, Any]]:
     target = ctx.folder / base
     if not target.is_file():
         raise ctx.error(
@@ -380,55 +461,36 @@ def _base_scenario(
         raise
 
 
-def _resolve_path_value(path: str, value: Any, ctx: _Context) -> Any:
-    if path in _PATH_PARAMS and isinstance(value, str) and value:
-        return str((ctx.folder / value).resolve())
-    return value
-
-
-def _check_path(path: Any, keypath: tuple[str | int, ...], ctx: _Context) -> str:
-    if not isinstance(path, str):
-        raise ctx.error(
-            "parameter names must be dotted paths", keypath, value=path, allowed="e.g. goals.mean_alignment"
-        )
+def _check_path(path: str, keypath: tuple[str | int, ...], ctx: _Context) -> str:
     try:
         check_param_path(path, source=ctx.file)
     except InputError as err:
-        file, line, col = ctx.pos(keypath)
-        raise InputError(
-            err.problem, file=file, line=line, column=col, key=dotted(keypath), value=path, hint=err.hint
-        ) from None
+        raise ctx.error(err.problem, keypath, value=path, hint=err.hint) from None
     if path in NOT_SWEEPABLE:
         raise ctx.error("this key cannot be varied by a sweep", keypath, value=path, hint=NOT_SWEEPABLE[path])
     return path
 
 
-def _check_value(path: str, value: Any, keypath: tuple[str | int, ...], ctx: _Context) -> None:
-    """Check one value against its parameter's declaration; errors point at the value in the sweep file.
+def _checked(path: str, value: Any, keypath: tuple[str | int, ...], ctx: _Context) -> Any:
+    """One value checked against its parameter's declaration (a file path resolved against the sweep's folder).
 
-    Rules across parameters (``initial_correct + initial_wrong <= 1``) are checked later, on every
-    design point's whole scenario.
+    Errors point at the value in the sweep file. Rules across parameters (``initial_correct +
+    initial_wrong <= 1``) are checked later, on every design point's whole scenario.
     """
-    from pydantic import ValidationError
-
+    if path in _PATH_PARAMS and isinstance(value, str) and value:
+        value = str((ctx.folder / value).resolve())
     try:
         _adapter(path).validate_python(value)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        problem = err["msg"][0].lower() + err["msg"][1:] if err.get("msg") else "invalid value"
-        file, line, col = ctx.pos(keypath)
-        raise InputError(
-            problem, file=file, line=line, column=col, key=path, value=value, allowed=param_info(path).allowed()
-        ) from None
+        msg = exc.errors()[0].get("msg") or "invalid value"
+        problem = msg[0].lower() + msg[1:]
+        raise ctx.error(problem, keypath, key=path, value=value, allowed=param_info(path).allowed()) from None
+    return value
 
 
 @functools.cache
-def _adapter(path: str) -> Any:
+def _adapter(path: str) -> TypeAdapter:
     """A validator for one parameter, from its declaration in the schema (strict, like scenario files)."""
-    from typing import Annotated
-
-    from pydantic import ConfigDict, TypeAdapter
-
     model: Any = Scenario
     parts = path.split(".")
     for part in parts[:-1]:
@@ -437,98 +499,13 @@ def _adapter(path: str) -> Any:
     return TypeAdapter(Annotated[declared.annotation, declared], config=ConfigDict(strict=True))
 
 
-def _read_set(data: Mapping[str, Any], ctx: _Context) -> dict[str, Any]:
-    raw = data.get("set", {})
-    if raw is None:
-        return {}
-    if not isinstance(raw, dict):
-        raise ctx.error(
-            "'set' must map parameter paths to values",
-            ("set",),
-            value=raw,
-            allowed="e.g. {weeks: 26, organisation.stores: 10}",
-        )
-    out: dict[str, Any] = {}
-    for path, value in raw.items():
-        _check_path(path, ("set", path), ctx)
-        value = _resolve_path_value(path, value, ctx)
-        _check_value(path, value, ("set", path), ctx)
-        out[path] = value
-    return out
+def _checked_map(raw: Mapping[str, Any], key: tuple[str | int, ...], ctx: _Context) -> dict[str, Any]:
+    """Dotted parameter paths and their values (``set``, a combination), each checked."""
+    return {path: _checked(_check_path(path, (*key, path), ctx), v, (*key, path), ctx) for path, v in raw.items()}
 
 
-def _read_design(raw: Any, ctx: _Context) -> DesignSpec:
-    if isinstance(raw, str):
-        raw = {"method": raw}
-    if not isinstance(raw, dict):
-        raise ctx.error(
-            "'design' must be a method name or a mapping",
-            ("design",),
-            value=raw,
-            allowed="grid, or e.g. {method: sobol, samples: 64}",
-        )
-    method = raw.get("method")
-    if method not in METHODS:
-        raise ctx.error(
-            "unknown design method",
-            ("design", "method") if "method" in raw else ("design",),
-            value=method,
-            allowed="one of " + ", ".join(METHODS),
-            hint=did_you_mean(str(method), METHODS),
-        )
-    for key in raw:
-        if key not in DESIGN_KEYS[method]:
-            raise ctx.error(
-                f"unknown key '{key}' for a {method} design",
-                ("design", key),
-                key="design",
-                allowed="keys " + ", ".join(DESIGN_KEYS[method]),
-                hint=did_you_mean(str(key), DESIGN_KEYS[method]),
-            )
-
-    def whole(key: str, *, default: int | None, lo: int, hi: int = 10_000_000) -> int:
-        value = raw.get(key, default)
-        if value is None:
-            raise ctx.error(
-                f"a {method} design needs '{key}'", ("design",), key=f"design.{key}", allowed=f"a whole number >= {lo}"
-            )
-        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-            raise ctx.error(
-                "must be a whole number", ("design", key), value=value, allowed=f"a whole number >= {lo} and <= {hi:,}"
-            )
-        return value
-
-    if method == "lhs":
-        return DesignSpec("lhs", samples=whole("samples", default=None, lo=2))
-    if method == "sobol":
-        samples = whole("samples", default=None, lo=2)
-        if samples & (samples - 1):
-            raise ctx.error(
-                "Sobol' samples must be a power of 2 (the sequence loses its balance otherwise)",
-                ("design", "samples"),
-                value=samples,
-                allowed=f"a power of 2, e.g. {1 << (samples.bit_length() - 1)} or {1 << samples.bit_length()}",
-            )
-        second = raw.get("second_order", True)
-        if not isinstance(second, bool):
-            raise ctx.error("must be true or false", ("design", "second_order"), value=second)
-        return DesignSpec("sobol", samples=samples, second_order=second)
-    if method == "morris":
-        trajectories = whole("trajectories", default=None, lo=2)
-        levels = whole("levels", default=4, lo=2, hi=1000)
-        if levels % 2:
-            raise ctx.error(
-                "Morris levels must be even (the step is levels / (2 (levels - 1)))",
-                ("design", "levels"),
-                value=levels,
-                allowed="an even whole number >= 2, e.g. 4",
-            )
-        return DesignSpec("morris", trajectories=trajectories, levels=levels)
-    return DesignSpec("grid")
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+def _read_set(raw: Mapping[str, Any], ctx: _Context) -> dict[str, Any]:
+    return _checked_map(raw, ("set",), ctx)
 
 
 def _clean(x: float) -> float:
@@ -536,16 +513,7 @@ def _clean(x: float) -> float:
     return float(f"{x:.12g}")
 
 
-def _read_parameters(raw: Any, ctx: _Context, design: DesignSpec) -> tuple[Parameter, ...]:
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise ctx.error(
-            "'parameters' must map parameter paths to their values, range or bounds",
-            ("parameters",),
-            value=raw,
-            allowed="e.g. {goals.mean_alignment: {values: [0.2, 0.5, 0.8]}}",
-        )
+def _read_parameters(raw: Mapping[str, Any], ctx: _Context, design: DesignSpec) -> tuple[Parameter, ...]:
     if design.method in SAMPLED and not raw:
         raise ctx.error(
             f"a {design.method} design needs parameters with bounds",
@@ -557,104 +525,41 @@ def _read_parameters(raw: Any, ctx: _Context, design: DesignSpec) -> tuple[Param
         key: tuple[str | int, ...] = ("parameters", path)
         _check_path(path, key, ctx)
         info = param_info(path)
-        if isinstance(entry, list):
-            entry_key = key
-            entry = {"values": entry}
-            values_key = key
-        elif isinstance(entry, dict):
-            entry_key = key
-            values_key = (*key, "values")
-        else:
-            raise ctx.error(
-                "must be a list of values, or a mapping with values, range or bounds",
-                key,
-                value=entry,
-                allowed="e.g. {values: [1, 2, 4]}, {range: {min: 0, max: 1, steps: 11}} or {bounds: [0, 1]}",
-            )
-        for k in entry:
-            if k not in ("values", "range", "bounds"):
-                raise ctx.error(
-                    f"unknown key '{k}'",
-                    (*entry_key, k),
-                    key=path,
-                    allowed="keys values, range, bounds",
-                    hint=did_you_mean(str(k), ("values", "range", "bounds")),
-                )
-        if len(entry) != 1:
-            raise ctx.error(
-                "give exactly one of values, range or bounds", entry_key, key=path, value=sorted(entry) if entry else {}
-            )
-        kind = next(iter(entry))
-        integer = info.annotation is int
+        kind = next(iter(entry.model_fields_set))
         if design.method == "grid" and kind == "bounds":
             raise ctx.error(
                 "bounds are for sampled designs (lhs, sobol, morris)",
-                (*entry_key, "bounds"),
+                (*key, "bounds"),
                 key=path,
                 allowed="values or range for a grid, or set design: lhs, sobol or morris",
             )
         if design.method in SAMPLED and kind != "bounds":
             raise ctx.error(
-                f"a {design.method} design samples between bounds",
-                (*entry_key, kind),
-                key=path,
-                allowed="bounds: [min, max]",
+                f"a {design.method} design samples between bounds", (*key, kind), key=path, allowed="bounds: [min, max]"
             )
         if kind == "values":
-            values = entry["values"]
-            if not isinstance(values, list) or not values:
-                raise ctx.error("values must be a non-empty list", values_key, key=path, value=values)
-            resolved = []
-            for i, v in enumerate(values):
-                v = _resolve_path_value(path, v, ctx)
-                _check_value(path, v, (*values_key, i), ctx)
-                resolved.append(v)
-            if len({json.dumps(v, sort_keys=True, default=str) for v in resolved}) != len(resolved):
+            written = (*key, "values") if (*key, "values") in ctx.marks else key  # a plain list: no 'values' key
+            values = [_checked(path, v, (*written, i), ctx) for i, v in enumerate(entry.values)]
+            if len({json.dumps(v, sort_keys=True, default=str) for v in values}) != len(values):
                 raise ctx.error(
                     "values repeat",
-                    values_key,
+                    written,
                     key=path,
-                    value=values,
+                    value=entry.values,
                     allowed="distinct values (use replicates to repeat runs)",
                 )
-            out.append(Parameter(path, "values", values=tuple(resolved), integer=integer))
+            out.append(Parameter(path, "values", values=tuple(values), integer=info.annotation is int))
         elif kind == "range":
-            out.append(_read_range(path, info, entry["range"], (*entry_key, "range"), ctx))
+            out.append(_read_range(path, info, entry.range, (*key, "range"), ctx))
         else:
-            out.append(_read_bounds(path, info, entry["bounds"], (*entry_key, "bounds"), ctx))
+            out.append(_read_bounds(path, info, entry.bounds, (*key, "bounds"), ctx))
     return tuple(out)
 
 
-def _read_range(path: str, info: ParamInfo, rng: Any, key: tuple[str | int, ...], ctx: _Context) -> Parameter:
-    example = "{min: 0, max: 1, steps: 11}"
+def _read_range(path: str, info: ParamInfo, span: Span, key: tuple[str | int, ...], ctx: _Context) -> Parameter:
     if not info.is_numeric:
         raise ctx.error("a range needs a numeric parameter", key, key=path, allowed=info.allowed())
-    if not isinstance(rng, dict):
-        raise ctx.error("range must be a mapping", key, key=path, value=rng, allowed=example)
-    for k in rng:
-        if k not in ("min", "max", "steps"):
-            raise ctx.error(
-                f"unknown key '{k}'",
-                (*key, k),
-                key=path,
-                allowed="keys min, max, steps",
-                hint=did_you_mean(str(k), ("min", "max", "steps")),
-            )
-    for k in ("min", "max", "steps"):
-        if k not in rng:
-            raise ctx.error(f"range needs '{k}'", key, key=path, allowed=example)
-    lo, hi, steps = rng["min"], rng["max"], rng["steps"]
-    for k, v in (("min", lo), ("max", hi)):
-        if not _number(v):
-            raise ctx.error("must be a number", (*key, k), key=f"{path}.range.{k}", value=v)
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 2 or steps > MAX_POINTS:
-        raise ctx.error(
-            "steps must be a whole number >= 2",
-            (*key, "steps"),
-            key=f"{path}.range.steps",
-            value=steps,
-            allowed="a whole number >= 2 (the number of values, both ends included)",
-        )
+    lo, hi, steps = span.min, span.max, span.steps
     if not lo < hi:
         raise ctx.error("range min must be below max", key, key=path, value={"min": lo, "max": hi})
     width = (hi - lo) / (steps - 1)
@@ -671,29 +576,35 @@ def _read_range(path: str, info: ParamInfo, rng: Any, key: tuple[str | int, ...]
             )
         values = [int(round(v)) for v in values]
     for k, v in (("min", values[0]), ("max", values[-1])):
-        _check_value(path, v, (*key, k), ctx)
+        _checked(path, v, (*key, k), ctx)
     return Parameter(path, "range", values=tuple(values), integer=info.annotation is int)
 
 
-def _read_bounds(path: str, info: ParamInfo, raw: Any, key: tuple[str | int, ...], ctx: _Context) -> Parameter:
+def _read_bounds(
+    path: str, info: ParamInfo, bounds: list[float], key: tuple[str | int, ...], ctx: _Context
+) -> Parameter:
     if not info.is_numeric:
         raise ctx.error("bounds need a numeric parameter", key, key=path, allowed=info.allowed())
-    if not (isinstance(raw, list) and len(raw) == 2 and all(_number(v) for v in raw)):
-        raise ctx.error("bounds must be two numbers [min, max]", key, key=path, value=raw, allowed="e.g. [0, 1]")
-    lo, hi = raw
+    lo, hi = bounds
     if not lo < hi:
-        raise ctx.error("the lower bound must be below the upper bound", key, key=path, value=raw)
+        raise ctx.error("the lower bound must be below the upper bound", key, key=path, value=bounds)
     integer = info.annotation is int
     if integer and (lo != int(lo) or hi != int(hi)):
         raise ctx.error(
-            "bounds of a whole-number parameter must be whole numbers", key, key=path, value=raw, allowed=info.allowed()
+            "bounds of a whole-number parameter must be whole numbers",
+            key,
+            key=path,
+            value=bounds,
+            allowed=info.allowed(),
         )
-    for i, v in enumerate(raw):
-        _check_value(path, int(v) if integer else float(v), (*key, i), ctx)
+    for i, v in enumerate(bounds):
+        _checked(path, int(v) if integer else float(v), (*key, i), ctx)
     return Parameter(path, "bounds", bounds=(float(lo), float(hi)), integer=integer)
 
 
-def _read_combinations(raw: Any, ctx: _Context, design: DesignSpec) -> tuple[dict[str, Any], ...]:
+def _read_combinations(
+    raw: list[dict[str, Any]] | None, ctx: _Context, design: DesignSpec
+) -> tuple[dict[str, Any], ...]:
     if raw is None:
         return ()
     if design.method != "grid":
@@ -702,34 +613,13 @@ def _read_combinations(raw: Any, ctx: _Context, design: DesignSpec) -> tuple[dic
             ("combinations",),
             allowed="combinations with design: grid",
         )
-    if not isinstance(raw, list) or not raw:
-        raise ctx.error(
-            "combinations must be a list of mappings",
-            ("combinations",),
-            value=raw,
-            allowed="e.g. [{goals.mean_alignment: 0.3, facilitation.facilitators: 2}]",
-        )
-    out = []
-    for i, combo in enumerate(raw):
-        key: tuple[str | int, ...] = ("combinations", i)
-        if not isinstance(combo, dict) or not combo:
-            raise ctx.error("each combination must map parameter paths to values", key, value=combo)
-        resolved = {}
-        for path, value in combo.items():
-            _check_path(path, (*key, path), ctx)
-            value = _resolve_path_value(path, value, ctx)
-            _check_value(path, value, (*key, path), ctx)
-            resolved[path] = value
-        out.append(resolved)
-    return tuple(out)
+    return tuple(_checked_map(combo, ("combinations", i), ctx) for i, combo in enumerate(raw))
 
 
-def _read_names(raw: Any, key: tuple[str, ...], ctx: _Context, allowed: Sequence[str], what: str) -> tuple[str, ...]:
-    if not isinstance(raw, list) or not raw:
-        raise ctx.error(
-            f"{what} must be a non-empty list of names", key, value=raw, allowed="names among " + ", ".join(allowed)
-        )
-    seen = []
+def _read_names(
+    raw: list[str], key: tuple[str, ...], ctx: _Context, allowed: Sequence[str], what: str
+) -> tuple[str, ...]:
+    seen: list[str] = []
     for i, name in enumerate(raw):
         if name not in allowed:
             raise ctx.error(
@@ -746,22 +636,6 @@ def _read_names(raw: Any, key: tuple[str, ...], ctx: _Context, allowed: Sequence
     return tuple(seen)
 
 
-def _check_replicates(value: Any, file: str, line: int | None, column: int | None) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_REPLICATES:
-        raise InputError(
-            "replicates must be a whole number",
-            file=file,
-            line=line,
-            column=column,
-            key="replicates",
-            value=value,
-            allowed=f"a whole number >= 1 and <= {MAX_REPLICATES:,}",
-        )
-
-
 def base_value(scenario: Scenario, path: str) -> Any:
-    """The value of a dotted parameter path in a validated scenario."""
-    node: Any = scenario
-    for part in path.split("."):
-        node = getattr(node, part)
-    return copy.deepcopy(node)
+    """The value of a dotted parameter path in a validated scenario (a copy)."""
+    return copy.deepcopy(get_value(scenario, path))

@@ -49,28 +49,6 @@ ANALYSIS = "analysis"
 _PART = re.compile(r"^part-(\d{6,})\.parquet$")
 COMPRESSION = "zstd"
 
-#: Fixed columns of the runs table (parameters come after ``seed``, metrics after ``wall_time``).
-ID_COLUMNS = ("run_id", "point", "replicate", "seed")
-STATUS_COLUMNS = ("status", "error", "wall_time")
-
-
-def param_dtype(path: str) -> str:
-    """How a parameter is stored: int64, float64, bool, string, or json (lists)."""
-    from typing import Literal, get_origin
-
-    from ecosim.scenario.schema import param_info
-
-    annotation = param_info(path).annotation
-    if annotation is int:
-        return "int64"
-    if annotation is float:
-        return "float64"
-    if annotation is bool:
-        return "bool"
-    if annotation is str or get_origin(annotation) is Literal:
-        return "string"
-    return "json"
-
 
 def _arrow(kind: str) -> pa.DataType:
     import pyarrow as pa
@@ -88,6 +66,7 @@ def runs_schema(sweep: Sweep, columns: Sequence[str]) -> pa.Schema:
     """The Arrow schema of the runs table; ``columns`` are the design's parameter paths."""
     import pyarrow as pa
 
+    from ecosim.scenario.schema import param_info
     from ecosim.sweep.worker import TEXT_METRICS
 
     fields = [
@@ -96,7 +75,7 @@ def runs_schema(sweep: Sweep, columns: Sequence[str]) -> pa.Schema:
         pa.field("replicate", pa.int32()),
         pa.field("seed", pa.int64()),
     ]
-    fields += [pa.field(c, _arrow(param_dtype(c))) for c in columns]
+    fields += [pa.field(c, _arrow(param_info(c).dtype)) for c in columns]
     fields += [pa.field("status", pa.string()), pa.field("error", pa.string()), pa.field("wall_time", pa.float64())]
     fields += [pa.field(m, pa.string() if m in TEXT_METRICS else pa.float64()) for m in sweep.metrics]
     return pa.schema(fields)
@@ -194,92 +173,46 @@ class SweepStore:
         )
 
     def finished(self) -> np.ndarray:
-        """Run ids with an ``ok`` row."""
-        import pyarrow.parquet as pq
+        """Run ids with an ``ok`` row, sorted."""
+        runs = one_row_per_run(self.runs_parts(), ["status"])
+        return runs.column("run_id").to_numpy()[_is_ok(runs)]
 
-        done = [np.empty(0, np.int64)]
-        for path in self.runs_parts().values():
-            t = pq.read_table(path, columns=["run_id", "status"])
-            ok = np.asarray(t.column("status").to_numpy(zero_copy_only=False) == "ok")
-            done.append(t.column("run_id").to_numpy()[ok])
-        return np.unique(np.concatenate(done))
+    def compact(self, schema: pa.Schema) -> dict[str, int]:
+        """Write ``runs.parquet``: one row per run, from the parts, sorted by run id.
 
-    def status_counts(self) -> dict[str, int]:
-        """Runs per status in the compacted sense (a run that failed and then succeeded is ok)."""
-        keep = _keep_rows(self.runs_parts())
-        counts = {"ok": 0, "failed": 0}
-        for status in keep.values():
-            for s, n in zip(*np.unique(status, return_counts=True)):
-                counts[str(s)] = counts.get(str(s), 0) + int(n)
-        return counts
-
-    def compact(self, schema: pa.Schema) -> int:
-        """Write ``runs.parquet``: one row per run, from the parts. Returns the number of rows."""
+        Returns the runs per status (a run that failed and then succeeded is ok).
+        """
         import pyarrow.parquet as pq
 
         parts = self.runs_parts()
-        keep = _keep_masks(parts)
-        rows = 0
-
-        def write(tmp: Path) -> None:
-            nonlocal rows
-            with pq.ParquetWriter(tmp, schema, compression=COMPRESSION) as writer:
-                for number, path in parts.items():
-                    table = pq.read_table(path).filter(keep[number])
-                    table = table.sort_by("run_id")
-                    rows += table.num_rows
-                    writer.write_table(table.cast(schema))
-
-        write_with(self.folder / RUNS, write)
-        return rows
+        runs = one_row_per_run(parts).cast(schema) if parts else schema.empty_table()
+        write_with(self.folder / RUNS, lambda tmp: pq.write_table(runs, tmp, compression=COMPRESSION))
+        ok = int(np.count_nonzero(_is_ok(runs)))
+        return {"ok": ok, "failed": runs.num_rows - ok}
 
 
-def _index(parts: dict[int, Path]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    import pyarrow.parquet as pq
+def one_row_per_run(parts: dict[int, Path], columns: Sequence[str] | None = None) -> pa.Table:
+    """The runs parts read once (``columns`` only, with run id and status): one row per run, sorted by run id.
 
-    ids, ok, part, row = [np.empty(0, np.int64)], [np.empty(0, bool)], [np.empty(0, np.int64)], [np.empty(0, np.int64)]
-    for number, path in parts.items():
-        t = pq.read_table(path, columns=["run_id", "status"])
-        n = t.num_rows
-        ids.append(t.column("run_id").to_numpy())
-        ok.append(np.asarray(t.column("status").to_numpy(zero_copy_only=False) == "ok"))
-        part.append(np.full(n, number, np.int64))
-        row.append(np.arange(n, dtype=np.int64))
-    return np.concatenate(ids), np.concatenate(ok), np.concatenate(part), np.concatenate(row)
+    A run that appears more than once (it failed, then was made again on resume) keeps its ``ok``
+    row, else its row in the latest part.
+    """
+    import pyarrow as pa
+    import pyarrow.dataset as ds
 
-
-def _chosen(parts: dict[int, Path]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """For each run id the row to keep: its ok row, else its latest; as (ids, ok, part, row) arrays."""
-    ids, ok, part, row = _index(parts)
-    if ids.size == 0:
-        return ids, ok, part, row
-    order = np.lexsort((row, part, ok, ids))  # by id, then failed before ok, then older parts first
-    sorted_ids = ids[order]
-    last = np.r_[sorted_ids[1:] != sorted_ids[:-1], True]
-    pick = order[last]
-    return ids[pick], ok[pick], part[pick], row[pick]
+    if not parts:
+        return pa.table({"run_id": pa.array([], pa.int64()), "status": pa.array([], pa.string())})
+    dataset = ds.dataset([str(p) for p in parts.values()], format="parquet")  # in part order
+    names = dataset.schema.names if columns is None else _with_keys(columns)
+    table = dataset.to_table(columns=[*names, "__fragment_index"])
+    ids = table.column("run_id").to_numpy()
+    order = np.lexsort((table.column("__fragment_index").to_numpy(), _is_ok(table), ids))
+    last = np.r_[ids[order][1:] != ids[order][:-1], True]  # by id: failed before ok, older parts first
+    return table.drop_columns("__fragment_index").take(order[last])
 
 
-def _keep_masks(parts: dict[int, Path]) -> dict[int, np.ndarray]:
-    import pyarrow.parquet as pq
-
-    _, _, part, row = _chosen(parts)
-    masks = {}
-    for number, path in parts.items():
-        n = pq.read_metadata(path).num_rows
-        mask = np.zeros(n, dtype=bool)
-        mask[row[part == number]] = True
-        masks[number] = mask
-    return masks
-
-
-def _keep_rows(parts: dict[int, Path]) -> dict[int, np.ndarray]:
-    _, ok, part, _ = _chosen(parts)
-    out = {}
-    for number in parts:
-        sel = part == number
-        out[number] = np.where(ok[sel], "ok", "failed")
-    return out
+def _is_ok(table: pa.Table) -> np.ndarray:
+    return np.asarray(table.column("status").to_numpy(zero_copy_only=False) == "ok")
 
 
 # --------------------------------------------------------------------------------------------
@@ -293,7 +226,6 @@ def read_runs(folder: str | Path, columns: Sequence[str] | None = None) -> pa.Ta
     Works on a finished sweep and on one still running or interrupted (it reads the parts). Only
     ``columns`` are read when given (``run_id`` and ``status`` are always included).
     """
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     store = SweepStore(folder)
@@ -307,16 +239,11 @@ def read_runs(folder: str | Path, columns: Sequence[str] | None = None) -> pa.Ta
         raise InputError(
             "no sweep results here", file=str(folder), allowed="a folder written by 'python -m ecosim sweep'"
         )
-    keep = _keep_masks(parts)
-    tables = [pq.read_table(path, columns=_with_keys(columns)).filter(keep[n]) for n, path in parts.items()]
-    return pa.concat_tables(tables).sort_by("run_id")
+    return one_row_per_run(parts, columns)
 
 
 def _with_keys(columns: Sequence[str] | None) -> list[str] | None:
-    if columns is None:
-        return None
-    out = list(dict.fromkeys(["run_id", "status", *columns]))
-    return out
+    return None if columns is None else list(dict.fromkeys(["run_id", "status", *columns]))
 
 
 def iter_timeseries(folder: str | Path, columns: Sequence[str] | None = None) -> Iterator[pa.Table]:

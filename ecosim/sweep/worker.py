@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 
-import ecosim
 import ecosim.core.model  # noqa: F401  (imported here, once per worker, not at the first run)
 from ecosim.api import simulate
 from ecosim.scenario.schema import Scenario
@@ -75,6 +74,11 @@ def execute(task: RunTask) -> RunOutcome:
         return RunOutcome(task.run_id, "failed", error_text(exc), time.perf_counter() - started, {}, None)
 
 
+def failed(task: RunTask, exc: BaseException) -> RunOutcome:
+    """The outcome of a run that could not be made at all (its worker died, or the task could not be sent)."""
+    return RunOutcome(task.run_id, "failed", error_text(exc), 0.0, {}, None)
+
+
 def error_text(exc: BaseException) -> str:
     """``Type: message``, and where in ecosim it was raised."""
     text = f"{type(exc).__name__}: {exc}"
@@ -83,21 +87,6 @@ def error_text(exc: BaseException) -> str:
         last = frames[-1]
         text += f" (at {os.path.basename(last.filename)}:{last.lineno} in {last.name})"
     return text
-
-
-def versions() -> dict[str, str]:
-    """Versions that decide a run's results; the sweep checks that every Dask worker has the same."""
-    import mesa
-    import networkx
-    import scipy
-
-    return {
-        "ecosim": ecosim.__version__,
-        "numpy": np.__version__,
-        "scipy": scipy.__version__,
-        "mesa": mesa.__version__,
-        "networkx": networkx.__version__,
-    }
 
 
 # --------------------------------------------------------------------------------------------

@@ -12,17 +12,17 @@ import logging
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ecosim.scenario.loader import shipped_scenarios
 from ecosim.validation import analytic
 from ecosim.validation.stats import Check, mean_se
 
 log = logging.getLogger(__name__)
 
-SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+SCENARIOS = shipped_scenarios()
 VALIDATION = SCENARIOS / "validation"
 
 #: Budget for the error of the engine's time step against a continuous-time closed form: a quarter

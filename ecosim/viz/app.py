@@ -201,14 +201,14 @@ def _html(text: str, testid: str, classes: list[str] | None = None):
 
 def StatusPanel(model: PageModel):
     """Scenario, week, the verdict so far in plain words, this week's figures and the settings."""
-    p = model.params
+    params = model.params
     key, words = current_verdict(model)
     e = html.escape
-    parts = [f"<h3>Scenario: {e(p.name)}</h3>"]
-    if p.description:
-        parts.append(f"<div class='ecosim-muted'>{e(p.description.strip())}</div>")
+    parts = [f"<h3>Scenario: {e(params.name)}</h3>"]
+    if params.description:
+        parts.append(f"<div class='ecosim-muted'>{e(params.description.strip())}</div>")
     parts.append(
-        f"<div style='margin-top:6px'>Week <b data-testid='ecosim-week'>{model.week}</b> of {p.weeks}"
+        f"<div style='margin-top:6px'>Week <b data-testid='ecosim-week'>{model.week}</b> of {params.weeks}"
         f" &middot; {model.state.n:,} learners &middot; {len(model.facilitators)} facilitators</div>"
     )
     parts.append(f"<div class='ecosim-verdict ecosim-verdict-{key}' data-testid='ecosim-verdict'>{e(words)}</div>")
@@ -226,7 +226,7 @@ def StatusPanel(model: PageModel):
         )
         parts.append(
             "<div class='ecosim-muted'>Judged as if the run ended this week, on the weekly active "
-            f"share of the last {p.verdict.window_weeks} weeks.</div>"
+            f"share of the last {params.verdict.window_weeks} weeks.</div>"
         )
     if model.input_problem:
         parts.append(
@@ -234,8 +234,8 @@ def StatusPanel(model: PageModel):
             f"applied: {e(model.input_problem)}. This run uses the scenario file's values.</div>"
         )
     rows = []
-    for lever in levers(p):
-        value = get_value(p, lever.path)
+    for lever in levers(params):
+        value = get_value(params, lever.path)
         rows.append(
             f"<tr title='{e(lever.description, quote=True)}'><td>{e(lever.label)}</td>"
             f"<td class='v' data-testid='ecosim-param-{e(lever.path)}'>{e(_fmt(value, lever.unit))}</td></tr>"
@@ -251,8 +251,8 @@ def StatusPanel(model: PageModel):
 
 def FacilitationPanel(model: PageModel):
     """What the facilitators' hours bought, and how unequal participation is."""
-    p = model.params
-    f = p.facilitation
+    params = model.params
+    f = params.facilitation
     if f.facilitators and f.hours_per_week:
         who = (
             f"{f.facilitators} facilitator{'s' if f.facilitators > 1 else ''} with {f.hours_per_week:g} hours "

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ecosim.errors import InputError
-from ecosim.scenario.schema import ParamInfo, Scenario, iter_params
+from ecosim.scenario.schema import ParamInfo, Scenario, get_value, iter_params
 
 #: Short labels for the levers (a slider's label shares a line with the slider); a lever missing
 #: here is labelled from its path. The page explains each in the settings table.
@@ -61,14 +61,6 @@ class Lever:
         }
 
 
-def get_value(scenario: Scenario, path: str) -> Any:
-    """The value at a dotted ``path`` of a scenario."""
-    value: Any = scenario
-    for key in path.split("."):
-        value = getattr(value, key)
-    return value
-
-
 def levers(scenario: Scenario) -> list[Lever]:
     """The sliders for a scenario: every numeric ``lever=True`` parameter of the schema, in declaration order."""
     return [_lever(info, scenario) for info in iter_params() if info.lever and info.is_numeric]
@@ -88,7 +80,7 @@ def _lever(info: ParamInfo, scenario: Scenario) -> Lever:
     elif upper is not None and upper - lo <= 10 * span:
         hi = float(upper)
     else:
-        hi = _nice_ceiling(4 * span)
+        hi = nice_ceiling(4 * span)
         if integer:
             hi = max(hi, 10.0)
         if info.unit == "weeks":
@@ -115,8 +107,10 @@ def _lever(info: ParamInfo, scenario: Scenario) -> Lever:
     )
 
 
-def _nice_ceiling(x: float) -> float:
-    """The smallest of 1, 2, 2.5, 5 x 10^k at or above ``x``."""
+def nice_ceiling(x: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 x 10^k at or above ``x`` (1 for x <= 0 or not finite)."""
+    if not math.isfinite(x) or x <= 0:
+        return 1.0
     k = math.floor(math.log10(x))
     for m in (1.0, 2.0, 2.5, 5.0, 10.0):
         if m * 10**k >= x - 1e-12:

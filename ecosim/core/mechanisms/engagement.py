@@ -69,16 +69,16 @@ def usefulness(m: EcosystemModel) -> np.ndarray:
 
 def ecosystem(m: EcosystemModel) -> None:
     """The ``ecosystem`` rule: who visits and who posts this week, and their posts added to the content."""
-    p = m.params
-    e = p.engagement.ecosystem
+    params = m.params
+    e = params.engagement.ecosystem
     s = m.state
     rng = m.rng
     n = s.n
     was_active = (s.engagement > INACTIVE).astype(np.float32)
     local = m.ties.neighbour_share(was_active)
     mass = float(was_active.mean())
-    since = m.week - p.platform.launch_week
-    novelty = p.platform.novelty * np.exp(-since / p.platform.novelty_weeks)
+    since = m.week - params.platform.launch_week
+    novelty = params.platform.novelty * np.exp(-since / params.platform.novelty_weeks)
     use = usefulness(m)
     m.last_usefulness = use
 
@@ -87,9 +87,9 @@ def ecosystem(m: EcosystemModel) -> None:
     u += s.habit * np.float32(e.habit)
     u += s.pull
     u += s.propensity
-    u += np.float32(e.intercept + e.critical_mass * mass + novelty - p.platform.friction)
-    u -= s.mobile * np.float32(p.platform.mobile_visit_cost)
-    u -= (s.role != HEAD_OFFICE) * np.float32(p.engagement.time_pressure)
+    u += np.float32(e.intercept + e.critical_mass * mass + novelty - params.platform.friction)
+    u -= s.mobile * np.float32(params.platform.mobile_visit_cost)
+    u -= (s.role != HEAD_OFFICE) * np.float32(params.engagement.time_pressure)
     visit = rng.random(n, dtype=np.float32) < logistic(u, out=u)
 
     # a visitor posts with probability logistic(V), worked out for visitors only
@@ -100,7 +100,7 @@ def ecosystem(m: EcosystemModel) -> None:
     v += s.post_propensity[visitors]
     v += np.float32(e.post_intercept)
     v -= np.where(
-        s.mobile[visitors], np.float32(e.post_cost * p.platform.mobile_posting_cost_ratio), np.float32(e.post_cost)
+        s.mobile[visitors], np.float32(e.post_cost * params.platform.mobile_posting_cost_ratio), np.float32(e.post_cost)
     )
     posters = visitors[rng.random(visitors.size, dtype=np.float32) < logistic(v, out=v)]
     post = np.zeros(n, dtype=bool)

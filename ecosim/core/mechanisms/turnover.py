@@ -22,8 +22,8 @@ def step(m: EcosystemModel) -> None:
     """One week of turnover: tenure grows, and each leaver's row goes to a newcomer."""
     s = m.state
     s.tenure += 1
-    p = min(1.0, m.params.turnover.annual_rate / 52.0)
-    leavers = bernoulli_indices(m.rng, s.n, p)
+    weekly = min(1.0, m.params.turnover.annual_rate / 52.0)
+    leavers = bernoulli_indices(m.rng, s.n, weekly)
     m.week_stats["leavers"] = leavers.size
     if leavers.size:
         m.record_departures(leavers)
@@ -35,19 +35,19 @@ def populate(m: EcosystemModel, rows: np.ndarray, *, newcomers: bool) -> None:
 
     Store, region and role belong to the position and are kept.
     """
-    p = m.params
+    params = m.params
     s = m.state
     rng = m.rng
     k = rows.size
     s.person[rows] = m.next_person_ids(k)
     role = s.role[rows]
-    bonus = np.where(role == ASSOCIATE, 0.0, p.goals.manager_alignment_bonus)
-    alignment = np.clip(rng.normal(p.goals.mean_alignment + bonus, p.goals.alignment_sd), 0.0, 1.0)
+    bonus = np.where(role == ASSOCIATE, 0.0, params.goals.manager_alignment_bonus)
+    alignment = np.clip(rng.normal(params.goals.mean_alignment + bonus, params.goals.alignment_sd), 0.0, 1.0)
     s.alignment[rows] = alignment
     s.goals[rows] = draw_goals(rng, m.org_goals, alignment)
     # head office works at desks; everyone in the field may have only a phone
-    s.mobile[rows] = (role != HEAD_OFFICE) & (rng.random(k) < p.organisation.mobile_only_share)
-    eco = p.engagement.ecosystem
+    s.mobile[rows] = (role != HEAD_OFFICE) & (rng.random(k) < params.organisation.mobile_only_share)
+    eco = params.engagement.ecosystem
     s.propensity[rows] = rng.normal(0.0, eco.propensity_sd, k) if eco.propensity_sd > 0 else 0.0
     s.post_propensity[rows] = rng.normal(0.0, eco.post_propensity_sd, k) if eco.post_propensity_sd > 0 else 0.0
     sigma = eco.posting_volume_spread
@@ -61,14 +61,14 @@ def populate(m: EcosystemModel, rows: np.ndarray, *, newcomers: bool) -> None:
     s.recent_posts[rows] = 0.0
     s.ever_active[rows] = False
     s.tenure[rows] = 0
-    thr = p.engagement.threshold
+    thr = params.engagement.threshold
     if thr.counts is not None:
         s.threshold[rows] = np.asarray(thr.counts, dtype=np.float64)[rows]
     elif thr.phi_sd > 0:
         s.threshold[rows] = np.clip(rng.normal(thr.phi, thr.phi_sd, k), 0.0, 1.0)
     else:
         s.threshold[rows] = thr.phi
-    learn = p.learning
+    learn = params.learning
     correct, wrong = (
         (learn.newcomer_correct, learn.newcomer_wrong) if newcomers else (learn.initial_correct, learn.initial_wrong)
     )
