@@ -99,13 +99,7 @@ def manifest(result: CalibrationResult, files: list[str], command: list[str] | N
     """manifest.json: what was fitted, the seed, the command, the time taken, the versions and the files."""
     from ecosim.report import versions
 
-    v = versions()
-    try:
-        from importlib import metadata
-
-        v["pyabc"] = metadata.version("pyabc")
-    except Exception:  # noqa: BLE001 - a missing version is not worth failing a calibration over
-        v["pyabc"] = "unknown"
+    v = versions("pyabc")
     return {
         "scenario_name": result.scenario_name,
         "seed": result.seed,
