@@ -267,8 +267,8 @@ def test_command_writes_the_results_folder(small, observed, tmp_path, capsys):
     assert "note:" in cap.err and "column 'region' ignored" in cap.err
     assert "goals.mean_alignment" in cap.out and "At week 20:" in cap.out
     names = {p.name for p in out.iterdir()}
-    expected = {"posterior.parquet", "posterior.json", "posterior.png", "ppc.png", "forecast.png", "what_ifs.png",
-                "calibration.md", "manifest.json", "history.db", "forecast.csv", "what_ifs.csv"}  # fmt: skip
+    expected = {"posterior.parquet", "posterior.json", "posterior.png", "pairs.png", "ppc.png", "forecast.png"}
+    expected |= {"what_ifs.png", "calibration.md", "manifest.json", "history.db", "forecast.csv", "what_ifs.csv"}
     assert expected <= names and not [n for n in names if n.endswith(".tmp")]
     post = json.loads((out / "posterior.json").read_text())
     q = post["parameters"]["platform.friction"]

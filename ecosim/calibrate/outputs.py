@@ -29,7 +29,7 @@ VERDICT_WORDS = {
     "ghost_town": "ghost town",
     "not_launched": "not launched",
 }
-FIGURES = ("posterior.png", "ppc.png", "forecast.png", "what_ifs.png")
+FIGURES = ("posterior.png", "pairs.png", "ppc.png", "forecast.png", "what_ifs.png")
 
 
 def write_calibration(out: Path, result: CalibrationResult, *, command: list[str] | None = None) -> list[str]:
@@ -54,6 +54,7 @@ def write_calibration(out: Path, result: CalibrationResult, *, command: list[str
     files.append("forecast.json")
     for name, fig in (
         ("posterior.png", posterior_figure(result)),
+        ("pairs.png", pairs_figure(result.posterior, result.fitted, result.priors, result.scenario_name)),
         ("ppc.png", ppc_figure(result)),
         ("forecast.png", forecast_figure(result)),
         ("what_ifs.png", what_if_figure(result)),
@@ -152,6 +153,34 @@ def posterior_figure(result: CalibrationResult) -> Figure:
         if i == 0:
             ax.legend(fontsize=st.SMALL_SIZE, frameon=False)
     fig.suptitle(f"{result.scenario_name}: what the observed weeks say about each parameter", fontsize=st.TITLE_SIZE)
+    return fig
+
+
+def pairs_figure(posterior, names: list[str], priors: dict, title: str) -> Figure | None:
+    """Every pair of fitted parameters: the particles, sized by weight, over the prior box (identifiability)."""
+    from ecosim.calibrate.engine import weighted_corr
+
+    pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1 :]]
+    if not pairs:
+        return None
+    fig = _figure(max(4.6, 3.4 * len(pairs)), 3.4)
+    w = posterior["weight"].to_numpy()
+    size = 6 + 60 * w / w.max()
+    for i, (a, b) in enumerate(pairs):
+        ax = fig.add_subplot(1, len(pairs), i + 1)
+        ax.scatter(posterior[a], posterior[b], s=size, color=st.SECOND, alpha=0.6, linewidths=0)
+        r = weighted_corr(posterior[[a, b]], w).iat[0, 1]
+        for name, setter in ((a, ax.set_xlim), (b, ax.set_ylim)):
+            p = priors[name]
+            setter(p.low, p.high)
+        if priors[a].prior == "loguniform":
+            ax.set_xscale("log")
+        if priors[b].prior == "loguniform":
+            ax.set_yscale("log")
+        ax.set_xlabel(a)
+        ax.set_ylabel(b)
+        ax.set_title(f"posterior correlation {r:+.2f}", fontsize=st.LABEL_SIZE)
+    fig.suptitle(f"{title}: parameter pairs that fit the observed weeks", fontsize=st.TITLE_SIZE)
     return fig
 
 
