@@ -19,6 +19,7 @@ __all__ = [
     "RunResult",
     "Scenario",
     "ScenarioError",
+    "compare",
     "load_scenario",
     "simulate",
     "__version__",
@@ -34,10 +35,12 @@ _LAZY = {
     "InputError": "ecosim.errors",
     "ScenarioError": "ecosim.scenario.errors",
     "load_scenario": "ecosim.scenario.loader",
+    "compare": "ecosim.comparison",
 }
 
 if TYPE_CHECKING:
     from ecosim.api import RunResult, simulate
+    from ecosim.comparison import compare
     from ecosim.core.model import EcosystemModel
     from ecosim.errors import InputError
     from ecosim.scenario.errors import ScenarioError

@@ -52,10 +52,14 @@ def simulate(
 
     model = EcosystemModel(scenario, seed=seed, overrides=overrides)
     model.run(progress)
+    summary = model.summary()
+    read = model.interventions.scenario  # as read: interventions may have changed model.params since
+    if read.interventions:
+        summary["interventions"] = [applied.as_dict() for applied in model.interventions.applied]
     return RunResult(
-        scenario=model.params,
+        scenario=read,
         seed=model.seed,
         timeseries=model.timeseries(),
-        summary=model.summary(),
+        summary=summary,
         model=model if keep_model else None,
     )

@@ -16,7 +16,8 @@ from ecosim import __version__
 
 #: command name -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "run": ("ecosim.commands.run", "run one scenario: summary, verdict, results folder and figures"),
+    "run": ("ecosim.commands.run", "run a scenario over 20 seeds (or one): verdicts, intervals, results and figures"),
+    "compare": ("ecosim.commands.compare", "compare scenarios on the same seeds: paired differences, verdicts, costs"),
     "schema": ("ecosim.commands.schema", "print the JSON Schema of scenario files"),
     "sweep": ("ecosim.commands.sweep", "run a parameter sweep (replicates, resumable) into Parquet"),
     "analyze": ("ecosim.commands.analyze", "analyse a sweep: per-point statistics, phase diagram, sensitivity"),
@@ -36,7 +37,9 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str):
         """Print one line, ``error: <command>: <problem>``, and exit with code 2."""
-        self.exit(EXIT_USAGE, f"error: {self.prog}: {message} (see '{self.prog} --help')\n")
+        from ecosim.errors import printable
+
+        self.exit(EXIT_USAGE, f"error: {self.prog}: {printable(message)} (see '{self.prog} --help')\n")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -43,7 +43,7 @@ class InputError(ValueError):
         """Where the problem is, as ``file:line:column`` (as much as is known), or an empty string."""
         if self.file is None:
             return ""
-        text = str(self.file)
+        text = printable(str(self.file))
         if self.line is not None:
             text += f":{self.line}"
             if self.column is not None:
@@ -89,6 +89,13 @@ class InputErrors(InputError):
     def message(self) -> str:
         """Every problem, one line each."""
         return "\n".join(e.message() for e in self.errors)
+
+
+def printable(text: str) -> str:
+    """``text`` with line breaks and other control characters written as escapes, so a message stays one line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _show(value: object) -> str:

@@ -73,7 +73,10 @@ class OutputError(InputError):
 
     def __init__(self, what: str, where: str | os.PathLike[str], why: str, *, exit_code: int = 2, hint=None) -> None:
         self.exit_code = exit_code
-        super().__init__(f"{what}: {why}", file=str(where), hint=hint)
+        where = str(where)
+        if len(where) > 300:  # one readable line even for a path too long to exist
+            where = f"{where[:120]}...{where[-60:]} ({len(where):,} characters)"
+        super().__init__(f"{what}: {why}", file=where, hint=hint)
 
 
 def os_error(exc: OSError, what: str, where: str | os.PathLike[str] | None = None) -> OutputError:
@@ -186,6 +189,7 @@ class OutputFolder:
         self._owned = True  # whether the folder is (or becomes) ecosim's, with a marker
         self._created: list[Path] = []
         self._lock: _Lock | None = None
+        self._since = _now()
 
     # ---- opening -------------------------------------------------------------------------------
 
@@ -214,16 +218,16 @@ class OutputFolder:
 
     def _create(self) -> None:
         """Create the folder and its missing parents, remembering which were made."""
-        if self.path.exists() and not self.path.is_dir():
-            raise OutputError(
-                "cannot write results here", self.path, "it is a file, not a folder", hint=f"check {self.flag}"
-            )
-        missing = []
-        p = self.path
-        while not p.exists() and p != p.parent:
-            missing.append(p)
-            p = p.parent
         try:
+            if self.path.exists() and not self.path.is_dir():
+                raise OutputError(
+                    "cannot write results here", self.path, "it is a file, not a folder", hint=f"check {self.flag}"
+                )
+            missing = []
+            p = self.path
+            while not p.exists() and p != p.parent:
+                missing.append(p)
+                p = p.parent
             self.path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise os_error(exc, "cannot create the folder", self.path) from None
@@ -302,7 +306,7 @@ class OutputFolder:
             "format": MARKER_FORMAT,
             "kind": self.kind,
             "written_by": "ecosim",
-            "created": old.get("created") or _now(),
+            "created": old.get("created") or self._since,
             "updated": _now(),
             "command": ["ecosim", *sys.argv[1:]],
             "files": self.files,
@@ -387,7 +391,15 @@ class OutputFolder:
         for pattern in patterns:
             found.extend(self.path.glob(_relative(pattern, where)))
         out = []
+        root = self.path.resolve()
         for p in dict.fromkeys(found):
+            parent = p.parent.resolve()
+            if parent != root and root not in parent.parents:  # a listed file under a link to elsewhere
+                raise OutputError(
+                    "will not remove anything",
+                    where,
+                    f"it lists {p.relative_to(self.path)}, which is outside the folder",
+                )
             if p.is_symlink() or p.is_file():
                 out.append(p)
             elif p.exists():

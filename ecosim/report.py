@@ -9,6 +9,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from ecosim.core.metrics import verdict_words
 from ecosim.errors import InputError
 from ecosim.io import write_json, write_with
@@ -17,6 +19,7 @@ from ecosim.scenario.loader import input_files, scenario_hash, scenario_to_dict
 
 if TYPE_CHECKING:
     from ecosim.api import RunResult
+    from ecosim.ensemble import Ensemble
 
 RESULT_FILES = ("timeseries.parquet", "timeseries.csv", "summary.json", "manifest.json")
 
@@ -77,9 +80,8 @@ def write_results(
     command: list[str] | None = None,
     elapsed: float | None = None,
     figures: bool = True,
-    worker=None,
 ) -> list[str]:
-    """Write the results folder; each file is written under a temporary name, then renamed."""
+    """Write one run's results folder; each file is written under a temporary name, then renamed."""
     out.mkdir(parents=True, exist_ok=True)
     ts = result.timeseries
     write_with(out / "timeseries.parquet", lambda tmp: ts.to_parquet(tmp, index=False, compression="zstd"))
@@ -89,8 +91,7 @@ def write_results(
     if figures and result.model is not None:
         from ecosim.plotting import run as fig
 
-        data = fig.payload(ts, result.model, result.summary)
-        files += worker.render(out, data) if worker is not None else fig.render(out, data)
+        files += fig.render(out, fig.payload(ts, result.model, result.summary))
     from ecosim.plotting.html import run_report
 
     files.append(run_report(out, result, files, versions()))
@@ -114,3 +115,111 @@ def manifest(
         "files": files,
         "scenario": scenario_to_dict(result.scenario),
     }
+
+
+# --------------------------------------------------------------------------------------------
+# An ensemble: many seeds of one scenario
+# --------------------------------------------------------------------------------------------
+
+ENSEMBLE_FILES = ("runs.parquet", "runs.csv", "timeseries.parquet", "timeseries.csv", "summary.json", "manifest.json")
+
+_COST_ROWS = (
+    ("total_cost", "total cost", "money"),
+    ("cost_per_active_learner_week", "cost per active learner-week", "money"),
+)
+
+
+def _shown(value: float | None, kind: str) -> str:
+    if value is None or value != value:  # None or NaN
+        return "-"
+    if kind == "pct":
+        return f"{value:.1%}"
+    if kind == "money":
+        return f"{value:,.2f}" if abs(value) < 10 else f"{value:,.0f}"
+    return f"{value:,.0f}"
+
+
+def ensemble_text(ens: Ensemble) -> str:
+    """The ensemble in plain text: each summary value's median and 90% interval over the runs, and the verdicts."""
+    from ecosim.ensemble import has_costs
+
+    sc = ens.scenario
+    seeds = ens.seeds
+    span = f"seeds {seeds[0]}-{seeds[-1]}" if seeds == list(range(seeds[0], seeds[0] + len(seeds))) else "seeds"
+    learners = ens.series["learners"][:, -1]
+    headcount = f"{int(learners[0]):,}" if learners.min() == learners.max() else f"about {np.median(learners):,.0f}"
+    lines = [f"ecosim: {sc.name} ({len(seeds)} runs, {span}; {sc.weeks} weeks, {headcount} learners)"]
+    rows = list(_ROWS)
+    if has_costs(sc):
+        rows += list(_COST_ROWS)
+    width = max(len(label) for _, label, _ in rows)
+    lines.append(f"  {'':<{width}}  {'median':>8}   90% of runs")
+    for key, label, kind in rows:
+        if key == "cost_per_active_learner_week":
+            cost, weeks = ens.values("total_cost"), ens.values("active_learner_weeks")
+            x = np.divide(cost, weeks, out=np.full_like(cost, np.nan), where=weeks > 0)
+            spread = _quantiles(x)
+        else:
+            spread = ens.spread(key)
+        lines.append(
+            f"  {label:<{width}}  {_shown(spread['median'], kind):>8}   "
+            f"{_shown(spread['low'], kind)} to {_shown(spread['high'], kind)}"
+        )
+    lines.append("")
+    lines.append(f"Verdict: {ens.verdict_text()}")
+    if len(ens.verdicts) > 1:
+        lines.append("  The seeds disagree: the scenario is near a tipping point, so one run is not conclusive.")
+    applied = ens.series["interventions"].sum(axis=1)
+    if ens.scenario.interventions:
+        lines.append(f"Interventions applied in {int(np.count_nonzero(applied))} of {len(seeds)} runs.")
+    lines.append(f"Representative run (figures): seed {seeds[ens.representative]}")
+    return "\n".join(lines)
+
+
+def _quantiles(x: np.ndarray) -> dict[str, float]:
+    from ecosim.ensemble import INTERVAL
+
+    x = x[~np.isnan(x)]
+    if x.size == 0:
+        return {"median": float("nan"), "low": float("nan"), "high": float("nan")}
+    low, median, high = np.quantile(x, [(1 - INTERVAL) / 2, 0.5, (1 + INTERVAL) / 2])
+    return {"median": float(median), "low": float(low), "high": float(high)}
+
+
+def write_ensemble(
+    out: Path, ens: Ensemble, *, command: list[str] | None = None, elapsed: float | None = None, figures: bool = True
+) -> list[str]:
+    """Write an ensemble's results folder: per-run and weekly tables, summary, manifest and figures."""
+    out.mkdir(parents=True, exist_ok=True)
+
+    def tables() -> None:
+        runs = ens.runs_table()
+        ts = ens.timeseries_table()
+        write_with(out / "runs.parquet", lambda tmp: runs.to_parquet(tmp, index=False, compression="zstd"))
+        write_with(out / "runs.csv", lambda tmp: runs.to_csv(tmp, index=False, float_format="%.6g"))
+        write_with(out / "timeseries.parquet", lambda tmp: ts.to_parquet(tmp, index=False, compression="zstd"))
+        write_with(out / "timeseries.csv", lambda tmp: ts.to_csv(tmp, index=False, float_format="%.6g"))
+        per_seed = [{"seed": seed, **s} for seed, s in zip(ens.seeds, ens.summaries, strict=True)]
+        write_json(out / "summary.json", {"scenario": ens.scenario.name, "ensemble": ens.summary(), "runs": per_seed})
+
+    files = list(ENSEMBLE_FILES)
+    if figures:
+        from ecosim.plotting.ensemble import render_ensemble
+
+        files += render_ensemble(out, ens, also=tables)  # the tables are written while the figures are drawn
+    else:
+        tables()
+    info = {
+        "scenario_name": ens.scenario.name,
+        "scenario_sha256": scenario_hash(ens.scenario),
+        "seeds": ens.seeds,
+        "representative_seed": ens.seeds[ens.representative],
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "command": command if command is not None else sys.argv,
+        "elapsed_seconds": None if elapsed is None else round(elapsed, 3),
+        "versions": versions(),
+        "files": files,
+        "scenario": scenario_to_dict(ens.scenario),
+    }
+    write_json(out / "manifest.json", info)
+    return files

@@ -64,6 +64,13 @@ def test_bad_rows_name_their_line(tmp_path, text, problem, line):
     assert problem in err.message() and err.line == line and err.file == path
 
 
+def test_bytes_that_are_not_utf8_far_into_the_file_name_their_line(tmp_path):
+    rows = "".join(f"n{i},n{i + 1}\n" for i in range(20_000)).encode()
+    path = put(tmp_path / "e.csv", b"source,target\n" + rows + b"\xff\xfe,x\n")
+    err = refused(path)
+    assert "not UTF-8" in err.message() and err.line == 20_002
+
+
 def test_an_unknown_role_names_the_nodes_file_and_line(tmp_path):
     edges = put(tmp_path / "e.csv", "source,target\na,b\n")
     nodes = put(tmp_path / "n.csv", "id,role\na,associate\nb,wizard\n")
@@ -123,3 +130,21 @@ def test_random_bytes_are_read_or_refused_cleanly(tmp_path, data):
         read_network(path)
     except InputError as exc:
         assert exc.file == path
+
+
+node_headers = st.sampled_from(["id", "id,store,region,role", "id,role", "role,id", "id,id", "name", ""])
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(header=node_headers, body=rows, roles=st.lists(st.sampled_from(["associate", "head_office", "boss", ""])))
+def test_random_nodes_files_are_read_or_refused_cleanly(tmp_path, header, body, roles):
+    edges = put(tmp_path / "e.csv", "source,target\na,b\n")
+    lines = [",".join(r + roles[i : i + 1]) for i, r in enumerate(body)]
+    nodes = put(tmp_path / "n.csv", header + "\n" + "\n".join(lines) + "\n")
+    try:
+        arrays = read_network(edges, nodes)
+    except InputError as exc:
+        assert exc.file in (nodes, edges) and exc.message().count("\n") == 0
+        return
+    assert arrays.n >= 2 and arrays.role.max() < len(network.ROLE_NAMES)
+    assert network.from_arrays(arrays).n == arrays.n

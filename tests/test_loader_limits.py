@@ -108,3 +108,34 @@ def test_threshold_counts_name_the_file_and_line(tmp_path, counts, problem):
     with pytest.raises(ScenarioError) as info:
         load_scenario(path)
     assert problem in info.value.message() and info.value.file == str(path) and info.value.line == 7
+
+
+@pytest.mark.parametrize("override", ["network.path=a\x00b", "description=a\x07b", "network.path=", "description=[*a]"])
+def test_hostile_set_values_are_one_line(tiny, capsys, override):
+    assert main(["run", str(tiny), "--set", override]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --set") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("path", ["", "\x00", "a\x00b"])
+def test_scenario_paths_that_cannot_name_a_file_are_one_line(path, capsys):
+    assert main(["run", path]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_threshold_counts_are_checked_against_an_edge_list_and_a_fixed_retail_organisation(tmp_path):
+    from ecosim.core.model import EcosystemModel
+
+    (tmp_path / "e.csv").write_text("source,target\na,b\nb,c\n")
+    path = tmp_path / "g.yaml"
+    head = "name: g\nweeks: 2\nengagement:\n  rule: threshold\n  threshold:\n"
+    path.write_text(head + "    counts: [1, 1]\nnetwork: {kind: edgelist, path: e.csv}\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert "e.csv has 3" in info.value.message() and info.value.line == 6
+    path.write_text(head + "    counts: [1, 1]\norganisation: {stores: 2, staff_per_store: 3}\n")
+    with pytest.raises(ScenarioError, match="store sizes are drawn at random"):
+        load_scenario(path)
+    org = "organisation: {stores: 2, staff_per_store: 3, store_size_spread: 0, regions: 1, head_office: 2}\n"
+    path.write_text(head + "    counts: [" + ", ".join(["1"] * 9) + "]\n" + org)
+    assert EcosystemModel(load_scenario(path)).ties.n == 9

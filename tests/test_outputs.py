@@ -92,6 +92,16 @@ def test_force_checks_every_listed_file_before_removing_any(tiny, tmp_path, caps
         assert tree(out) == before and outside.read_text() == "mine"
         marker["files"].remove(bad)
         (out / MARKER).write_text(json.dumps(marker))
+    # a listed file under a link to another folder
+    elsewhere = put(tmp_path / "elsewhere" / "x", "mine")
+    (out / "link").symlink_to(elsewhere.parent, target_is_directory=True)
+    marker = read_marker(out)
+    marker["files"].append("link/x")
+    (out / MARKER).write_text(json.dumps(marker))
+    before = tree(out)
+    assert main(["run", str(tiny), "--out", str(out), "--quiet", "--no-figures", "--force"]) == 2
+    assert "outside the folder" in capsys.readouterr().err
+    assert tree(out) == before and elsewhere.read_text() == "mine"
 
 
 # ---- replacing ecosim's own results ----------------------------------------------------------
@@ -177,19 +187,20 @@ def test_an_empty_out_is_refused(command, tiny, sweep_file, tmp_path, capsys, mo
     assert not (tmp_path / "results").exists()
 
 
-@pytest.mark.parametrize("where", ["/proc/ecosim-x", "file", "file/below"])
+@pytest.mark.parametrize("where", ["/proc/ecosim-x", "file", "file/below", "x" * 5000])
 def test_an_impossible_out_is_refused_before_the_work(where, tiny, tmp_path, capsys, monkeypatch):
-    import ecosim.commands.run as run_command
+    from ecosim.core.model import EcosystemModel
 
-    def no_work(*args):
+    def no_work(*args, **kwargs):
         raise AssertionError("the simulation ran before the folder was checked")
 
-    monkeypatch.setattr(run_command, "_simulate", no_work)
+    monkeypatch.setattr(EcosystemModel, "__init__", no_work)
     put(tmp_path / "file", "a file")
     out = where if where.startswith("/") else str(tmp_path / where)
     assert main(["run", str(tiny), "--out", out, "--quiet"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: ") and err.count("\n") == 1 and out in err
+    assert err.startswith("error: ") and err.count("\n") == 1 and (out in err or len(out) > 300)
+    assert len(err) < 600
     assert (tmp_path / "file").read_text() == "a file"
 
 
@@ -224,3 +235,83 @@ def test_a_full_disk_is_one_line_exit_1_and_the_earlier_results_stay(tiny, tmp_p
     err = capsys.readouterr().err
     assert "No space left on device" in err and "cannot write" in err and err.count("\n") == 1
     assert tree(out) == before and sorted(p.name for p in out.iterdir()) == sorted(before)
+
+
+# ---- resume tells the truth about replicates ----------------------------------------------------
+
+
+def test_resume_with_fewer_replicates_keeps_the_manifest_true(tmp_path):
+    sweep = tiny_sweep(tmp_path / "d", GRID.replace("replicates: 1", "replicates: 3"))
+    out = tmp_path / "s"
+    args = ["sweep", str(sweep), "--out", str(out), "--executor", "sequential", "--quiet"]
+    assert main(args) == 0
+    assert main([*args, "--resume", "--replicates", "1"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["runs"] == {"planned": 6, "ok": 6, "failed": 0, "pending": 0} and manifest["replicates"] == 3
+
+
+def test_resume_after_a_first_look_goes_on_to_the_files_replicates(tmp_path, capsys):
+    sweep = tiny_sweep(tmp_path / "d", GRID.replace("replicates: 1", "replicates: 3"))
+    out = tmp_path / "s"
+    args = ["sweep", str(sweep), "--out", str(out), "--executor", "sequential"]
+    assert main([*args, "--replicates", "1", "--quiet"]) == 0
+    capsys.readouterr()
+    assert main([*args, "--resume"]) == 0
+    assert "this session: 4 runs" in capsys.readouterr().out
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["runs"] == {"planned": 6, "ok": 6, "failed": 0, "pending": 0} and manifest["replicates"] == 3
+
+
+# ---- analyze on what is not a sweep ---------------------------------------------------------------
+
+
+def test_analyze_on_a_run_folder_is_one_line_and_creates_nothing(tiny, tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["run", str(tiny), "--out", str(run), "--quiet", "--no-figures"]) == 0
+    before = tree(run)
+    assert main(["analyze", str(run)]) == 2
+    err = capsys.readouterr().err
+    assert "no sweep results here" in err and err.count("\n") == 1
+    assert tree(run) == before and not (run / "analysis").exists()
+
+
+def test_analyze_on_a_truncated_runs_table_is_one_line(sweep_file, tmp_path, capsys):
+    out = tmp_path / "s"
+    assert main(["sweep", str(sweep_file), "--out", str(out), "--executor", "sequential", "--quiet"]) == 0
+    for part in (out / "runs").glob("part-*.parquet"):
+        part.unlink()
+    data = (out / "runs.parquet").read_bytes()
+    (out / "runs.parquet").write_bytes(data[: len(data) // 2])
+    assert main(["analyze", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "cannot read the sweep's results" in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("img_dir", ["../outside", "/tmp/elsewhere", "img/../../x"])
+def test_validate_keeps_its_figures_inside_the_output_folder(img_dir, tmp_path, capsys):
+    assert main(["validate", "--quick", "--out", str(tmp_path / "v"), "--img-dir", img_dir]) == 2
+    err = capsys.readouterr().err
+    assert "--img-dir" in err and "inside the output folder" in err and err.count("\n") == 1
+    assert not (tmp_path / "v").exists() and not (tmp_path / "outside").exists()
+
+
+def test_a_full_disk_during_a_sweep_is_one_line_exit_1_and_resume_finishes_it(
+    sweep_file, tmp_path, capsys, monkeypatch
+):
+    from ecosim.sweep.storage import SweepStore
+
+    out = tmp_path / "s"
+    args = ["sweep", str(sweep_file), "--out", str(out), "--executor", "sequential", "--quiet"]
+
+    def full(self, number, runs, timeseries):
+        raise OSError(errno.ENOSPC, "No space left on device", str(self.folder / "runs"))
+
+    with monkeypatch.context() as m:
+        m.setattr(SweepStore, "write_part", full)
+        assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and err.count("\n") == 1 and "Traceback" not in err
+    assert not (out / LOCK).exists()
+    assert main([*args, "--resume"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["runs"] == {"planned": 2, "ok": 2, "failed": 0, "pending": 0}

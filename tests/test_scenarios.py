@@ -58,6 +58,19 @@ def test_facilitation_buys_activity_but_not_alignment():
     assert shares.mean() < high.mean() and "thriving" not in verdicts
 
 
+def test_a_rescue_when_uptake_stalls_mostly_thrives_and_acting_at_launch_always_does():
+    """The README's "Choosing between options": same seeds, the same facilitation, late or from launch."""
+    base, _ = finals("retail")
+    rescue, rescue_verdicts = finals("retail_rescue")
+    push, push_verdicts = finals("retail_launch_push")
+    assert rescue_verdicts.count("thriving") >= 12 and "ghost_town" not in rescue_verdicts
+    assert set(push_verdicts) == {"thriving"}
+    for shares in (rescue, push):
+        diff = shares - base  # same seeds: a paired comparison
+        assert diff.mean() > 4 * diff.std(ddof=1) / np.sqrt(diff.size)
+    assert push.mean() > rescue.mean()
+
+
 def test_mean_final_share_rises_with_alignment():
     means = [finals("retail", a)[0].mean() for a in (0.0, 0.25, 0.5, 0.75, 1.0)]
     assert all(b > a for a, b in zip(means, means[1:], strict=False)), means
@@ -86,7 +99,17 @@ def test_every_scenario_file_loads_and_runs(path):
         assert result.summary["verdict"] in metrics.VERDICT_TEXT
 
 
-@pytest.mark.parametrize("name", ["retail", "retail_low_alignment", "retail_high_alignment", "retail_facilitated"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "retail",
+        "retail_low_alignment",
+        "retail_high_alignment",
+        "retail_facilitated",
+        "retail_rescue",
+        "retail_launch_push",
+    ],
+)
 def test_scenario_files_are_documented(name):
     text = (SCENARIOS / f"{name}.yaml").read_text()
     assert re.search(r"^description:", text, re.M) and text.lstrip().startswith("#")

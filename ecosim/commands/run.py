@@ -1,4 +1,4 @@
-"""Run one scenario: print a summary and a verdict, write a results folder with figures."""
+"""Run a scenario over an ensemble of seeds (or one seed): verdicts, medians and intervals, results folder, figures."""
 
 from __future__ import annotations
 
@@ -8,6 +8,10 @@ import time
 from pathlib import Path
 
 from ecosim.commands._args import MAX_SEED, folder_arg, whole_number
+
+EXECUTORS = ("processes", "sequential", "dask")
+#: Seeds of an ensemble by default (ecosim.ensemble.DEFAULT_SEEDS, kept here so that --help stays quick).
+DEFAULT_SEEDS = 20
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,7 +23,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="results folder (default: results/<scenario name>/); ecosim's earlier results there are replaced",
     )
-    parser.add_argument("--seed", type=whole_number(0, MAX_SEED), help="random seed (default: the scenario's seed)")
+    seeds = parser.add_mutually_exclusive_group()
+    seeds.add_argument(
+        "--seeds",
+        type=whole_number(1, 100_000),
+        default=DEFAULT_SEEDS,
+        metavar="N",
+        help=f"run N seeds, from the scenario's seed on (default {DEFAULT_SEEDS})",
+    )
+    seeds.add_argument("--seed", type=whole_number(0, MAX_SEED), help="one run with this seed instead of an ensemble")
     parser.add_argument(
         "--set",
         dest="overrides",
@@ -28,6 +40,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="override a parameter, e.g. --set goals.mean_alignment=0.3 (repeatable)",
     )
+    parser.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        help="where the runs execute (default: worker processes forked from this one, one per core)",
+    )
+    parser.add_argument("--workers", type=whole_number(1), metavar="N", help="worker processes (default: one per core)")
     parser.add_argument(
         "--force",
         action="store_true",
@@ -38,64 +56,79 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run one scenario and write its results folder; returns the exit code."""
-    started = time.perf_counter()
-    worker = None
-    if not args.no_figures:
-        from ecosim.figure_worker import FigureWorker
-
-        worker = FigureWorker()  # first, while NumPy is not yet imported
-    try:
-        return _run(args, started, worker)
-    finally:
-        if worker is not None:
-            worker.close()
-
-
-def _run(args: argparse.Namespace, started: float, worker) -> int:
+    """Run the scenario (an ensemble, or one seed with ``--seed``), write its results folder; returns the exit code."""
     from ecosim.outputs import open_output
-    from ecosim.report import summary_text, write_results
     from ecosim.scenario.loader import load_scenario
 
+    started = time.perf_counter()
     scenario = load_scenario(args.scenario, args.overrides, seed=args.seed)
     out = Path(args.out) if args.out is not None else Path("results") / scenario.name
+    command = ["ecosim", "run", *sys.argv[2:]] if sys.argv else None
     # an earlier run's results are replaced whole once this run has written all of its own
     with open_output(out, "run", force=args.force, replace=True) as folder:
-        result = _simulate(scenario, args)
-        write_results(
-            folder.dir,
-            result,
-            command=["ecosim", "run", *sys.argv[2:]] if sys.argv else None,
-            elapsed=time.perf_counter() - started,
-            figures=not args.no_figures,
-            worker=worker,
-        )
+        if args.seed is not None:
+            _single(scenario, folder.dir, args, started, command)
+        else:
+            _ensemble(scenario, folder.dir, args, started, command)
     if not args.quiet:
-        print(summary_text(result))
         print(f"Results: {out}/")
     return 0
 
 
-def _simulate(scenario, args: argparse.Namespace):
-    from ecosim.api import RunResult
-    from ecosim.core.model import EcosystemModel
+def _single(scenario, out: Path, args: argparse.Namespace, started: float, command) -> None:
+    from ecosim.api import simulate
+    from ecosim.report import summary_text, write_results
 
-    model = EcosystemModel(scenario)
-    bar = _progress(scenario.weeks, quiet=args.quiet)
+    bar = _progress(scenario.weeks, "week", quiet=args.quiet)
     try:
-        model.run(progress=(lambda week: bar.update(1)) if bar is not None else None)
+        result = simulate(scenario, keep_model=True, progress=(lambda week: bar.update(1)) if bar else None)
     finally:
         if bar is not None:
             bar.close()
-    return RunResult(
-        scenario=scenario, seed=model.seed, timeseries=model.timeseries(), summary=model.summary(), model=model
-    )
+    text = summary_text(result)
+    if not args.quiet:
+        print(text, flush=True)  # before the figures, which take longer than the run
+    write_results(out, result, command=command, elapsed=time.perf_counter() - started, figures=not args.no_figures)
 
 
-def _progress(weeks: int, *, quiet: bool):
-    """A progress bar that appears only when the run takes more than a couple of seconds."""
+def _ensemble(scenario, out: Path, args: argparse.Namespace, started: float, command) -> None:
+    from ecosim.ensemble import default_seeds, run_ensemble
+    from ecosim.report import ensemble_text, write_ensemble
+
+    seeds = default_seeds(scenario, args.seeds)
+    bar = _progress(len(seeds), "run", quiet=args.quiet)
+    try:
+        ens = run_ensemble(
+            scenario,
+            seeds,
+            executor=args.executor,
+            workers=args.workers,
+            network=not args.no_figures,
+            progress=(lambda done: bar.update(done - bar.n)) if bar else None,
+            meanwhile=lambda: _preload(figures=not args.no_figures),
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    if not args.quiet:
+        print(ensemble_text(ens), flush=True)  # before the figures, which take longer than the runs
+    write_ensemble(out, ens, command=command, elapsed=time.perf_counter() - started, figures=not args.no_figures)
+
+
+def _preload(*, figures: bool) -> None:
+    """Import what writing the results needs while the workers run the seeds."""
+    import pyarrow.parquet  # noqa: F401
+
+    if figures:
+        import matplotlib.backends.backend_agg  # noqa: F401
+        import matplotlib.figure  # noqa: F401
+
+
+def _progress(total: int, unit: str, *, quiet: bool):
+    """A progress bar that appears only when the work takes more than a couple of seconds."""
     if quiet:
         return None
     from tqdm import tqdm
 
-    return tqdm(total=weeks, unit="week", delay=2.0, file=sys.stderr, leave=False, dynamic_ncols=True)
+    tqdm.monitor_interval = 0  # no monitor thread: the ensemble forks its workers from this process
+    return tqdm(total=total, unit=unit, delay=2.0, file=sys.stderr, leave=False, dynamic_ncols=True)

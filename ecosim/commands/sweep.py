@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--workers",
         type=whole_number(1, 1024),
         metavar="N",
-        help="worker processes (processes, or a local Dask cluster); default: one per core",
+        help="worker processes (processes, or a local Dask cluster; 1-1,024); default: one per core",
     )
     parser.add_argument(
         "--scheduler",
@@ -37,12 +37,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="continue the sweep in the results folder: finished runs are skipped, failed runs retried",
     )
-    parser.add_argument("--force", action="store_true", help="delete the sweep results in the folder and start again")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="delete the sweep results ecosim wrote in the folder (nothing else) and start again",
+    )
     parser.add_argument(
         "--replicates",
         type=whole_number(1),
         metavar="N",
-        help="replicates per design point (overrides the sweep file; on --resume, more replicates add runs)",
+        help="replicates per design point (overrides the sweep file; on --resume, more replicates add runs; "
+        "without it --resume goes on to the sweep file's count, or the folder's when larger)",
     )
     parser.add_argument(
         "--part-runs",
@@ -80,12 +85,13 @@ def run(args: argparse.Namespace) -> int:
     if args.replicates is not None:
         sweep = sweep.with_replicates(args.replicates)
     elif args.resume and (out / MANIFEST).is_file():
-        # continue with the replicate count the sweep was last run with (it may have been extended)
+        # continue with the sweep file's replicate count, or the folder's when it was extended beyond it
+        # (a sweep started with --replicates 1 for a first look goes on to the file's count)
         try:
             stored = json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("replicates")
         except (OSError, ValueError):
             stored = None
-        if isinstance(stored, int) and stored != sweep.replicates:
+        if isinstance(stored, int) and not isinstance(stored, bool) and stored > sweep.replicates:
             sweep = sweep.with_replicates(stored, source=str(out / MANIFEST))
 
     bar = None if args.quiet else _progress_bar

@@ -11,6 +11,10 @@ from ecosim.core.state import CONTRIBUTOR, INACTIVE
 if TYPE_CHECKING:
     from ecosim.core.model import EcosystemModel
 
+#: Formal training hours per learner per year for each unit of ``learning.socialisation``: the default
+#: 0.01 stands for about 35 h a year (ATD 2018/2020), so training time is taken as proportional to it.
+TRAINING_HOURS_PER_SOCIALISATION = 3500.0
+
 #: Columns of the weekly time series, in order, with what each means.
 COLUMNS: dict[str, str] = {
     "week": "week number (1 = first week)",
@@ -41,6 +45,10 @@ COLUMNS: dict[str, str] = {
     "replies": "replies by facilitators to first posts",
     "seeded_posts": "posts written by facilitators",
     "introductions": "ties brokered by facilitators this week",
+    "facilitator_hours": "hours facilitators spent on the ecosystem this week (from launch)",
+    "training_hours": "hours of formal training this week, all learners together "
+    f"({TRAINING_HOURS_PER_SOCIALISATION:g} h a year per unit of learning.socialisation)",
+    "interventions": "interventions of the scenario applied at the start of this week",
 }
 
 SUMMARY_KEYS = (
@@ -171,6 +179,9 @@ def record(m: EcosystemModel) -> dict[str, float]:
         "replies": stats["replies"],
         "seeded_posts": stats["seeded_posts"],
         "introductions": stats["introductions"],
+        "facilitator_hours": sum(f.hours_per_week for f in m.facilitators) if m.platform_open else 0.0,
+        "training_hours": n * m.params.learning.socialisation * TRAINING_HOURS_PER_SOCIALISATION / 52.0,
+        "interventions": stats["interventions"],
     }
     return row
 

@@ -17,6 +17,7 @@ import numpy as np
 from ecosim.core import mechanisms, metrics, network
 from ecosim.core.agents import Facilitator, Learner
 from ecosim.core.content import ContentStock
+from ecosim.core.interventions import Schedule
 from ecosim.core.mechanisms import turnover
 from ecosim.core.rng import make_rng
 from ecosim.core.state import LearnerState
@@ -132,6 +133,7 @@ class EcosystemModel(mesa.Model):
         # so model -> array -> agent -> model would keep every finished model alive.
         self._learner_agents: list[Learner] = []
         self._learners_owed = True
+        self.interventions = Schedule.from_scenario(params, list(metrics.COLUMNS))
         if params.platform.launch_week == 1:
             self._launch()
         self.running = True
@@ -158,6 +160,7 @@ class EcosystemModel(mesa.Model):
         if self.week == self.params.platform.launch_week and self.week > 1:
             self._launch()
         self.week_stats = defaultdict(int)
+        self.week_stats["interventions"] = self.interventions.before_week(self, self.week_metrics or None)
         self.last_usefulness = None
         for mechanism in mechanisms.WEEK:
             mechanism.step(self)

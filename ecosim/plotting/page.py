@@ -311,6 +311,8 @@ class CurvesPicture:
             curve outgrows it).
         percent: label the y axis in percent.
         bands: (low, high, colour, label) horizontal bands; ``lines``: (y, colour, label).
+        interventions: mark the weeks in which the scenario's interventions were applied (dotted
+            vertical lines, drawn with the curves).
     """
 
     def __init__(
@@ -324,6 +326,7 @@ class CurvesPicture:
         percent: bool = False,
         bands: Sequence[tuple[float, float, str, str]] = (),
         lines: Sequence[tuple[float, str, str]] = (),
+        interventions: bool = False,
         width_px: int = 640,
         height_px: int = 400,
         dpi: int = 100,
@@ -371,6 +374,12 @@ class CurvesPicture:
                 (art,) = over.plot([], [], s.style, color=s.colour, lw=2.5, animated=True)
                 handles.insert(k, Line2D([], [], color=s.colour, ls=s.style, lw=2, label=s.label))
             self.artists.append(art)
+        from matplotlib.collections import LineCollection
+
+        self.marks = LineCollection([], colors=style.FACILITATOR, linestyles=":", linewidths=1.5, animated=True)
+        over.add_collection(self.marks)
+        if interventions:
+            handles.append(Line2D([], [], color=style.FACILITATOR, ls=":", lw=1.5, label="intervention"))
         ax.legend(
             handles=handles,
             loc="lower left",
@@ -413,7 +422,10 @@ class CurvesPicture:
                 art.set_verts([np.column_stack([x, np.r_[0.0, y, 0.0]])] if week.size else [])
             else:
                 art.set_data(week, y)
-        return self.layers.overlay(self.artists)
+        applied = np.asarray(columns.get("interventions", ()), dtype=float) > 0
+        top = self.fixed_ylim[1] if self.fixed_ylim is not None else self.top
+        self.marks.set_segments([[(w, 0.0), (w, top)] for w in week[applied[: week.size]]])
+        return self.layers.overlay([*self.artists, self.marks])
 
 
 def _count_label(value: float, _pos: object = None) -> str:
@@ -440,6 +452,7 @@ def engagement_curves(model: EcosystemModel, **kw) -> CurvesPicture:
         percent=True,
         bands=[(0.0, v.ghost_town_below, style.GHOST_BAND, style.ghost_label(v.ghost_town_below))],
         lines=[(v.thriving_at, style.THRIVING, style.thriving_label(v.thriving_at))],
+        interventions=bool(model.params.interventions),
         **kw,
     )
 
@@ -456,6 +469,7 @@ def knowledge_curves(model: EcosystemModel, **kw) -> CurvesPicture:
         model.params.weeks,
         ylim=(0.0, 1.0),
         percent=True,
+        interventions=bool(model.params.interventions),
         **kw,
     )
 

@@ -45,6 +45,10 @@ def engagement(
     ax.plot(ts["week"], ts["contributor_share"], color=style.CONTRIBUTOR, lw=2, label="posted this week")
     style.ghost_band(ax, ghost)
     style.thriving_line(ax, thriving)
+    if "interventions" in ts:  # the weeks in which the scenario's interventions were applied
+        applied = np.asarray(ts["week"])[np.asarray(ts["interventions"]) > 0]
+        for k, week in enumerate(applied):
+            ax.axvline(week, color=style.FACILITATOR, ls=":", lw=1.2, label="intervention" if k == 0 else None)
     ax.set_ylim(0, 1)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     _weeks(ax, ts)

@@ -55,7 +55,8 @@ def read_network(path: str, nodes_path: str | None = None, *, max_ties: int | No
     if nodes_path is not None:
         hashes[nodes_path] = _hash(nodes_path)
         header, rows = _rows(nodes_path, required=("id",), optional=("store", "region", "role"))
-        for line, rec in rows:
+        for line, row in rows:
+            rec = dict(zip(header, row, strict=True))
             ident = rec["id"]
             if ident in labels:
                 raise InputError("duplicate node id", file=nodes_path, line=line, key="id", value=ident)
@@ -73,9 +74,10 @@ def read_network(path: str, nodes_path: str | None = None, *, max_ties: int | No
     hashes[path] = _hash(path)
     src: list[int] = []
     dst: list[int] = []
-    _, rows = _rows(path, required=("source", "target"), optional=())
-    for line, rec in rows:
-        a, b = rec["source"], rec["target"]
+    header, rows = _rows(path, required=("source", "target"), optional=())
+    i_source, i_target = header.index("source"), header.index("target")
+    for line, row in rows:
+        a, b = row[i_source], row[i_target]
         if a == b:
             raise InputError(
                 "a tie from a node to itself",
@@ -92,11 +94,9 @@ def read_network(path: str, nodes_path: str | None = None, *, max_ties: int | No
                 line=line,
                 allowed=f"at most {max_ties:,} ties",
             )
-        for x in (a, b):
-            if x not in labels:
-                labels[x] = len(labels)
-        src.append(labels[a])
-        dst.append(labels[b])
+        ia = labels.setdefault(a, len(labels))
+        src.append(ia)
+        dst.append(labels.setdefault(b, len(labels)))
     n = len(labels)
     if n < 2:
         raise InputError("the edge list has fewer than two nodes", file=path, allowed="at least one tie")
@@ -137,15 +137,13 @@ def _hash(path: str) -> str:
 
 def _rows(
     path: str, *, required: tuple[str, ...], optional: tuple[str, ...]
-) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
-    """The header, and each non-blank row as (line, {column: value}), every row checked."""
+) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """The header, and each row that is not blank as (line, its values), every row checked."""
     try:
-        fh = open(path, newline="", encoding="utf-8-sig")  # noqa: SIM115 - closed by the generator
-        fh.read(1 << 16)
-        fh.seek(0)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read network file as UTF-8 text: {exc}", file=path) from None
-    reader = csv.reader(fh, strict=True)
+        fh = open(path, "rb")  # noqa: SIM115 - closed by the generator
+    except OSError as exc:
+        raise InputError(f"cannot read the network file: {exc.strerror}", file=path) from None
+    reader = csv.reader(_decoded(fh), strict=True)
     try:
         header = _next(reader, path)
         while header is not None and _blank(header):
@@ -175,31 +173,62 @@ def _rows(
     return header, _records(fh, reader, header, path)
 
 
-def _records(fh, reader, header: list[str], path: str) -> Iterator[tuple[int, dict[str, str]]]:
+def _records(fh, reader, header: list[str], path: str) -> Iterator[tuple[int, list[str]]]:
+    """Each row that is not blank as (line, its values stripped), checked: width, empty or NUL ids."""
+    width = len(header)
+    ids = [(i, h) for i, h in enumerate(header) if h in ("id", "source", "target")]
     with fh:
         while (row := _next(reader, path)) is not None:
-            if _blank(row):
-                continue
-            line = reader.line_num
-            if len(row) != len(header):
+            if len(row) != width:
+                if _blank(row):
+                    continue
                 raise InputError(
-                    f"expected {len(header)} values, found {len(row)}",
+                    f"expected {width} values, found {len(row)}",
                     file=path,
-                    line=line,
+                    line=reader.line_num,
                     value=",".join(row),
                     allowed=",".join(header),
                 )
-            rec = {h: v.strip() for h, v in zip(header, row, strict=True)}
-            for key in ("id", "source", "target"):
-                if key not in rec:
-                    continue
-                if not rec[key]:
-                    raise InputError("empty node id", file=path, line=line, key=key, value=",".join(row))
-                if "\0" in rec[key]:
+            row = [v.strip() for v in row]
+            for i, key in ids:
+                value = row[i]
+                if not value:
+                    if not any(row):  # a blank row as spreadsheets write it: ",,"
+                        break
+                    raise InputError("empty node id", file=path, line=reader.line_num, key=key, value=",".join(row))
+                if "\0" in value:
                     raise InputError(
-                        "a node id holds a NUL character", file=path, line=line, key=key, value=rec[key], allowed="text"
+                        "a node id holds a NUL character",
+                        file=path,
+                        line=reader.line_num,
+                        key=key,
+                        value=value,
+                        allowed="text",
                     )
-            yield line, rec
+            else:
+                yield reader.line_num, row
+
+
+class _NotUtf8(Exception):
+    """A line that is not UTF-8 text."""
+
+    def __init__(self, line: int, error: UnicodeDecodeError) -> None:
+        self.line = line
+        self.error = error
+
+
+def _decoded(fh) -> Iterator[str]:
+    """The file's lines as text, each decoded alone so that bytes that are not UTF-8 name their line.
+
+    A UTF-8 byte-order mark (Excel's "CSV UTF-8") at the start is dropped.
+    """
+    for number, raw in enumerate(fh, start=1):
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise _NotUtf8(number, exc) from None
 
 
 def _next(reader, path: str) -> list[str] | None:
@@ -207,6 +236,15 @@ def _next(reader, path: str) -> list[str] | None:
         return next(reader)
     except StopIteration:
         return None
+    except _NotUtf8 as exc:
+        raise InputError(
+            f"the file is not UTF-8 text ({exc.error.reason}, byte 0x{exc.error.object[exc.error.start]:02x})",
+            file=path,
+            line=exc.line,
+            allowed="a CSV file saved as UTF-8",
+        ) from None
+    except OSError as exc:
+        raise InputError(f"cannot read the network file: {exc.strerror}", file=path) from None
     except csv.Error as exc:
         text = str(exc)
         if "field larger than field limit" in text:

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from ecosim.errors import InputError
 from ecosim.scenario.errors import ScenarioError, ScenarioErrors, did_you_mean
-from ecosim.scenario.schema import Scenario, field_param, iter_params, model_at
+from ecosim.scenario.schema import Scenario, field_param, generic_path, iter_params, model_at
 
 #: A scenario file larger than this is refused before it is parsed.
 MAX_FILE_BYTES = 1_000_000
@@ -103,7 +103,7 @@ def read_yaml_mapping(path: str | os.PathLike[str], *, what: str = "scenario") -
     bomb), recursive aliases, duplicate keys, non-text keys and any tag that would construct an
     object.
     """
-    file = str(path)
+    file = check_path_text(path, what)
     p = Path(path)
     if not p.exists():
         raise ScenarioError(f"{what} file not found", file=file)
@@ -121,6 +121,14 @@ def read_yaml_mapping(path: str | os.PathLike[str], *, what: str = "scenario") -
     except OSError as exc:
         raise ScenarioError(f"cannot read {what} file: {exc.strerror}", file=file) from None
     return parse_yaml_mapping(text, file=file, what=what)
+
+
+def check_path_text(path: str | os.PathLike[str], what: str = "scenario") -> str:
+    """The path as text, refusing an empty one or one holding a NUL character (no file has such a name)."""
+    file = str(path)
+    if "\0" in file or not file.strip():
+        raise ScenarioError(f"not a {what} file path", file=repr(file), allowed="the path of a YAML file")
+    return file
 
 
 def parse_yaml_mapping(text: str, *, file: str, what: str = "scenario") -> tuple[dict[str, Any], Marks]:
@@ -263,6 +271,7 @@ def deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, An
 
 def resolve_file(path: str | os.PathLike[str], _chain: tuple[Path, ...] = ()) -> tuple[dict[str, Any], Marks]:
     """Read a scenario file and everything it ``extends``, merged, before validation."""
+    check_path_text(path)
     here = Path(path).resolve()
     if here in _chain:
         cycle = " -> ".join(str(p) for p in (*_chain, here))
@@ -319,7 +328,7 @@ def leaf_paths() -> list[str]:
     """Dotted paths of every settable parameter."""
     global _LEAF_PATHS
     if _LEAF_PATHS is None:
-        _LEAF_PATHS = [p.path for p in iter_params()]
+        _LEAF_PATHS = [p.path for p in iter_params(entries=True)]
     return _LEAF_PATHS
 
 
@@ -337,6 +346,8 @@ def parse_override(text: str, *, source: str = "--set") -> tuple[str, Any]:
     check_param_path(key, source=source)
     value = parse_value(raw, source=source, key=key) if raw.strip() else ""
     if key in {f"{s}.{k}" for s, k in PATH_KEYS} and isinstance(value, str):
+        if "\0" in value or not value.strip():
+            raise ScenarioError("not a file path", file=source, key=key, value=value, allowed="the path of a CSV file")
         value = str(Path(value).resolve())
     return key, value
 
@@ -350,7 +361,12 @@ def parse_value(raw: str, *, source: str = "--set", key: str | None = None) -> A
             key=key,
             allowed=f"at most {MAX_FILE_BYTES:,} characters",
         )
-    loader = Loader(raw)
+    try:
+        loader = Loader(raw)
+    except yaml.YAMLError:  # a NUL or another character YAML does not allow
+        raise ScenarioError(
+            "the value holds a character YAML does not allow", file=source, key=key, value=raw
+        ) from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -368,8 +384,15 @@ def parse_value(raw: str, *, source: str = "--set", key: str | None = None) -> A
 def check_param_path(key: str, *, source: str) -> None:
     """Raise a ScenarioError with a suggestion if ``key`` is not a parameter's dotted path."""
     paths = leaf_paths()
-    if key in paths:
+    if generic_path(key) in paths:
         return
+    if len(key) > 200:  # no parameter path is this long; and the message stays one short line
+        raise ScenarioError(
+            f"unknown parameter ({len(key):,} characters long)",
+            file=source,
+            value=key[:40] + "...",
+            hint="run 'python -m ecosim schema' to list parameters",
+        )
     hint = did_you_mean(key, paths)
     raise ScenarioError(
         "unknown parameter", file=source, key=key, hint=hint or "run 'python -m ecosim schema' to list parameters"
@@ -377,16 +400,39 @@ def check_param_path(key: str, *, source: str) -> None:
 
 
 def set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
-    """Set ``a.b.c`` in nested dicts, creating sections as needed."""
+    """Set ``a.b.c`` in nested dicts, creating sections as needed; a whole-number part indexes an existing list.
+
+    ``interventions.0.week`` sets the week of the scenario's first intervention.
+    """
     parts = key.split(".")
-    node = data
-    for part in parts[:-1]:
+    node: Any = data
+    for depth, part in enumerate(parts[:-1]):
+        if isinstance(node, list):
+            node = node[_list_index(node, part, parts[:depth])]
+            continue
         nxt = node.get(part)
-        if not isinstance(nxt, dict):
+        indexed = isinstance(nxt, list) and parts[depth + 1].isdigit()
+        if not (isinstance(nxt, dict) or indexed):
             nxt = {}
             node[part] = nxt
         node = nxt
-    node[parts[-1]] = value
+    if isinstance(node, list):
+        node[_list_index(node, parts[-1], parts[:-1])] = value
+    else:
+        node[parts[-1]] = value
+
+
+def _list_index(items: list[Any], part: str, path: list[str]) -> int:
+    """The index ``part`` into ``items`` (at dotted ``path``); a ScenarioError if there is no such entry."""
+    if not part.isdigit() or int(part) >= len(items):
+        raise ScenarioError(
+            f"no entry {part} in the list of {len(items)}",
+            key=".".join(path),
+            allowed=f"an index from 0 to {len(items) - 1}" if items else "nothing: the list is empty",
+        )
+    if not isinstance(items[int(part)], dict):
+        raise ScenarioError(f"entry {part} is not a section", key=".".join(path), value=items[int(part)])
+    return int(part)
 
 
 # --------------------------------------------------------------------------------------------
@@ -418,13 +464,33 @@ def validate(data: Mapping[str, Any], *, file: str = "<scenario>", marks: Marks 
 def _check_counts(scenario: Scenario, file: str, marks: Marks) -> None:
     """One threshold count per learner, where the number of learners is known before the network is built."""
     counts = scenario.engagement.threshold.counts
-    learners = scenario.network.learners if scenario.network.kind not in ("retail", "edgelist") else None
-    if counts is None or learners is None or len(counts) == learners:
+    if counts is None:
         return
+    net, org = scenario.network, scenario.organisation
     key = ("engagement", "threshold", "counts")
     where, line, col = marks.get(key, (file, None, None))
+    if net.kind == "retail" and org.store_size_spread > 0:
+        raise ScenarioError(
+            "needs one threshold per learner, but store sizes are drawn at random (organisation.store_size_spread)",
+            file=where,
+            line=line,
+            column=col,
+            key=dotted(key),
+            allowed="organisation.store_size_spread: 0 for a fixed number of learners, or another network kind",
+        )
+    if net.kind == "retail":
+        learners = org.stores * max(1, round(org.staff_per_store)) + org.regions + org.head_office
+        source = "the organisation has"
+    elif net.kind == "edgelist":
+        learners = net.arrays().n  # the files are read (and checked) now rather than when the model is built
+        source = f"{net.path} has"
+    else:
+        learners = net.learners
+        source = "network.learners is"
+    if len(counts) == learners:
+        return
     raise ScenarioError(
-        f"needs one threshold per learner: network.learners is {learners:,}",
+        f"needs one threshold per learner: {source} {learners:,}",
         file=where,
         line=line,
         column=col,

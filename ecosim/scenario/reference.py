@@ -5,8 +5,9 @@ from __future__ import annotations
 import inspect
 
 from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
 
-from ecosim.scenario.schema import Scenario, _num, iter_params
+from ecosim.scenario.schema import INDEX, Scenario, _list_item_model, _num, iter_params
 
 INTRO = """\
 # Scenario reference
@@ -31,6 +32,11 @@ def _type_name(info) -> str:
     name = getattr(ann, "__name__", None)
     if name in {"int", "float", "bool", "str"}:
         return {"int": "integer", "float": "number", "bool": "true/false", "str": "text"}[name]
+    origin = getattr(ann, "__origin__", None)
+    if origin is list and _list_item_model(ann) is not None:
+        return "list of sections (below)"
+    if origin is dict:
+        return "mapping of levers to numbers"
     return str(ann).replace("typing.", "").replace("|", "or")
 
 
@@ -58,7 +64,7 @@ def markdown() -> str:
     """docs/scenarios.md."""
     out = [INTRO]
     sections: dict[str, list] = {}
-    for info in iter_params():
+    for info in iter_params(entries=True):
         head = info.path.rsplit(".", 1)[0] if "." in info.path else ""
         sections.setdefault(head, []).append(info)
     for head, infos in sections.items():
@@ -72,16 +78,19 @@ def markdown() -> str:
         for info in infos:
             key = info.path.rsplit(".", 1)[-1]
             desc = info.description.replace("|", "\\|").replace("\n", " ")
-            out.append(
-                f"| `{key}` | {_type_name(info)} | {_default(info.default) if key != 'name' else 'required'} "
-                f"| {_range(info)} | {info.unit} | {desc} |"
-            )
+            if info.mid_run:
+                desc = "*Mid-run.* " + desc
+            default = "required" if info.default is PydanticUndefined else _default(info.default)
+            out.append(f"| `{key}` | {_type_name(info)} | {default} | {_range(info)} | {info.unit} | {desc} |")
     return "\n".join(out) + "\n"
 
 
 def _section_doc(head: str) -> str:
     model: type[BaseModel] = Scenario
     for part in head.split(".") if head else []:
-        model = model.model_fields[part].annotation  # type: ignore[assignment]
+        if part == INDEX:
+            continue
+        annotation = model.model_fields[part].annotation
+        model = _list_item_model(annotation) or annotation  # type: ignore[assignment]
     doc = inspect.getdoc(model) or ""
     return " ".join(doc.split()) if head else ""

@@ -35,6 +35,7 @@ def param(
     lt: float | None = None,
     source: str = "",
     lever: bool = False,
+    mid_run: bool = False,
 ) -> Any:
     """Declare one scenario parameter.
 
@@ -48,6 +49,7 @@ def param(
         lt: exclusive upper bound.
         source: where the default comes from, when it comes from a published fact.
         lever: whether it is one of the main levers shown as sliders in the browser app.
+        mid_run: whether a scenario's ``interventions`` may change it during a run.
     """
     extra: dict[str, Any] = {}
     if unit:
@@ -56,6 +58,8 @@ def param(
         extra["source"] = source
     if lever:
         extra["lever"] = True
+    if mid_run:
+        extra["mid_run"] = True
     text = description if not source else f"{description} Source: {source}."
     return Field(
         default,
@@ -242,6 +246,7 @@ class Platform(Section):
         ge=0,
         le=10,
         lever=True,
+        mid_run=True,
     )
     mobile_visit_cost: float = param(
         0.5,
@@ -249,6 +254,7 @@ class Platform(Section):
         unit="log-odds",
         ge=0,
         le=10,
+        mid_run=True,
     )
     mobile_posting_cost_ratio: float = param(
         PHONE_TYPING_COST_RATIO,
@@ -257,6 +263,7 @@ class Platform(Section):
         ge=1,
         le=10,
         source="Palin et al. 2019; Dhakal et al. 2018",
+        mid_run=True,
     )
     novelty: float = param(
         4.0, "Curiosity at launch: extra pull of a new platform, fading after launch.", unit="log-odds", ge=0, le=10
@@ -276,9 +283,15 @@ class Platform(Section):
 class Facilitation(Section):
     """Facilitators: L&D staff, community managers and champions who facilitate rather than own."""
 
-    facilitators: int = param(3, "Number of facilitators.", unit="people", ge=0, le=100_000, lever=True)
+    facilitators: int = param(3, "Number of facilitators.", unit="people", ge=0, le=100_000, lever=True, mid_run=True)
     hours_per_week: float = param(
-        8.0, "Hours each facilitator spends on the ecosystem per week.", unit="hours", ge=0, le=60, lever=True
+        8.0,
+        "Hours each facilitator spends on the ecosystem per week.",
+        unit="hours",
+        ge=0,
+        le=60,
+        lever=True,
+        mid_run=True,
     )
     event_every_weeks: int = param(
         4,
@@ -287,8 +300,9 @@ class Facilitation(Section):
         ge=0,
         le=1000,
         lever=True,
+        mid_run=True,
     )
-    event_hours: float = param(3.0, "Hours to prepare and run one event.", unit="hours", ge=0.01, le=100)
+    event_hours: float = param(3.0, "Hours to prepare and run one event.", unit="hours", ge=0.01, le=100, mid_run=True)
     event_attendance: float = param(
         0.04,
         "Share of the learners that one event reaches (invited and attending) among those of alignment 0.5; "
@@ -296,11 +310,19 @@ class Facilitation(Section):
         unit="share",
         ge=0,
         le=1,
+        mid_run=True,
     )
     event_boost: float = param(
-        1.0, "Pull of having attended an event, fading with facilitation_memory_weeks.", unit="log-odds", ge=0, le=10
+        1.0,
+        "Pull of having attended an event, fading with facilitation_memory_weeks.",
+        unit="log-odds",
+        ge=0,
+        le=10,
+        mid_run=True,
     )
-    reply_hours: float = param(0.1, "Hours to reply to one newcomer's first post.", unit="hours", ge=0.01, le=10)
+    reply_hours: float = param(
+        0.1, "Hours to reply to one newcomer's first post.", unit="hours", ge=0.01, le=10, mid_run=True
+    )
     reply_boost: float = param(
         JOYCE_KRAUT_REPLY_LOGODDS,
         "Pull of a reply to a first post on posting again (44% -> 56% return).",
@@ -308,9 +330,10 @@ class Facilitation(Section):
         ge=0,
         le=10,
         source="Joyce & Kraut 2006",
+        mid_run=True,
     )
     seed_hours: float = param(
-        1.0, "Hours to write one post on the organisation's topics.", unit="hours", ge=0.01, le=100
+        1.0, "Hours to write one post on the organisation's topics.", unit="hours", ge=0.01, le=100, mid_run=True
     )
     broker_hours: float = param(
         1.0,
@@ -318,6 +341,7 @@ class Facilitation(Section):
         unit="hours",
         ge=0.01,
         le=100,
+        mid_run=True,
     )
     seeding_share: float = param(
         0.5,
@@ -325,6 +349,7 @@ class Facilitation(Section):
         unit="share",
         ge=0,
         le=1,
+        mid_run=True,
     )
     facilitation_memory_weeks: float = param(
         3.0, "Half-life of the pull of an event or a reply.", unit="weeks", gt=0, le=1000
@@ -484,7 +509,7 @@ class Engagement(Section):
     bass: BassRule = Field(default_factory=BassRule, description="Parameters of the bass rule.")
     threshold: ThresholdRule = Field(default_factory=ThresholdRule, description="Parameters of the threshold rule.")
     time_pressure: float = param(
-        0.5, "Cost of time pressure on the shop floor (store staff only).", unit="log-odds", ge=0, le=10
+        0.5, "Cost of time pressure on the shop floor (store staff only).", unit="log-odds", ge=0, le=10, mid_run=True
     )
 
 
@@ -516,6 +541,7 @@ class Learning(Section):
         ge=0,
         le=1,
         source="Lombardo & Eichinger 1996 (70:20:10, a prior)",
+        mid_run=True,
     )
     social: float = param(
         0.3,
@@ -523,6 +549,7 @@ class Learning(Section):
         unit="per week",
         ge=0,
         le=1,
+        mid_run=True,
     )
     platform_reads: float = param(
         1.0,
@@ -531,6 +558,7 @@ class Learning(Section):
         unit="beliefs per week",
         ge=0,
         le=100,
+        mid_run=True,
     )
     socialisation: float = param(
         0.01,
@@ -540,6 +568,7 @@ class Learning(Section):
         ge=0,
         le=1,
         source="March 1991 (p1); ATD 2018/2020: ~34-35 h per employee per year",
+        mid_run=True,
     )
     code_learning: float = param(
         0.1,
@@ -634,6 +663,7 @@ class Turnover(Section):
         le=52,
         lever=True,
         source="NRF / BLS: ~60% a year in frontline retail",
+        mid_run=True,
     )
 
 
@@ -667,6 +697,116 @@ class Verdict(Section):
         return self
 
 
+class Costs(Section):
+    """What the levers cost, in one currency of the scenario's choosing, so that options can be weighed.
+
+    Facilitators are paid for the hours they spend from launch on (``facilitation.hours_per_week``
+    each), events for their own costs on top of those hours, the platform's licence for every learner
+    employed in every month from launch, and formal training for its hours (``learning.socialisation``
+    0.01 counts as 35 h a year per learner).
+    """
+
+    facilitator_hour: float = param(0.0, "Cost of one facilitator hour.", unit="currency per hour", ge=0, le=1e6)
+    event: float = param(
+        0.0,
+        "Cost of one facilitated event beyond its facilitator hours (room, food, travel).",
+        unit="currency",
+        ge=0,
+        le=1e9,
+    )
+    licence_per_learner_month: float = param(
+        0.0, "Platform licence per learner per month, from launch.", unit="currency per learner-month", ge=0, le=1e6
+    )
+    training_hour: float = param(
+        0.0,
+        "Cost of one hour of formal training of one learner (trainer and time away from work).",
+        unit="currency per hour",
+        ge=0,
+        le=1e6,
+    )
+
+
+def _mid_run_levers() -> dict[str, tuple[type[BaseModel], str]]:
+    """The levers that interventions may change: dotted path -> (section model, field name)."""
+    out = {}
+    for name, fld in Scenario.model_fields.items():
+        section = fld.annotation
+        if not (isinstance(section, type) and issubclass(section, BaseModel)):
+            continue
+        for key, sub in section.model_fields.items():
+            extra = sub.json_schema_extra if isinstance(sub.json_schema_extra, dict) else {}
+            if extra.get("mid_run"):
+                out[f"{name}.{key}"] = (section, key)
+    return out
+
+
+class Intervention(Section):
+    """A change of levers during the run: at a week, or once a condition on the weekly metrics has held.
+
+    ``set`` maps levers that may change mid-run (marked *Mid-run* in the tables above) to their new values. A
+    condition (``when``) is a metric of the weekly table, a comparison (<, <=, >, >=, ==, !=) and a
+    number, joined by ``and`` or ``or``, e.g. ``active_share < 0.15 and week >= 8``; it is checked on
+    each finished week, and the change is made at the start of the week after it has held
+    ``for_weeks`` weeks in a row.
+    """
+
+    week: int | None = param(
+        None, "Week at whose start the levers change (instead of when).", unit="week", ge=1, le=100_000
+    )
+    when: str | None = param(None, "Condition on the weekly metrics that triggers the change (instead of week).")
+    for_weeks: int = param(
+        1, "Weeks in a row the condition must hold before the change is made.", unit="weeks", ge=1, le=100_000
+    )
+    once: bool = param(
+        False,
+        "With a condition: make the change only once (otherwise again after every further for_weeks weeks it holds).",
+    )
+    set: dict[str, float | int] = Field(
+        ..., description="Levers to change, as dotted paths to their new values, e.g. {facilitation.facilitators: 6}."
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> Intervention:
+        from pydantic import ValidationError
+
+        from ecosim.core.interventions import ConditionError, parse_condition
+        from ecosim.core.metrics import COLUMNS
+
+        if (self.week is None) == (self.when is None):
+            raise ValueError("an intervention needs exactly one of 'week' (a week number) or 'when' (a condition)")
+        if self.when is not None:
+            try:
+                parse_condition(self.when, list(COLUMNS))
+            except ConditionError as exc:
+                raise ValueError(f"when: {exc} (got {self.when!r})") from None
+        if not self.set:
+            raise ValueError("set: an intervention must change at least one lever")
+        levers = _mid_run_levers()
+        checked = {}
+        for path, value in self.set.items():
+            if path not in levers:
+                from ecosim.errors import did_you_mean
+
+                known = {info.path for info in iter_params()}
+                if path in known:
+                    problem = f"set: {path} cannot change during a run"
+                else:
+                    hint = did_you_mean(path, list(levers))
+                    problem = f"set: unknown parameter {path!r}" + (f"; {hint}" if hint else "")
+                raise ValueError(f"{problem}; allowed: {', '.join(levers)}")
+            section, key = levers[path]
+            try:
+                checked[path] = getattr(section.model_validate({key: value}), key)
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                raise ValueError(
+                    f"set: {path}: {err['msg'][0].lower()}{err['msg'][1:]} (got {value!r}); "
+                    f"allowed: {param_info(path).allowed()}"
+                ) from None
+        object.__setattr__(self, "set", checked)  # the values as their levers' types (16 -> 16.0 hours)
+        return self
+
+
 class Scenario(Section):
     """A complete ecosim scenario."""
 
@@ -690,6 +830,10 @@ class Scenario(Section):
     content: Content = Field(default_factory=Content, description=Content.__doc__)
     turnover: Turnover = Field(default_factory=Turnover, description=Turnover.__doc__)
     verdict: Verdict = Field(default_factory=Verdict, description=Verdict.__doc__)
+    costs: Costs = Field(default_factory=Costs, description=Costs.__doc__)
+    interventions: list[Intervention] = Field(
+        default_factory=list, description="Changes of levers during the run (see below)."
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -785,6 +929,10 @@ LABELS = {
     "verdict.thriving_at": "thriving threshold",
     "verdict.window_weeks": "weeks of the trend window",
     "verdict.max_drop": "largest drop still thriving",
+    "costs.facilitator_hour": "cost of a facilitator hour",
+    "costs.event": "cost of an event",
+    "costs.licence_per_learner_month": "licence per learner-month",
+    "costs.training_hour": "cost of a training hour",
 }
 
 
@@ -803,6 +951,7 @@ class ParamInfo:
     lt: float | None
     lever: bool
     choices: tuple[str, ...] | None
+    mid_run: bool = False
 
     @property
     def label(self) -> str:
@@ -880,19 +1029,39 @@ def _constraint(field: Any, name: str) -> float | None:
     return None
 
 
-def iter_params(model: type[BaseModel] = Scenario, prefix: str = "") -> Iterator[ParamInfo]:
-    """Yield every leaf parameter of the schema, depth first, in declaration order."""
+#: How a list entry's index is written in the dotted paths of :func:`iter_params` (``interventions.N.week``).
+INDEX = "N"
+
+
+def _list_item_model(annotation: Any) -> type[BaseModel] | None:
+    """The item model of a ``list[SomeSection]`` annotation, or None."""
+    if getattr(annotation, "__origin__", None) is list:
+        (item,) = annotation.__args__
+        if isinstance(item, type) and issubclass(item, BaseModel):
+            return item
+    return None
+
+
+def iter_params(model: type[BaseModel] = Scenario, prefix: str = "", *, entries: bool = False) -> Iterator[ParamInfo]:
+    """Yield every leaf parameter of the schema, depth first, in declaration order.
+
+    A list of sections (``interventions``) is yielded itself; with ``entries``, its entries' keys
+    follow as ``interventions.N.<key>`` (for the reference and for checking dotted paths).
+    """
     for name, field in model.model_fields.items():
         path = f"{prefix}{name}"
         annotation = field.annotation
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            yield from iter_params(annotation, path + ".")
-        else:
-            yield field_param(path, field)
+            yield from iter_params(annotation, path + ".", entries=entries)
+            continue
+        yield field_param(path, field)
+        item = _list_item_model(annotation)
+        if item is not None and entries:
+            yield from iter_params(item, f"{path}.{INDEX}.", entries=True)
 
 
 def field_param(path: str, field: FieldInfo) -> ParamInfo:
-    """What a pydantic field declares (type, bounds, unit, choices) as a :class:`ParamInfo`."""
+    """What a pydantic field declares (type, bounds, unit, choices, mid-run) as a :class:`ParamInfo`."""
     extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
     inner = _strip_optional(field.annotation)
     return ParamInfo(
@@ -907,7 +1076,22 @@ def field_param(path: str, field: FieldInfo) -> ParamInfo:
         lt=_constraint(field, "lt"),
         lever=bool(extra.get("lever", False)),
         choices=tuple(inner.__args__) if getattr(inner, "__origin__", None) is Literal else None,
+        mid_run=bool(extra.get("mid_run", False)),
     )
+
+
+def generic_path(path: str) -> str:
+    """A dotted path with list indices written as ``N``: ``interventions.0.week`` -> ``interventions.N.week``."""
+    return ".".join(INDEX if part.isdigit() else part for part in path.split("."))
+
+
+def field_of(path: str) -> FieldInfo:
+    """The pydantic field declared for a dotted path (list indices allowed); KeyError if there is none."""
+    loc = [0 if part == INDEX else part for part in generic_path(path).split(".")]
+    _, field = model_at(Scenario, loc)
+    if field is None:
+        raise KeyError(path)
+    return field
 
 
 def model_at(model: type[BaseModel], loc: Sequence[str | int]) -> tuple[Any, FieldInfo | None]:
@@ -944,27 +1128,38 @@ def _bare(annotation: Any) -> Any:
 def section_keys(path: tuple[str | int, ...]) -> list[str] | None:
     """The keys allowed in the section at ``path`` (``()`` for the top level), or None if not a section."""
     model: type[BaseModel] = Scenario
+    in_list = False
     for key in path:
+        if in_list:
+            if not isinstance(key, int):
+                return None
+            in_list = False
+            continue
         if not isinstance(key, str) or key not in model.model_fields:
             return None
         annotation = model.model_fields[key].annotation
+        item = _list_item_model(annotation)
+        if item is not None:
+            model, in_list = item, True
+            continue
         if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
             return None
         model = annotation
-    return list(model.model_fields)
+    return None if in_list else list(model.model_fields)
 
 
 def get_value(scenario: Scenario, path: str) -> Any:
     """The value at a dotted ``path`` of a validated scenario."""
     value: Any = scenario
     for key in path.split("."):
-        value = getattr(value, key)
+        value = value[int(key)] if key.isdigit() else getattr(value, key)
     return value
 
 
 def param_info(path: str) -> ParamInfo:
-    """Look up one leaf parameter by its dotted path; KeyError if there is none."""
-    for info in iter_params():
-        if info.path == path:
+    """Look up one leaf parameter by its dotted path (list indices allowed); KeyError if there is none."""
+    generic = generic_path(path)
+    for info in iter_params(entries=True):
+        if info.path == generic:
             return info
     raise KeyError(path)

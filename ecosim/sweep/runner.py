@@ -125,11 +125,15 @@ def run_sweep(
         ts_schema = timeseries_schema(sweep) if sweep.timeseries else None
         manifest = _prepare(store, sweep, design, resumed=folder.resumed)
 
-        planned = len(design) * sweep.replicates
+        # the folder's replicate count never shrinks: a resume with fewer replicates keeps (and counts)
+        # the runs made with more, so the manifest's counts are those of every run in the folder
+        stored = manifest.get("replicates") if folder.resumed else None
+        held = max(sweep.replicates, stored if isinstance(stored, int) and not isinstance(stored, bool) else 0)
+        planned = len(design) * held
         done = store.finished()
         points, reps = split_run_id(done)
         skipped = int(np.count_nonzero((points < len(design)) & (reps < sweep.replicates)))
-        todo = planned - skipped
+        todo = len(design) * sweep.replicates - skipped
 
         session: dict[str, Any] = {
             "started": _now(),
@@ -143,7 +147,7 @@ def run_sweep(
 
         report = SweepReport(folder.path, planned, skipped, 0, 0, 0.0)
         writer = _PartWriter(store, sweep, design, schema, ts_schema, part_runs, flush_seconds)
-        bar = progress(planned, skipped) if progress is not None else None
+        bar = progress(skipped + todo, skipped) if progress is not None else None
         try:
             if todo:
                 with make_executor(executor, workers=workers, scheduler=scheduler) as ex:
@@ -176,7 +180,7 @@ def run_sweep(
                 interrupted=report.interrupted,
             )
             pending = planned - report.totals.get("ok", 0) - report.totals.get("failed", 0)
-            manifest["replicates"] = sweep.replicates
+            manifest["replicates"] = held
             manifest["runs"] = {"planned": planned, **report.totals, "pending": max(pending, 0)}
             manifest["status"] = "incomplete" if pending > 0 else "complete"
             manifest["updated"] = _now()

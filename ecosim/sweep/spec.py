@@ -50,7 +50,7 @@ from ecosim.scenario.loader import (
     scenario_hash,
     validate,
 )
-from ecosim.scenario.schema import ParamInfo, Scenario, get_value, param_info
+from ecosim.scenario.schema import ParamInfo, Scenario, field_of, get_value, param_info
 
 #: Run ids are ``point * MAX_REPLICATES + replicate``, so a design point has at most this many replicates.
 MAX_REPLICATES = 10_000
@@ -491,11 +491,7 @@ def _checked(path: str, value: Any, keypath: tuple[str | int, ...], ctx: _Contex
 @functools.cache
 def _adapter(path: str) -> TypeAdapter:
     """A validator for one parameter, from its declaration in the schema (strict, like scenario files)."""
-    model: Any = Scenario
-    parts = path.split(".")
-    for part in parts[:-1]:
-        model = model.model_fields[part].annotation
-    declared = model.model_fields[parts[-1]]
+    declared = field_of(path)
     return TypeAdapter(Annotated[declared.annotation, declared], config=ConfigDict(strict=True))
 
 

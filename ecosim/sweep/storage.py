@@ -122,10 +122,6 @@ class SweepStore:
         """Whether the folder holds a sweep (its manifest exists)."""
         return self.manifest_path.is_file()
 
-    def is_empty(self) -> bool:
-        """Whether the folder does not exist or is an empty folder."""
-        return not self.folder.exists() or (self.folder.is_dir() and not any(self.folder.iterdir()))
-
     def runs_parts(self) -> dict[int, Path]:
         """The runs part files, by part number (ascending)."""
         return _parts(self.folder / RUNS_PARTS)

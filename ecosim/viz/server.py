@@ -60,6 +60,63 @@ def check_port(host: str, port: int) -> None:
             ) from None
 
 
+def allowed_hosts(host: str) -> set[str]:
+    """The names a browser may use for this server: 127.0.0.1, localhost, ::1 and ``host``.
+
+    Listening on every interface (``0.0.0.0`` or ``::``) adds this machine's name and addresses.
+    """
+    names = {"127.0.0.1", "localhost", "::1", host.lower().strip("[]")}
+    if host in ("0.0.0.0", "::", ""):
+        me = socket.gethostname()
+        names |= {me.lower(), socket.getfqdn().lower()}
+        try:
+            names |= {info[4][0].lower() for info in socket.getaddrinfo(me, None)}
+        except OSError:
+            pass
+    return names
+
+
+class HostCheck:
+    """ASGI middleware: a request whose ``Host`` header is not one of ours gets 403 (against DNS rebinding).
+
+    A web page on another site can make the browser send requests to this server under the other
+    site's name (DNS rebinding); checking the ``Host`` header refuses them.
+    """
+
+    def __init__(self, app, hosts: set[str]) -> None:
+        self.app = app
+        self.hosts = {h.lower() for h in hosts}
+
+    async def __call__(self, scope, receive, send) -> None:
+        """Serve the request if its Host header names this server, else refuse it with 403."""
+        if scope["type"] in ("http", "websocket") and host_name(scope) not in self.hosts:
+            body = b"403 Forbidden: this page is served only as " + ", ".join(sorted(self.hosts)).encode() + b"\n"
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1008})
+                return
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 403,
+                    "headers": [
+                        (b"content-type", b"text/plain; charset=utf-8"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)
+
+
+def host_name(scope) -> str:
+    """The host named by a request's ``Host`` header, without its port and brackets, lower case."""
+    raw = next((v for k, v in scope.get("headers", ()) if k == b"host"), b"").decode("latin-1").strip().lower()
+    if raw.startswith("["):  # [::1]:8765
+        return raw[1 : raw.find("]")] if "]" in raw else raw
+    return raw.rsplit(":", 1)[0] if raw.count(":") == 1 else raw
+
+
 def configure_solara(scenario: str | os.PathLike[str], host: str, port: int) -> None:
     """Point Solara at the page and switch off what would reach the internet.
 
@@ -105,9 +162,10 @@ def serve(
     check_port(host, port)
     configure_solara(scenario, host, port)
     import uvicorn
+    from solara.server.starlette import app
 
     config = uvicorn.Config(
-        "solara.server.starlette:app",
+        HostCheck(app, allowed_hosts(host)),
         host=host,
         port=port,
         log_level=log_level,

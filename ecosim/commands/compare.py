@@ -1,0 +1,174 @@
+"""Compare scenarios on the same seeds: each against the first, with 95% intervals, verdicts and costs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from ecosim.commands._args import folder_arg, whole_number
+from ecosim.commands.run import DEFAULT_SEEDS
+
+EXECUTORS = ("processes", "sequential", "dask")
+#: Tables written as Parquet and CSV.
+TABLES = ("outcomes", "verdicts", "costs", "runs")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``compare`` command's arguments to ``parser``."""
+    parser.add_argument(
+        "scenarios", nargs="+", metavar="SCENARIO", help="two or more scenario files; the first is the baseline"
+    )
+    parser.add_argument(
+        "--seeds",
+        type=whole_number(2, 100_000),
+        default=DEFAULT_SEEDS,
+        metavar="N",
+        help=f"seeds per scenario, the same for every scenario (default {DEFAULT_SEEDS})",
+    )
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a parameter in every scenario, e.g. --set weeks=26 (repeatable)",
+    )
+    parser.add_argument(
+        "--independent",
+        action="store_true",
+        help="give each scenario its own seeds instead of the same ones (wider intervals; for checking)",
+    )
+    parser.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        help="where the runs execute (default: worker processes forked from this one, one per core)",
+    )
+    parser.add_argument("--workers", type=whole_number(1), metavar="N", help="worker processes (default: one per core)")
+    parser.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler, with --executor dask")
+    parser.add_argument(
+        "--out",
+        type=folder_arg,
+        metavar="DIR",
+        help="results folder (default: results/compare/<first>_vs_<second>...); an earlier comparison is replaced",
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="replace ecosim's earlier comparison in the folder (the default)"
+    )
+    parser.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    parser.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Compare the scenarios and write the results folder; returns the exit code."""
+    from ecosim.comparison import check_same_weeks
+    from ecosim.errors import InputError
+    from ecosim.outputs import open_output
+    from ecosim.scenario.loader import load_scenario
+
+    started = time.perf_counter()
+    if len(args.scenarios) < 2:
+        raise InputError(
+            "compare needs at least two scenarios",
+            file="SCENARIO",
+            value=args.scenarios,
+            allowed="two or more scenario files; the first is the baseline",
+        )
+    if args.scheduler and args.executor not in (None, "dask"):
+        raise InputError(
+            "--scheduler needs the dask executor", file="--scheduler", value=args.scheduler, allowed="--executor dask"
+        )
+    executor = "dask" if args.scheduler and args.executor is None else args.executor
+    scenarios = [load_scenario(path, args.overrides) for path in args.scenarios]  # every file checked first
+    check_same_weeks(scenarios)
+    out = (
+        Path(args.out) if args.out is not None else Path("results") / "compare" / "_vs_".join(s.name for s in scenarios)
+    )
+    # an earlier comparison's results are replaced whole once this one has written all of its own
+    with open_output(out, "compare", force=args.force, replace=True) as folder:
+        _compare(args, executor, folder.dir, started)
+    if not args.quiet:
+        print(f"Results: {out}/")
+    return 0
+
+
+def _compare(args: argparse.Namespace, executor: str | None, out: Path, started: float) -> None:
+    from ecosim.comparison import compare
+
+    bar = None
+    if not args.quiet:
+        from tqdm import tqdm
+
+        tqdm.monitor_interval = 0  # no monitor thread: runs are forked from this process
+        bar = tqdm(total=len(args.scenarios) * args.seeds, unit="run", delay=2.0, file=sys.stderr, leave=False)
+    done_by: dict[str, int] = {}
+
+    def progress(name: str, done: int) -> None:
+        done_by[name] = done
+        bar.update(sum(done_by.values()) - bar.n)
+
+    try:
+        result = compare(
+            args.scenarios,
+            seeds=args.seeds,
+            overrides=args.overrides,
+            paired=not args.independent,
+            executor=executor,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            progress=progress if bar is not None else None,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    text = result.markdown()
+    if not args.quiet:
+        print(text, flush=True)
+    write_comparison(out, result, text, started=started, figures=not args.no_figures)
+
+
+def write_comparison(out: Path, result, text: str, *, started: float, figures: bool) -> list[str]:
+    """Write the comparison's tables (Parquet and CSV), comparison.md, figures and manifest.json into ``out``."""
+    import datetime as dt
+
+    from ecosim.io import write_json, write_text, write_with
+    from ecosim.report import versions
+    from ecosim.scenario.loader import scenario_hash, scenario_to_dict
+
+    out.mkdir(parents=True, exist_ok=True)
+    files = []
+    for name in TABLES:
+        table = getattr(result, name)
+        write_with(out / f"{name}.parquet", lambda tmp, t=table: t.to_parquet(tmp, index=False, compression="zstd"))
+        write_with(out / f"{name}.csv", lambda tmp, t=table: t.to_csv(tmp, index=False, float_format="%.6g"))
+        files += [f"{name}.parquet", f"{name}.csv"]
+    ts = result.timeseries()
+    write_with(out / "timeseries.parquet", lambda tmp: ts.to_parquet(tmp, index=False, compression="zstd"))
+    write_text(out / "comparison.md", text)
+    files += ["timeseries.parquet", "comparison.md"]
+    if figures:
+        from ecosim.plotting.ensemble import render_comparison
+
+        files += render_comparison(out, result)
+    write_json(
+        out / "manifest.json",
+        {
+            "scenarios": [
+                {
+                    "label": name,
+                    "scenario_sha256": scenario_hash(ens.scenario),
+                    "scenario": scenario_to_dict(ens.scenario),
+                }
+                for name, ens in zip(result.names, result.ensembles, strict=True)
+            ],
+            "seeds": [ens.seeds for ens in result.ensembles],
+            "common_random_numbers": result.paired,
+            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "command": ["ecosim", "compare", *sys.argv[2:]] if sys.argv else None,
+            "elapsed_seconds": round(time.perf_counter() - started, 3),
+            "versions": versions(),
+            "files": [*files, "manifest.json"],
+        },
+    )
+    return files

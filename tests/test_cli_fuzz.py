@@ -1,0 +1,122 @@
+"""Random command lines: every one is accepted or refused with one line and exit code 2, never a traceback.
+
+Hypothesis builds command lines from ecosim's commands, their flags and hostile values (empty,
+huge, negative, NUL, unknown, paths that are files or impossible). The work behind an accepted
+command line (simulating, sweeping, validating, serving) is replaced by a marker, so that each
+example costs milliseconds: what is tested is the checking of flags and inputs before the work.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ecosim.cli import main
+from ecosim.core.model import EcosystemModel
+
+
+class Reached(Exception):
+    """The command line was accepted and the work would start."""
+
+
+@pytest.fixture
+def no_work(monkeypatch):
+    import ecosim.sweep.analysis as analysis
+    import ecosim.sweep.runner as runner
+    import ecosim.validation as validation
+    import ecosim.viz.server as server
+
+    def reached(*args, **kwargs):
+        raise Reached
+
+    monkeypatch.setattr(EcosystemModel, "__init__", reached)
+    monkeypatch.setattr(runner, "run_sweep", reached)
+    monkeypatch.setattr(analysis, "analyze", reached)
+    monkeypatch.setattr(validation, "run_suite", reached)
+    monkeypatch.setattr(server, "serve", reached)
+
+
+@pytest.fixture
+def places(tmp_path_factory):
+    root = tmp_path_factory.mktemp("fuzz")
+    scenario = root / "s.yaml"
+    scenario.write_text("name: s\nweeks: 2\norganisation: {stores: 2, head_office: 2}\n")
+    sweep = root / "w.yaml"
+    sweep.write_text("base: s.yaml\nparameters:\n  goals.mean_alignment: [0.2, 0.8]\nreplicates: 1\n")
+    (root / "a_file").write_text("not a folder")
+    return root
+
+
+hostile = st.one_of(
+    st.sampled_from(["", " ", "0", "1", "-1", "2", "65536", "99999999999999999999", "1e3", "nan", "x", "\x00", "-"]),
+    st.integers(min_value=-(10**30), max_value=10**30).map(str),
+    st.text(max_size=10),
+)
+FLAGS = {
+    "run": ["--out", "--seed", "--set", "--force", "--quiet", "--no-figures"],
+    "sweep": ["--out", "--executor", "--workers", "--scheduler", "--resume", "--force", "--replicates", "--part-runs"],
+    "analyze": ["--out", "--metric", "--x", "--y", "--no-figures", "--quiet"],
+    "validate": ["--quick", "--out", "--case", "--no-figures", "--img-dir"],
+    "schema": ["--indent", "--markdown"],
+    "viz": ["--host", "--port", "--check-assets"],
+}
+SWITCHES = {"--force", "--quiet", "--no-figures", "--resume", "--quick", "--markdown", "--check-assets"}
+
+
+@st.composite
+def command_lines(draw):
+    command = draw(st.sampled_from(sorted(FLAGS)))
+    argv = [command]
+    positional = {"run": "scenario", "sweep": "sweep", "analyze": "folder", "viz": "scenario"}.get(command)
+    if positional and draw(st.booleans()) or positional and draw(st.booleans()):
+        argv.append(draw(st.sampled_from([positional, "missing", "a_file", ""]) | hostile))
+    for flag in draw(st.lists(st.sampled_from(FLAGS[command] + ["--bogus"]), max_size=4)):
+        argv.append(flag)
+        if flag == "--set":
+            key = draw(st.sampled_from(["goals.mean_alignment", "description", "network.path", "weeks", "nope", ""]))
+            argv.append(key + "=" + draw(hostile | st.sampled_from(["[*a]", "&a [1]", "{", "1:30", "no"])))
+        elif flag not in SWITCHES:
+            value = draw(st.sampled_from(["out_dir", "a_file", "a_file/below", "/proc/ecosim-x"]) | hostile)
+            argv.append(value)
+    return argv
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(argv=command_lines())
+def test_random_command_lines_are_accepted_or_refused_in_one_line(argv, places, no_work, capsys, monkeypatch):
+    monkeypatch.chdir(places)
+    names = {"scenario": "s.yaml", "sweep": "w.yaml", "folder": str(places)}
+    argv = [names.get(a, a) for a in argv]
+    try:
+        code = main(argv)
+    except Reached:
+        capsys.readouterr()
+        return
+    captured = capsys.readouterr()
+    if argv[-1:] == ["--help"]:
+        return
+    assert code in (0, 1, 2), argv
+    if code == 2:
+        err = captured.err
+        assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err, (argv, err)
+    assert not (places / "a_file").is_dir() and (places / "a_file").read_text() == "not a folder"
+
+
+@pytest.mark.parametrize(
+    "argv, flag",
+    [
+        (["schema", "--indent", "100000000"], "--indent"),
+        (["schema", "--indent", "-1"], "--indent"),
+        (["sweep", "w.yaml", "--workers", "5000"], "--workers"),
+        (["sweep", "w.yaml", "--part-runs", "1000000"], "--part-runs"),
+        (["sweep", "w.yaml", "--replicates", "20000"], "--replicates"),
+        (["run", "s.yaml", "--seed", "9" * 30], "--seed"),
+        (["run", "s.yaml", "--out", ""], "--out"),
+    ],
+)
+def test_numeric_flags_are_bounded(argv, flag, places, no_work, capsys, monkeypatch):
+    monkeypatch.chdir(places)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert flag in err and err.count("\n") == 1
