@@ -204,7 +204,9 @@ def test_resume_continues_without_repeating_generations(small, observed, tmp_pat
     whole = _calibrate(small, observed, generations=3, out=tmp_path / "whole")
     _calibrate(small, observed, generations=1, out=tmp_path / "split")
     first = _populations(tmp_path / "split" / "history.db")
-    resumed = _calibrate(small, observed, generations=3, out=tmp_path / "split", resume=True)
+    ran = []
+    resumed = _calibrate(small, observed, generations=3, out=tmp_path / "split", resume=True, progress=ran.append)
+    assert [g.t for g in ran] == [1, 2]  # only the generations not yet finished are run
     after = _populations(tmp_path / "split" / "history.db")
     assert after[: len(first)] == first and [t for t, _ in after] == [-1, 0, 1, 2]
     pd.testing.assert_frame_equal(whole.posterior, resumed.posterior, check_exact=True)
