@@ -9,6 +9,9 @@ Importing ``ecosim`` is cheap: Mesa, pandas and the model are imported when firs
 
 from __future__ import annotations
 
+import importlib
+import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -48,12 +51,17 @@ if TYPE_CHECKING:
     from ecosim.scenario.schema import Scenario
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
+def lazy_exports(package: str, homes: dict[str, str]) -> Callable[[str], Any]:
+    """A package's ``__getattr__``: each name in ``homes`` is imported from its module when first asked for."""
 
-        module = importlib.import_module(_LAZY[name])
-        value = module if name == "calibrate" else getattr(module, name)
-        globals()[name] = value
+    def __getattr__(name: str) -> Any:
+        if name not in homes:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(homes[name]), name)
+        setattr(sys.modules[package], name, value)
         return value
-    raise AttributeError(f"module 'ecosim' has no attribute {name!r}")
+
+    return __getattr__
+
+
+__getattr__ = lazy_exports(__name__, _LAZY)

@@ -58,8 +58,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The exit code of a command whose output's reader went away: 128 + SIGPIPE, as a shell reports a
+#: Unix tool stopped by a closed pipe.
+EXIT_CLOSED_PIPE = 141
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # `ecosim schema | head`: the reader has all it wanted
+        return _closed_pipe()
+
+
+def _closed_pipe() -> int:
+    """Stop quietly when stdout's reader has gone, as Unix tools do: no traceback, no error at exit."""
+    import os
+
+    try:  # later writes, and the flush at exit, go nowhere instead of failing again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return EXIT_CLOSED_PIPE
+
+
+def _main(argv: Sequence[str] | None) -> int:
     from ecosim.errors import InputError
 
     parser = build_parser()
@@ -72,6 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as exc:
         print(f"error: {exc.message()}", file=sys.stderr)
         return getattr(exc, "exit_code", EXIT_USAGE)
+    except BrokenPipeError:  # stdout's reader went away: main() ends quietly
+        raise
     except OSError as exc:  # a file or folder that could not be read or written, on one line
         from ecosim.outputs import os_error
 

@@ -209,9 +209,13 @@ def write_ensemble(
         files += render_ensemble(out, ens, also=tables)  # the tables are written while the figures are drawn
     else:
         tables()
+    from ecosim.plotting.html import ensemble_report
+
+    files.append(ensemble_report(out, ens, files, versions()))
     info = {
         "scenario_name": ens.scenario.name,
         "scenario_sha256": scenario_hash(ens.scenario),
+        "input_files": input_files(ens.scenario),
         "seeds": ens.seeds,
         "representative_seed": ens.seeds[ens.representative],
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),

@@ -146,3 +146,29 @@ def test_bad_edge_list_is_a_clear_error(tmp_path, capsys):
     assert main(["run", str(sc), "--out", str(tmp_path / "r")]) == 2
     err = capsys.readouterr().err
     assert f"{edges}:3" in err and "itself" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["schema"], ["--help"], ["run", "{tiny}", "--no-figures", "--out", "{out}"], ["analyze", "{out}"]],
+)
+def test_a_closed_pipe_ends_quietly_as_in_unix_tools(argv, tiny, tmp_path):
+    """`ecosim schema | head`: the reader is gone before anything is written; no traceback, exit 141 or 0."""
+    import subprocess
+    import sys
+
+    argv = [a.format(tiny=tiny, out=tmp_path / "out") for a in argv]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ecosim", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    )
+    proc.stdout.close()  # the reader goes away at once: every write fails with EPIPE
+    _, err = proc.communicate(timeout=120)
+    text = err.decode()
+    assert "Traceback" not in text and "BrokenPipeError" not in text and "Exception ignored" not in text
+    if argv[0] == "analyze":  # not a sweep folder: its one-line error still reaches stderr
+        assert proc.returncode == 2 and text.startswith("error:")
+    else:  # 141 (128 + SIGPIPE) when a write failed; 0 when everything fit in the pipe's buffer
+        assert proc.returncode in (0, 141), text

@@ -16,7 +16,7 @@ def test_map_gives_every_result_once_in_task_order_when_asked(kind):
         unordered = list(ex.map(slow_square, [0, 1, 2, 3, 4, 6, 7]))
         assert sorted(unordered) == [0, 1, 4, 9, 16, 36, 49]
         if kind != "sequential":
-            assert unordered != sorted(unordered)  # results come as they finish
+            assert unordered[0] != 0  # results come as they finish: the other worker's before the slow first task
         with pytest.raises(ValueError, match="five"):  # by default a task's error is raised
             list(ex.map(slow_square, range(10)))
 

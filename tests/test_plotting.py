@@ -249,3 +249,95 @@ def test_thriving_verdict_says_when_nobody_posts():
     assert "nobody posted" in verdict_words("thriving", 0.0)
     assert "4.2% of learners posted" in verdict_words("thriving", 0.042)
     assert verdict_words("ghost_town", 0.0) == VERDICT_TEXT["ghost_town"]
+
+
+def test_scenarios_figure_draws_a_median_and_a_band_per_scenario(tmp_path):
+    from matplotlib.collections import PolyCollection
+
+    from ecosim.plotting import run, style
+
+    rng = np.random.default_rng(0)
+    series = {
+        "high": (np.clip(0.6 + 0.05 * rng.standard_normal((20, 52)), 0, 1), style.GOOD),
+        "low": (np.clip(0.05 + 0.02 * rng.standard_normal((20, 52)), 0, 1), style.GHOST_LINE),
+    }
+    fig = run.scenarios(series, 0.1, 0.4, "Will they come? Weekly active share, median and 10-90% band over 20 seeds")
+    _inside(fig)
+    _png(fig, tmp_path / "scenarios.png")
+    ax = fig.axes[0]
+    medians = [line for line in ax.get_lines() if line.get_label() in series]
+    assert [m.get_label() for m in medians] == ["high", "low"]
+    assert np.allclose(medians[0].get_ydata(), np.median(series["high"][0], axis=0))
+    bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert len(bands) == 2
+
+
+def test_ensemble_and_comparison_figures_open_unclipped(tmp_path):
+    from ecosim.ensemble import run_ensemble
+    from ecosim.plotting import ensemble
+    from ecosim.scenario.loader import load_scenario
+
+    path = tmp_path / "small.yaml"
+    path.write_text(SMALL, encoding="utf-8")
+    ens = run_ensemble(load_scenario(path), 4, executor="sequential", network=True)
+    drawn = {"engagement": ensemble.engagement(ens), "knowledge": ensemble.knowledge(ens)}
+    for key, fig in drawn.items():
+        _inside(fig)
+        _png(fig, tmp_path / f"{key}.png")
+    # the verdicts over the runs are on the engagement figure
+    assert any(ens.verdict_text() in t.replace("\n", " ") for t in _texts(drawn["engagement"]))
+    ax = drawn["knowledge"].axes[0]
+    medians = [line.get_ydata() for line in ax.get_lines() if "median" in line.get_label()]
+    for a, b in combinations(medians, 2):
+        assert np.max(np.abs(np.asarray(a) - np.asarray(b))) >= 0.02, "two bands on top of each other"
+
+
+def _validation_data(case: str) -> dict:
+    """Figure data of the shape each validation case hands its figure (made up here: the figure is under test)."""
+    t = np.arange(26, dtype=float)
+    curve = 1 - np.exp(-0.2 * t)
+    if case == "bass_complete":
+        panels = [
+            {"p": p, "q": q, "mean": curve, "se": np.full(t.size, 0.01), "steps": 8, "weekly_scheme": curve * 0.98}
+            for p, q in ((0.03, 0.38), (0.01, 0.5), (0.1, 0.1))
+        ]
+        return {"panels": panels, "weekly": {"mean": curve, "scheme": curve * 0.99, "gap": 0.05}}
+    if case == "bass_networks":
+        t = np.arange(31, dtype=float)
+        curve = 1 - np.exp(-0.2 * t)
+        names = ("complete", "circle", "small world", "random", "scale-free")
+        curves = {name: curve * (1 - 0.05 * k) for k, name in enumerate(names)}
+        return {"t": t, "lower": curve * 0.7, "upper": curve, "curves": curves, "steps": 8}
+    if case == "watts":
+        z = np.arange(0.5, 10.01, 0.5)
+        counts = np.clip(np.round(30 * np.exp(-((z - 4) ** 2) / 6)), 0, 30)
+        size = np.where(counts > 0, 0.8, np.nan)
+        return {
+            "window": (1.05, 6.5),
+            "theory_z": z,
+            "theory_freq": counts / 30,
+            "theory_size_z": z,
+            "theory_size": np.nan_to_num(size),
+            "counts": counts,
+            "runs": 30,
+            "freq": counts / 30,
+            "z": z,
+            "size": size,
+            "phi": 0.18,
+            "n": 10_000,
+        }
+    if case == "march":
+        grid = {(p1, p2): (0.5 + 0.3 * p1 * p2, 0.02) for p1 in (0.1, 0.5, 0.9) for p2 in (0.1, 0.5, 0.9)}
+        reference = {k: v[0] + 0.01 for k, v in grid.items()}
+        turnover = {(p1, p3): (0.6 - p3, 0.02) for p1 in (0.1, 0.5, 0.9) for p3 in (0.0, 0.1, 0.2)}
+        return {"grid": grid, "reference": reference, "turnover": turnover}
+    raise KeyError(case)
+
+
+@pytest.mark.parametrize("case", ["bass_complete", "bass_networks", "watts", "march"])
+def test_every_other_validation_figure_opens_unclipped(case, tmp_path):
+    from ecosim.plotting import validation
+
+    fig = validation.DRAW[case](_validation_data(case))
+    _inside(fig)
+    _png(fig, tmp_path / f"{case}.png")

@@ -59,14 +59,25 @@ def test_run_report_holds_summary_verdict_figures_levers_seed_and_versions(run_f
     assert "A chain of &lt;small&gt; &amp; tiny shops." in html and "<small>" not in html
 
 
-def test_without_figures_the_report_is_still_written(tmp_path):
+def test_an_ensemble_report_gives_medians_intervals_and_the_verdicts(tmp_path):
+    import json
+
     from ecosim.cli import main
 
     scenario = tmp_path / "small.yaml"
     scenario.write_text(SMALL, encoding="utf-8")
-    assert main(["run", str(scenario), "--out", str(tmp_path / "out"), "--quiet", "--no-figures"]) == 0
-    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
-    assert "data:image" not in html and "Verdict" not in html[:0] and "What happened" in html
+    out = tmp_path / "out"
+    assert main(["run", str(scenario), "--out", str(out), "--quiet", "--seeds", "4", "--executor", "sequential"]) == 0
+    html = (out / "report.html").read_text(encoding="utf-8")
+    summary = json.loads((out / "summary.json").read_text())
+    assert "report.html" in json.loads((out / "manifest.json").read_text())["files"]
+    assert html.count("data:image/png;base64,") == 3 and _external(html) == []
+    assert "90% of runs" in html and "4 runs (seeds 1 to 4)" in html
+    assert f"{summary['ensemble']['final_active_share']['median']:.1%}" in html
+    # without figures the report is still written, without pictures
+    assert main(["run", str(scenario), "--out", str(out), "--quiet", "--seeds", "2", "--no-figures"]) == 0
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "data:image" not in html and "What happened over the runs" in html
 
 
 def test_analysis_report_names_levers_in_plain_words(tmp_path):
@@ -137,3 +148,18 @@ def test_report_renders_offline_in_a_browser_without_console_errors(run_folder):
         assert page.title().startswith("ecosim: small")
         context.close()
     assert errors == [] and requested == []
+
+
+def test_comparison_report_holds_the_tables_and_figures(tmp_path):
+    from ecosim.cli import main
+
+    a = tmp_path / "a.yaml"
+    a.write_text(SMALL, encoding="utf-8")
+    b = tmp_path / "b.yaml"
+    b.write_text(SMALL.replace("name: small", "name: more").replace("facilitators: 3", "facilitators: 8"))
+    out = tmp_path / "cmp"
+    assert main(["compare", str(a), str(b), "--seeds", "2", "--out", str(out), "--quiet"]) == 0
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert html.count("data:image/png;base64,") == 2 and _external(html) == []
+    assert "ecosim: more against small" in html and "Outcomes" in html and "Verdicts" in html
+    assert "more: facilitators" in html and "8 people" in html

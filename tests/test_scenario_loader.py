@@ -110,6 +110,16 @@ def test_misspelt_key_gets_did_you_mean(tmp_path):
     assert "unknown key 'facilitaters'" in msg and "did you mean 'facilitators'?" in msg
 
 
+def test_unknown_keys_point_at_the_key_and_bad_values_at_the_value(tmp_path):
+    path = write(tmp_path / "bad.yaml", "name: x\nfacilitation:\n  facilitators: 4\n  facilitaters:   6\n")
+    err = error_of(path)
+    assert (err.line, err.column) == (4, 3)  # the misspelt key, not its value at column 19
+    assert f"{path}:4:3: facilitation: unknown key 'facilitaters'" in err.message()
+    path = write(tmp_path / "bad2.yaml", "name: x\ngoals:\n  mean_alignment:   1.5\n")
+    err = error_of(path)
+    assert (err.line, err.column) == (3, 21)  # the bad value
+
+
 def test_misspelt_override_gets_did_you_mean(tiny):
     err = error_of(tiny, ["goals.mean_alignmnt=0.2"])
     assert err.file == "--set" and "did you mean 'goals.mean_alignment'?" in err.message()

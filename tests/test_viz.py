@@ -113,15 +113,23 @@ def test_page_model_applies_overrides_and_matches_the_cli_run():
     assert page.equals(ref.timeseries.iloc[:5].reset_index(drop=True))
 
 
-def test_page_model_reports_refused_inputs_and_uses_the_file():
-    from ecosim.viz.app import PageModel
+def test_page_model_refuses_only_the_bad_input_and_keeps_every_valid_change():
+    from ecosim.viz.app import PageModel, model_inputs
 
-    model = PageModel(str(RETAIL), seed="not a number", **{"goals.mean_alignment": 0.3})
+    # a bad seed: the lever changes stay, the seed is the file's
+    model = PageModel(str(RETAIL), seed="not a number", **{"goals.mean_alignment": 0.3, "facilitation.facilitators": 6})
     assert "seed" in model.input_problem
-    assert model.params == load_scenario(RETAIL)
-    model = PageModel(str(RETAIL), **{"goals.mean_alignment": 1.5})
-    assert "goals.mean_alignment" in model.input_problem
+    assert model.params.goals.mean_alignment == 0.3 and model.params.facilitation.facilitators == 6
+    assert len(model.facilitators) == 6
+    assert model.seed == load_scenario(RETAIL).seed
+    # what the page's inputs are set back to: exactly what the model uses
+    inputs = model_inputs(model)
+    assert inputs["seed"] == str(model.seed) and inputs["facilitation.facilitators"] == 6
+    # a bad lever: that lever is the file's, the seed and the other lever are kept
+    model = PageModel(str(RETAIL), seed="9", **{"goals.mean_alignment": 1.5, "facilitation.facilitators": 6})
+    assert "goals.mean_alignment" in model.input_problem and "seed" not in model.input_problem
     assert model.params.goals.mean_alignment == load_scenario(RETAIL).goals.mean_alignment
+    assert model.params.facilitation.facilitators == 6 and model.seed == 9
 
 
 def test_mesa_reset_rebuilds_the_page_model_from_its_inputs():
@@ -560,7 +568,7 @@ def test_viz_command_refuses_a_busy_port(capsys):
     [
         ["viz", "x.yaml", "--port", "0"],
         ["viz", "x.yaml", "--port", "http"],
-        ["viz", "x.yaml", "--registry", "http://127.0.0.1:1/"],
+        ["viz", "x.yaml", "--no-npm"],
     ],
 )
 def test_viz_command_refuses_bad_flags(argv, capsys):
@@ -581,19 +589,47 @@ def test_check_assets_lists_what_is_missing(tmp_path):
         assert re.search(re.escape(package.spec) + r"\s+missing", done.stdout)
 
 
-def test_server_warns_when_the_assets_are_missing(tmp_path):
-    """Started with an empty asset folder, the server still starts and says how to fix it."""
+def test_server_fetches_missing_assets_before_it_starts(tmp_path):
+    """Started with an empty asset folder and a reachable registry, the server fetches the assets, then serves."""
     from ecosim.viz import browser
 
-    env = {"SOLARA_ASSETS_PROXY_CACHE_DIR": str(tmp_path / "cdn")}
-    with browser.viz_server(RETAIL, cwd=ROOT, env=env) as server:
-        assert server.process.poll() is None
-        pid = server.process.pid
+    cache = tmp_path / "cdn"
+    tarballs = {p.spec: _tarball({"package.json": b"{}", "dist/x.js": b"1"}) for p in assets.required_packages()}
+    with FakeRegistry(tarballs) as reg:
+        env = {"SOLARA_ASSETS_PROXY_CACHE_DIR": str(cache), "npm_config_registry": reg.url, "PATH": "/nonexistent"}
+        with browser.viz_server(RETAIL, cwd=ROOT, env=env) as server:
+            assert server.process.poll() is None
     text = "\n".join(server.output)
-    assert "--prepare-assets" in text and "not stored locally" in text
+    assert "not stored locally" in text and "fetching it from the npm registry" in text
     assert f"ecosim viz: {RETAIL} at {server.url}" in text
-    with pytest.raises(ProcessLookupError):
-        os.killpg(pid, 0)
+    assert assets.missing(cache) == []
+
+
+def test_server_stops_with_one_line_when_the_assets_cannot_be_fetched(tmp_path):
+    """No assets and no registry: one line saying what to do, exit code 1, and no page served blank."""
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "SOLARA_ASSETS_PROXY_CACHE_DIR": str(tmp_path / "cdn"),
+        "npm_config_registry": f"http://127.0.0.1:{_closed_port()}/",
+        "PATH": "/nonexistent",  # no npm: the direct download, refused at once
+    }
+    port = str(_closed_port())
+    done = subprocess.run(
+        [sys.executable, "-m", "ecosim", "viz", str(RETAIL), "--port", port],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert done.returncode == 1
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "Traceback" not in done.stderr
+    assert "--prepare-assets" in errors[0] and "cannot reach" in errors[0] and str(tmp_path / "cdn") in errors[0]
+    assert "ecosim viz:" not in done.stdout  # never announced, never served
 
 
 def test_import_ecosim_does_not_import_solara():
@@ -636,3 +672,34 @@ def test_network_picture_of_generic_networks(network, tmp_path):
     assert overlay.shape == background.shape and overlay[..., 3].max() == 255
     if picture.sampled:
         assert "sampled at random" in picture.note
+
+
+def test_no_curve_repeats_a_tick_label_at_week_0_or_later():
+    from ecosim.viz.app import PageModel
+
+    def labels(picture) -> list[str]:
+        ax = picture.layers.ax
+        lo, hi = ax.get_ylim()
+        ticks = [t for t in ax.get_yticks() if lo - 1e-9 <= t <= hi + 1e-9]
+        return ax.yaxis.get_major_formatter().format_ticks(ticks)
+
+    model = PageModel(str(RETAIL))
+    for week in (0, 1, 8):
+        while model.week < week:
+            model.step()
+        for name in ("engagement", "knowledge", "content"):
+            picture = model.pictures.curves[name]
+            picture.png(model.pictures.columns())
+            shown = labels(picture)
+            assert len(shown) >= 3 and len(set(shown)) == len(shown), (week, name, shown)
+
+
+def test_status_panel_comes_from_the_template_and_escapes_the_scenario(tmp_path):
+    from ecosim.viz.app import PageModel, StatusPanel
+
+    path = tmp_path / "s.yaml"
+    path.write_text("extends: " + str(RETAIL) + '\nname: s\ndescription: "<b>bold</b> & <script>x()</script>"\n')
+    model = PageModel(str(path))
+    text = StatusPanel(model).kwargs["unsafe_innerHTML"]
+    assert "&lt;b&gt;bold&lt;/b&gt; &amp; &lt;script&gt;" in text and "<script>" not in text
+    assert 'data-testid="ecosim-week">0</b> of 52' in text

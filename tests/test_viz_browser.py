@@ -67,9 +67,22 @@ def test_page_loads_steps_resets_and_plays(session, tmp_path):
     assert "Not started" in page.inner_text("[data-testid=ecosim-verdict]")
     assert page.locator("[data-testid=ecosim-network-note]").count() == 0  # 621 learners: all drawn
 
+    # Mesa's controls in ecosim's words: the week of the run, no thread or render-interval switches
+    sidebar = page.inner_text(".v-navigation-drawer")
+    assert "Week 0 of 52" in page.inner_text("[data-testid=ecosim-sidebar-week]")
+    for mesa_words in ("Use Threads", "Render Interval", "Time:"):
+        assert mesa_words not in page.inner_text("body"), mesa_words
+    # every slider shows its value, unit and range without being touched
+    assert "0.5 cosine (0 to 1)" in page.inner_text("[data-testid='ecosim-slider-goals.mean_alignment']")
+    assert "3 people" in page.inner_text("[data-testid='ecosim-slider-facilitation.facilitators']")
+    thumbs = page.locator(".v-slider__thumb-label")
+    assert thumbs.count() >= 7 and all(thumbs.nth(k).is_visible() for k in range(thumbs.count()))
+    assert "0.5" in sidebar and "log-odds" in sidebar
+
     # Step advances the week shown, and the verdict is given in words
     assert browser.step(page) == 1
     assert browser.step(page, 2) == 3
+    assert page.inner_text("[data-testid=ecosim-sidebar-week]").strip() == "Week 3 of 52"
     verdict = page.inner_text("[data-testid=ecosim-verdict]")
     assert re.match(r"(Ghost town|Struggling|Thriving)", verdict), verdict
 
@@ -81,6 +94,11 @@ def test_page_loads_steps_resets_and_plays(session, tmp_path):
     for _ in range(20):  # 20 steps of 0.01
         page.keyboard.press("ArrowLeft")
     assert slider.get_attribute("aria-valuenow") == "0.3"
+    # the value in words follows the slider before Reset is pressed
+    page.wait_for_function(
+        "() => document.querySelector(\"[data-testid='ecosim-slider-goals.mean_alignment']\")"
+        ".innerText.startsWith('0.3 cosine')"
+    )
     page.get_by_role("button", name="Reset", exact=True).click()
     page.wait_for_function(
         "() => document.querySelector(\"[data-testid='ecosim-param-goals.mean_alignment']\").innerText == '0.3'"
@@ -114,6 +132,107 @@ def test_page_loads_steps_resets_and_plays(session, tmp_path):
     requested = {re.match(r"((?:@[^/]+/)?[^/@]+@[^/]+)/", path).group(1) for path in watch.cdn}
     assert requested == {p.spec for p in assets.required_packages()}
     page.context.close()
+
+
+def test_a_bad_seed_keeps_the_valid_lever_changes(session):
+    from ecosim.viz import browser
+
+    server, b = session
+    page, watch = browser.open_page(b, server.url)
+    slider = page.get_by_role("slider", name="Facilitators")
+    slider.focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    assert slider.get_attribute("aria-valuenow") == "6"
+    page.wait_for_function(
+        "() => document.querySelector(\"[data-testid='ecosim-slider-facilitation.facilitators']\")"
+        ".innerText.startsWith('6 people')"
+    )
+    seed = page.get_by_label("Seed (a whole number)")
+    seed.fill("not a seed")
+    seed.press("Enter")
+    page.get_by_role("button", name="Reset", exact=True).click()
+    page.wait_for_selector("[data-testid=ecosim-problem]")
+    problem = page.inner_text("[data-testid=ecosim-problem]")
+    assert "seed" in problem and "not a seed" in problem
+    # the model uses the 6 facilitators; the seed box shows the seed in use; nothing shows a value
+    # the model is not using
+    assert page.inner_text("[data-testid='ecosim-param-facilitation.facilitators']") == "6"
+    assert "6 facilitators" in page.inner_text("[data-testid=ecosim-status]")
+    assert slider.get_attribute("aria-valuenow") == "6"
+    page.wait_for_function("() => document.querySelector('input[type=text]').value === '1'")
+    assert page.inner_text("[data-testid=ecosim-param-seed]") == "1"
+    assert browser.step(page) == 1
+    assert watch.errors == []
+    page.context.close()
+
+
+def test_page_starts_from_assets_fetched_at_start(session, tmp_path):
+    """An empty asset folder: ``ecosim viz`` fetches the assets from the (local) registry, and the page renders."""
+    import base64
+    import hashlib
+    import http.server
+    import io
+    import json
+    import tarfile
+    import threading
+
+    from ecosim.viz import assets, browser
+
+    def tarball(folder: Path) -> bytes:
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w:gz", compresslevel=1) as tar:
+            for f in sorted(folder.rglob("*")):
+                if f.is_file() and f.name != assets.MARKER:
+                    tar.add(f, arcname="package/" + f.relative_to(folder).as_posix())
+        return buf.getvalue()
+
+    # a registry on this machine serving the packages as the npm registry would
+    served = {p.spec: (p, tarball(assets.package_dir(assets.cache_dir(), p))) for p in assets.required_packages()}
+    asked: list[str] = []
+
+    class Registry(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            from urllib.parse import unquote
+
+            path = unquote(self.path)
+            asked.append(path)
+            for package, data in served.values():
+                tgz = f"/tarballs/{package.spec}.tgz"
+                if path == f"/{package.name}/{package.version}":
+                    digest = base64.b64encode(hashlib.sha512(data).digest()).decode()
+                    body = json.dumps({"dist": {"tarball": url + tgz.lstrip("/"), "integrity": "sha512-" + digest}})
+                    return self._send(body.encode())
+                if path == tgz:
+                    return self._send(data)
+            self.send_error(404)
+
+        def _send(self, body: bytes):
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    registry = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Registry)
+    url = f"http://127.0.0.1:{registry.server_address[1]}/"
+    threading.Thread(target=registry.serve_forever, daemon=True).start()
+    cache = tmp_path / "cdn"
+    env = {"SOLARA_ASSETS_PROXY_CACHE_DIR": str(cache), "npm_config_registry": url, "PATH": "/nonexistent"}
+    try:
+        _, b = session  # one Playwright per thread: the module's browser
+        with browser.viz_server(SCENARIO, cwd=ROOT, env=env) as server:
+            assert assets.missing(cache) == []
+            page, watch = browser.open_page(b, server.url)
+            assert browser.week(page) == 0 and browser.step(page) == 1
+            assert watch.errors == [] and watch.outside == []
+            page.context.close()
+    finally:
+        registry.shutdown()
+        registry.server_close()
+    assert any(path.endswith(".tgz") for path in asked)
 
 
 def test_each_tab_has_its_own_model(session):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -38,7 +39,11 @@ def installed(tmp_path_factory) -> tuple[Path, Path]:
     venv = base / "venv"
     run(sys.executable, "-m", "venv", "--system-site-packages", venv, cwd=base)
     python = venv / "bin" / "python"
-    run(python, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", base / "dist", ROOT, cwd=base)
+    # built from a copy, so that the build leaves nothing (build/, ecosim.egg-info) in the clone
+    source = base / "source"
+    skip = shutil.ignore_patterns(".git", "build", "*.egg-info", "results", ".*cache", ".hypothesis", "__pycache__")
+    shutil.copytree(ROOT, source, symlinks=True, ignore=skip)
+    run(python, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", base / "dist", source, cwd=base)
     (wheel,) = (base / "dist").glob("ecosim-*.whl")
     run(python, "-m", "pip", "install", "--no-deps", "--force-reinstall", "--quiet", wheel, cwd=base)
     where = run(python, "-c", "import ecosim; print(ecosim.__file__)", cwd=work).stdout.strip()

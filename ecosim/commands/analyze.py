@@ -46,7 +46,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def report_text(result) -> str:
-    """What an analysis found, for the terminal: runs, tipping points, sensitivity rankings, files written."""
+    """What an analysis found, for the terminal: runs, tipping points, sensitivity rankings, files written.
+
+    Parameters and metrics are named in plain words (the schema's), with the key in parentheses.
+    """
+    from ecosim.plotting.labels import metric as metric_words
+    from ecosim.plotting.labels import param
+
     lines = [
         f"Analysed {result.runs_ok:,} finished runs"
         + (f" ({result.runs_failed:,} failed runs left out)" if result.runs_failed else "")
@@ -57,20 +63,22 @@ def report_text(result) -> str:
         y_col = t.columns[0]
         x_name = x_col[: -len("_at_threshold")]
         lines.append(
-            f"Tipping points: {x_name} at which the mean crosses the ghost-town threshold "
+            f"Tipping points: {param(x_name)} ({x_name}) at which the mean crosses the ghost-town threshold "
             f"({t['threshold'].iloc[0]:.0%})" + (f", {result.notes[0]}" if result.notes else "")
         )
         for _, r in t.iterrows():
             where = {"below": "stays a ghost town over the whole range", "above": "above the threshold throughout"}
             shown = f"{r[x_col]:.3g}" if r["where"] == "crosses" else where[r["where"]]
-            lines.append(f"  {y_col} = {r[y_col]:g}: {shown}")
+            lines.append(f"  {param(y_col, unit=False)} = {r[y_col]:g}: {shown}")
     if result.indices is not None:
         idx = result.indices
         key = "ST" if "ST" in idx else "mu_star"
         for metric, sub in idx.groupby("metric", sort=False):
-            lines.append(f"Ranking by {'total Sobol index' if key == 'ST' else 'Morris mu*'} of {metric}:")
-            for _, r in sub.sort_values(key, ascending=False).iterrows():
-                conf = r[f"{key}_conf"]
-                lines.append(f"  {r['parameter']:<32} {r[key]:8.4f} ± {conf:.4f}")
+            name = "total Sobol index" if key == "ST" else "Morris mu*"
+            lines.append(f"Ranking by {name} of the {metric_words(metric)} ({metric}):")
+            rows = [(param(r["parameter"], unit=False), r) for _, r in sub.sort_values(key, ascending=False).iterrows()]
+            width = max(len(words) for words, _ in rows)
+            for words, r in rows:
+                lines.append(f"  {words:<{width}} {r[key]:8.4f} ± {r[f'{key}_conf']:.4f}  ({r['parameter']})")
     lines.append(f"Wrote {', '.join(result.files)} in {result.folder}/")
     return "\n".join(lines)

@@ -151,6 +151,9 @@ def write_comparison(out: Path, result, text: str, *, started: float, figures: b
         from ecosim.plotting.ensemble import render_comparison
 
         files += render_comparison(out, result)
+    from ecosim.plotting.html import comparison_report
+
+    files.append(comparison_report(out, result, files, versions()))
     write_json(
         out / "manifest.json",
         {

@@ -14,7 +14,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="fewer runs per case, tolerances widened for the smaller samples (under a minute on two cores)",
+        help="fewer runs per case, tolerances widened for the smaller samples (about a minute of computing; "
+        "longer on a busy machine)",
     )
     parser.add_argument(
         "--out",

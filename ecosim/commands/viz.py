@@ -42,7 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--registry",
         metavar="URL",
-        help="npm registry for --prepare-assets (default: npm's own setting, else https://registry.npmjs.org/)",
+        help="npm registry for the page's JavaScript, fetched with --prepare-assets or when missing at start "
+        "(default: npm's own setting, else https://registry.npmjs.org/)",
     )
     parser.add_argument(
         "--no-npm",
@@ -71,8 +72,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"The page's JavaScript is in {assets.cache_dir()}; the viz works offline.")
         if args.scenario is None:
             return 0
-    elif args.registry or args.no_npm:
-        print("error: --registry and --no-npm go with --prepare-assets", file=sys.stderr)
+    elif args.no_npm:
+        print("error: --no-npm goes with --prepare-assets", file=sys.stderr)
         return 2
     if args.scenario is None:
         print(
@@ -84,21 +85,31 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace, assets) -> int:
-    from ecosim.viz.server import serve
+    from ecosim.scenario.loader import load_scenario
+    from ecosim.viz.server import check_port, serve
 
+    load_scenario(args.scenario)  # a bad file or a busy port is said before anything is fetched
+    check_port(args.host, args.port)
+    # never serve a blank page: the page's JavaScript is fetched now, or the server does not start
     try:
         absent = assets.missing()
+        if absent:
+            print(
+                "note: the page's JavaScript is not stored locally ("
+                + ", ".join(p.spec for p in absent)
+                + "); fetching it from the npm registry once",
+                file=sys.stderr,
+                flush=True,
+            )
+            assets.prepare(registry=args.registry, report=lambda line: print(f"  {line}", file=sys.stderr, flush=True))
     except assets.AssetError as exc:
-        absent = []
-        print(f"warning: {exc}", file=sys.stderr)
-    if absent:
         print(
-            "warning: the page's JavaScript is not stored locally ("
-            + ", ".join(p.spec for p in absent)
-            + "): Solara will fetch it from the public CDN (cdn.jsdelivr.net) when the page first opens. "
-            "On a closed network, run `python -m ecosim viz --prepare-assets` first.",
+            f"error: the page's JavaScript is missing and could not be fetched ({exc}); on a machine that "
+            "reaches the npm registry run `python -m ecosim viz --prepare-assets` (`--registry URL` for a "
+            f"mirror), or copy {assets.cache_dir()} from a machine where it was prepared (docs/viz.md)",
             file=sys.stderr,
         )
+        return 1
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(
             f"note: listening on {args.host}: anyone who can reach this machine on port {args.port} can open "

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ecosim.io import write_with
 from ecosim.plotting import style
 
 if TYPE_CHECKING:
@@ -102,11 +101,16 @@ def knowledge(ens: Ensemble) -> Figure:
     rep = ens.representative
     fig = _figure()
     ax = fig.add_subplot()
-    for column, colour, label in (
-        ("mean_knowledge", style.ACTIVE, "mean individual knowledge"),
-        ("org_capability", style.GOOD, "capability on the organisation's topics"),
-        ("org_code_knowledge", style.FACILITATOR, "organisational code (the playbook)"),
-    ):
+    # the two measures of what people know differ only by the weight of each topic: when their
+    # medians stay within two points, one band says it (as in the single run's figure)
+    close = bool(np.nanmax(np.abs(ens.band("mean_knowledge")[0] - ens.band("org_capability")[0]), initial=0) < 0.02)
+    series = [("mean_knowledge", style.ACTIVE, "what people know, on average")]
+    if close:
+        series[0] = (*series[0][:2], "what people know (on the organisation's topics: within 2 points)")
+    else:
+        series.append(("org_capability", style.GOOD, "what people know of the organisation's topics"))
+    series.append(("org_code_knowledge", style.FACILITATOR, "the organisation's playbook"))
+    for column, colour, label in series:
         banded(ax, weeks, *ens.band(column), colour, label)
         ax.plot(weeks, ens.series[column][rep], color=colour, lw=0.9, ls="--")
     ax.plot([], [], color=style.MUTED, lw=0.9, ls="--", label=f"seed {ens.seeds[rep]} (representative run)")
@@ -123,12 +127,7 @@ def knowledge(ens: Ensemble) -> Figure:
     return fig
 
 
-def save(fig: Figure, path: Path) -> None:
-    """Write ``fig`` as a PNG under a temporary name, then rename it (light compression: quicker, as small)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    FigureCanvasAgg(fig)
-    write_with(path, lambda tmp: fig.savefig(tmp, format="png", pil_kwargs={"compress_level": 1}))
+save = style.save
 
 
 def render_ensemble(out: Path, ens: Ensemble, *, also: Callable[[], None] | None = None) -> list[str]:

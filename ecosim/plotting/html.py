@@ -45,6 +45,18 @@ class Table:
     note: str = ""
 
 
+def frame_table(title: str, frame: Any, note: str = "") -> Table:
+    """A table of the report from a pandas DataFrame: its columns as headings, numbers to four figures."""
+
+    def cell(value: Any) -> str:
+        if isinstance(value, float):
+            return "-" if value != value else f"{value:,.4g}"
+        return str(value)
+
+    header = [str(c).replace("_", " ") for c in frame.columns]
+    return Table(title, header, [[cell(v) for v in row] for row in frame.itertuples(index=False)], note)
+
+
 @dataclass
 class Report:
     """What a report holds, in the order the page shows it."""
@@ -156,6 +168,76 @@ def run_report(folder: Path, result: RunResult, files: list[str], versions: dict
         pictures=[Picture(folder / f, captions[f]) for f in FIGURE_FILES if f in files],
         levers=scenario_levers(sc),
         facts=[("seed", str(result.seed)), ("versions", _versions_text(versions))],
+    )
+    return write_report(folder, report)
+
+
+def ensemble_report(folder: Path, ens: Any, files: list[str], versions: dict[str, str]) -> str:
+    """Write an ensemble's report.html: each value's median and 90% interval, the verdicts, figures and levers."""
+    from ecosim.plotting.labels import METRICS
+
+    sc = ens.scenario
+    rows = []
+    for key, (words, kind) in METRICS.items():
+        spread = ens.spread(key)
+        if spread["median"] != spread["median"]:  # NaN: no run has it
+            continue
+
+        def shown(x: float, kind: str = kind) -> str:
+            return f"{x:.1%}" if kind == "pct" else f"{x:,.0f}"
+
+        rows.append([words, shown(spread["median"]), f"{shown(spread['low'])} to {shown(spread['high'])}"])
+    counts = ens.verdicts
+    key = counts.most_common(1)[0][0] if counts else None
+    seeds = ens.seeds
+    captions = {
+        "engagement.png": "Who comes to the platform: the weekly median over the runs, the band of the middle "
+        "90% of runs, and the representative run.",
+        "knowledge.png": "What people know of good practice, and what the organisation's playbook holds, "
+        "over the runs.",
+        "network.png": f"Who works with whom at the end of the representative run (seed {seeds[ens.representative]}).",
+    }
+    report = Report(
+        title=f"ecosim: {sc.name}",
+        subtitle=f"{len(seeds)} runs (seeds {seeds[0]} to {seeds[-1]}), {sc.weeks} weeks",
+        verdict=ens.verdict_text(),
+        verdict_key=key if len(counts) == 1 else None,  # the runs disagree: no verdict's colour
+        summary=[sc.description.strip()] if sc.description else [],
+        tables=[Table("What happened over the runs", ["", "median", "90% of runs"], rows)],
+        pictures=[Picture(folder / f, captions.get(f, "")) for f in files if f.endswith(".png")],
+        levers=scenario_levers(sc),
+        facts=[
+            ("seeds", ", ".join(map(str, seeds))),
+            ("representative run", f"seed {seeds[ens.representative]}"),
+            ("versions", _versions_text(versions)),
+        ],
+    )
+    return write_report(folder, report)
+
+
+def comparison_report(folder: Path, result: Any, files: list[str], versions: dict[str, str]) -> str:
+    """Write a comparison's report.html: outcomes against the baseline, verdicts, costs, figures and levers."""
+    first = result.ensembles[0]
+    runs = len(first.seeds)
+    report = Report(
+        title="ecosim: "
+        + " against ".join(reversed(result.names[:2]))
+        + (" and more" if len(result.names) > 2 else ""),
+        subtitle=f"{len(result.names)} scenarios, {runs} runs each"
+        + (", the same seeds for each (common random numbers)" if result.paired else ""),
+        summary=[f"The baseline is {result.names[0]}; every difference is against it."],
+        tables=[
+            frame_table("Outcomes", result.outcomes),
+            frame_table("Verdicts", result.verdicts),
+            frame_table("Costs", result.costs),
+        ],
+        pictures=[Picture(folder / f) for f in files if f.endswith(".png")],
+        levers=[
+            (f"{name}: {label}", value, key)
+            for name, ens in zip(result.names, result.ensembles, strict=True)
+            for label, value, key in scenario_levers(ens.scenario)
+        ],
+        facts=[("seeds", ", ".join(map(str, first.seeds))), ("versions", _versions_text(versions))],
     )
     return write_report(folder, report)
 

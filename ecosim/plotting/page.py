@@ -351,8 +351,10 @@ class CurvesPicture:
 
             ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         else:
-            from matplotlib.ticker import FuncFormatter
+            from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+            # counts: whole-number ticks only, so no two ticks read the same ("1, 1, 1, 0, 0")
+            ax.yaxis.set_major_locator(MaxNLocator(nbins=6, integer=True, min_n_ticks=2))
             ax.yaxis.set_major_formatter(FuncFormatter(_count_label))
         handles = []
         for low, high, colour, label in bands:
@@ -391,7 +393,8 @@ class CurvesPicture:
             handlelength=1.6,
             columnspacing=1.2,
         )
-        self.top = 1.0 if ylim is None else ylim[1]
+        # a growing count axis starts at 10, not 1: before the first week there is nothing to count
+        self.top = 10.0 if ylim is None else ylim[1]
         self._limits()
 
     def _limits(self) -> None:
@@ -458,13 +461,13 @@ def engagement_curves(model: EcosystemModel, **kw) -> CurvesPicture:
 
 
 def knowledge_curves(model: EcosystemModel, **kw) -> CurvesPicture:
-    """Mean individual knowledge and the organisational code's knowledge."""
+    """What people know of good practice on average, and what the organisation's playbook holds."""
     return CurvesPicture(
         "What the organisation learns",
-        "practice dimensions right",
+        "good practices known",
         [
-            Series("mean_knowledge", "mean individual knowledge", style.ACTIVE),
-            Series("org_code_knowledge", "organisational code", style.FACILITATOR, "--"),
+            Series("mean_knowledge", "what people know, on average", style.ACTIVE),
+            Series("org_code_knowledge", "the organisation's playbook", style.FACILITATOR, "--"),
         ],
         model.params.weeks,
         ylim=(0.0, 1.0),

@@ -59,6 +59,39 @@ def engagement(
     return fig
 
 
+def band(
+    ax, weeks: np.ndarray, runs: np.ndarray, colour: str, label: str, *, low: float = 10, high: float = 90
+) -> None:
+    """The median of ``runs`` (a row per run, a column per week) as a line, percentiles ``low``-``high`` as a band."""
+    lo, mid, hi = np.percentile(np.asarray(runs, dtype=float), [low, 50, high], axis=0)
+    ax.fill_between(weeks, lo, hi, color=colour, alpha=0.15, lw=0)
+    ax.plot(weeks, mid, color=colour, lw=2, label=label)
+
+
+def scenarios(series: dict[str, tuple[np.ndarray, str]], ghost: float, thriving: float, title: str) -> Figure:
+    """Weekly active share of several scenarios over many seeds: per scenario, the median and the 10-90% band.
+
+    ``series`` maps each scenario's label to (runs, colour), runs with one row per seed.
+    """
+    from matplotlib.ticker import PercentFormatter
+
+    fig = _figure(8.0, 4.5)
+    ax = fig.add_subplot()
+    for label, (runs, colour) in series.items():
+        band(ax, np.arange(1, np.shape(runs)[1] + 1), runs, colour, label)
+    style.ghost_band(ax, ghost)
+    style.thriving_line(ax, thriving, style.MUTED)  # green is a scenario's colour here
+    weeks = max(np.shape(runs)[1] for runs, _ in series.values())
+    ax.set_xlim(1, weeks)
+    ax.set_ylim(0, 1)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_xlabel("week after launch")
+    ax.set_ylabel("weekly active share")
+    ax.set_title(style.wrap(title, 90), fontsize=style.SUPTITLE_SIZE)
+    ax.legend(loc="upper right", fontsize=style.LEGEND_SIZE, frameon=False)
+    return fig
+
+
 def knowledge(ts: pd.DataFrame, name: str) -> Figure:
     """What people know of good practice, on average and on the organisation's topics, and the organisation's code."""
     from matplotlib.ticker import PercentFormatter

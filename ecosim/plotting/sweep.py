@@ -189,7 +189,7 @@ def scatter(runs: pd.DataFrame, params: list[str], metric: str, ghost: float, na
         if _is_share(metric):
             ax.axhline(ghost, color=style.GHOST_LINE, lw=1, ls="--")
             ax.set_ylim(0, 1)
-        ax.set_xlabel(_lever(p), fontsize=style.LEGEND_SIZE)
+        ax.set_xlabel(_label(p), fontsize=style.LEGEND_SIZE)
         if i % cols == 0:
             ax.set_ylabel(labels.metric(metric), fontsize=style.LEGEND_SIZE)
         ax.tick_params(labelsize=style.SMALL_SIZE)

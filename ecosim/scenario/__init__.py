@@ -6,8 +6,7 @@ reads its limits from) does not bring in the YAML loader.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from ecosim import lazy_exports
 
 __all__ = ["Scenario", "ScenarioError", "load_scenario", "scenario_hash", "scenario_to_dict"]
 
@@ -19,9 +18,4 @@ _HOME = {
     "scenario_to_dict": "ecosim.scenario.loader",
 }
 
-
-def __getattr__(name: str) -> Any:
-    """Import ``name`` from its module the first time it is asked for."""
-    if name not in _HOME:
-        raise AttributeError(f"module 'ecosim.scenario' has no attribute {name!r}")
-    return getattr(importlib.import_module(_HOME[name]), name)
+__getattr__ = lazy_exports(__name__, _HOME)

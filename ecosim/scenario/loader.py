@@ -77,6 +77,9 @@ Loader.add_constructor(_INT, _construct_int)
 
 KeyPath = tuple[str | int, ...]
 Marks = dict[KeyPath, tuple[str, int, int]]
+#: Marks hold where each key's value is, under the key's path, and where the key itself is, under
+#: ``(KEY_MARK, *path)``: an unknown key is pointed at, a bad value at the value.
+KEY_MARK = "\0key"
 
 
 def dotted(path: Sequence[str | int]) -> str:
@@ -245,6 +248,7 @@ def _walk_marks(node: yaml.Node, path: KeyPath, file: str, marks: Marks) -> None
             seen[key] = line
             child = (*path, key)
             marks[child] = (file, value_node.start_mark.line + 1, value_node.start_mark.column + 1)
+            marks[(KEY_MARK, *child)] = (file, line, key_node.start_mark.column + 1)
             _walk_marks(value_node, child, file, marks)
     elif isinstance(node, yaml.SequenceNode):
         for i, value_node in enumerate(node.value):
@@ -559,6 +563,7 @@ def convert_error(
         if kind != "extra_forbidden":
             return error("must be a section of keys and values", **at, key=key, value=value, allowed=allowed)
         hint = did_you_mean(str(loc[-1]), keys)
+        at = dict(zip(("file", "line", "column"), marks.get((KEY_MARK, *loc), tuple(at.values())), strict=True))
         return error(f"unknown key '{loc[-1]}'", **at, key=dotted(loc[:-1]) or None, allowed=allowed, hint=hint)
     if kind == "missing":
         return error("required key is missing", **at, key=key, allowed=allowed)

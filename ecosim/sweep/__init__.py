@@ -18,7 +18,9 @@ Importing this package is cheap; the heavy parts are imported when used.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ecosim import lazy_exports
 
 __all__ = ["Sweep", "load_sweep", "run_sweep", "read_runs", "read_timeseries"]
 
@@ -35,12 +37,4 @@ if TYPE_CHECKING:
     from ecosim.sweep.spec import Sweep, load_sweep
     from ecosim.sweep.storage import read_runs, read_timeseries
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'ecosim.sweep' has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _LAZY)

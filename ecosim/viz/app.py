@@ -6,10 +6,13 @@ be served by Solara directly with the scenario in ``ECOSIM_VIZ_SCENARIO``::
     ECOSIM_VIZ_SCENARIO=scenarios/retail.yaml solara run ecosim.viz.app
 
 Each browser tab (each Solara session) builds its own model, so tabs never share one. Mesa's
-controls step, play and reset the model; Reset rebuilds it from the scenario file with the
-page's inputs as overrides, through :func:`ecosim.scenario.loader.load_scenario`, so every value
-is validated by the schema; an input the schema refuses is reported on the page and the
-scenario file's own values are used instead.
+controller (``mesa.visualization.solara_viz.ModelController``) steps, plays and resets the model;
+the sidebar around it is ecosim's own: sliders that show their value and unit at all times, the
+seed, the pace of play and "Week 3 of 52". Reset rebuilds the model from the scenario file with
+the page's inputs as overrides, through :func:`ecosim.scenario.loader.load_scenario`, so every
+value is validated by the schema. An input the schema refuses is reported on the page and only
+that input is replaced by the scenario file's value; every valid change is kept, and the inputs
+are set back to the values the model uses, so the page never shows a value the model is not using.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from typing import Any
 
 import numpy as np
 import solara
-from mesa.visualization import SolaraViz
+from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import update_counter
 
 from ecosim.core import metrics
@@ -30,8 +33,9 @@ from ecosim.core.model import EcosystemModel
 from ecosim.errors import InputError
 from ecosim.plotting import page as drawing
 from ecosim.plotting import style
+from ecosim.plotting.html import render as render_template
 from ecosim.scenario.loader import load_scenario
-from ecosim.viz.levers import SEED_LABEL, get_value, levers, parse_seed
+from ecosim.viz.levers import SEED_LABEL, Lever, get_value, levers, parse_seed
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +49,33 @@ def scenario_path() -> str:
     if not path:
         raise InputError(f"no scenario file given: set {SCENARIO_ENV} or use `python -m ecosim viz SCENARIO`")
     return path
+
+
+def load_page_inputs(scenario_path: str, seed: Any, overrides: dict[str, Any]) -> tuple[Any, list[str]]:
+    """The scenario with every valid page input applied, and why each refused input was refused.
+
+    Inputs are tried together first; when the schema refuses them, the seed and each lever are
+    tried one at a time, so one bad field never discards the others.
+    """
+    try:
+        return load_scenario(scenario_path, overrides, seed=parse_seed(seed)), []
+    except InputError:
+        pass
+    problems = []
+    try:
+        seed_value = parse_seed(seed)
+    except InputError as exc:
+        seed_value = None
+        problems.append(exc.message())
+    kept: dict[str, Any] = {}
+    for key, value in overrides.items():
+        try:
+            load_scenario(scenario_path, {**kept, key: value})
+        except InputError as exc:
+            problems.append(exc.message())
+        else:
+            kept[key] = value
+    return load_scenario(scenario_path, kept, seed=seed_value), problems
 
 
 class PageModel(EcosystemModel):
@@ -63,13 +94,10 @@ class PageModel(EcosystemModel):
     """
 
     def __init__(self, scenario_path: str, seed: Any = None, scenario: Any = None, **overrides: Any) -> None:
-        try:
-            params = load_scenario(scenario_path, overrides, seed=parse_seed(seed))
-            problem = None
-        except InputError as exc:
-            log.info("page inputs refused: %s", exc.message())
-            params = load_scenario(scenario_path)
-            problem = exc.message()
+        params, problems = load_page_inputs(scenario_path, seed, overrides)
+        problem = "; ".join(problems) if problems else None
+        if problem:
+            log.info("page inputs refused: %s", problem)
         super().__init__(params)
         self.scenario_path = str(scenario_path)
         self.input_problem = problem
@@ -165,6 +193,9 @@ CSS = """
                            margin: 0 4px 0 8px; vertical-align: middle; }
 .ecosim-howto { margin-top: auto; padding-top: 10px; font-size: 13px; color: #3d4451; }
 .ecosim-howto code { font-size: 12px; background: #f1f3f5; padding: 0 3px; border-radius: 3px; }
+.ecosim-lever { margin-bottom: 2px; padding-top: 26px; }
+.ecosim-lever-scale { margin: -12px 0 0 0; line-height: 1.2; }
+.ecosim-sidebar-week { font-size: 16px; font-weight: 600; color: #1f3b73; margin: 10px 0 30px 0; }
 .ecosim-problem { background: #f8e1e1; color: #8a1f1f; border-radius: 6px; padding: 6px 10px; margin: 6px 0; }
 """
 
@@ -203,56 +234,53 @@ def StatusPanel(model: PageModel):
     """Scenario, week, the verdict so far in plain words, this week's figures and the settings."""
     params = model.params
     key, words = current_verdict(model)
-    e = html.escape
-    parts = [f"<h3>Scenario: {e(params.name)}</h3>"]
-    if params.description:
-        parts.append(f"<div class='ecosim-muted'>{e(params.description.strip())}</div>")
-    parts.append(
-        f"<div style='margin-top:6px'>Week <b data-testid='ecosim-week'>{model.week}</b> of {params.weeks}"
-        f" &middot; {model.state.n:,} learners &middot; {len(model.facilitators)} facilitators</div>"
-    )
-    parts.append(f"<div class='ecosim-verdict ecosim-verdict-{key}' data-testid='ecosim-verdict'>{e(words)}</div>")
+    now = None
     if model.week:
         row = model.pictures.columns()
-        parts.append(
-            "<div>This week <b>{:.0%}</b> visited and <b>{:.0%}</b> posted. Mean knowledge <b>{:.0%}</b>, "
-            "organisational code <b>{:.0%}</b>, <b>{:,.0f}</b> live posts.</div>".format(
-                row["active_share"][-1],
-                row["contributor_share"][-1],
-                row["mean_knowledge"][-1],
-                row["org_code_knowledge"][-1],
-                row["content_stock"][-1],
-            )
-        )
-        parts.append(
-            "<div class='ecosim-muted'>Judged as if the run ended this week, on the weekly active "
-            f"share of the last {params.verdict.window_weeks} weeks.</div>"
-        )
+        now = {
+            "active": row["active_share"][-1],
+            "posted": row["contributor_share"][-1],
+            "knowledge": row["mean_knowledge"][-1],
+            "code": row["org_code_knowledge"][-1],
+            "posts": row["content_stock"][-1],
+        }
+    problem = None
     if model.input_problem:
-        parts.append(
-            f"<div class='ecosim-problem' data-testid='ecosim-problem'>Your settings could not be "
-            f"applied: {e(model.input_problem)}. This run uses the scenario file's values.</div>"
+        problem = (
+            f"Refused: {model.input_problem}. That input is back to the scenario file's value; "
+            "your other changes are in this run."
         )
-    rows = []
-    for lever in levers(params):
-        value = get_value(params, lever.path)
-        rows.append(
-            f"<tr title='{e(lever.description, quote=True)}'><td>{e(lever.label)}</td>"
-            f"<td class='v' data-testid='ecosim-param-{e(lever.path)}'>{e(_fmt(value, lever.unit))}</td></tr>"
-        )
-    rows.append(f"<tr><td>Seed</td><td class='v' data-testid='ecosim-param-seed'>{model.seed}</td></tr>")
-    parts.append(
-        "<div style='margin-top:8px'><b>Levers of this run</b> <span class='ecosim-muted'>"
-        "(move a slider in the sidebar, its value shows while you drag, then press Reset)</span></div>"
+    shown = [
+        {
+            "path": lever.path,
+            "label": lever.label,
+            "description": lever.description,
+            "shown": _fmt(get_value(params, lever.path), lever.unit),
+        }
+        for lever in levers(params)
+    ]
+    text = render_template(
+        "status.html.j2",
+        name=params.name,
+        description=(params.description or "").strip(),
+        week=model.week,
+        weeks=params.weeks,
+        learners=model.state.n,
+        facilitators=len(model.facilitators),
+        verdict_key=key,
+        verdict=words,
+        now=now,
+        window=params.verdict.window_weeks,
+        problem=problem,
+        levers=shown,
+        seed=model.seed,
     )
-    parts.append(f"<table class='ecosim-table'>{''.join(rows)}</table>")
-    return _html("".join(parts), "ecosim-status")
+    return _html(text, "ecosim-status")
 
 
 def FacilitationPanel(model: PageModel):
     """What the facilitators' hours bought, and how unequal participation is."""
-    params = model.params
-    f = params.facilitation
+    f = model.params.facilitation
     if f.facilitators and f.hours_per_week:
         who = (
             f"{f.facilitators} facilitator{'s' if f.facilitators > 1 else ''} with {f.hours_per_week:g} hours "
@@ -261,47 +289,25 @@ def FacilitationPanel(model: PageModel):
         )
     else:
         who = "Nobody facilitates in this run: no events, no replies to newcomers, no seeded content, no introductions."
-    parts = ["<h3>Facilitators and participation</h3>", f"<div class='ecosim-muted'>{who}</div>"]
+    context: dict[str, Any] = {"who": who, "rows": [], "ever_visited": 0.0, "ever_posted": 0.0, "top1": None}
     if model.week:
         c = model.pictures.columns()
-        total = {
-            k: float(np.sum(c[k]))
-            for k in ("events", "event_attendees", "replies", "seeded_posts", "introductions", "posts")
-        }
-        rows = [
-            ("Events held", c["events"][-1], total["events"]),
-            ("People at events", c["event_attendees"][-1], total["event_attendees"]),
-            ("Replies to first posts", c["replies"][-1], total["replies"]),
-            ("Posts seeded by facilitators", c["seeded_posts"][-1], total["seeded_posts"]),
-            ("Introductions (ties brokered)", c["introductions"][-1], total["introductions"]),
-            ("Posts by learners", c["posts"][-1], total["posts"]),
-        ]
-        body = "".join(
-            f"<tr><td>{label}</td><td class='v'>{week:,.0f}</td><td class='v'>{tot:,.0f}</td></tr>"
-            for label, week, tot in rows
-        )
-        parts.append(
-            "<table class='ecosim-table' style='margin-top:8px'><tr><td></td><td class='v'>this week</td>"
-            f"<td class='v'>so far</td></tr>{body}</table>"
+        labels = (
+            ("Events held", "events"),
+            ("People at events", "event_attendees"),
+            ("Replies to first posts", "replies"),
+            ("Posts seeded by facilitators", "seeded_posts"),
+            ("Introductions (ties brokered)", "introductions"),
+            ("Posts by learners", "posts"),
         )
         top1 = float(c["top1_everyone_post_share"][-1])
-        top1 = None if top1 != top1 else top1  # NaN: nobody has posted yet
-        parts.append(
-            "<div style='margin-top:8px'>Of everyone employed so far, <b>{:.0%}</b> ever visited and <b>{:.0%}</b> "
-            "ever posted.{}</div>".format(
-                c["ever_active_share"][-1],
-                c["ever_posted_share"][-1],
-                "" if top1 is None else f" The most active 1% of them wrote <b>{top1:.0%}</b> of the posts.",
-            )
+        context.update(
+            rows=[(label, float(c[k][-1]), float(np.sum(c[k]))) for label, k in labels],
+            ever_visited=float(c["ever_active_share"][-1]),
+            ever_posted=float(c["ever_posted_share"][-1]),
+            top1=None if top1 != top1 else top1,  # NaN: nobody has posted yet
         )
-        parts.append(
-            "<div class='ecosim-muted'>For comparison: in online communities under a quarter of people "
-            "ever post, and the most active 1% of all members write about three quarters of the posts "
-            "(van Mierlo 2014).</div>"
-        )
-    else:
-        parts.append("<div style='margin-top:8px' class='ecosim-muted'>Figures appear after the first week.</div>")
-    return _html("".join(parts), "ecosim-facilitation")
+    return _html(render_template("facilitation.html.j2", **context), "ecosim-facilitation")
 
 
 @solara.component
@@ -318,14 +324,9 @@ def NetworkView(model: PageModel):
     pictures = model.pictures
     background, overlay = pictures.layers("network")
     net = pictures.network
-    c = style.ENGAGEMENT_COLOURS
-    legend = (
-        f"<span class='dot' style='background:{c[0]};margin-left:0'></span>inactive"
-        f"<span class='dot' style='background:{c[1]}'></span>visited"
-        f"<span class='dot' style='background:{c[2]}'></span>posted"
-        f"<span style='color:{style.FACILITATOR};margin-left:8px'>&#9733;</span> facilitator"
-        "<span class='line'></span>tie a facilitator brokered (bold: this week)"
-    )
+    legend = render_template(
+        "network_legend.html.j2", colours=style.ENGAGEMENT_COLOURS, facilitator=style.FACILITATOR
+    ).strip()
     if net.facilitators > drawing.MAX_FACILITATOR_MARKERS:
         fac = (
             f" The {net.facilitators:,} facilitators are the {drawing.MAX_FACILITATOR_MARKERS} stars "
@@ -368,7 +369,7 @@ def NetworkView(model: PageModel):
 
 HOW_TO = (
     "<b>How to use this page.</b> <b>Step</b> simulates one week and <b>&#9654;</b> plays week after week "
-    "(the play interval sets the pace). To try other levers, move the sliders under Model Parameters "
+    "(the pause between weeks sets the pace). To try other levers, move the sliders under Levers "
     "and press <b>Reset</b>: the run starts again from week 0 with them. The same seed gives the same "
     "run, here and with <code>python -m ecosim run</code>; change the seed to see another run of the "
     "same organisation."
@@ -378,9 +379,9 @@ HOW_TO = (
 CAPTIONS = {
     "engagement": "Share of learners who visited the platform each week, and who posted. Under the red band "
     "is a ghost town; at the green line or above, and not falling, it is thriving.",
-    "knowledge": "Share of the practice dimensions that learners get right on average, and that the "
-    "organisation's shared code gets right (March 1991). The code learns from the people who "
-    "know better than it does.",
+    "knowledge": "Share of good practices that people know on average, and that the organisation's "
+    "playbook (its shared code, March 1991) holds. The playbook learns from the people who know "
+    "better than it does.",
     "content": "Posts still live on the platform. Each fades with the content half-life of {half:g} weeks, "
     "so a platform needs a steady flow of posts to stay useful.",
 }
@@ -437,20 +438,125 @@ def model_params(model: PageModel) -> dict[str, Any]:
     return params
 
 
+def model_inputs(model: PageModel) -> dict[str, Any]:
+    """What a Reset passes to :class:`PageModel` to rebuild ``model`` as it is: its file, levers and seed."""
+    inputs: dict[str, Any] = {"scenario_path": model.scenario_path}
+    for lever in levers(model.params):
+        value = get_value(model.params, lever.path)
+        inputs[lever.path] = int(value) if lever.integer else float(value)
+    inputs["seed"] = str(model.seed)
+    return inputs
+
+
+PLAY_LABEL = "milliseconds between weeks when playing"
+
+
+def week_text(model: PageModel) -> str:
+    """The week in words, as the sidebar shows it: "Week 3 of 52"."""
+    return f"Week {model.week} of {model.params.weeks}"
+
+
+def _number(value: float, integer: bool) -> str:
+    return f"{int(value):,}" if integer else f"{value:.4g}"
+
+
+def scale_text(lever: Lever, value: float) -> str:
+    """A slider's value, unit and range in words: "0.5 cosine (0 to 1)"."""
+    unit = f" {lever.unit}" if lever.unit else ""
+    lo, hi = _number(lever.lo, lever.integer), _number(lever.hi, lever.integer)
+    return f"{_number(value, lever.integer)}{unit} ({lo} to {hi})"
+
+
+@solara.component
+def LeverSlider(lever: Lever, value: float, on_value):
+    """One lever: a slider with its value always shown, and its value, unit and range in words under it."""
+    slider = solara.SliderInt if lever.integer else solara.SliderFloat
+    with solara.Div(classes=["ecosim-lever"], attributes={"title": lever.description}) as main:
+        slider(
+            label=lever.label,
+            value=value,
+            min=lever.lo,
+            max=lever.hi,
+            step=lever.step,
+            on_value=on_value,
+            thumb_label="always",
+        )
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=html.escape(scale_text(lever, value)),
+            classes=["ecosim-muted", "ecosim-lever-scale"],
+            attributes={"data-testid": f"ecosim-slider-{lever.path}"},
+        )
+    return main
+
+
+@solara.component
+def Sidebar(model: solara.Reactive[PageModel], inputs: solara.Reactive[dict], play_interval: solara.Reactive[int]):
+    """The sidebar: Mesa's Step, Play and Reset, the week in words, the pace, the levers and the seed."""
+    update_counter.get()  # redrawn after every step, like the dashboard
+    m = model.value
+
+    def set_input(key: str):
+        return lambda value: inputs.set({**inputs.value, key: value})
+
+    with solara.Column() as main:
+        with solara.Card("Run"):
+            # one week a step, drawn after each (Mesa's render interval and threads stay at their defaults)
+            ModelController(
+                model,
+                model_parameters=inputs,
+                play_interval=play_interval,
+                render_interval=solara.use_reactive(1),
+                use_threads=solara.use_reactive(False),
+            )
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML=html.escape(week_text(m)),
+                classes=["ecosim-sidebar-week"],
+                attributes={"data-testid": "ecosim-sidebar-week"},
+            )
+            with solara.Div(classes=["ecosim-lever"]):
+                solara.SliderInt("Pause", value=play_interval, min=0, max=1000, step=50, thumb_label="always")
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML=f"{PLAY_LABEL}: {play_interval.value} (0 to 1,000)",
+                classes=["ecosim-muted", "ecosim-lever-scale"],
+                attributes={"data-testid": "ecosim-slider-pause"},
+            )
+        with solara.Card("Levers"):
+            solara.HTML(
+                tag="div",
+                classes=["ecosim-muted"],
+                unsafe_innerHTML="Move the sliders, then press <b>Reset</b>: the run starts again from week 0.",
+            )
+            for lever in levers(m.params):
+                LeverSlider(lever, inputs.value.get(lever.path, lever.value), set_input(lever.path))
+            seed = inputs.value.get("seed", str(m.seed))
+            solara.InputText(SEED_LABEL, value=seed, on_value=set_input("seed"), continuous_update=True)
+    return main
+
+
 @solara.component
 def Page():
-    """The page: one model per browser tab, Mesa's SolaraViz controls and the dashboard."""
+    """The page: one model per browser tab, ecosim's sidebar around Mesa's controller, and the dashboard."""
     path = scenario_path()
     # one model per browser tab: built inside the session, never at module level
     first = solara.use_memo(lambda: PageModel(path), [])
     model = solara.use_reactive(first)
+    inputs = solara.use_reactive(model_inputs(first))
+    play_interval = solara.use_reactive(150)
+
+    def show_inputs_in_use():
+        # after a Reset, the inputs show what the model uses: a refused input is set back to the
+        # file's value, every valid change stays as it was
+        if model.value.input_problem:
+            inputs.set(model_inputs(model.value))
+
+    solara.use_effect(show_inputs_in_use, [model.value])
     solara.Style(CSS)
     solara.Title(f"ecosim: {first.params.name}")
-    SolaraViz(
-        model,
-        components=[],  # the main area is the Dashboard below, laid out for this model
-        model_params=model_params(first),
-        name=f"ecosim: will people come? Scenario {first.params.name}",
-        play_interval=150,
-    )
+    with solara.AppBar():
+        solara.AppBarTitle(f"ecosim: will people come? Scenario {first.params.name}")
+    with solara.Sidebar():
+        Sidebar(model, inputs, play_interval)
     Dashboard(model)

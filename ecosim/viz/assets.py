@@ -3,7 +3,7 @@
 Solara's page loads its JavaScript and CSS through a proxy in the server (``/_solara/cdn/...``)
 that fetches them from a public CDN (cdn.jsdelivr.net) on first use and keeps them under
 ``<prefix>/share/solara/cdn/<package>@<version>/``. Corporate networks often cannot reach that CDN
-(nor can CI), and then the page never gets past "Loading app". The files are npm packages, so
+(nor can CI), and then the page stays entirely white. The files are npm packages, so
 :func:`prepare` takes them from the npm registry instead (``npm pack`` when npm is installed, so
 npm's own registry and proxy settings apply; otherwise a direct download checked against the
 registry's sha512 integrity) and unpacks each into that folder, where Solara finds them and never

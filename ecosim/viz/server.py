@@ -16,7 +16,6 @@ import threading
 import time
 import warnings
 from collections.abc import Callable
-from pathlib import Path
 
 log = logging.getLogger(__name__)
 
@@ -123,9 +122,10 @@ def configure_solara(scenario: str | os.PathLike[str], host: str, port: int) -> 
     Must run before ``solara.server.app`` is imported: Solara reads the app to serve from the
     environment when that module is imported.
     """
+    from ecosim.scenario.loader import find_scenario
     from ecosim.viz.app import SCENARIO_ENV
 
-    os.environ[SCENARIO_ENV] = str(Path(scenario).resolve())
+    os.environ[SCENARIO_ENV] = str(find_scenario(scenario).resolve())  # a shipped scenario's name too
     os.environ["SOLARA_APP"] = "ecosim.viz.app"
     os.environ["SERVER_NAME"] = host
     os.environ["SERVER_PORT"] = str(port)

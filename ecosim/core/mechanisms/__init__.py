@@ -5,7 +5,7 @@ Each exposes ``step(model)``: a function over the model's state arrays, vectoris
 
 from ecosim.core.mechanisms import content, engagement, facilitation, forgetting, learning, turnover
 
-#: The order of a week (DESIGN.md section 3; docs/model.md "Process overview and scheduling").
+#: The order of a week (docs/model.md "Process overview and scheduling").
 WEEK = (turnover, facilitation, engagement, learning, forgetting, content)
 
 __all__ = ["WEEK", "content", "engagement", "facilitation", "forgetting", "learning", "turnover"]
