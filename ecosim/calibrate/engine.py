@@ -87,6 +87,8 @@ class CalibrationResult:
     learners: int
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    ghost_town_below: float = 0.10  # the scenario's verdict thresholds, for the figures
+    thriving_at: float = 0.40
 
     @property
     def correlation(self) -> pd.DataFrame:
@@ -333,6 +335,8 @@ def calibrate(
         weeks_observed=obs.last_week,
         weeks_forecast=int(base.weeks - launch + 1),
         learners=sim_learners,
+        ghost_town_below=base.verdict.ghost_town_below,
+        thriving_at=base.verdict.thriving_at,
         notes=notes,
         timings={
             "inference_seconds": infer_seconds,

@@ -215,6 +215,8 @@ def forecast_figure(result: CalibrationResult) -> Figure:
     """Bands of weekly active share and contributors to the horizon, the observed points and the verdict odds."""
     fig = _figure(7.5, 4.2)
     ax = fig.add_subplot()
+    st.ghost_band(ax, result.ghost_town_below)
+    st.thriving_line(ax, result.thriving_at)
     _bands(ax, result.forecast, "active_share", st.ACTIVE, "active")
     _bands(ax, result.forecast, "contributor_share", st.CONTRIBUTOR, "contributors")
     for stat, colour in (("active_share", st.ACTIVE), ("contributor_share", st.CONTRIBUTOR)):
