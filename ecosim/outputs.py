@@ -330,7 +330,8 @@ class OutputFolder:
                         self._write_marker(self.files)
                 except OSError as err:
                     raise os_error(err, "cannot write the results", err.filename or self.path) from None
-            elif isinstance(exc, OSError) and not isinstance(exc, InputError):
+            elif isinstance(exc, OSError) and not isinstance(exc, InputError | BrokenPipeError):
+                # (a closed stdout is not the folder's fault: the command line ends quietly)
                 where = exc.filename if exc.filename is not None else self.path
                 raise os_error(exc, "cannot write the results", where) from None
         finally:

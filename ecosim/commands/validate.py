@@ -1,4 +1,4 @@
-"""Reproduce the classic results ecosim generalises: Bass, Granovetter, Watts, March, van Mierlo."""
+"""Reproduce the classic results ecosim generalises (Bass, Granovetter, Watts, March); score patterns and mechanisms."""
 
 from __future__ import annotations
 
@@ -14,8 +14,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="fewer runs per case, tolerances widened for the smaller samples (about a minute of computing; "
-        "longer on a busy machine)",
+        help="fewer runs per case, tolerances widened for the smaller samples (a few minutes on two cores)",
     )
     parser.add_argument(
         "--out",
@@ -30,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         dest="cases",
         action="append",
         metavar="NAME",
-        help="run only this case (repeatable): bass_complete, bass_networks, granovetter, watts, march, participation",
+        help="run only this case (repeatable): bass_complete, bass_networks, granovetter, watts, march, patterns",
     )
     parser.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     parser.add_argument(

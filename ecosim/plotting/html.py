@@ -122,8 +122,7 @@ def scenario_levers(scenario: Scenario) -> list[tuple[str, str, str]]:
 
     Rows of (plain name, value with its unit, the YAML key).
     """
-    from ecosim.scenario.schema import iter_params
-    from ecosim.viz.levers import get_value
+    from ecosim.scenario.schema import get_value, iter_params
 
     rows = []
     for info in iter_params():

@@ -170,10 +170,10 @@ def participation(data: dict[str, Any]):
     ax = fig.add_subplot()
     labels = ["ever posted", "posts by the top 1% of everyone"]
     ours = [np.mean(data["ever"]), np.mean(data["top1"]) if data["top1"] else np.nan]
-    ref = [0.25, 0.75]
+    ref = [0.25, 0.747]
     x = np.arange(2)
-    ax.bar(x - 0.18, ours, 0.36, color=style.SIMULATED, label="ecosim, scenarios/retail.yaml")
-    ax.bar(x + 0.18, ref, 0.36, color=style.REFERENCE, label="van Mierlo 2014 (<25%; ~75%)")
+    ax.bar(x - 0.18, ours, 0.36, color=style.SIMULATED, label="ecosim, scenarios/retail_high_alignment.yaml")
+    ax.bar(x + 0.18, ref, 0.36, color=style.REFERENCE, label="van Mierlo 2014 (<25%; 74.7%)")
     ax.set_xticks(x, labels)
     ax.set_ylim(0, 1)
     ax.set_title("Participation inequality", fontsize=style.TITLE_SIZE)
@@ -187,7 +187,7 @@ DRAW = {
     "granovetter": granovetter,
     "watts": watts,
     "march": march,
-    "participation": participation,
+    "patterns": participation,
 }
 
 

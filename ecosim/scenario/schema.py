@@ -10,7 +10,6 @@ Time is in weeks throughout: one model step is one week.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, get_origin
@@ -18,8 +17,6 @@ from typing import Annotated, Any, Literal, get_origin
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.fields import FieldInfo
 
-#: log-odds of returning after a reply to a first post, Joyce & Kraut (2006): 56% vs 44% return.
-JOYCE_KRAUT_REPLY_LOGODDS = math.log(0.56 / 0.44) - math.log(0.44 / 0.56)
 #: typing speed ratio keyboard / phone, 52 vs 36 words per minute (Palin 2019; Dhakal 2018).
 PHONE_TYPING_COST_RATIO = 52.0 / 36.0
 
@@ -324,12 +321,13 @@ class Facilitation(Section):
         0.1, "Hours to reply to one newcomer's first post.", unit="hours", ge=0.01, le=10, mid_run=True
     )
     reply_boost: float = param(
-        JOYCE_KRAUT_REPLY_LOGODDS,
-        "Pull of a reply to a first post on posting again (44% -> 56% return).",
+        0.64,
+        "Pull of a reply to a first post, on visiting and on posting again, fading with facilitation_memory_weeks.",
         unit="log-odds",
         ge=0,
         le=10,
-        source="Joyce & Kraut 2006",
+        source="fitted so that a reply lifts first posters' return within 12 weeks from 44% to 56% "
+        "(Joyce & Kraut 2006; docs/model.md section 8)",
         mid_run=True,
     )
     seed_hours: float = param(
@@ -341,6 +339,14 @@ class Facilitation(Section):
         unit="hours",
         ge=0.01,
         le=100,
+        mid_run=True,
+    )
+    max_brokered_ties: int = param(
+        2,
+        "Most brokered ties a learner holds at once; each active learner is introduced at most once a week.",
+        unit="ties",
+        ge=0,
+        le=1000,
         mid_run=True,
     )
     seeding_share: float = param(
@@ -363,9 +369,9 @@ class EcosystemRule(Section):
     weights (log-odds) times their drivers; a visitor posts with probability logistic(V).
     """
 
-    intercept: float = param(-3.25, "Baseline log-odds of a visit.", unit="log-odds", ge=-20, le=20)
+    intercept: float = param(-3.258, "Baseline log-odds of a visit.", unit="log-odds", ge=-20, le=20)
     usefulness: float = param(
-        4.5,
+        3.679,
         "Weight of perceived usefulness (relevance of the content to the learner's goals x its value); "
         "performance expectancy is the strongest predictor of use.",
         unit="log-odds",
@@ -387,7 +393,7 @@ class EcosystemRule(Section):
         ge=0,
         le=50,
     )
-    habit: float = param(1.5, "Weight of habit (0-1) on a visit.", unit="log-odds", ge=0, le=50)
+    habit: float = param(1.626, "Weight of habit (0-1) on a visit.", unit="log-odds", ge=0, le=50)
     propensity_sd: float = param(
         1.5,
         "Standard deviation between learners of their own leaning toward online platforms at all "
@@ -415,7 +421,7 @@ class EcosystemRule(Section):
         le=10,
         source="Oliver, Marwell & Teixeira 1985",
     )
-    post_intercept: float = param(-4.5, "Baseline log-odds that a visitor posts.", unit="log-odds", ge=-20, le=20)
+    post_intercept: float = param(-5.858, "Baseline log-odds that a visitor posts.", unit="log-odds", ge=-20, le=20)
     post_usefulness: float = param(
         2.0,
         "Weight of usefulness on posting (people share on what serves their goals).",
@@ -423,9 +429,9 @@ class EcosystemRule(Section):
         ge=0,
         le=50,
     )
-    post_habit: float = param(1.5, "Weight of posting habit (0-1) on posting.", unit="log-odds", ge=0, le=50)
+    post_habit: float = param(2.035, "Weight of posting habit (0-1) on posting.", unit="log-odds", ge=0, le=50)
     post_propensity_sd: float = param(
-        3.0,
+        2.991,
         "Standard deviation between learners of their own leaning toward writing (a fixed personal offset on posting).",
         unit="log-odds",
         ge=0,
@@ -440,7 +446,7 @@ class EcosystemRule(Section):
     )
     posts_per_week: float = param(2.0, "Median posts a week of a learner who posts.", unit="posts", gt=0, le=100)
     posting_volume_spread: float = param(
-        1.5,
+        2.223,
         "Log-normal sigma of how much people post when they post (heavy tail: a few write most).",
         unit="log-sd",
         ge=0,
@@ -519,7 +525,7 @@ class Engagement(Section):
 
 
 class Learning(Section):
-    """Knowledge as March (1991) beliefs about practice dimensions, learnt through 70:20:10 channels."""
+    """Knowledge as March (1991) beliefs about practice dimensions, learnt from experience, people and training."""
 
     dimensions: int = param(
         30, "Number of practice dimensions (March's m).", unit="dimensions", ge=1, le=1000, source="March 1991: m = 30"
@@ -536,16 +542,16 @@ class Learning(Section):
     newcomer_wrong: float = param(0.0, "Like initial_wrong, for newcomers hired by turnover.", unit="share", ge=0, le=1)
     experiential: float = param(
         0.01,
-        "Experiential learning (the 70): weekly probability, per dimension, of learning the truth on the job.",
+        "Learning from experience: weekly probability, per dimension, of learning the truth on the job.",
         unit="per week",
         ge=0,
         le=1,
-        source="Lombardo & Eichinger 1996 (70:20:10, a prior)",
         mid_run=True,
     )
     social: float = param(
         0.3,
-        "Social learning (the 20): weekly probability of learning one belief from a colleague (a network neighbour).",
+        "Learning from people: weekly probability of learning one belief from a colleague (a network neighbour), "
+        "and from each contact a facilitator brokered.",
         unit="per week",
         ge=0,
         le=1,
@@ -562,7 +568,7 @@ class Learning(Section):
     )
     socialisation: float = param(
         0.01,
-        "Formal learning (the 10): weekly probability, per dimension, of moving one step toward the "
+        "Formal learning: weekly probability, per dimension, of moving one step toward the "
         "organisational code (March's p1; ~35 h of training a year).",
         unit="per week",
         ge=0,
@@ -589,7 +595,8 @@ class Learning(Section):
     )
     seed_accuracy: float = param(
         1.0,
-        "How faithfully facilitators' posts carry the organisational code (1: exactly the code).",
+        "How faithfully facilitators' posts carry the organisational code: a reader of a seeded post learns "
+        "the code's belief with this probability, else a coin flip (1: exactly the code).",
         unit="share",
         ge=0,
         le=1,
@@ -611,11 +618,13 @@ class Forgetting(Section):
 
     enabled: bool = param(True, "Whether beliefs decay.")
     rate: float = param(
-        0.05,
+        0.0738,
         "Weekly probability that a belief just learnt is forgotten; it falls with the belief's age as a power law.",
         unit="per week",
         ge=0,
         le=1,
+        source="fitted: half of unused knowledge is lost in about 6.5 months (Tatel & Ackerman, skill-decay "
+        "meta-analysis; Arthur et al. 1998)",
     )
     exponent: float = param(
         0.5,
@@ -882,6 +891,7 @@ LABELS = {
     "facilitation.reply_boost": "pull of a reply",
     "facilitation.seed_hours": "hours per seeded post",
     "facilitation.broker_hours": "hours per introduction",
+    "facilitation.max_brokered_ties": "brokered ties per learner",
     "facilitation.seeding_share": "time spent seeding posts",
     "facilitation.facilitation_memory_weeks": "how long facilitation is remembered",
     "engagement.ecosystem.intercept": "baseline pull of a visit",

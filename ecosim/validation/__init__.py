@@ -1,8 +1,10 @@
 """``python -m ecosim validate``: reproduce the classic results that ecosim generalises.
 
 Bass (1969) on a complete graph and on networks (Fibich & Gibori 2010; Fibich & Levin 2024),
-Granovetter (1978), Watts (2002), March (1991), and participation inequality beside van Mierlo
-(2014). Each case runs the real engine on the scenario files in ``scenarios/validation/``.
+Granovetter (1978), Watts (2002), March (1991); and the learning-ecosystem layer: published patterns
+(participation inequality, how rarely people act, replies to newcomers, forgetting, turnover) at the
+shipped defaults, and the effect of each of its mechanisms over paired seeds. Each case runs the real
+engine on the scenario files in ``scenarios/``.
 
     >>> from ecosim.validation import run_suite, QUICK      # doctest: +SKIP
     >>> suite = run_suite(QUICK)                            # doctest: +SKIP

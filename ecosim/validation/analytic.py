@@ -203,3 +203,40 @@ def cascade_size(z: float, phi: float, seed_share: float = 1e-9) -> float:
         ok = (m >= phi * k - 1e-9) & (m >= 1)
         rho += pk[k] * float(binom.pmf(m, k, q)[ok].sum())
     return float(rho)
+
+
+def march_turnover_reference(
+    p1: float, p2: float, p3: float, periods: int, runs: int, m: int = 30, n: int = 50, seed: int = 0
+) -> tuple[float, float]:
+    """Code knowledge (right - wrong)/m after ``periods`` of March's program with turnover, and its standard error.
+
+    An implementation of March's (1991) model independent of ecosim's engine, vectorised over runs,
+    following his program as Christensen (2015) documents it and Workiewicz recreates it: each period
+    each person leaves with probability p3 and is replaced by one with beliefs -1, 0, +1 at equal
+    odds; everyone acts (a belief where held, a coin flip where not) and is scored against reality;
+    beliefs move one step toward a non-zero code with probability p1; the code takes the majority
+    action of those who outscore it, on each dimension with probability 1 - (1 - p2)^k.
+    """
+    rng = np.random.default_rng(seed)
+    reality = rng.choice(np.array([-1, 1], np.int8), size=(runs, 1, m))
+    beliefs = rng.integers(-1, 2, size=(runs, n, m), dtype=np.int8)
+    code = np.zeros((runs, 1, m), np.int8)
+    keep = round(1.0 - p2, 2)
+    for _ in range(periods):
+        leave = rng.random((runs, n, 1)) < p3
+        fresh = rng.integers(-1, 2, size=(runs, n, m), dtype=np.int8)
+        beliefs = np.where(leave, fresh, beliefs)
+        coin = np.where(rng.random((runs, n, m)) < 0.5, -1, 1).astype(np.int8)
+        actions = np.where(beliefs != 0, beliefs, coin)
+        score = (actions.astype(np.int32) * reality).sum(axis=2)
+        code_score = (code.astype(np.int32) * reality).sum(axis=2)
+        move = (rng.random((runs, n, m)) < p1) & (code != 0) & (beliefs != code)
+        beliefs = np.where(move, beliefs + np.sign(code - beliefs).astype(np.int8), beliefs).astype(np.int8)
+        superior = (score > code_score)[:, :, None]
+        lead = np.where(superior, actions, 0).astype(np.int32).sum(axis=1, keepdims=True)
+        majority = np.sign(lead).astype(np.int8)
+        k = np.abs(lead)
+        adopt = (k > 0) & (majority != code) & (rng.random((runs, 1, m)) > keep ** k.astype(np.float64))
+        code = np.where(adopt, majority, code)
+    knowledge = (code.astype(np.int32) * reality).sum(axis=2).ravel() / m
+    return float(knowledge.mean()), float(knowledge.std(ddof=1) / math.sqrt(runs))

@@ -19,7 +19,7 @@ import numpy as np
 
 ALPHA = 0.05
 
-Sense = Literal["two-sided", "at-most", "greater", "binomial", "exact"]
+Sense = Literal["two-sided", "at-most", "at-least", "greater", "less", "binomial", "exact"]
 
 
 @dataclass
@@ -33,9 +33,11 @@ class Check:
         source: where the reference comes from.
         estimate: the measured value (a mean over runs, a share of runs, ...).
         sense: ``two-sided``: |estimate - reference| <= tolerance; ``at-most``: estimate <=
-            reference + tolerance; ``greater``: estimate - tolerance > reference (a finding that must
-            be significant); ``binomial``: the reference lies in the exact (Clopper-Pearson)
-            interval of ``successes`` in ``trials``, widened by the allowance; ``exact``: equality.
+            reference + tolerance; ``at-least``: estimate >= reference - tolerance; ``greater``:
+            estimate - tolerance > reference (a finding that must be significant); ``less``: estimate
+            + tolerance < reference (likewise, below); ``binomial``: the reference lies in the exact
+            (Clopper-Pearson, ``scipy.stats.binomtest``) interval of ``successes`` in ``trials``,
+            widened by the allowance; ``exact``: equality.
         se: standard error of the estimate; ``df`` its degrees of freedom (Student's t).
         multiplicity: comparisons made at once inside this check (weeks of a curve).
         allowance: deterministic part of the tolerance, explained in ``allowance_note``.
@@ -67,8 +69,6 @@ class Check:
 
     def finalise(self, family: int) -> None:
         """Compute the 95% interval, the tolerance at the family-wise level and the verdict."""
-        from scipy import stats
-
         lo, hi = self._interval(0.05)
         self.ci95 = (lo if self.floor is None else max(lo, self.floor), hi)
         if not self.scored:
@@ -89,11 +89,8 @@ class Check:
             self.passed = bool(lo <= self.reference <= hi)
             self.accepted = f"reference in [{max(lo, 0):.{d}f}, {min(hi, 1):.{d}f}]"
             return
-        if self.df is not None and self.df >= 1:
-            crit = float(stats.t.ppf(1 - level / 2, self.df))
-        else:
-            crit = float(stats.norm.ppf(1 - level / 2))
-        self.tolerance = crit * self.se + self.allowance
+        lo, _ = self._interval(level)
+        self.tolerance = (self.estimate - lo) + self.allowance
         tol = self.tolerance
         if self.sense == "two-sided":
             self.passed = bool(abs(self.estimate - self.reference) <= tol)
@@ -101,13 +98,20 @@ class Check:
         elif self.sense == "at-most":
             self.passed = bool(self.estimate <= self.reference + tol)
             self.accepted = f"<= {self.reference + tol:.{d}f}"
+        elif self.sense == "at-least":
+            self.passed = bool(self.estimate >= self.reference - tol)
+            self.accepted = f">= {self.reference - tol:.{d}f}"
         elif self.sense == "greater":
             self.passed = bool(self.estimate - tol > self.reference)
             self.accepted = f"> {self.reference + tol:.{d}f}"
+        elif self.sense == "less":
+            self.passed = bool(self.estimate + tol < self.reference)
+            self.accepted = f"< {self.reference - tol:.{d}f}"
         else:  # pragma: no cover
             raise ValueError(self.sense)
 
     def _interval(self, level: float) -> tuple[float, float]:
+        """Two-sided interval at significance ``level``: exact binomial, Student's t, or normal."""
         from scipy import stats
 
         if self.sense == "binomial":
@@ -115,21 +119,20 @@ class Check:
         if self.sense == "exact" or self.se == 0:
             return (self.estimate, self.estimate)
         if self.df is not None and self.df >= 1:
-            crit = float(stats.t.ppf(1 - level / 2, self.df))
+            lo, hi = stats.t.interval(1 - level, self.df, loc=self.estimate, scale=self.se)
         else:
-            crit = float(stats.norm.ppf(1 - level / 2))
-        return (self.estimate - crit * self.se, self.estimate + crit * self.se)
+            lo, hi = stats.norm.interval(1 - level, loc=self.estimate, scale=self.se)
+        return (float(lo), float(hi))
 
 
 def clopper_pearson(k: int, n: int, level: float) -> tuple[float, float]:
-    """Exact two-sided interval for a binomial share k/n at significance ``level``."""
+    """Exact (Clopper-Pearson) two-sided interval for a share k/n at significance ``level`` (SciPy's binomtest)."""
     from scipy import stats
 
     if n == 0:
         return (0.0, 1.0)
-    lo = 0.0 if k == 0 else float(stats.beta.ppf(level / 2, k, n - k + 1))
-    hi = 1.0 if k == n else float(stats.beta.ppf(1 - level / 2, k + 1, n - k))
-    return (lo, hi)
+    ci = stats.binomtest(k, n).proportion_ci(1 - level, method="exact")
+    return (float(ci.low), float(ci.high))
 
 
 def mean_se(x) -> tuple[float, float, int]:

@@ -1,8 +1,8 @@
 """The page's inputs, derived from the scenario schema.
 
 Every parameter declared with ``lever=True`` in :mod:`ecosim.scenario.schema` becomes a slider;
-its label, unit, type and bounds come from that one declaration, and its starting value from the
-scenario. Schema bounds are sometimes far wider than any sensible slider (up to 100,000
+its label (the schema's plain name), unit, type and bounds come from that one declaration, and its
+starting value from the scenario. Schema bounds are sometimes far wider than any sensible slider (up to 100,000
 facilitators), so a slider's upper end is the schema's upper bound when that is within ten times
 the scenario's value, and otherwise a round number about four times the value; points in time
 (unit ``week``) run to the scenario's last week and durations (unit ``weeks``) stop there. A
@@ -21,17 +21,6 @@ from typing import Any
 from ecosim.errors import InputError
 from ecosim.scenario.schema import ParamInfo, Scenario, get_value, iter_params
 
-#: Short labels for the levers (a slider's label shares a line with the slider); a lever missing
-#: here is labelled from its path. The page explains each in the settings table.
-LABELS = {
-    "goals.mean_alignment": "Goal alignment",
-    "facilitation.facilitators": "Facilitators",
-    "facilitation.hours_per_week": "Hours / facilitator / week",
-    "facilitation.event_every_weeks": "Event every (weeks)",
-    "platform.friction": "Platform friction",
-    "turnover.annual_rate": "Turnover / year",
-    "platform.launch_week": "Launch week",
-}
 SEED_LABEL = "Seed (a whole number)"
 
 
@@ -96,7 +85,7 @@ def _lever(info: ParamInfo, scenario: Scenario) -> Lever:
         step = 10 ** math.floor(math.log10((hi - lo) / 50)) if hi > lo else 0.01
     return Lever(
         path=info.path,
-        label=LABELS.get(info.path, info.path.split(".")[-1].replace("_", " ").capitalize()),
+        label=info.label[:1].upper() + info.label[1:],  # the schema's plain name, as a label
         unit=info.unit,
         integer=integer,
         lo=lo,

@@ -10,7 +10,8 @@ Three rules share this step:
             + novelty - friction - mobile cost - time pressure,
 
     where usefulness = r^g / (r^g + h^g) with r the live content weighted by its relevance to the
-    learner's goals (per learner in the organisation), and pull the fading effect of events.
+    learner's goals (per learner in the organisation), and pull the fading effect of events and
+    of replies. Learners attending an event this week visit (events are held on the platform).
     A visitor posts with probability logistic(V), V = c0 + c_use * usefulness + c_habit * posting
     habit + reply pull - post cost (x the typing-speed ratio on a phone). Habits move a share
     ``habit_rate`` of the way toward this week's behaviour.
@@ -86,11 +87,15 @@ def ecosystem(m: EcosystemModel) -> None:
     u += local * np.float32(e.local_social)
     u += s.habit * np.float32(e.habit)
     u += s.pull
+    u += s.reply_pull  # a reply to one's post is a notification that draws one back
     u += s.propensity
     u += np.float32(e.intercept + e.critical_mass * mass + novelty - params.platform.friction)
     u -= s.mobile * np.float32(params.platform.mobile_visit_cost)
     u -= (s.role != HEAD_OFFICE) * np.float32(params.engagement.time_pressure)
     visit = rng.random(n, dtype=np.float32) < logistic(u, out=u)
+    attendees = getattr(m, "event_attendees", None)
+    if attendees is not None and attendees.size:
+        visit[attendees] = True  # an event is held on the platform: who attends, visits
 
     # a visitor posts with probability logistic(V), worked out for visitors only
     visitors = np.flatnonzero(visit)

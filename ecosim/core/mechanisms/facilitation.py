@@ -5,7 +5,8 @@ whose goals are closer to the organisation's are likelier to come. Order of prio
 scheduled events first, then replies to newcomers' first posts (a reply raises the chance of posting
 again from 44% to 56%: Joyce & Kraut 2006), then the hours left are split between seeding content
 on the organisation's goals and introducing active learners from different stores to each other
-(personal learning networks grow).
+(personal learning networks grow; a brokered contact is someone to learn from, see learning).
+Attendees of an event visit the platform that week (the event is held there).
 The pull of an event or a reply fades with a half-life of ``facilitation_memory_weeks``.
 """
 
@@ -29,6 +30,7 @@ def step(m: EcosystemModel) -> None:
     s.pull *= decay
     s.reply_pull *= decay
     stats = m.week_stats
+    m.event_attendees = np.empty(0, np.int64)
     if not m.platform_open or not m.facilitators:
         m.first_posters = np.empty(0, np.int64)
         return
@@ -49,6 +51,7 @@ def step(m: EcosystemModel) -> None:
             chance = np.minimum(1.0, f.event_attendance * (0.5 + s.alignment[invited]))
             attendees = invited[rng.random(invited.size) * top < chance]
             s.pull[attendees] += np.float32(f.event_boost)
+            m.event_attendees = np.union1d(m.event_attendees, attendees)
             fac.events_run += 1
             stats["events"] += 1
             stats["event_attendees"] += attendees.size
@@ -85,13 +88,30 @@ def step(m: EcosystemModel) -> None:
     # 4. brokering ties between active learners of different stores
     broker_hours = pool - seed_hours
     if broker_hours > 0:
-        intros = int(broker_hours // f.broker_hours)
-        active = np.flatnonzero(s.engagement > 0)
-        if intros and active.size >= 2:
-            a = rng.choice(active, size=intros)
-            b = rng.choice(active, size=intros)
-            different = (s.store[a] != s.store[b]) | (s.store[a] < 0)
-            made = m.ties.add_ties(a[different], b[different])
-            stats["introductions"] += made
-            for k, fac in enumerate(m.facilitators):
-                fac.introductions += made * share[k]
+        made = broker(m, int(broker_hours // f.broker_hours))
+        stats["introductions"] += made
+        for k, fac in enumerate(m.facilitators):
+            fac.introductions += made * share[k]
+
+
+def broker(m: EcosystemModel, intros: int) -> int:
+    """Introduce up to ``intros`` pairs of active learners from different stores; returns the ties made.
+
+    A facilitator's reach scales with the organisation: each active learner is introduced at most
+    once a week, and only while they hold fewer than ``max_brokered_ties`` brokered ties (a personal
+    learning network grows a contact at a time), so a small organisation cannot be flooded with
+    introductions by facilitators sized for a large one.
+    """
+    s = m.state
+    if intros <= 0:
+        return 0
+    cap = m.params.facilitation.max_brokered_ties
+    brokered = m.ties.degree - m.ties.base_degree
+    active = np.flatnonzero((s.engagement > 0) & (brokered < cap))
+    if active.size < 2:
+        return 0
+    order = m.rng.permutation(active)
+    pairs = min(intros, order.size // 2)
+    a, b = order[:pairs], order[pairs : 2 * pairs]
+    different = (s.store[a] != s.store[b]) | (s.store[a] < 0)
+    return m.ties.add_ties(a[different], b[different])

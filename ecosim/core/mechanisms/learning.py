@@ -1,15 +1,18 @@
-"""Learning through the 70:20:10 channels, with March's (1991) organisational code.
+"""Learning from experience, people and formal learning, with March's (1991) organisational code.
 
 Beliefs are in {-1, 0, +1} on each of m practice dimensions; reality is a hidden vector in
 {-1, +1}. In a week, in this order:
 
-1. experiential (the 70): each belief becomes the truth with probability ``experiential``;
-2. social (the 20): with probability ``social`` a learner copies one non-zero belief, on a random
-   dimension, from a random neighbour (right or wrong);
+1. experience: each belief becomes the truth with probability ``experiential``;
+2. people: with probability ``social`` a learner copies one non-zero belief, on a random
+   dimension, from a random neighbour (right or wrong); and, with the same probability, from each
+   contact a facilitator brokered for them (a personal learning network: conversations on top of
+   the colleague one);
 3. platform: each visitor picks up Poisson(``platform_reads``) beliefs from posts, each from a
    post's author drawn in proportion to their live posts, or from the organisational code when the
-   post was seeded by a facilitator;
-4. formal (the 10): March's socialisation: where the code is non-zero and differs from a belief,
+   post was seeded by a facilitator (faithfully with probability ``seed_accuracy``, else a coin
+   flip);
+4. formal learning: March's socialisation: where the code is non-zero and differs from a belief,
    the belief moves one step toward the code's value (-1 -> 0 -> +1) with probability
    ``socialisation`` (p1);
 5. the code learns (March's p2): the learners the organisation can see (everyone who posted this
@@ -63,6 +66,15 @@ def step(m: EcosystemModel) -> None:
         src = m.ties.random_neighbours(who, rng)
         ok = src >= 0
         _copy(m, who[ok], src[ok], rng.integers(0, dims, int(ok.sum())))
+
+    # 2b. personal learning networks: each brokered contact is a conversation of its own, on top of
+    # the colleague one (a facilitator introduced them so that they would talk)
+    a, b = m.ties.brokered_edges()
+    if a.size and lp.social > 0:
+        dst, src = np.concatenate([a, b]), np.concatenate([b, a])
+        talk = bernoulli_indices(rng, dst.size, lp.social)
+        if talk.size:
+            _copy(m, dst[talk], src[talk], rng.integers(0, dims, talk.size))
 
     # 3. through the platform
     if m.platform_open and lp.platform_reads > 0:
@@ -124,6 +136,10 @@ def _read_posts(m: EcosystemModel, reads_per_visit: float) -> None:
     if from_code.any():
         r, d = readers[from_code], dim[from_code]
         value = m.code[d]
+        accuracy = m.params.learning.seed_accuracy
+        if accuracy < 1:  # a facilitator's post misstates the code: it then carries a coin flip
+            off = rng.random(d.size) >= accuracy
+            value = np.where(off, np.where(rng.random(d.size) < 0.5, -1, 1), value).astype(np.int8)
         ok = value != 0
         cells = d[ok] * s.n + r[ok]
         s.cells(s.beliefs)[cells] = value[ok]

@@ -1,0 +1,106 @@
+"""The seed mechanisms each do what docs/model.md says, on small cases that show it directly."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+from conftest import SCENARIOS
+
+from ecosim.api import simulate
+from ecosim.core.mechanisms import forgetting
+from ecosim.core.model import EcosystemModel
+from ecosim.core.state import CONSUMER, CONTRIBUTOR, INACTIVE
+from ecosim.scenario import load_scenario
+
+
+def _karate(tmp_path):
+    g = nx.karate_club_graph()
+    rows = "\n".join(f"{a},{b}" for a, b in g.edges())
+    (tmp_path / "karate.csv").write_text("source,target\n" + rows + "\n")
+    path = tmp_path / "karate.yaml"
+    path.write_text(
+        "extends: " + str(SCENARIOS / "retail_high_alignment.yaml") + "\n"
+        "name: karate\nnetwork:\n  kind: edgelist\n  path: karate.csv\n"
+    )
+    return path
+
+
+def test_facilitators_sized_for_a_chain_cannot_flood_a_small_network(tmp_path):
+    """Zachary's karate club (34 people, 78 ties) with the retail chain's three facilitators.
+
+    Introductions are capped per learner (max_brokered_ties, once a week each), so the brokered ties
+    stay within what 34 people can hold, however many hours the facilitators have.
+    """
+    sc = load_scenario(_karate(tmp_path))
+    cap = sc.facilitation.max_brokered_ties
+    for seed in range(1, 6):
+        r = simulate(sc, seed=seed, keep_model=True)
+        ties = r.model.ties
+        assert ties.n == 34 and ties.n_base_ties == 78
+        brokered = ties.degree - ties.base_degree
+        assert brokered.max() <= cap
+        assert ties.n_brokered_ties <= 34 * cap // 2
+        weekly = r.timeseries["introductions"].to_numpy()
+        assert (weekly <= 34 // 2).all()  # each learner introduced at most once a week
+
+
+def test_no_introductions_when_the_cap_is_zero():
+    sc = load_scenario(SCENARIOS / "retail.yaml", {"facilitation.max_brokered_ties": 0, "weeks": 10})
+    r = simulate(sc, seed=3)
+    assert r.timeseries["introductions"].sum() == 0 and r.timeseries["brokered_ties"].iloc[-1] == 0
+
+
+def test_event_attendees_visit_in_the_week_of_the_event():
+    sc = load_scenario(SCENARIOS / "retail_low_alignment.yaml", {"weeks": 12})
+    m = EcosystemModel(sc, seed=5)
+    seen = 0
+    while m.week < sc.weeks:
+        m.step()
+        if m.event_attendees.size:
+            seen += m.event_attendees.size
+            assert (m.state.engagement[m.event_attendees] > INACTIVE).all()
+    assert seen > 0
+
+
+def test_a_reply_draws_people_back_to_visit():
+    """Reply pull is part of the visit's log-odds: with a huge pull everyone replied to visits."""
+    sc = load_scenario(SCENARIOS / "retail.yaml", {"weeks": 3})
+    m = EcosystemModel(sc, seed=2)
+    m.step()
+    m.state.reply_pull[:50] = 50.0
+    m.step()
+    assert (m.state.engagement[:50] > INACTIVE).all()
+
+
+def test_posting_habit_protects_between_posts():
+    """keep_share: posting this week or by habit protects; visiting protects less; neither, nothing."""
+    sc = load_scenario(
+        SCENARIOS / "retail.yaml", {"forgetting.posting_protection": 0.5, "forgetting.visiting_protection": 0.2}
+    )
+    m = EcosystemModel(sc, seed=1)
+    s = m.state
+    s.engagement[:4] = [CONTRIBUTOR, INACTIVE, CONSUMER, INACTIVE]
+    s.post_habit[:4] = [0.0, 0.8, 0.0, 0.0]
+    s.habit[:4] = [0.0, 0.0, 0.0, 0.5]
+    keep = forgetting.keep_share(m)[:4]
+    np.testing.assert_allclose(keep, [0.5, 0.6, 0.8, 0.9], rtol=1e-6)
+
+
+@pytest.mark.parametrize("accuracy", [0.0])
+def test_seed_accuracy_is_read(accuracy):
+    """Facilitators' posts that misstate the code teach less: seed_accuracy changes what people know."""
+    over = {"weeks": 30, "facilitation.seeding_share": 1.0, "learning.platform_reads": 5.0}
+    exact = [
+        simulate(load_scenario(SCENARIOS / "retail_high_alignment.yaml", over), seed=s).summary["mean_knowledge_final"]
+        for s in range(1, 6)
+    ]
+    noisy = [
+        simulate(
+            load_scenario(SCENARIOS / "retail_high_alignment.yaml", {**over, "learning.seed_accuracy": accuracy}),
+            seed=s,
+        ).summary["mean_knowledge_final"]
+        for s in range(1, 6)
+    ]
+    diff = np.array(exact) - np.array(noisy)
+    assert diff.mean() > 3 * diff.std(ddof=1) / np.sqrt(diff.size), diff
