@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ecosim.calibrate.observed import Observed, read_observed
-from ecosim.calibrate.sampler import Executor, SeededSampler, make_executor
+from ecosim.calibrate.sampler import SeededSampler, starmap
 from ecosim.calibrate.simulator import (
     OUTCOMES,
     SERIES,
@@ -40,6 +40,10 @@ from ecosim.calibrate.simulator import (
 from ecosim.calibrate.spec import Prior, resolve_priors
 from ecosim.errors import InputError
 from ecosim.io import write_json
+from ecosim.sweep.executors import Executor, make_executor
+
+#: What a calibration's worker processes import once, in the fork server, rather than once per batch.
+WORKER_MODULES = ("pyabc", "ecosim.calibrate.sampler", "ecosim.calibrate.simulator")
 
 #: Default number of ABC-SMC generations when neither generations nor a budget is given.
 DEFAULT_GENERATIONS = 8
@@ -216,7 +220,11 @@ def calibrate(
         folder.mkdir(parents=True, exist_ok=True)
     db_path = folder / HISTORY_DB
     own_executor = not isinstance(executor, Executor)
-    ex = make_executor(executor, workers=workers, scheduler=scheduler) if own_executor else executor
+    ex = (
+        make_executor(executor, workers=workers, scheduler=scheduler, preload=WORKER_MODULES)
+        if own_executor
+        else executor
+    )
     try:
         sampler = SeededSampler(seed, ex)
         db = f"sqlite:///{db_path}"
@@ -470,7 +478,7 @@ def forecast(
         for i in range(draws):
             jobs.append((label, {**{n: float(chosen.at[i, n]) for n in names}, **extra}, int(seeds[i])))
     chunks = _split(jobs, max(1, 4 * executor.workers))
-    results_nested = executor.starmap(_run_chunk, [(data, [(p, s) for _, p, s in chunk]) for chunk in chunks])
+    results_nested = starmap(executor, _run_chunk, [(data, [(p, s) for _, p, s in chunk]) for chunk in chunks])
     results = [r for part in results_nested for r in part]
     rows = []
     series_by_label: dict[str, list[dict[str, np.ndarray]]] = {label: [] for label, _ in scenarios}
