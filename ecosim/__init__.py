@@ -26,9 +26,11 @@ __all__ = [
     "load_scenario",
     "simulate",
     "__version__",
+    "calibrate",
 ]
 
 _LAZY = {
+    "calibrate": "ecosim.calibrate",
     "EcosystemModel": "ecosim.core.model",
     "simulate": "ecosim.api",
     "RunResult": "ecosim.api",

@@ -22,6 +22,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sweep": ("ecosim.commands.sweep", "run a parameter sweep (replicates, resumable) into Parquet"),
     "analyze": ("ecosim.commands.analyze", "analyse a sweep: per-point statistics, phase diagram, sensitivity"),
     "viz": ("ecosim.commands.viz", "the browser visualisation of a scenario (Mesa SolaraViz)"),
+    "calibrate": (
+        "ecosim.commands.calibrate",
+        "fit a scenario to observed weekly numbers (ABC); forecast and what-ifs",
+    ),
     "validate": ("ecosim.commands.validate", "reproduce the classic results (Bass, Granovetter, Watts, March)"),
 }
 

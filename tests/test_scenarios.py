@@ -98,6 +98,14 @@ def test_every_scenario_file_loads_and_runs(path):
         runs = [
             (sweep.scenario_for({**run_overrides(design, k), "weeks": 3}), run_seed(sweep.seed, k, 0)) for k in points
         ]
+    elif path.parent.name == "observed":  # a calibration file: its data and priors read, the middle of its box runs
+        from ecosim.calibrate.observed import read_observed
+        from ecosim.calibrate.spec import read_spec, resolve_priors
+
+        spec, folder = read_spec(path)
+        assert read_observed(folder / spec.observed).weeks.size > 0
+        middle = {k: (p.low + p.high) / 2 for k, p in resolve_priors(spec.fit, source=str(path)).items()}
+        runs = [(load_scenario(SCENARIOS / "retail.yaml", {**middle, "weeks": 3}), 1)]
     else:
         runs = [(load_scenario(path, {"weeks": 3}), 1)]
     for scenario, seed in runs:

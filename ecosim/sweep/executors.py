@@ -24,7 +24,7 @@ import itertools
 import logging
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from ecosim.errors import InputError
@@ -226,18 +226,26 @@ class ProcessExecutor(Executor):
         workers: worker processes (default: one per core).
         start_method: ``forkserver`` or ``spawn`` (default: :func:`default_start_method`).
         max_attempts: attempts of a task whose worker dies, in all.
+        preload: further modules the fork server imports once, so that workers start with them.
     """
 
     name = "processes"
 
-    def __init__(self, workers: int | None = None, *, start_method: str | None = None, max_attempts: int = 3) -> None:
+    def __init__(
+        self,
+        workers: int | None = None,
+        *,
+        start_method: str | None = None,
+        max_attempts: int = 3,
+        preload: Sequence[str] = (),
+    ) -> None:
         self.workers = workers or default_workers()
         self.start_method = start_method or default_start_method()
         self.max_attempts = max(3, max_attempts)
         self._context = multiprocessing.get_context(self.start_method)
         if self.start_method == "forkserver":
             # import the model once in the fork server, not once per worker ('__main__' is the default)
-            self._context.set_forkserver_preload(["__main__", "ecosim.sweep.worker"])
+            self._context.set_forkserver_preload(["__main__", "ecosim.sweep.worker", *preload])
 
     def pool(self, workers: int | None = None) -> cf.Executor:
         """A new process pool whose workers exit when this process is gone."""
@@ -416,12 +424,14 @@ class DaskExecutor(Executor):
             self.cluster.close()
 
 
-def make_executor(kind: str, *, workers: int | None = None, scheduler: str | None = None) -> Executor:
-    """An executor by name (``processes``, ``sequential`` or ``dask``)."""
+def make_executor(
+    kind: str, *, workers: int | None = None, scheduler: str | None = None, preload: Sequence[str] = ()
+) -> Executor:
+    """An executor by name (``processes``, ``sequential`` or ``dask``); ``preload``: see :class:`ProcessExecutor`."""
     if kind == "sequential":
         return SequentialExecutor()
     if kind == "processes":
-        return ProcessExecutor(workers)
+        return ProcessExecutor(workers, preload=preload)
     if kind == "dask":
         return DaskExecutor(scheduler, workers)
     raise InputError("unknown executor", file="--executor", value=kind, allowed="one of " + ", ".join(EXECUTORS))
