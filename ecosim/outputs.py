@@ -48,6 +48,7 @@ import os
 import shutil
 import socket
 import sys
+import time
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -468,6 +469,11 @@ class _Lock:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 holder = _read_holder(fd)
+                for _ in range(20):  # the holder writes its name just after taking the lock: give it a moment
+                    if holder != "an unknown process":
+                        break
+                    time.sleep(0.05)
+                    holder = _read_holder(fd)
                 os.close(fd)
                 raise OutputError(
                     "another ecosim command is writing this folder",
