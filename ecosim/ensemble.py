@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import multiprocessing
-import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ import numpy as np
 
 from ecosim.api import simulate
 from ecosim.core.metrics import COLUMNS, SUMMARY_KEYS, VERDICT_TEXT
+from ecosim.sweep.executors import available_cores, can_fork
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -229,19 +229,6 @@ def _one_of_shared(seed: int) -> Outcome:
 
 
 _SHARED: dict[str, Any] = {}
-
-
-def can_fork() -> bool:
-    """Whether runs can go to processes forked from this one (Linux and similar)."""
-    return "fork" in multiprocessing.get_all_start_methods()
-
-
-def available_cores() -> int:
-    """The cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def run_seeds(

@@ -20,6 +20,7 @@ from ecosim.scenario.loader import input_files, scenario_hash, scenario_to_dict
 if TYPE_CHECKING:
     from ecosim.api import RunResult
     from ecosim.ensemble import Ensemble
+    from ecosim.plotting.process import DrawingProcess
 
 RESULT_FILES = ("timeseries.parquet", "timeseries.csv", "summary.json", "manifest.json")
 
@@ -187,9 +188,19 @@ def _quantiles(x: np.ndarray) -> dict[str, float]:
 
 
 def write_ensemble(
-    out: Path, ens: Ensemble, *, command: list[str] | None = None, elapsed: float | None = None, figures: bool = True
+    out: Path,
+    ens: Ensemble,
+    *,
+    command: list[str] | None = None,
+    elapsed: float | None = None,
+    figures: bool = True,
+    drawer: DrawingProcess | None = None,
 ) -> list[str]:
-    """Write an ensemble's results folder: per-run and weekly tables, summary, manifest and figures."""
+    """Write an ensemble's results folder: per-run and weekly tables, summary, manifest and figures.
+
+    With a ``drawer`` (:mod:`ecosim.plotting.process`) the figures are drawn there while the tables
+    are written here.
+    """
     out.mkdir(parents=True, exist_ok=True)
 
     def tables() -> None:
@@ -206,7 +217,12 @@ def write_ensemble(
     if figures:
         from ecosim.plotting.ensemble import render_ensemble
 
-        files += render_ensemble(out, ens, also=tables)  # the tables are written while the figures are drawn
+        if drawer is not None:
+            drawer.submit(render_ensemble, out, ens)
+            tables()
+            files += drawer.result()
+        else:
+            files += render_ensemble(out, ens, also=tables)  # the tables are written while the figures are drawn
     else:
         tables()
     from ecosim.plotting.html import ensemble_report

@@ -92,27 +92,35 @@ def _single(scenario, out: Path, args: argparse.Namespace, started: float, comma
 
 
 def _ensemble(scenario, out: Path, args: argparse.Namespace, started: float, command) -> None:
-    from ecosim.ensemble import default_seeds, run_ensemble
-    from ecosim.report import ensemble_text, write_ensemble
+    from contextlib import nullcontext
 
-    seeds = default_seeds(scenario, args.seeds)
-    bar = _progress(len(seeds), "run", quiet=args.quiet)
-    try:
-        ens = run_ensemble(
-            scenario,
-            seeds,
-            executor=args.executor,
-            workers=args.workers,
-            network=not args.no_figures,
-            progress=(lambda done: bar.update(done - bar.n)) if bar else None,
-            meanwhile=lambda: _preload(figures=not args.no_figures),
-        )
-    finally:
-        if bar is not None:
-            bar.close()
-    if not args.quiet:
-        print(ensemble_text(ens), flush=True)  # before the figures, which take longer than the runs
-    write_ensemble(out, ens, command=command, elapsed=time.perf_counter() - started, figures=not args.no_figures)
+    from ecosim.plotting.process import drawing_process
+
+    # forked before the model is imported, it loads Matplotlib on the other core meanwhile
+    drawer = None if args.no_figures else drawing_process()
+    with drawer or nullcontext():
+        from ecosim.ensemble import default_seeds, run_ensemble
+        from ecosim.report import ensemble_text, write_ensemble
+
+        seeds = default_seeds(scenario, args.seeds)
+        bar = _progress(len(seeds), "run", quiet=args.quiet)
+        try:
+            ens = run_ensemble(
+                scenario,
+                seeds,
+                executor=args.executor,
+                workers=args.workers,
+                network=not args.no_figures,
+                progress=(lambda done: bar.update(done - bar.n)) if bar else None,
+                meanwhile=lambda: _preload(figures=not args.no_figures and drawer is None),
+            )
+        finally:
+            if bar is not None:
+                bar.close()
+        if not args.quiet:
+            print(ensemble_text(ens), flush=True)  # before the figures, which take longer than the runs
+        elapsed = time.perf_counter() - started
+        write_ensemble(out, ens, command=command, elapsed=elapsed, figures=not args.no_figures, drawer=drawer)
 
 
 def _preload(*, figures: bool) -> None:

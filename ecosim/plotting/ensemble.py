@@ -157,7 +157,7 @@ def in_two_processes(here: list[Callable[[], None]], there: list[Callable[[], No
     """
     import multiprocessing as mp
 
-    from ecosim.ensemble import available_cores, can_fork
+    from ecosim.sweep.executors import available_cores, can_fork
 
     if not there or available_cores() < 2 or not can_fork():
         for job in here + there:

@@ -36,12 +36,17 @@ EXECUTORS = ("processes", "sequential", "dask")
 TASKS_PER_WORKER = 4
 
 
-def default_workers() -> int:
+def available_cores() -> int:
     """The cores this process may use."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
         return max(1, os.cpu_count() or 1)
+
+
+def can_fork() -> bool:
+    """Whether work can go to processes forked from this one (Linux and similar)."""
+    return "fork" in multiprocessing.get_all_start_methods()
 
 
 def default_start_method() -> str:
@@ -239,7 +244,7 @@ class ProcessExecutor(Executor):
         max_attempts: int = 3,
         preload: Sequence[str] = (),
     ) -> None:
-        self.workers = workers or default_workers()
+        self.workers = workers or available_cores()
         self.start_method = start_method or default_start_method()
         self.max_attempts = max(3, max_attempts)
         self._context = multiprocessing.get_context(self.start_method)
@@ -366,7 +371,7 @@ class DaskExecutor(Executor):
                 ) from None
         else:
             self.cluster = LocalCluster(
-                n_workers=workers or default_workers(),
+                n_workers=workers or available_cores(),
                 threads_per_worker=1,
                 processes=True,
                 host="127.0.0.1",

@@ -1,0 +1,148 @@
+"""A process that draws figures, forked before the model is imported.
+
+``run`` spends its first second importing the model (Mesa, and with it NumPy, SciPy and pandas) on
+one core while the other has nothing to do. A drawing process forked before that import loads
+Matplotlib on the other core meanwhile, then waits; once the runs are done, the figures are handed
+to it and drawn while this process writes the tables. Where processes cannot be forked, or there is
+one core, :func:`drawing_process` gives None and the caller draws the figures itself.
+
+The drawing process goes away with its parent: it ignores Ctrl-C (the parent handles it and stops
+it), stops when told or when its pipe closes, and checks every second that its parent is alive.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing
+import os
+import signal
+import traceback
+from collections.abc import Callable, Sequence
+from typing import Any
+
+#: What a drawing process imports while it waits for its first figures.
+FIGURE_MODULES = (
+    "numpy",
+    "matplotlib.figure",
+    "matplotlib.backends.backend_agg",
+    "matplotlib.ticker",
+    "ecosim.plotting.ensemble",
+    "ecosim.plotting.run",
+    "ecosim.ensemble",
+)
+#: Seconds a drawing process is given to finish once told to stop, before it is ended.
+STOP_WAIT = 5.0
+
+
+class DrawingFailed(RuntimeError):
+    """The drawing process failed in a way that cannot be raised here as it was raised there."""
+
+
+class DrawingProcess:
+    """A forked process that imports ``preload`` at once, then runs the calls it is given, one at a time.
+
+    Use it as a context manager: leaving the block stops the process (at once if the block raised).
+    """
+
+    def __init__(self, preload: Sequence[str] = FIGURE_MODULES) -> None:
+        ctx = multiprocessing.get_context("fork")
+        tasks_out, self._tasks = ctx.Pipe(duplex=False)
+        self._results, results_in = ctx.Pipe(duplex=False)
+        self._process = ctx.Process(
+            target=_serve,
+            args=(tasks_out, results_in, tuple(preload), os.getpid(), (self._tasks, self._results)),
+            name="ecosim-figures",
+        )
+        self._process.start()
+        tasks_out.close()
+        results_in.close()
+        self._waiting = False
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Hand ``fn(*args)`` to the drawing process (``fn`` module-level); collect it with :meth:`result`."""
+        if self._waiting:
+            raise RuntimeError("the drawing process is still busy with the previous call")
+        self._tasks.send((fn, args))
+        self._waiting = True
+
+    def result(self, timeout: float = 600.0) -> Any:
+        """What the submitted call returned; what it raised is raised here."""
+        if not self._waiting:
+            raise RuntimeError("nothing was submitted to the drawing process")
+        self._waiting = False
+        if not self._results.poll(timeout):
+            raise DrawingFailed(f"the drawing process gave no answer in {timeout:.0f} s")
+        try:
+            ok, value = self._results.recv()
+        except EOFError:
+            code = self._process.exitcode
+            raise DrawingFailed(f"the drawing process ended unexpectedly (exit code {code})") from None
+        if ok:
+            return value
+        raise value
+
+    def close(self, *, wait: bool = True) -> None:
+        """Stop the drawing process: ask it to finish (``wait``), or end it at once."""
+        if wait and self._process.is_alive():
+            try:
+                self._tasks.send(None)
+            except OSError:
+                pass
+            self._process.join(STOP_WAIT)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join(STOP_WAIT)
+        self._tasks.close()
+        self._results.close()
+
+    def __enter__(self) -> DrawingProcess:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.close(wait=exc_type is None)
+
+
+def drawing_process(preload: Sequence[str] = FIGURE_MODULES) -> DrawingProcess | None:
+    """A :class:`DrawingProcess`, or None where processes cannot be forked or there is only one core."""
+    from ecosim.sweep.executors import available_cores, can_fork
+
+    if available_cores() < 2 or not can_fork():
+        return None
+    return DrawingProcess(preload)
+
+
+def _serve(tasks, results, preload: tuple[str, ...], parent: int, parents_ends: tuple) -> None:
+    """The drawing process: import ``preload``, then run each call received until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops this process
+    for end in parents_ends:  # so that the pipe closes when the parent's ends do
+        end.close()
+    failed_import = None
+    for name in preload:
+        try:
+            importlib.import_module(name)
+        except Exception as exc:  # reported with the first call, which would have failed the same way
+            failed_import = exc
+            break
+    while True:
+        while not tasks.poll(1.0):
+            if os.getppid() != parent:  # the parent has gone
+                return
+        try:
+            task = tasks.recv()
+        except EOFError:
+            return
+        if task is None:
+            return
+        fn, args = task
+        try:
+            if failed_import is not None:
+                raise failed_import
+            answer = (True, fn(*args))
+        except BaseException as exc:  # sent to the parent, which raises it with this process's traceback
+            exc.add_note("".join(["in the drawing process:\n", *traceback.format_exception(exc)]).rstrip())
+            answer = (False, exc)
+        try:
+            results.send(answer)
+        except Exception as exc:  # an answer that cannot be pickled
+            text = "".join(traceback.format_exception(answer[1] if not answer[0] else exc))
+            results.send((False, DrawingFailed(f"drawing the figures failed:\n{text}")))
