@@ -1,8 +1,6 @@
 """``python -m ecosim``."""
 
-import sys
-
-from ecosim.cli import main
+from ecosim.cli import entry
 
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

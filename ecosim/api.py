@@ -8,11 +8,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ecosim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
     from ecosim.core.model import EcosystemModel
@@ -20,13 +22,28 @@ if TYPE_CHECKING:
 
 @dataclass
 class RunResult:
-    """What one run produced."""
+    """What one run produced.
+
+    Attributes:
+        scenario: the scenario as run.
+        seed: the run's seed.
+        columns: the weekly metrics, one NumPy array per column (see :data:`ecosim.core.metrics.COLUMNS`).
+        summary: the end-of-run summary and verdict.
+        model: the finished model, when asked for.
+    """
 
     scenario: Scenario
     seed: int
-    timeseries: pd.DataFrame
+    columns: dict[str, np.ndarray] = field(repr=False)
     summary: dict[str, Any]
     model: EcosystemModel | None = field(default=None, repr=False)
+
+    @cached_property
+    def timeseries(self) -> pd.DataFrame:
+        """The weekly metrics as a DataFrame, one row per simulated week (made when first asked for)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.columns)
 
 
 def simulate(
@@ -59,7 +76,7 @@ def simulate(
     return RunResult(
         scenario=read,
         seed=model.seed,
-        timeseries=model.timeseries(),
+        columns=model.timeseries_columns(),
         summary=summary,
         model=model if keep_model else None,
     )

@@ -215,13 +215,12 @@ Outcome = tuple[dict[str, Any], dict[str, np.ndarray], dict[str, Any] | None]
 def _one(scenario: Scenario, seed: int, network: bool = False) -> Outcome:
     """One run: its summary, its weekly columns as arrays and, if asked, what the network figure draws."""
     result = simulate(scenario.model_copy(update={"seed": seed}), keep_model=network)
-    ts = result.timeseries
     drawn = None
     if network:
         from ecosim.plotting.run import network_data
 
         drawn = network_data(result.model)
-    return result.summary, {name: ts[name].to_numpy() for name in ts.columns}, drawn
+    return result.summary, result.columns, drawn
 
 
 def _one_of_shared(seed: int) -> Outcome:
@@ -270,6 +269,7 @@ def run_seeds(
 
     if network:
         import ecosim.layout  # noqa: F401
+        import ecosim.plotting.run  # noqa: F401
 
     # forked after the imports: each worker starts with the model loaded and the scenario in memory;
     # frozen objects are left alone by the workers' garbage collector, so their pages stay shared

@@ -44,15 +44,15 @@ def run_series(data: dict[str, Any], params: dict[str, Any], seed: int) -> dict[
     scenario = Scenario.model_validate(set_params(data, {**params, "seed": int(seed)}))
     model = EcosystemModel(scenario)
     model.run()
-    cols = model.timeseries()
+    cols = model.timeseries_columns()
     learners = np.maximum(np.asarray(cols["learners"], dtype=float), 1.0)
     series = {
-        "week": cols["week"].to_numpy(dtype=int),
+        "week": cols["week"].astype(int),
         "active_share": np.asarray(cols["active_share"], dtype=float),
         "contributor_share": np.asarray(cols["contributor_share"], dtype=float),
         "posts_per_head": np.asarray(cols["posts"], dtype=float) / learners,
     }
-    return {"series": series, "summary": model.summary(), "learners": int(cols["learners"].iloc[0])}
+    return {"series": series, "summary": model.summary(), "learners": int(cols["learners"][0])}
 
 
 @dataclass

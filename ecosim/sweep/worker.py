@@ -64,10 +64,10 @@ def execute(task: RunTask) -> RunOutcome:
                 metrics[key] = None if value is None else float(value)
         series = None
         if task.timeseries:
-            ts = result.timeseries
-            series = {"week": ts["week"].to_numpy(dtype=np.int32)}
+            columns = result.columns
+            series = {"week": columns["week"].astype(np.int32)}
             for column in task.timeseries:
-                series[column] = ts[column].to_numpy(dtype=np.float64)
+                series[column] = columns[column].astype(np.float64)
         return RunOutcome(task.run_id, "ok", None, time.perf_counter() - started, metrics, series)
     except Exception as exc:  # a failing run must not stop the others: it is recorded as failed
         log.debug("run %s failed:\n%s", task.run_id, traceback.format_exc())
