@@ -216,10 +216,12 @@ def write_ensemble(
     files = list(ENSEMBLE_FILES)
     if figures:
         from ecosim.plotting.ensemble import render_ensemble
+        from ecosim.plotting.html import prepare as prepare_report
 
         if drawer is not None:
             drawer.submit(render_ensemble, out, ens)
             tables()
+            prepare_report()  # the report is written once the figures are drawn
             files += drawer.result()
         else:
             files += render_ensemble(out, ens, also=tables)  # the tables are written while the figures are drawn

@@ -57,19 +57,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the scenario (an ensemble, or one seed with ``--seed``), write its results folder; returns the exit code."""
-    from ecosim.outputs import open_output
-    from ecosim.scenario.loader import load_scenario
+    from contextlib import nullcontext
+
+    from ecosim.plotting.process import drawing_process
 
     started = time.perf_counter()
-    scenario = load_scenario(args.scenario, args.overrides, seed=args.seed)
-    out = Path(args.out) if args.out is not None else Path("results") / scenario.name
-    command = ["ecosim", "run", *sys.argv[2:]] if sys.argv else None
-    # an earlier run's results are replaced whole once this run has written all of its own
-    with open_output(out, "run", force=args.force, replace=True) as folder:
-        if args.seed is not None:
-            _single(scenario, folder.dir, args, started, command)
-        else:
-            _ensemble(scenario, folder.dir, args, started, command)
+    # an ensemble's figures are drawn by a process forked now, before anything heavy is imported: it
+    # loads Matplotlib on the second core while this one loads the scenario and imports the model
+    # (None where processes cannot be forked)
+    drawer = drawing_process() if args.seed is None and not args.no_figures else None
+    with drawer or nullcontext():
+        from ecosim.outputs import open_output
+        from ecosim.scenario.loader import load_scenario
+
+        scenario = load_scenario(args.scenario, args.overrides, seed=args.seed)
+        out = Path(args.out) if args.out is not None else Path("results") / scenario.name
+        command = ["ecosim", "run", *sys.argv[2:]] if sys.argv else None
+        # an earlier run's results are replaced whole once this run has written all of its own
+        with open_output(out, "run", force=args.force, replace=True) as folder:
+            if args.seed is not None:
+                _single(scenario, folder.dir, args, started, command)
+            else:
+                _ensemble(scenario, folder.dir, args, started, command, drawer)
     if not args.quiet:
         print(f"Results: {out}/")
     return 0
@@ -91,36 +100,29 @@ def _single(scenario, out: Path, args: argparse.Namespace, started: float, comma
     write_results(out, result, command=command, elapsed=time.perf_counter() - started, figures=not args.no_figures)
 
 
-def _ensemble(scenario, out: Path, args: argparse.Namespace, started: float, command) -> None:
-    from contextlib import nullcontext
+def _ensemble(scenario, out: Path, args: argparse.Namespace, started: float, command, drawer) -> None:
+    from ecosim.ensemble import default_seeds, run_ensemble
+    from ecosim.report import ensemble_text, write_ensemble
 
-    from ecosim.plotting.process import drawing_process
-
-    # forked before the model is imported, it loads Matplotlib on the other core meanwhile
-    drawer = None if args.no_figures else drawing_process()
-    with drawer or nullcontext():
-        from ecosim.ensemble import default_seeds, run_ensemble
-        from ecosim.report import ensemble_text, write_ensemble
-
-        seeds = default_seeds(scenario, args.seeds)
-        bar = _progress(len(seeds), "run", quiet=args.quiet)
-        try:
-            ens = run_ensemble(
-                scenario,
-                seeds,
-                executor=args.executor,
-                workers=args.workers,
-                network=not args.no_figures,
-                progress=(lambda done: bar.update(done - bar.n)) if bar else None,
-                meanwhile=lambda: _preload(figures=not args.no_figures and drawer is None),
-            )
-        finally:
-            if bar is not None:
-                bar.close()
-        if not args.quiet:
-            print(ensemble_text(ens), flush=True)  # before the figures, which take longer than the runs
-        elapsed = time.perf_counter() - started
-        write_ensemble(out, ens, command=command, elapsed=elapsed, figures=not args.no_figures, drawer=drawer)
+    seeds = default_seeds(scenario, args.seeds)
+    bar = _progress(len(seeds), "run", quiet=args.quiet)
+    try:
+        ens = run_ensemble(
+            scenario,
+            seeds,
+            executor=args.executor,
+            workers=args.workers,
+            network=not args.no_figures,
+            progress=(lambda done: bar.update(done - bar.n)) if bar else None,
+            meanwhile=lambda: _preload(figures=not args.no_figures and drawer is None),
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+    if not args.quiet:
+        print(ensemble_text(ens), flush=True)  # before the figures, which take longer than the runs
+    elapsed = time.perf_counter() - started
+    write_ensemble(out, ens, command=command, elapsed=elapsed, figures=not args.no_figures, drawer=drawer)
 
 
 def _preload(*, figures: bool) -> None:

@@ -42,7 +42,12 @@ class Ties:
     labels: np.ndarray | None = None
     _extra_i: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     _extra_j: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
-    _extra: sp.csr_matrix | None = None
+    #: brokered ties in both directions as sorted keys ``row * n + column``, or None when there are none;
+    #: with ``_extra_rows``, ``_extra_cols`` and ``_extra_indptr`` they are a CSR matrix, kept as arrays
+    _extra: np.ndarray | None = None
+    _extra_rows: np.ndarray = field(init=False, repr=False)
+    _extra_cols: np.ndarray = field(init=False, repr=False)
+    _extra_indptr: np.ndarray = field(init=False, repr=False)
     degree: np.ndarray = field(init=False)
     base_degree: np.ndarray = field(init=False)
     _divisor: np.ndarray = field(init=False, repr=False)
@@ -94,7 +99,7 @@ class Ties:
         else:
             out = self.base @ x
         if self._extra is not None:
-            out += self._extra @ x
+            out += np.bincount(self._extra_rows, weights=x[self._extra_cols], minlength=self.n)
         return out
 
     def neighbour_share(self, x: np.ndarray) -> np.ndarray:
@@ -124,7 +129,7 @@ class Ties:
             take = ~in_base & (deg > 0)
             if take.any():
                 k = pick[take] - deg_b[take]
-                out[take] = self._extra.indices[self._extra.indptr[rows[take]] + k]
+                out[take] = self._extra_cols[self._extra_indptr[rows[take]] + k]
         return out
 
     # ---- brokered ties --------------------------------------------------------------------
@@ -140,8 +145,7 @@ class Ties:
         key = lo * self.n + hi
         key, first = np.unique(key, return_index=True)  # a week's introductions: a few
         lo, hi = lo[first], hi[first]
-        existing = self._extra_i * self.n + self._extra_j
-        fresh = ~np.isin(key, existing)
+        fresh = ~_contains(self._extra, key) if self._extra is not None else np.ones(key.size, dtype=bool)
         if self.base is not None:
             fresh &= ~_has_edge(self.base, lo, hi)
         else:
@@ -169,16 +173,16 @@ class Ties:
             self._extra = None
             self._set_degree(self.base_degree.copy())
             return
-        rows = np.concatenate([self._extra_i, self._extra_j])
-        cols = np.concatenate([self._extra_j, self._extra_i])
-        # canonical CSR (sorted, no duplicates: brokered ties are distinct) built directly, as scipy
-        # would from (row, col) pairs but without its conversion, which dominated a week's brokering
-        order = np.lexsort((cols, rows))
-        counts = np.bincount(rows, minlength=self.n)
-        indptr = np.zeros(self.n + 1, dtype=np.int32)
-        np.cumsum(counts, out=indptr[1:])
-        data = np.ones(rows.size, dtype=np.float32)
-        self._extra = sp.csr_matrix((data, cols[order].astype(np.int32), indptr), shape=(self.n, self.n))
+        # both directions, sorted by row and then column: a canonical CSR matrix (brokered ties are
+        # distinct), kept as plain arrays, which are quicker to make than a SciPy matrix each week
+        n = self.n
+        keys = np.concatenate([self._extra_i * n + self._extra_j, self._extra_j * n + self._extra_i])
+        keys.sort()
+        self._extra = keys
+        self._extra_rows, self._extra_cols = np.divmod(keys, n)
+        counts = np.bincount(self._extra_rows, minlength=n)
+        self._extra_indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(counts, out=self._extra_indptr[1:])
         self._set_degree(self.base_degree + counts.astype(np.float32))
 
     def brokered_edges(self) -> tuple[np.ndarray, np.ndarray]:
@@ -192,6 +196,13 @@ class Ties:
         coo = self.base.tocoo()
         keep = coo.row < coo.col
         return coo.row[keep].astype(np.int64), coo.col[keep].astype(np.int64)
+
+
+def _contains(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Whether each of ``keys`` is in ``sorted_keys`` (sorted, not empty)."""
+    pos = np.searchsorted(sorted_keys, keys)
+    np.minimum(pos, sorted_keys.size - 1, out=pos)
+    return sorted_keys[pos] == keys
 
 
 def _has_edge(a: sp.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:

@@ -133,9 +133,9 @@ save = style.save
 def render_ensemble(out: Path, ens: Ensemble, *, also: Callable[[], None] | None = None) -> list[str]:
     """Write the ensemble's figures into ``out``; returns their file names.
 
-    The figures are drawn by two processes where the machine has two cores and can fork: this one
-    and one forked from it (Matplotlib is loaded already), which draws the knowledge and network
-    figures. ``also()``, if given, runs here meanwhile (writing the tables, say).
+    Where the machine has two cores and can fork, each figure after the first is drawn by a process
+    forked from this one (Matplotlib is loaded already) while this one draws the first. ``also()``,
+    if given, runs here meanwhile (writing the tables, say).
     """
     from ecosim.plotting.run import network
 
@@ -145,38 +145,45 @@ def render_ensemble(out: Path, ens: Ensemble, *, also: Callable[[], None] | None
         jobs.append(lambda: save(network(ens.network), out / "network.png"))
         files.append("network.png")
     side = [also] if also is not None else []
-    in_two_processes(jobs[:1] + side, jobs[1:])
+    in_processes([jobs[0], *side], *([job] for job in jobs[1:]))
     return files
 
 
-def in_two_processes(here: list[Callable[[], None]], there: list[Callable[[], None]]) -> None:
-    """Run ``here`` in this process and ``there`` in a child forked from it, at the same time.
+def in_processes(here: list[Callable[[], None]], *elsewhere: list[Callable[[], None]]) -> None:
+    """Run ``here`` in this process and each list of ``elsewhere`` in a child forked from it, all at once.
 
-    Without fork or a second core, everything runs here. A failure in the child raises here, with
-    the child's traceback.
+    Without fork or a second core, everything runs here, in order. A failure in a child raises here,
+    with the child's traceback.
     """
     import multiprocessing as mp
 
     from ecosim.sweep.executors import available_cores, can_fork
 
-    if not there or available_cores() < 2 or not can_fork():
-        for job in here + there:
-            job()
+    if not elsewhere or available_cores() < 2 or not can_fork():
+        for jobs in (here, *elsewhere):
+            for job in jobs:
+                job()
         return
     ctx = mp.get_context("fork")
-    receive, send = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_child, args=(there, send), name="ecosim-figures", daemon=True)
-    child.start()
-    send.close()
+    children = []
+    for jobs in elsewhere:
+        receive, send = ctx.Pipe(duplex=False)
+        child = ctx.Process(target=_child, args=(jobs, send), name="ecosim-figures", daemon=True)
+        child.start()
+        send.close()
+        children.append((child, receive))
+    failures = []
     try:
         for job in here:
             job()
     finally:
-        failure = receive.recv() if receive.poll(600) else "the drawing process gave no answer"
-        child.join()
-        receive.close()
-    if failure:
-        raise RuntimeError(f"drawing the figures failed: {failure}")
+        for child, receive in children:
+            failures.append(receive.recv() if receive.poll(600) else "a drawing process gave no answer")
+            child.join()
+            receive.close()
+    failures = [f for f in failures if f]
+    if failures:
+        raise RuntimeError(f"drawing the figures failed: {failures[0]}")
 
 
 def _child(jobs: list[Callable[[], None]], send) -> None:

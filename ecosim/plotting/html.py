@@ -86,6 +86,11 @@ def environment() -> jinja2.Environment:
     )
 
 
+def prepare(template: str = "report.html.j2") -> None:
+    """Load and compile ``template`` now (Jinja2 keeps it), so that a report written later is quick."""
+    environment().get_template(template)
+
+
 def render(template: str, **context: Any) -> str:
     """Render one of ecosim's templates with ``context``."""
     return environment().get_template(template).render(**context)
