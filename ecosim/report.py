@@ -81,18 +81,28 @@ def write_results(
     command: list[str] | None = None,
     elapsed: float | None = None,
     figures: bool = True,
+    drawer: DrawingProcess | None = None,
 ) -> list[str]:
-    """Write one run's results folder; each file is written under a temporary name, then renamed."""
+    """Write one run's results folder; each file is written under a temporary name, then renamed.
+
+    With a ``drawer`` (:mod:`ecosim.plotting.process`) the figures are drawn there while the tables
+    are written here.
+    """
     out.mkdir(parents=True, exist_ok=True)
     ts = result.timeseries
+    draw = figures and result.model is not None
+    if draw:
+        from ecosim.plotting import run as fig
+
+        data = fig.payload(ts, result.model, result.summary)
+        if drawer is not None:
+            drawer.submit(fig.render, out, data)
     write_with(out / "timeseries.parquet", lambda tmp: ts.to_parquet(tmp, index=False, compression="zstd"))
     write_with(out / "timeseries.csv", lambda tmp: ts.to_csv(tmp, index=False, float_format="%.6g"))
     write_json(out / "summary.json", {"scenario": result.scenario.name, "seed": result.seed, **result.summary})
     files = list(RESULT_FILES)
-    if figures and result.model is not None:
-        from ecosim.plotting import run as fig
-
-        files += fig.render(out, fig.payload(ts, result.model, result.summary))
+    if draw:
+        files += drawer.result() if drawer is not None else fig.render(out, data)
     from ecosim.plotting.html import run_report
 
     files.append(run_report(out, result, files, versions()))

@@ -81,6 +81,34 @@ def test_brokered_ties_add_and_leave_with_people():
     assert ties.n_brokered_ties == 0 and ties.degree[0] == 2
 
 
+def test_brokered_ties_agree_with_a_dense_adjacency_matrix():
+    """Random weeks of introductions and departures, checked against a dense matrix kept beside them."""
+    g = rng(5)
+    ties = network.erdos_renyi(40, 3.0, g)
+    base = np.zeros((40, 40), dtype=bool)
+    i, j = ties.base_edges()
+    base[i, j] = base[j, i] = True
+    brokered = np.zeros_like(base)
+    for _ in range(60):
+        a, b = g.integers(0, 40, 12), g.integers(0, 40, 12)
+        new = 0
+        for x, y in zip(a, b, strict=True):  # the rule: a tie is new if not a self-tie and not present
+            if x != y and not base[x, y] and not brokered[x, y]:
+                brokered[x, y] = brokered[y, x] = True
+                new += 1
+        assert ties.add_ties(a, b) == new
+        gone = g.choice(40, size=2, replace=False)
+        brokered[gone, :] = brokered[:, gone] = False
+        ties.drop_ties_of(gone)
+        full = base | brokered
+        assert ties.n_brokered_ties == brokered.sum() // 2
+        assert np.array_equal(ties.degree, full.sum(axis=1))
+        x = (g.random(40) < 0.5).astype(np.float32)
+        assert np.array_equal(ties.neighbour_counts(x), full @ x)
+        nb = ties.random_neighbours(np.arange(40), g)
+        assert all(full[k, nb[k]] if full[k].any() else nb[k] == -1 for k in range(40))
+
+
 def test_edgelist_with_nodes_file(tmp_path):
     edges = write(tmp_path / "e.csv", "source,target\nann,bob\nbob,cat\ncat,dan\n")
     nodes = write(

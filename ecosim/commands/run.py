@@ -62,10 +62,10 @@ def run(args: argparse.Namespace) -> int:
     from ecosim.plotting.process import drawing_process
 
     started = time.perf_counter()
-    # an ensemble's figures are drawn by a process forked now, before anything heavy is imported: it
-    # loads Matplotlib on the second core while this one loads the scenario and imports the model
-    # (None where processes cannot be forked)
-    drawer = drawing_process() if args.seed is None and not args.no_figures else None
+    # the figures are drawn by a process forked now, before anything heavy is imported: it loads
+    # Matplotlib on the second core while this one loads the scenario and imports the model (None
+    # where processes cannot be forked)
+    drawer = None if args.no_figures else drawing_process()
     with drawer or nullcontext():
         from ecosim.outputs import open_output
         from ecosim.scenario.loader import load_scenario
@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         # an earlier run's results are replaced whole once this run has written all of its own
         with open_output(out, "run", force=args.force, replace=True) as folder:
             if args.seed is not None:
-                _single(scenario, folder.dir, args, started, command)
+                _single(scenario, folder.dir, args, started, command, drawer)
             else:
                 _ensemble(scenario, folder.dir, args, started, command, drawer)
     if not args.quiet:
@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _single(scenario, out: Path, args: argparse.Namespace, started: float, command) -> None:
+def _single(scenario, out: Path, args: argparse.Namespace, started: float, command, drawer) -> None:
     from ecosim.api import simulate
     from ecosim.report import summary_text, write_results
 
@@ -97,7 +97,8 @@ def _single(scenario, out: Path, args: argparse.Namespace, started: float, comma
     text = summary_text(result)
     if not args.quiet:
         print(text, flush=True)  # before the figures, which take longer than the run
-    write_results(out, result, command=command, elapsed=time.perf_counter() - started, figures=not args.no_figures)
+    elapsed = time.perf_counter() - started
+    write_results(out, result, command=command, elapsed=elapsed, figures=not args.no_figures, drawer=drawer)
 
 
 def _ensemble(scenario, out: Path, args: argparse.Namespace, started: float, command, drawer) -> None:

@@ -131,9 +131,14 @@ def top_share_of_people(posts: np.ndarray, people: int, fraction: float) -> floa
     return int(top.sum(dtype=np.int64)) / total
 
 
+#: Up to this many belief cells, one comparison of the whole array is quickest; above, a column at a time.
+_WHOLE_COMPARISON_CELLS = 50_000
+
+
 def correct_by_dimension(beliefs: np.ndarray, reality: np.ndarray) -> np.ndarray:
     """How many learners hold the right belief on each dimension."""
-    if beliefs.flags.f_contiguous and beliefs.ndim == 2:  # dimension by dimension: contiguous columns
+    if beliefs.ndim == 2 and beliefs.flags.f_contiguous and beliefs.size > _WHOLE_COMPARISON_CELLS:
+        # dimension by dimension, contiguous columns: no temporary the size of the whole array
         return np.array([np.count_nonzero(beliefs[:, j] == reality[j]) for j in range(beliefs.shape[1])])
     return np.count_nonzero(beliefs == reality, axis=0)
 

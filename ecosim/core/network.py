@@ -206,12 +206,13 @@ def _contains(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
 
 
 def _has_edge(a: sp.csr_matrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """Whether each (i, j) is a tie of CSR matrix ``a`` (rows' indices are sorted)."""
+    """Whether each (i, j) is a tie of CSR matrix ``a``: row ``i``'s ties are compared with ``j`` all at once."""
+    starts = a.indptr[i].astype(np.int64)
+    degree = a.indptr[i + 1] - starts
+    owner = np.repeat(np.arange(i.size), degree)  # for each tie of the rows asked about: which pair
+    cell = np.arange(owner.size) + np.repeat(starts - np.cumsum(degree) + degree, degree)
     out = np.zeros(i.size, dtype=bool)
-    for k in range(i.size):  # only used for the few ties brokered in a week
-        start, end = a.indptr[i[k]], a.indptr[i[k] + 1]
-        pos = np.searchsorted(a.indices[start:end], j[k])
-        out[k] = pos < end - start and a.indices[start + pos] == j[k]
+    out[owner[a.indices[cell] == j[owner]]] = True
     return out
 
 

@@ -89,10 +89,9 @@ class LearnerState:
         ``cell // n``. Whole dimensions are contiguous, which makes the weekly per-dimension
         metrics single passes.
         """
-        flat = a.ravel(order="F")
-        if not np.shares_memory(flat, a):  # pragma: no cover - the arrays are made Fortran-ordered
+        if not a.flags.f_contiguous:  # pragma: no cover - the arrays are made Fortran-ordered
             raise ValueError("expected an array stored dimension by dimension (Fortran order)")
-        return flat
+        return a.ravel(order="F")  # a view of a Fortran-ordered array
 
 
 def draw_beliefs(

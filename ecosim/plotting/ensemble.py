@@ -137,6 +137,7 @@ def render_ensemble(out: Path, ens: Ensemble, *, also: Callable[[], None] | None
     forked from this one (Matplotlib is loaded already) while this one draws the first. ``also()``,
     if given, runs here meanwhile (writing the tables, say).
     """
+    from ecosim.plotting.process import in_processes
     from ecosim.plotting.run import network
 
     jobs = [lambda: save(engagement(ens), out / "engagement.png"), lambda: save(knowledge(ens), out / "knowledge.png")]
@@ -147,57 +148,6 @@ def render_ensemble(out: Path, ens: Ensemble, *, also: Callable[[], None] | None
     side = [also] if also is not None else []
     in_processes([jobs[0], *side], *([job] for job in jobs[1:]))
     return files
-
-
-def in_processes(here: list[Callable[[], None]], *elsewhere: list[Callable[[], None]]) -> None:
-    """Run ``here`` in this process and each list of ``elsewhere`` in a child forked from it, all at once.
-
-    Without fork or a second core, everything runs here, in order. A failure in a child raises here,
-    with the child's traceback.
-    """
-    import multiprocessing as mp
-
-    from ecosim.sweep.executors import available_cores, can_fork
-
-    if not elsewhere or available_cores() < 2 or not can_fork():
-        for jobs in (here, *elsewhere):
-            for job in jobs:
-                job()
-        return
-    ctx = mp.get_context("fork")
-    children = []
-    for jobs in elsewhere:
-        receive, send = ctx.Pipe(duplex=False)
-        child = ctx.Process(target=_child, args=(jobs, send), name="ecosim-figures", daemon=True)
-        child.start()
-        send.close()
-        children.append((child, receive))
-    failures = []
-    try:
-        for job in here:
-            job()
-    finally:
-        for child, receive in children:
-            failures.append(receive.recv() if receive.poll(600) else "a drawing process gave no answer")
-            child.join()
-            receive.close()
-    failures = [f for f in failures if f]
-    if failures:
-        raise RuntimeError(f"drawing the figures failed: {failures[0]}")
-
-
-def _child(jobs: list[Callable[[], None]], send) -> None:
-    import traceback
-
-    try:
-        for job in jobs:
-            job()
-    except BaseException:  # reported to the parent, which raises it
-        send.send(traceback.format_exc())
-    else:
-        send.send("")
-    finally:
-        send.close()
 
 
 #: Colours of the scenarios of a comparison, the baseline first.

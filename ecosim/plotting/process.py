@@ -1,10 +1,11 @@
-"""A process that draws figures, forked before the model is imported.
+"""Drawing figures in other processes: a drawing process forked before the model is imported, and forks per figure.
 
 ``run`` spends its first second importing the model (Mesa, and with it NumPy, SciPy and pandas) on
 one core while the other has nothing to do. A drawing process forked before that import loads
 Matplotlib on the other core meanwhile, then waits; once the runs are done, the figures are handed
-to it and drawn while this process writes the tables. Where processes cannot be forked, or there is
-one core, :func:`drawing_process` gives None and the caller draws the figures itself.
+to it and drawn (each in a process forked from it, :func:`in_processes`) while this process writes
+the tables. Where processes cannot be forked, or there is one core, :func:`drawing_process` gives
+None and the caller draws the figures itself.
 
 The drawing process goes away with its parent: it ignores Ctrl-C (the parent handles it and stops
 it), stops when told or when its pipe closes, and checks every second that its parent is alive.
@@ -146,3 +147,52 @@ def _serve(tasks, results, preload: tuple[str, ...], parent: int, parents_ends: 
         except Exception as exc:  # an answer that cannot be pickled
             text = "".join(traceback.format_exception(answer[1] if not answer[0] else exc))
             results.send((False, DrawingFailed(f"drawing the figures failed:\n{text}")))
+
+
+def in_processes(here: list[Callable[[], None]], *elsewhere: list[Callable[[], None]]) -> None:
+    """Run ``here`` in this process and each list of ``elsewhere`` in a child forked from it, all at once.
+
+    Without fork or a second core, everything runs here, in order. A failure in a child raises here,
+    with the child's traceback.
+    """
+    from ecosim.sweep.executors import available_cores, can_fork
+
+    if not elsewhere or available_cores() < 2 or not can_fork():
+        for jobs in (here, *elsewhere):
+            for job in jobs:
+                job()
+        return
+    ctx = multiprocessing.get_context("fork")
+    children = []
+    for jobs in elsewhere:
+        receive, send = ctx.Pipe(duplex=False)
+        child = ctx.Process(target=_child, args=(jobs, send), name="ecosim-figures", daemon=True)
+        child.start()
+        send.close()
+        children.append((child, receive))
+    failures = []
+    try:
+        for job in here:
+            job()
+    finally:
+        for child, receive in children:
+            failures.append(receive.recv() if receive.poll(600) else "a drawing process gave no answer")
+            child.join()
+            receive.close()
+    failures = [f for f in failures if f]
+    if failures:
+        raise RuntimeError(f"drawing the figures failed: {failures[0]}")
+
+
+def _child(jobs: list[Callable[[], None]], send) -> None:
+    import traceback
+
+    try:
+        for job in jobs:
+            job()
+    except BaseException:  # reported to the parent, which raises it
+        send.send(traceback.format_exc())
+    else:
+        send.send("")
+    finally:
+        send.close()

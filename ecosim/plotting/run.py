@@ -274,16 +274,22 @@ def payload(ts: pd.DataFrame, model: EcosystemModel, summary: dict | None = None
 
 
 def render(out: Path, data: dict) -> list[str]:
-    """Write the four PNG figures into ``out``; returns their file names."""
+    """Write the four PNG figures into ``out``, each drawn in its own process where it can; returns their names."""
+    from ecosim.plotting.process import in_processes
+
     # the columns as NumPy arrays are all the figures read (ts[name], .min(), .max()): no pandas
-    # needed, which keeps its import out of the figure process
+    # needed, which keeps its import out of the drawing process
     ts = data["columns"]
     name = data["name"]
-    style.save(
-        engagement(ts, name, data["ghost"], data["thriving"], data.get("verdict"), data.get("verdict_key")),
-        out / "engagement.png",
+    in_processes(
+        [
+            lambda: style.save(
+                engagement(ts, name, data["ghost"], data["thriving"], data.get("verdict"), data.get("verdict_key")),
+                out / "engagement.png",
+            )
+        ],
+        [lambda: style.save(knowledge(ts, name), out / "knowledge.png")],
+        [lambda: style.save(content(ts, name), out / "content.png")],
+        [lambda: style.save(network(data["network"]), out / "network.png")],
     )
-    style.save(knowledge(ts, name), out / "knowledge.png")
-    style.save(content(ts, name), out / "content.png")
-    style.save(network(data["network"]), out / "network.png")
     return list(FIGURE_FILES)
