@@ -109,6 +109,25 @@ def test_it_goes_away_when_its_parent_is_killed():
     assert _gone(pid), "the drawing process outlived its killed parent"
 
 
+def _slow_figures(folder: Path) -> None:
+    def slow(name: str) -> None:
+        time.sleep(0.6)
+        _write(folder / name, name)
+
+    in_processes([lambda: slow("here")], [lambda: slow("there")])
+
+
+def test_ending_it_now_waits_for_the_figures_already_being_drawn(tmp_path):
+    """Nothing is written once close() has returned, so a results folder can be cleaned up after it."""
+    with DrawingProcess(preload=()) as drawer:
+        drawer.submit(_slow_figures, tmp_path)
+        time.sleep(0.2)  # both are drawing
+        drawer.close(wait=False)
+        written = sorted(p.name for p in tmp_path.iterdir())
+    time.sleep(1.0)
+    assert sorted(p.name for p in tmp_path.iterdir()) == written
+
+
 def test_in_processes_runs_every_list_and_raises_a_childs_failure(tmp_path):
     in_processes(
         [lambda: _write(tmp_path / "a", "a")],
@@ -119,3 +138,24 @@ def test_in_processes_runs_every_list_and_raises_a_childs_failure(tmp_path):
     with pytest.raises(RuntimeError, match="ValueError: a figure broke"):
         in_processes([lambda: _write(tmp_path / "e", "e")], [lambda: _fail("a figure broke")])
     assert (tmp_path / "e").read_text() == "e", "this process's own jobs still ran"
+
+
+def test_a_run_that_fails_while_its_figures_are_drawn_leaves_nothing_behind(tiny, tmp_path, capsys, monkeypatch):
+    """The drawing process is stopped, its figures' processes included, before the folder is cleaned up."""
+    import errno
+
+    import pandas as pd
+
+    from ecosim.cli import main
+
+    def full(self, path, *args, **kwargs):
+        time.sleep(0.05)  # the figures' processes have started
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", full)  # after the figures were handed over
+    for extra in (["--seeds", "3"], ["--seed", "3"]):
+        out = tmp_path / f"r{len(extra[0])}"
+        assert main(["run", str(tiny), "--out", str(out), "--quiet", *extra]) == 1
+        assert "No space left on device" in capsys.readouterr().err
+        time.sleep(1.0)  # long enough for a figure drawn by a process left running to land
+        assert not out.exists(), sorted(str(p.relative_to(out)) for p in out.rglob("*"))

@@ -75,10 +75,15 @@ def run(args: argparse.Namespace) -> int:
         command = ["ecosim", "run", *sys.argv[2:]] if sys.argv else None
         # an earlier run's results are replaced whole once this run has written all of its own
         with open_output(out, "run", force=args.force, replace=True) as folder:
-            if args.seed is not None:
-                _single(scenario, folder.dir, args, started, command, drawer)
-            else:
-                _ensemble(scenario, folder.dir, args, started, command, drawer)
+            try:
+                if args.seed is not None:
+                    _single(scenario, folder.dir, args, started, command, drawer)
+                else:
+                    _ensemble(scenario, folder.dir, args, started, command, drawer)
+            except BaseException:
+                if drawer is not None:  # stopped before the folder is cleaned up: no figure lands after
+                    drawer.close(wait=False)
+                raise
     if not args.quiet:
         print(f"Results: {out}/")
     return 0

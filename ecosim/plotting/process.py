@@ -83,7 +83,11 @@ class DrawingProcess:
         raise value
 
     def close(self, *, wait: bool = True) -> None:
-        """Stop the drawing process: ask it to finish (``wait``), or end it at once."""
+        """Stop the drawing process: ask it to finish (``wait``), or end it now.
+
+        Ended now, it first waits for the processes drawing a figure for it (a fraction of a
+        second), so that nothing writes into the results folder once this returns.
+        """
         if wait and self._process.is_alive():
             try:
                 self._tasks.send(None)
@@ -93,6 +97,9 @@ class DrawingProcess:
         if self._process.is_alive():
             self._process.terminate()
             self._process.join(STOP_WAIT)
+        if self._process.is_alive():  # pragma: no cover - a drawing process that does not stop
+            self._process.kill()
+            self._process.join()
         self._tasks.close()
         self._results.close()
 
@@ -112,9 +119,14 @@ def drawing_process(preload: Sequence[str] = FIGURE_MODULES) -> DrawingProcess |
     return DrawingProcess(preload)
 
 
+def _stop(signum, frame) -> None:
+    raise SystemExit(0)
+
+
 def _serve(tasks, results, preload: tuple[str, ...], parent: int, parents_ends: tuple) -> None:
     """The drawing process: import ``preload``, then run each call received until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops this process
+    signal.signal(signal.SIGTERM, _stop)  # ... like this: unwinding waits for the figures' processes
     for end in parents_ends:  # so that the pipe closes when the parent's ends do
         end.close()
     failed_import = None
@@ -139,6 +151,8 @@ def _serve(tasks, results, preload: tuple[str, ...], parent: int, parents_ends: 
             if failed_import is not None:
                 raise failed_import
             answer = (True, fn(*args))
+        except SystemExit:  # told to stop (SIGTERM): the figures' processes have been waited for
+            raise
         except BaseException as exc:  # sent to the parent, which raises it with this process's traceback
             exc.add_note("".join(["in the drawing process:\n", *traceback.format_exception(exc)]).rstrip())
             answer = (False, exc)
