@@ -54,7 +54,7 @@ hostile = st.one_of(
     st.text(max_size=10),
 )
 FLAGS = {
-    "run": ["--out", "--seed", "--set", "--force", "--quiet", "--no-figures"],
+    "run": ["--out", "--seed", "--set", "--force", "--quiet", "--no-figures", "--workers"],
     "sweep": ["--out", "--executor", "--workers", "--scheduler", "--resume", "--force", "--replicates", "--part-runs"],
     "analyze": ["--out", "--metric", "--x", "--y", "--no-figures", "--quiet"],
     "validate": ["--quick", "--out", "--case", "--no-figures", "--img-dir"],

@@ -81,6 +81,27 @@ def test_workers_and_executors_give_identical_ensembles(quarter):
         np.testing.assert_array_equal(values, pooled.series[name], err_msg=name)
 
 
+def test_run_and_compare_reach_an_existing_dask_cluster_by_its_address(quarter, tmp_path, capsys):
+    from distributed import LocalCluster
+
+    base = tmp_path / "forked"
+    assert main(["run", str(quarter), "--seeds", "3", "--out", str(base), "--quiet", "--no-figures"]) == 0
+    with LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        out = tmp_path / "cluster"
+        args = ["--seeds", "3", "--scheduler", cluster.scheduler_address, "--quiet", "--no-figures"]
+        assert main(["run", str(quarter), *args, "--out", str(out)]) == 0
+        assert main(["compare", str(quarter), str(quarter), *args, "--out", str(tmp_path / "c")]) == 0
+        assert len(cluster.scheduler_info["workers"]) == 1  # someone else's cluster is left running
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "runs.parquet"), pd.read_parquet(base / "runs.parquet"))
+    for command in (["run", str(quarter)], ["compare", str(quarter), str(quarter)]):
+        bad = [*command, "--scheduler", "tcp://127.0.0.1:8786", "--executor", "processes", "--out", str(tmp_path / "x")]
+        assert main(bad) == 2
+        err = capsys.readouterr().err
+        assert "--scheduler needs the dask executor" in err and err.count("\n") == 1
+
+
 def test_the_commands_default_to_the_ensembles_default_seeds():
     from ecosim.commands.run import DEFAULT_SEEDS
     from ecosim.ensemble import DEFAULT_SEEDS as ENSEMBLE_SEEDS

@@ -1,6 +1,6 @@
-"""Argument types shared by the commands: whole numbers within bounds, with argparse's own error.
+"""Arguments shared by the commands: whole numbers within bounds, folders, ``--set`` and where runs execute.
 
-The error has exit code 2 and names the flag, the bad value and what is allowed.
+A bad value is argparse's own error: exit code 2, naming the flag, the bad value and what is allowed.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from collections.abc import Callable
 
 #: The largest seed: seeds are stored as 64-bit integers in sweeps' tables.
 MAX_SEED = 2**63 - 1
+#: Where runs can execute (``ecosim.sweep.executors``).
+EXECUTORS = ("processes", "sequential", "dask")
 
 
 def whole_number(lo: int, hi: int | None = None, what: str = "a whole number") -> Callable[[str], int]:
@@ -37,3 +39,46 @@ def folder_arg(text: str) -> str:
     if "\0" in text:
         raise argparse.ArgumentTypeError("must be a folder path without NUL characters")
     return text
+
+
+def add_set_argument(parser: argparse.ArgumentParser, help: str) -> None:
+    """``--set KEY=VALUE`` (repeatable), gathered into ``args.overrides``."""
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help=help)
+
+
+def add_executor_arguments(parser: argparse.ArgumentParser, *, default: str) -> None:
+    """``--executor``, ``--workers`` and ``--scheduler``; ``default`` says where runs go without ``--executor``."""
+    parser.add_argument(
+        "--executor", choices=EXECUTORS, help=f"where the runs execute (default: {default}; dask with --scheduler)"
+    )
+    parser.add_argument(
+        "--workers",
+        type=whole_number(1, 1024),
+        metavar="N",
+        help="worker processes (processes, or a local Dask cluster; 1-1,024); default: one per core",
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="an existing Dask scheduler, e.g. tcp://10.0.0.5:8786 (with --executor dask, or alone)",
+    )
+
+
+def chosen_executor(args: argparse.Namespace, default: str | None) -> str | None:
+    """The executor asked for: ``--executor``; dask when only ``--scheduler`` is given; else ``default``.
+
+    Raises:
+        InputError: ``--scheduler`` with an executor other than dask.
+    """
+    if args.scheduler and args.executor not in (None, "dask"):
+        from ecosim.errors import InputError
+
+        raise InputError(
+            "--scheduler needs the dask executor",
+            file="--scheduler",
+            value=args.scheduler,
+            allowed="--executor dask, or no --scheduler",
+        )
+    if args.executor is not None:
+        return args.executor
+    return "dask" if args.scheduler else default

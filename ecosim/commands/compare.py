@@ -7,10 +7,9 @@ import sys
 import time
 from pathlib import Path
 
-from ecosim.commands._args import folder_arg, whole_number
+from ecosim.commands._args import add_executor_arguments, add_set_argument, chosen_executor, folder_arg, whole_number
 from ecosim.commands.run import DEFAULT_SEEDS
 
-EXECUTORS = ("processes", "sequential", "dask")
 #: Tables written as Parquet and CSV.
 TABLES = ("outcomes", "verdicts", "costs", "runs")
 
@@ -27,26 +26,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help=f"seeds per scenario, the same for every scenario (default {DEFAULT_SEEDS})",
     )
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a parameter in every scenario, e.g. --set weeks=26 (repeatable)",
-    )
+    add_set_argument(parser, "override a parameter in every scenario, e.g. --set weeks=26 (repeatable)")
     parser.add_argument(
         "--independent",
         action="store_true",
         help="give each scenario its own seeds instead of the same ones (wider intervals; for checking)",
     )
-    parser.add_argument(
-        "--executor",
-        choices=EXECUTORS,
-        help="where the runs execute (default: worker processes forked from this one, one per core)",
-    )
-    parser.add_argument("--workers", type=whole_number(1), metavar="N", help="worker processes (default: one per core)")
-    parser.add_argument("--scheduler", metavar="ADDRESS", help="a Dask scheduler, with --executor dask")
+    add_executor_arguments(parser, default="worker processes forked from this one, one per core")
     parser.add_argument(
         "--out",
         type=folder_arg,
@@ -75,11 +61,7 @@ def run(args: argparse.Namespace) -> int:
             value=args.scenarios,
             allowed="two or more scenario files; the first is the baseline",
         )
-    if args.scheduler and args.executor not in (None, "dask"):
-        raise InputError(
-            "--scheduler needs the dask executor", file="--scheduler", value=args.scheduler, allowed="--executor dask"
-        )
-    executor = "dask" if args.scheduler and args.executor is None else args.executor
+    executor = chosen_executor(args, None)  # None: workers forked from this process
     scenarios = [load_scenario(path, args.overrides) for path in args.scenarios]  # every file checked first
     check_same_weeks(scenarios)
     out = (

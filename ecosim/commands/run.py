@@ -7,9 +7,8 @@ import sys
 import time
 from pathlib import Path
 
-from ecosim.commands._args import MAX_SEED, folder_arg, whole_number
+from ecosim.commands._args import MAX_SEED, add_executor_arguments, add_set_argument, folder_arg, whole_number
 
-EXECUTORS = ("processes", "sequential", "dask")
 #: Seeds of an ensemble by default (ecosim.ensemble.DEFAULT_SEEDS, kept here so that --help stays quick).
 DEFAULT_SEEDS = 20
 
@@ -32,20 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"run N seeds, from the scenario's seed on (default {DEFAULT_SEEDS})",
     )
     seeds.add_argument("--seed", type=whole_number(0, MAX_SEED), help="one run with this seed instead of an ensemble")
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a parameter, e.g. --set goals.mean_alignment=0.3 (repeatable)",
-    )
-    parser.add_argument(
-        "--executor",
-        choices=EXECUTORS,
-        help="where the runs execute (default: worker processes forked from this one, one per core)",
-    )
-    parser.add_argument("--workers", type=whole_number(1), metavar="N", help="worker processes (default: one per core)")
+    add_set_argument(parser, "override a parameter, e.g. --set goals.mean_alignment=0.3 (repeatable)")
+    add_executor_arguments(parser, default="worker processes forked from this one, one per core")
     parser.add_argument(
         "--force",
         action="store_true",
@@ -59,9 +46,11 @@ def run(args: argparse.Namespace) -> int:
     """Run the scenario (an ensemble, or one seed with ``--seed``), write its results folder; returns the exit code."""
     from contextlib import nullcontext
 
+    from ecosim.commands._args import chosen_executor
     from ecosim.plotting.process import drawing_process
 
     started = time.perf_counter()
+    executor = chosen_executor(args, None)  # None: workers forked from this process
     # the figures are drawn by a process forked now, before anything heavy is imported: it loads
     # Matplotlib on the second core while this one loads the scenario and imports the model (None
     # where processes cannot be forked)
@@ -79,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
                 if args.seed is not None:
                     _single(scenario, folder.dir, args, started, command, drawer)
                 else:
-                    _ensemble(scenario, folder.dir, args, started, command, drawer)
+                    _ensemble(scenario, folder.dir, args, executor, started, command, drawer)
             except BaseException:
                 if drawer is not None:  # stopped before the folder is cleaned up: no figure lands after
                     drawer.close(wait=False)
@@ -106,7 +95,7 @@ def _single(scenario, out: Path, args: argparse.Namespace, started: float, comma
     write_results(out, result, command=command, elapsed=elapsed, figures=not args.no_figures, drawer=drawer)
 
 
-def _ensemble(scenario, out: Path, args: argparse.Namespace, started: float, command, drawer) -> None:
+def _ensemble(scenario, out: Path, args: argparse.Namespace, executor, started: float, command, drawer) -> None:
     from ecosim.ensemble import default_seeds, run_ensemble
     from ecosim.report import ensemble_text, write_ensemble
 
@@ -116,8 +105,9 @@ def _ensemble(scenario, out: Path, args: argparse.Namespace, started: float, com
         ens = run_ensemble(
             scenario,
             seeds,
-            executor=args.executor,
+            executor=executor,
             workers=args.workers,
+            scheduler=args.scheduler,
             network=not args.no_figures,
             progress=(lambda done: bar.update(done - bar.n)) if bar else None,
             meanwhile=lambda: _preload(figures=not args.no_figures and drawer is None),

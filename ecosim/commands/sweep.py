@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ecosim.commands._args import folder_arg, whole_number
+from ecosim.commands._args import add_executor_arguments, chosen_executor, folder_arg, whole_number
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -15,23 +15,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out", type=folder_arg, metavar="DIR", help="results folder (default: results/sweeps/<sweep name>/)"
     )
-    parser.add_argument(
-        "--executor",
-        choices=("processes", "sequential", "dask"),
-        help="where runs execute (default: processes; dask when --scheduler is given)",
-    )
-    parser.add_argument(
-        "--workers",
-        type=whole_number(1, 1024),
-        metavar="N",
-        help="worker processes (processes, or a local Dask cluster; 1-1,024); default: one per core",
-    )
-    parser.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="an existing Dask scheduler, e.g. tcp://10.0.0.5:8786 (default: $DASK_SCHEDULER_ADDRESS, "
-        "else a local cluster)",
-    )
+    add_executor_arguments(parser, default="processes")
     parser.add_argument(
         "--resume",
         action="store_true",
@@ -63,22 +47,12 @@ def run(args: argparse.Namespace) -> int:
     """Run the sweep in ``args.sweep``; returns 0 if every run finished, 1 if any failed or is left, 130 on Ctrl+C."""
     import json
 
-    from ecosim.errors import InputError
     from ecosim.sweep.runner import PART_RUNS, run_sweep
     from ecosim.sweep.spec import load_sweep
     from ecosim.sweep.storage import MANIFEST
 
-    executor = args.executor
+    executor = chosen_executor(args, "processes")
     scheduler = args.scheduler
-    if scheduler and executor not in (None, "dask"):
-        raise InputError(
-            "--scheduler needs the dask executor",
-            file="--scheduler",
-            value=scheduler,
-            allowed="--executor dask, or no --scheduler",
-        )
-    if executor is None:
-        executor = "dask" if scheduler else "processes"
 
     sweep = load_sweep(args.sweep)
     out = Path(args.out) if args.out else Path("results") / "sweeps" / sweep.name
