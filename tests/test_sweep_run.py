@@ -337,6 +337,33 @@ def test_a_run_that_kills_its_worker_fails_alone_and_the_others_finish(grid_swee
     assert (tmp_path / f"died-{unlucky}").exists()  # it did die once, and was redone
 
 
+def test_a_run_that_kills_its_worker_when_it_is_the_last_one_in_flight_ends(grid_sweep, tmp_path):
+    """The killer alone in flight (here: the only task) is run alone and fails; the map never loops."""
+    import threading
+
+    from sweep_util import KillsItsWorker
+
+    from ecosim.sweep.design import build_design
+    from ecosim.sweep.executors import ProcessExecutor
+    from ecosim.sweep.runner import _tasks
+    from ecosim.sweep.worker import failed
+
+    sweep = load_sweep(grid_sweep)
+    task = next(iter(_tasks(sweep, build_design(sweep), set())))
+    function = KillsItsWorker(tmp_path, always={task.run_id})
+    box: list = []
+    # a map that loops would never return: the test fails instead of hanging (the thread dies with pytest)
+    mapping = threading.Thread(
+        target=lambda: box.extend(ProcessExecutor(2).map(function, [task], on_error=failed)), daemon=True
+    )
+    mapping.start()
+    mapping.join(120)
+    assert not mapping.is_alive(), "the map keeps starting new workers for a task that kills them"
+    outcomes = box
+    assert [(o.run_id, o.status) for o in outcomes] == [(task.run_id, "failed")]
+    assert "worker process died" in outcomes[0].error
+
+
 def test_results_are_streamed_in_parts_of_at_most_part_runs(grid_sweep, sequential_results, tmp_path):
     import pyarrow.parquet as pq
 

@@ -268,18 +268,19 @@ class ProcessExecutor(Executor):
 
         source = iter(items)
         redo: list = []
-        lost_once: list = []
+        lost_once: set[int] = set()  # the indices of tasks that were in flight once when a worker died
         suspects: list = []
         while True:
             pool = self.pool()
             window = Window(pool, function, itertools.chain(redo, source), self.window())
             redo, lost = [], []
             try:
-                for (index, task), future in window:
+                for item, future in window:
+                    index, task = item
                     try:
                         result = future.result()
                     except BrokenProcessPool:
-                        lost = [(index, task), *window.cancel()]
+                        lost = [item, *window.cancel()]
                         break
                     except Exception as exc:
                         result = on_error(task, exc)
@@ -291,10 +292,10 @@ class ProcessExecutor(Executor):
                 break
             log.warning("a worker process died; redoing the %d tasks that were in flight", len(lost))
             for item in lost:
-                if any(item is seen for seen in lost_once):
+                if item[0] in lost_once:  # in flight twice when a worker died: run it alone
                     suspects.append(item)
                 else:
-                    lost_once.append(item)
+                    lost_once.add(item[0])
                     redo.append(item)
         yield from self._alone(function, suspects, on_error)
 
