@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ecosim.api import simulate
-from ecosim.core.metrics import COLUMNS, SUMMARY_KEYS, VERDICT_TEXT
+from ecosim.core.metrics import COLUMNS, SUMMARY_KEYS, VERDICT_TEXT, VERDICT_WORDS
 from ecosim.sweep.executors import available_cores, can_fork
 
 if TYPE_CHECKING:
@@ -35,12 +35,6 @@ DEFAULT_SEEDS = 20
 INTERVAL = 0.90
 #: Verdicts in the order they are reported.
 VERDICTS = ("thriving", "struggling", "ghost_town", "not_launched")
-VERDICT_WORDS = {
-    "thriving": "thriving",
-    "struggling": "struggling",
-    "ghost_town": "ghost town",
-    "not_launched": "not launched",
-}
 #: Summary values that are not numbers.
 TEXT_KEYS = frozenset({"verdict"})
 #: Per-run outcomes added to the model's summary: what the run cost and what it bought.

@@ -15,6 +15,7 @@ import numpy as np
 
 from ecosim.calibrate.observed import STAT_LABELS
 from ecosim.calibrate.simulator import OUTCOME_LABELS
+from ecosim.core.metrics import VERDICT_WORDS
 from ecosim.io import write_json, write_text, write_with
 from ecosim.plotting import style as st
 
@@ -23,12 +24,6 @@ if TYPE_CHECKING:
 
     from ecosim.calibrate.engine import CalibrationResult
 
-VERDICT_WORDS = {
-    "thriving": "thriving",
-    "struggling": "struggling",
-    "ghost_town": "ghost town",
-    "not_launched": "not launched",
-}
 FIGURES = ("posterior.png", "pairs.png", "ppc.png", "forecast.png", "what_ifs.png")
 
 

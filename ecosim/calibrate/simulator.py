@@ -13,17 +13,13 @@ from typing import Any
 import numpy as np
 
 from ecosim.errors import InputError
+from ecosim.plotting.labels import METRICS
 
 #: Model timeseries columns kept from each forecast simulation.
 SERIES = ("active_share", "contributor_share", "posts_per_head")
 #: Outcomes at the end compared by the what-ifs.
 OUTCOMES = ("final_active_share", "final_contributor_share", "mean_knowledge_final", "org_capability_final")
-OUTCOME_LABELS = {
-    "final_active_share": "weekly active share at the end",
-    "final_contributor_share": "contributors at the end",
-    "mean_knowledge_final": "mean individual knowledge at the end",
-    "org_capability_final": "capability on the organisation's topics",
-}
+OUTCOME_LABELS = {key: METRICS[key][0] for key in OUTCOMES}
 
 
 def set_params(data: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:

@@ -67,8 +67,9 @@ def run(args: argparse.Namespace) -> int:
     """Calibrate, write the results folder and print the posterior and the forecast; returns the exit code."""
     from ecosim.calibrate.engine import HISTORY_DB, SETTINGS, calibrate
     from ecosim.calibrate.observed import read_observed
-    from ecosim.calibrate.outputs import VERDICT_WORDS, write_calibration
+    from ecosim.calibrate.outputs import write_calibration
     from ecosim.calibrate.spec import CalibrationSpec, parse_fit_flags, read_spec, resolve_priors
+    from ecosim.core.metrics import VERDICT_WORDS
     from ecosim.errors import InputError
     from ecosim.outputs import open_output
     from ecosim.scenario.loader import load_scenario

@@ -68,6 +68,13 @@ SUMMARY_KEYS = (
     "verdict",
 )
 
+#: Each verdict in a word or two, as sentences name it ("ghost town in 4 of 20 runs").
+VERDICT_WORDS = {
+    "thriving": "thriving",
+    "struggling": "struggling",
+    "ghost_town": "ghost town",
+    "not_launched": "not launched",
+}
 VERDICT_TEXT = {
     "ghost_town": "Ghost town: the platform was built and almost nobody comes.",
     "struggling": "Struggling: some people come, but the ecosystem has not taken off.",
