@@ -91,8 +91,11 @@ def test_run_and_compare_reach_an_existing_dask_cluster_by_its_address(quarter, 
     ) as cluster:
         out = tmp_path / "cluster"
         args = ["--seeds", "3", "--scheduler", cluster.scheduler_address, "--quiet", "--no-figures"]
+        done = cluster.scheduler.task_prefixes  # the runs that reached the cluster, by task name
         assert main(["run", str(quarter), *args, "--out", str(out)]) == 0
+        assert done["one_task"].state_counts["memory"] == 3
         assert main(["compare", str(quarter), str(quarter), *args, "--out", str(tmp_path / "c")]) == 0
+        assert done["one_task"].state_counts["memory"] == 3 + 2 * 3
         assert len(cluster.scheduler_info["workers"]) == 1  # someone else's cluster is left running
     pd.testing.assert_frame_equal(pd.read_parquet(out / "runs.parquet"), pd.read_parquet(base / "runs.parquet"))
     for command in (["run", str(quarter)], ["compare", str(quarter), str(quarter)]):
