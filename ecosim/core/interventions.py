@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ecosim.core.model import EcosystemModel
+    from ecosim.core.engine import Engine
 
 OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le,
@@ -183,14 +183,15 @@ class Schedule:
             )
         return cls(params, triggers)
 
-    def before_week(self, model: EcosystemModel, last: Mapping[str, float] | None) -> int:
+    def before_week(self, engine: Engine, r: int, last: Mapping[str, float] | None) -> int:
         """At the start of a week: update the conditions on last week's metrics ``last`` and apply what is due.
 
-        Returns how many interventions were applied.
+        ``r`` is the replicate of ``engine`` this schedule belongs to. Returns how many interventions
+        were applied.
         """
         if not self.triggers:
             return 0
-        week = model.week
+        week = engine.week
         fired = 0
         for t in self.triggers:
             if t.done:
@@ -203,7 +204,7 @@ class Schedule:
                 due = t.streak >= t.for_weeks
             if not due:
                 continue
-            apply_changes(model, t.changes)
+            apply_changes(engine, r, t.changes)
             self.applied.append(Applied(week, t.index, dict(t.changes), t.text))
             fired += 1
             t.streak = 0
@@ -211,27 +212,14 @@ class Schedule:
         return fired
 
 
-def apply_changes(model: EcosystemModel, changes: Mapping[str, Any]) -> None:
-    """Set the dotted levers ``changes`` on the model's scenario; facilitators are hired or leave to match."""
-    params = model.params
+def apply_changes(engine: Engine, r: int, changes: Mapping[str, Any]) -> None:
+    """Set the dotted levers ``changes`` on replicate ``r``'s scenario; facilitators are hired or leave to match."""
+    params = engine.params[r]
     by_section: dict[str, dict[str, Any]] = {}
     for path, value in changes.items():
         section, key = path.split(".", 1)
         by_section.setdefault(section, {})[key] = value
     update = {section: getattr(params, section).model_copy(update=values) for section, values in by_section.items()}
-    model.params = params.model_copy(update=update)
+    engine.set_params(r, params.model_copy(update=update))
     if "facilitation" in by_section:
-        match_facilitators(model)
-
-
-def match_facilitators(model: EcosystemModel) -> None:
-    """Hire or let go facilitators (the most recently hired first) to match the scenario, at its hours."""
-    from ecosim.core.agents import Facilitator
-
-    f = model.params.facilitation
-    while len(model.facilitators) > f.facilitators:
-        model.facilitators.pop().remove()
-    for fac in model.facilitators:
-        fac.hours_per_week = float(f.hours_per_week)
-    for k in range(len(model.facilitators), f.facilitators):
-        model.facilitators.append(Facilitator(model, f.hours_per_week, offset=k))
+        engine.match_facilitators(r)

@@ -9,7 +9,7 @@ import numpy as np
 from ecosim.core.state import CONTRIBUTOR, INACTIVE
 
 if TYPE_CHECKING:
-    from ecosim.core.model import EcosystemModel
+    from ecosim.core.engine import Engine, Week
 
 #: Formal training hours per learner per year for each unit of ``learning.socialisation``: the default
 #: 0.01 stands for about 35 h a year (ATD 2018/2020), so training time is taken as proportional to it.
@@ -150,52 +150,109 @@ def correct_by_dimension(beliefs: np.ndarray, reality: np.ndarray) -> np.ndarray
     return np.count_nonzero(beliefs == reality, axis=0)
 
 
-def record(m: EcosystemModel) -> dict[str, float]:
-    """Measure the model at the end of a week; returns the row."""
-    s = m.state
-    n = s.n
-    eng = s.engagement
-    active = np.count_nonzero(eng > INACTIVE)
-    contributors = np.count_nonzero(eng == CONTRIBUTOR)
-    correct_by_dim = correct_by_dimension(s.beliefs, m.reality) / n
-    posters_now = s.posts[s.posts > 0]
-    all_posts = np.concatenate([posters_now, m.departed_posts])
-    top1, top10 = top_shares(all_posts, (0.01, 0.10))
-    people = m.people_so_far
-    stats = m.week_stats
-    row = {
-        "week": m.week,
-        "platform_open": int(m.platform_open),
-        "learners": n,
-        "active_share": active / n,
-        "consumer_share": (active - contributors) / n,
-        "contributor_share": contributors / n,
-        "posts": stats["posts"],
-        "content_stock": m.content.stock,
-        "mean_knowledge": float(correct_by_dim.mean()),
-        "org_code_knowledge": float(np.mean(m.code == m.reality)),
-        "org_capability": float(correct_by_dim @ m.dim_weights),
-        "mean_usefulness": float(m.last_usefulness.mean()) if m.last_usefulness is not None else 0.0,
-        "top1_post_share": top1,
-        "top10_post_share": top10,
-        "top1_everyone_post_share": top_share_of_people(all_posts, people, 0.01),
-        "ever_posted_share": all_posts.size / people,
-        "ever_active_share": (np.count_nonzero(s.ever_active) + m.departed_ever_active) / people,
-        "ties": m.ties.n_ties,
-        "brokered_ties": m.ties.n_brokered_ties,
-        "mean_alignment": float(s.alignment.mean()),
-        "leavers": stats["leavers"],
-        "new_posters": stats["new_posters"],
-        "events": stats["events"],
-        "event_attendees": stats["event_attendees"],
-        "replies": stats["replies"],
-        "seeded_posts": stats["seeded_posts"],
-        "introductions": stats["introductions"],
-        "facilitator_hours": sum(f.hours_per_week for f in m.facilitators) if m.platform_open else 0.0,
-        "training_hours": n * m.params.learning.socialisation * TRAINING_HOURS_PER_SOCIALISATION / 52.0,
-        "interventions": stats["interventions"],
+#: Columns that count (whole numbers); the others are shares, stocks and hours.
+INTEGER_COLUMNS = frozenset(
+    {
+        "week",
+        "platform_open",
+        "learners",
+        "posts",
+        "ties",
+        "brokered_ties",
+        "leavers",
+        "new_posters",
+        "events",
+        "event_attendees",
+        "replies",
+        "introductions",
+        "interventions",
     }
-    return row
+)
+
+
+def allocate(replicates: int, weeks: int) -> dict[str, np.ndarray]:
+    """Empty weekly columns for a batch: one array of shape (replicates, weeks) per column."""
+    return {
+        name: np.zeros((replicates, weeks), dtype=np.int64 if name in INTEGER_COLUMNS else np.float64)
+        for name in COLUMNS
+    }
+
+
+def row(columns: dict[str, np.ndarray], r: int, index: int) -> dict[str, float]:
+    """Replicate ``r``'s metrics of the week at ``index`` (0 = week 1), as plain numbers."""
+    return {name: col[r, index].item() for name, col in columns.items()}
+
+
+def record(e: Engine, week: Week) -> None:
+    """Measure every replicate at the end of a week, into ``e.columns``."""
+    s = e.state
+    layout = e.layout
+    sizes = layout.sizes
+    starts = layout.offsets[:-1]
+    t = week.number - 1
+    cols = e.columns
+    eng = s.engagement
+    active = np.add.reduceat((eng > INACTIVE).astype(np.int64), starts)
+    contributors = np.add.reduceat((eng == CONTRIBUTOR).astype(np.int64), starts)
+    open_now = e.platform_open
+    correct = correct_by_replicate(s.beliefs, e.reality, layout)
+    people = e.people_so_far
+    base_ties = e.ties.base_ties_by_replicate()
+    brokered = e.ties.brokered_ties_by_replicate()
+    socialisation = e.levers("learning.socialisation")
+    for r in range(layout.replicates):
+        a, b = int(starts[r]), int(starts[r] + sizes[r])
+        n = int(sizes[r])
+        correct_by_dim = correct[r] / n
+        posts = s.posts[a:b]
+        all_posts = np.concatenate([posts[posts > 0], e.departed_posts(r)])
+        top1, top10 = top_shares(all_posts, (0.01, 0.10))
+        cols["content_stock"][r, t] = e.content.stock[r]
+        cols["mean_knowledge"][r, t] = float(correct_by_dim.mean())
+        cols["org_code_knowledge"][r, t] = float(np.mean(e.code[r] == e.reality[r]))
+        if week.usefulness is not None:
+            cols["mean_usefulness"][r, t] = float(np.add.reduce(week.usefulness[a:b]) / n)
+        cols["top1_post_share"][r, t] = top1
+        cols["top10_post_share"][r, t] = top10
+        cols["top1_everyone_post_share"][r, t] = top_share_of_people(all_posts, int(people[r]), 0.01)
+        cols["ever_posted_share"][r, t] = all_posts.size / int(people[r])
+        cols["mean_alignment"][r, t] = float(np.add.reduce(s.alignment[a:b]) / n)
+        if open_now:
+            cols["facilitator_hours"][r, t] = sum(f.hours_per_week for f in e.facilitators[r])
+    # not BLAS's dot product, which sums in an order that depends on where the vectors lie in memory
+    cols["org_capability"][:, t] = (correct / sizes[:, None] * e.dim_weights).sum(axis=1)
+    ever_active = np.add.reduceat(s.ever_active.astype(np.int64), starts)
+    cols["week"][:, t] = week.number
+    cols["platform_open"][:, t] = int(open_now)
+    cols["learners"][:, t] = sizes
+    cols["active_share"][:, t] = active / sizes
+    cols["consumer_share"][:, t] = (active - contributors) / sizes
+    cols["contributor_share"][:, t] = contributors / sizes
+    cols["posts"][:, t] = week.posts
+    cols["ever_active_share"][:, t] = (ever_active + e.departed_ever_active) / people
+    cols["ties"][:, t] = base_ties + brokered
+    cols["brokered_ties"][:, t] = brokered
+    cols["leavers"][:, t] = week.leavers
+    cols["new_posters"][:, t] = week.new_posters
+    cols["events"][:, t] = week.events
+    cols["event_attendees"][:, t] = week.event_attendees
+    cols["replies"][:, t] = week.replies
+    cols["seeded_posts"][:, t] = week.seeded_posts
+    cols["introductions"][:, t] = week.introductions
+    cols["training_hours"][:, t] = sizes * socialisation * TRAINING_HOURS_PER_SOCIALISATION / 52.0
+    cols["interventions"][:, t] = week.interventions
+
+
+def correct_by_replicate(beliefs: np.ndarray, reality: np.ndarray, layout) -> np.ndarray:
+    """How many learners of each replicate hold the right belief on each dimension, shape (R, dims)."""
+    if layout.replicates == 1:
+        return correct_by_dimension(beliefs, reality[0])[None, :]
+    out = np.empty((layout.replicates, beliefs.shape[1]), dtype=np.int64)
+    starts = layout.offsets[:-1]
+    for j in range(beliefs.shape[1]):
+        right = beliefs[:, j] == np.repeat(reality[:, j], layout.sizes)
+        out[:, j] = np.add.reduceat(right.astype(np.int64), starts)
+    return out
 
 
 def verdict(active_share: np.ndarray, launched: bool, params) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gc
 import os
 import warnings
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from functools import partial
 from pathlib import Path
@@ -14,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 import mesa
 import numpy as np
 
-from ecosim.core import mechanisms, metrics, network
+from ecosim.core import metrics, network
 from ecosim.core.agents import Facilitator, Learner
 from ecosim.core.content import ContentStock
+from ecosim.core.engine import Engine, Week
 from ecosim.core.interventions import Schedule
-from ecosim.core.mechanisms import turnover
 from ecosim.core.rng import make_rng
 from ecosim.core.state import LearnerState
 from ecosim.errors import InputError
@@ -80,70 +79,119 @@ class EcosystemModel(mesa.Model):
     ) -> None:
         params = resolve_scenario(scenario, seed, overrides, levers)
         self.seed = params.seed
-        super().__init__(rng=make_rng(self.seed))
-        self.params = params
-        rng = self.rng
-        lp = params.learning
-        self.ties = network.build(params, rng)
-        n = self.ties.n
-        topics, dims = params.goals.topics, lp.dimensions
-        thr = params.engagement.threshold
-        if thr.counts is not None and len(thr.counts) != n:
-            raise InputError(
-                f"needs one threshold per learner: the network has {n:,} learners",
-                key="engagement.threshold.counts",
-                value=f"{len(thr.counts)} values",
-                allowed=f"a list of {n} whole numbers",
-            )
-
-        org = np.abs(rng.standard_normal(topics))
-        self.org_goals = org / np.linalg.norm(org)
-        self.reality = np.where(rng.random(dims) < 0.5, -1, 1).astype(np.int8)
-        self.code = np.zeros(dims, dtype=np.int8)
-        topic_of_dim = np.arange(dims) * topics // dims
-        weight = self.org_goals**2 / np.bincount(topic_of_dim, minlength=topics).clip(min=1)
-        self.dim_weights = weight[topic_of_dim] / weight[topic_of_dim].sum()
-
-        self.week = 0
-        self.state = LearnerState.empty(n, topics, dims)
-        self.state.store[:] = self.ties.store
-        self.state.region[:] = self.ties.region
-        self.state.role[:] = self.ties.role
-        self._next_person = 0
-        self.people_so_far = 0
-        self._departed_posts: list[np.ndarray] = []
-        self.departed_ever_active = 0
-        self.first_posters = np.empty(0, np.int64)
-        self.last_usefulness: np.ndarray | None = None
-        self.week_stats: dict[str, Any] = defaultdict(int)
-        self.week_metrics: dict[str, float] = {}
-        self.content = ContentStock(topics, params.content.half_life_weeks)
+        super().__init__(rng=make_rng(self.seed))  # Mesa takes the stream's first draw for its own seed
+        self.engine = Engine(
+            [params], [self.rng], facilitator=self._hire, on_replace=self.replace_agents
+        )
         self.datacollector = mesa.DataCollector(
             model_reporters={name: partial(_week_metric, name) for name in metrics.COLUMNS}
         )
-
-        turnover.populate(self, np.arange(n), newcomers=False)
-        self.facilitators = [
-            Facilitator(self, params.facilitation.hours_per_week, offset=k)
-            for k in range(params.facilitation.facilitators)
-        ]
         # Learner agents are made when first looked at (model.agents, agents_by_type, learners):
         # a million Mesa agents take seconds to create and the weekly mechanisms never use them.
         # A list, not an object array, once made: NumPy arrays are invisible to the cycle collector,
         # so model -> array -> agent -> model would keep every finished model alive.
         self._learner_agents: list[Learner] = []
         self._learners_owed = True
-        self.interventions = Schedule.from_scenario(params, list(metrics.COLUMNS))
-        if params.platform.launch_week == 1:
-            self._launch()
         self.running = True
+
+    def _hire(self, r: int, hours_per_week: float, offset: int) -> Facilitator:
+        return Facilitator(self, hours_per_week, offset=offset)
+
+    # ---- what the engine holds, for this model's one replicate ------------------------------
+
+    @property
+    def params(self) -> Scenario:
+        """The scenario the model runs (seed and overrides applied; interventions change it)."""
+        return self.engine.params[0]
+
+    @property
+    def state(self) -> LearnerState:
+        """The learners' arrays."""
+        return self.engine.state
+
+    @property
+    def ties(self) -> network.Ties:
+        """The network."""
+        return self.engine.ties
+
+    @property
+    def reality(self) -> np.ndarray:
+        """March's hidden reality (int8 vector)."""
+        return self.engine.reality[0]
+
+    @property
+    def code(self) -> np.ndarray:
+        """The organisational code (int8 vector; a view, updated in place each week)."""
+        return self.engine.code[0]
+
+    @property
+    def org_goals(self) -> np.ndarray:
+        """The organisation's goals: a unit vector over topics."""
+        return self.engine.org_goals[0]
+
+    @property
+    def dim_weights(self) -> np.ndarray:
+        """Weight of each practice dimension in the organisation's capability (sums to 1)."""
+        return self.engine.dim_weights[0]
+
+    @property
+    def content(self) -> ContentView:
+        """The platform's content stock."""
+        return ContentView(self.engine.content, 0)
+
+    @property
+    def facilitators(self) -> list[Facilitator]:
+        """The facilitators employed now."""
+        return self.engine.facilitators[0]
+
+    @property
+    def interventions(self) -> Schedule:
+        """The scenario's interventions and which have been applied."""
+        return self.engine.schedules[0]
+
+    @property
+    def week(self) -> int:
+        """Weeks simulated so far."""
+        return self.engine.week
+
+    @property
+    def people_so_far(self) -> int:
+        """Everyone employed so far, leavers included."""
+        return int(self.engine.people_so_far[0])
+
+    @property
+    def departed_posts(self) -> np.ndarray:
+        """Post counts of the people who have left and had posted (one entry per person)."""
+        return self.engine.departed_posts(0)
+
+    @property
+    def departed_ever_active(self) -> int:
+        """How many of the people who have left ever visited."""
+        return int(self.engine.departed_ever_active[0])
+
+    @property
+    def first_posters(self) -> np.ndarray:
+        """Rows of the learners who posted for the first time in the week just simulated."""
+        return self.engine.first_posters
+
+    @property
+    def last_week(self) -> Week | None:
+        """What the mechanisms of the week just simulated recorded (None before the first week)."""
+        return self.engine.last_week
+
+    @property
+    def week_metrics(self) -> dict[str, float]:
+        """The last simulated week's metrics (one value per ``metrics.COLUMNS`` entry; empty before week 1)."""
+        if not self.week:
+            return {}
+        return metrics.row(self.engine.columns, 0, self.week - 1)
 
     # ---- the week ---------------------------------------------------------------------------
 
     @property
     def platform_open(self) -> bool:
         """Whether the platform has launched by this week."""
-        return self.week >= self.params.platform.launch_week
+        return self.engine.platform_open
 
     def step(self) -> None:
         """Simulate one week; after the last week, warn and do nothing."""
@@ -156,22 +204,10 @@ class EcosystemModel(mesa.Model):
                 skip_file_prefixes=_NOT_THE_CALLER,
             )
             return
-        self.week += 1
-        if self.week == self.params.platform.launch_week and self.week > 1:
-            self._launch()
-        self.week_stats = defaultdict(int)
-        self.week_stats["interventions"] = self.interventions.before_week(self, self.week_metrics or None)
-        self.last_usefulness = None
-        for mechanism in mechanisms.WEEK:
-            mechanism.step(self)
-        self.week_metrics = metrics.record(self)
+        self.engine.step()
         self.datacollector.collect(self)
         if self.week >= self.params.weeks:
             self.running = False
-
-    def _launch(self) -> None:
-        """Content seeded before the doors open."""
-        self.content.add_seeded(self.params.platform.launch_content * self.state.n, self.org_goals)
 
     def run(self, progress: Any = None) -> None:
         """Run every remaining week; ``progress(week)`` is called after each."""
@@ -179,30 +215,6 @@ class EcosystemModel(mesa.Model):
             self.step()
             if progress is not None:
                 progress(self.week)
-
-    # ---- people -----------------------------------------------------------------------------
-
-    def next_person_ids(self, k: int) -> np.ndarray:
-        """Ids for ``k`` new people, never used before; counts them in ``people_so_far``."""
-        ids = np.arange(self._next_person, self._next_person + k, dtype=np.int64)
-        self._next_person += k
-        self.people_so_far += k
-        return ids
-
-    def record_departures(self, rows: np.ndarray) -> None:
-        """Keep the post counts and ever-active count of the learners in ``rows``, who are leaving."""
-        posts = self.state.posts[rows]
-        posts = posts[posts > 0]
-        if posts.size:
-            self._departed_posts.append(posts.copy())
-        self.departed_ever_active += int(np.count_nonzero(self.state.ever_active[rows]))
-
-    @property
-    def departed_posts(self) -> np.ndarray:
-        """Post counts of the people who have left and had posted (one entry per person)."""
-        if len(self._departed_posts) > 1:
-            self._departed_posts = [np.concatenate(self._departed_posts)]
-        return self._departed_posts[0] if self._departed_posts else np.empty(0, np.int32)
 
     # ---- agents -----------------------------------------------------------------------------
 
@@ -278,15 +290,40 @@ class EcosystemModel(mesa.Model):
 
     def summary(self) -> dict[str, Any]:
         """The end-of-run summary (see :data:`ecosim.core.metrics.SUMMARY_KEYS`) and verdict."""
-        if not self.week:
-            raise RuntimeError("the model has not been stepped yet")
-        launched = self.params.platform.launch_week <= self.week
-        return metrics.summarise(self.timeseries_columns(), launched, self.params)
+        return self.engine.summary(0)
+
+
+class ContentView:
+    """One replicate's content stock, read through (stock, seeded posts, topic direction, decay)."""
+
+    def __init__(self, content: ContentStock, r: int) -> None:
+        self._content = content
+        self._r = r
+
+    @property
+    def stock(self) -> float:
+        """Live posts (each decaying with the content half-life)."""
+        return float(self._content.stock[self._r])
+
+    @property
+    def seeded(self) -> float:
+        """Live posts written by facilitators."""
+        return float(self._content.seeded[self._r])
+
+    @property
+    def direction(self) -> np.ndarray:
+        """Sum of the live posts' topic vectors."""
+        return self._content.direction[self._r]
+
+    @property
+    def decay_factor(self) -> float:
+        """Share of a post's value left after a week."""
+        return float(self._content.decay_factor[self._r])
 
 
 def _week_metric(name: str, model: EcosystemModel) -> float:
     """The model reporter of column ``name``: its value in the week just simulated."""
-    return model.week_metrics[name]
+    return model.engine.columns[name][0, model.week - 1].item()
 
 
 def resolve_scenario(

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from ecosim.core.limits import MAX_TIES
 from ecosim.core.rng import derived_seed
 from ecosim.errors import InputError
-from ecosim.scenario.schema import MAX_TIES
 
 ASSOCIATE, STORE_MANAGER, AREA_MANAGER, HEAD_OFFICE = 0, 1, 2, 3
 ROLE_NAMES = ("associate", "store_manager", "area_manager", "head_office")
@@ -25,13 +25,17 @@ ROLE_NAMES = ("associate", "store_manager", "area_manager", "head_office")
 class Ties:
     """The network: structural ties (CSR) plus brokered ties, and where each learner sits.
 
+    A batch's network is its replicates' networks side by side (:meth:`combine`): a block-diagonal
+    matrix, so no tie ever joins two replicates and every neighbour sum is a replicate's own.
+
     Attributes:
-        n: number of learners (rows).
-        base: symmetric CSR adjacency of structural ties (float32 ones), or None for a complete graph.
-        store: store index of each learner (-1: not in a store).
+        n: number of learners (rows), all replicates together.
+        base: symmetric CSR adjacency of structural ties (float32 ones), or None for complete graphs.
+        store: store index of each learner within its replicate (-1: not in a store).
         region: region index (-1: none).
         role: one of ASSOCIATE, STORE_MANAGER, AREA_MANAGER, HEAD_OFFICE.
         labels: node labels from an edge-list file (None for generated networks).
+        offsets: first row of each replicate and, last, ``n`` (one replicate: ``[0, n]``).
     """
 
     n: int
@@ -40,6 +44,7 @@ class Ties:
     region: np.ndarray
     role: np.ndarray
     labels: np.ndarray | None = None
+    offsets: np.ndarray | None = None
     _extra_i: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     _extra_j: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     #: brokered ties in both directions as sorted keys ``row * n + column``, or None when there are none;
@@ -50,16 +55,59 @@ class Ties:
     _extra_indptr: np.ndarray = field(init=False, repr=False)
     degree: np.ndarray = field(init=False)
     base_degree: np.ndarray = field(init=False)
+    _rep: np.ndarray = field(init=False, repr=False)
     _divisor: np.ndarray = field(init=False, repr=False)
     _degree_int: np.ndarray = field(init=False, repr=False)
     _base_degree_int: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        if self.offsets is None:
+            self.offsets = np.array([0, self.n], dtype=np.int64)
+        sizes = np.diff(self.offsets)
+        self._rep = np.repeat(np.arange(sizes.size, dtype=np.intp), sizes)
         if self.base is None:
-            self.base_degree = np.full(self.n, self.n - 1, dtype=np.float32)
+            self.base_degree = np.repeat((sizes - 1).astype(np.float32), sizes)
         else:
             self.base_degree = np.diff(self.base.indptr).astype(np.float32)
         self._set_degree(self.base_degree.copy())
+
+    @classmethod
+    def combine(cls, parts: list[Ties]) -> Ties:
+        """The networks of several replicates side by side, in order (block-diagonal)."""
+        if len(parts) == 1:
+            return parts[0]
+        if any(p.n_brokered_ties for p in parts):
+            raise ValueError("networks are combined before any tie is brokered")
+        sizes = np.array([p.n for p in parts], dtype=np.int64)
+        offsets = np.zeros(sizes.size + 1, dtype=np.int64)
+        np.cumsum(sizes, out=offsets[1:])
+        complete = [p.base is None for p in parts]
+        if all(complete):
+            base = None
+        elif any(complete):
+            raise ValueError("a batch holds complete graphs only, or none")
+        else:
+            nnz = np.array([p.base.nnz for p in parts], dtype=np.int64)
+            index_dtype = np.int32 if offsets[-1] < 2**31 and nnz.sum() < 2**31 else np.int64
+            indptr = np.concatenate(
+                [np.zeros(1, np.int64)] + [p.base.indptr[1:].astype(np.int64) + s for p, s in zip(parts, np.cumsum(nnz) - nnz)]
+            ).astype(index_dtype)
+            indices = np.concatenate([p.base.indices.astype(index_dtype) + o for p, o in zip(parts, offsets[:-1])])
+            data = np.ones(indices.size, np.float32)
+            n = int(offsets[-1])
+            base = sp.csr_matrix((data, indices, indptr), shape=(n, n))
+        labels = None if all(p.labels is None for p in parts) else np.concatenate(
+            [p.labels if p.labels is not None else np.full(p.n, None, dtype=object) for p in parts]
+        )
+        return cls(
+            n=int(offsets[-1]),
+            base=base,
+            store=np.concatenate([p.store for p in parts]),
+            region=np.concatenate([p.region for p in parts]),
+            role=np.concatenate([p.role for p in parts]),
+            labels=labels,
+            offsets=offsets,
+        )
 
     def _set_degree(self, degree: np.ndarray) -> None:
         self.degree = degree
@@ -70,14 +118,32 @@ class Ties:
         self._divisor = np.where(degree > 0, degree, np.float32(1))
 
     @property
+    def replicates(self) -> int:
+        """Number of replicates side by side."""
+        return int(self.offsets.size - 1)
+
+    @property
     def complete(self) -> bool:
-        """Whether the structural ties form a complete graph (no adjacency is stored)."""
+        """Whether the structural ties form complete graphs (no adjacency is stored)."""
         return self.base is None
+
+    def base_ties_by_replicate(self) -> np.ndarray:
+        """Structural ties of each replicate (each counted once), shape (R,)."""
+        sizes = np.diff(self.offsets)
+        if self.base is None:
+            return sizes * (sizes - 1) // 2
+        return np.diff(self.base.indptr[self.offsets].astype(np.int64)) // 2
+
+    def brokered_ties_by_replicate(self) -> np.ndarray:
+        """Brokered ties of each replicate (each counted once), shape (R,)."""
+        return np.bincount(self._rep[self._extra_i], minlength=self.replicates)
 
     @property
     def n_base_ties(self) -> int:
         """Number of structural ties (each counted once)."""
-        return self.n * (self.n - 1) // 2 if self.base is None else self.base.nnz // 2
+        if self.base is None:
+            return int(self.base_ties_by_replicate().sum())
+        return self.base.nnz // 2
 
     @property
     def n_brokered_ties(self) -> int:
@@ -95,7 +161,12 @@ class Ties:
         """Sum of ``x`` over each learner's neighbours (a float32 vector)."""
         x = np.asarray(x, dtype=np.float32)
         if self.base is None:
-            out = np.float32(x.sum(dtype=np.float64)) - x
+            if self.offsets.size == 2:
+                out = np.float32(x.sum(dtype=np.float64)) - x
+            else:
+                out = np.empty_like(x)
+                for a, b in zip(self.offsets[:-1].tolist(), self.offsets[1:].tolist()):
+                    np.subtract(np.float32(x[a:b].sum(dtype=np.float64)), x[a:b], out=out[a:b])
         else:
             out = self.base @ x
         if self._extra is not None:
@@ -108,18 +179,23 @@ class Ties:
         counts /= self._divisor
         return counts
 
-    def random_neighbours(self, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """One neighbour drawn uniformly for each of ``rows`` (-1 where a learner has none)."""
+    def random_neighbours(self, rows: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """One neighbour for each of ``rows``, picked by the uniform draws ``u`` (-1 where a learner has none).
+
+        The draws are the caller's (one per row, from the row's replicate's stream), so that a
+        replicate's neighbours do not depend on the batch it is in.
+        """
         rows = np.asarray(rows, dtype=np.int64)
         out = np.full(rows.size, -1, dtype=np.int64)
         if rows.size == 0:
             return out
         deg_b = self._base_degree_int[rows]
         deg = self._degree_int[rows] if self._extra is not None else deg_b
-        pick = (rng.random(rows.size) * deg).astype(np.int64)  # index into the learner's neighbour list
+        pick = (u * deg).astype(np.int64)  # index into the learner's neighbour list
         in_base = pick < deg_b  # (so the learner has structural ties)
         if self.base is None:
-            j = pick
+            start = self.offsets[self._rep[rows]]
+            j = pick + start
             out[in_base] = np.where(j >= rows, j + 1, j)[in_base]
         elif in_base.all():
             out = self.base.indices[self.base.indptr[rows] + pick].astype(np.int64)
@@ -134,14 +210,19 @@ class Ties:
 
     # ---- brokered ties --------------------------------------------------------------------
 
-    def add_ties(self, i: np.ndarray, j: np.ndarray) -> int:
-        """Add brokered ties between pairs (i, j) not already tied; returns how many were new."""
+    def add_ties(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Add brokered ties between pairs (i, j) not already tied; returns how many were new in each replicate.
+
+        Pairs join people of one replicate. The new ties are kept in the order of their keys, so each
+        replicate's ties are in the order its own introductions made them.
+        """
+        made = np.zeros(self.replicates, dtype=np.int64)
         i, j = np.asarray(i, np.int64), np.asarray(j, np.int64)
         lo, hi = np.minimum(i, j), np.maximum(i, j)
         keep = lo != hi
         lo, hi = lo[keep], hi[keep]
         if lo.size == 0:
-            return 0
+            return made
         key = lo * self.n + hi
         key, first = np.unique(key, return_index=True)  # a week's introductions: a few
         lo, hi = lo[first], hi[first]
@@ -155,7 +236,8 @@ class Ties:
             self._extra_i = np.concatenate([self._extra_i, lo])
             self._extra_j = np.concatenate([self._extra_j, hi])
             self._rebuild_extra()
-        return int(lo.size)
+            made += np.bincount(self._rep[lo], minlength=self.replicates)
+        return made
 
     def drop_ties_of(self, rows: np.ndarray) -> None:
         """Remove the brokered ties of learners who leave."""
@@ -188,6 +270,14 @@ class Ties:
     def brokered_edges(self) -> tuple[np.ndarray, np.ndarray]:
         """Copies of the brokered ties' two ends (i < j), in the order they were added."""
         return self._extra_i.copy(), self._extra_j.copy()
+
+    def brokered_edges_by_replicate(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The brokered ties' two ends grouped by replicate (each group in the order added), and the groups' bounds."""
+        rep = self._rep[self._extra_i]
+        order = np.argsort(rep, kind="stable")
+        ptr = np.zeros(self.replicates + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rep, minlength=self.replicates), out=ptr[1:])
+        return self._extra_i[order], self._extra_j[order], ptr
 
     def base_edges(self) -> tuple[np.ndarray, np.ndarray]:
         """Structural ties as (i, j) with i < j (not available for a complete graph)."""

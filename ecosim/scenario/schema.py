@@ -17,6 +17,8 @@ from typing import Annotated, Any, Literal, get_origin
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.fields import FieldInfo
 
+from ecosim.core.limits import MAX_TIES
+
 #: typing speed ratio keyboard / phone, 52 vs 36 words per minute (Palin 2019; Dhakal 2018).
 PHONE_TYPING_COST_RATIO = 52.0 / 36.0
 
@@ -110,8 +112,6 @@ class Organisation(Section):
     )
 
 
-#: A network with more ties than this is refused rather than built (about 6 GB of adjacency).
-MAX_TIES = 500_000_000
 
 NetworkKind = Literal["retail", "erdos_renyi", "watts_strogatz", "barabasi_albert", "complete", "edgelist"]
 

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from ecosim.core.model import EcosystemModel
+    from ecosim.core.engine import Engine, Week
 
 
-def step(m: EcosystemModel) -> None:
+def step(e: Engine, week: Week) -> None:
     """Age the platform's content and each learner's live posts by one week."""
-    m.content.decay()
-    m.state.recent_posts *= np.float32(m.content.decay_factor)
+    e.content.decay()
+    e.state.recent_posts *= e.layout.per_row(e.content.decay_factor)

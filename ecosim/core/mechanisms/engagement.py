@@ -32,134 +32,177 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ecosim.core.layout import concat
 from ecosim.core.network import HEAD_OFFICE
 from ecosim.core.rng import logistic
 from ecosim.core.state import CONSUMER, INACTIVE
 
 if TYPE_CHECKING:
-    from ecosim.core.model import EcosystemModel
+    from ecosim.core.engine import Engine, Week
 
 
-def step(m: EcosystemModel) -> None:
+def step(e: Engine, week: Week) -> None:
     """This week's engagement of every learner, by the scenario's rule (nothing before launch)."""
-    if not m.platform_open:
+    if not e.platform_open:
         return
-    rule = m.params.engagement.rule
+    rule = e.params[0].engagement.rule  # one rule per batch
     if rule == "ecosystem":
-        ecosystem(m)
+        ecosystem(e, week)
     elif rule == "bass":
-        bass(m)
+        bass(e)
     else:
-        threshold(m)
-    m.state.ever_active |= m.state.engagement > INACTIVE
+        threshold(e)
+    e.state.ever_active |= e.state.engagement > INACTIVE
 
 
-def usefulness(m: EcosystemModel) -> np.ndarray:
+def usefulness(e: Engine) -> np.ndarray:
     """Perceived usefulness (0-1): value of the live content relevant to each learner's goals."""
-    e = m.params.engagement.ecosystem
-    r = m.content.relevant_stock(m.state.goals, m.state.n)
-    g = np.float32(e.content_convexity)
+    layout = e.layout
+    r = e.content.relevant_stock(e.state.goals)
+    g = layout.per_row(e.levers("engagement.ecosystem.content_convexity"))
     rg = np.power(r, g, out=r)
-    half = np.float32(e.content_half_value) ** g
-    if half > 0:
+    half = layout.per_row(e.levers("engagement.ecosystem.content_half_value")) ** g
+    if np.all(half > 0):
         return np.divide(rg, rg + half, out=rg)
     # a half value below float32's range is 0: no relevant content is then still worth nothing
     den = rg + half
     return np.divide(rg, den, out=np.zeros_like(rg), where=den > 0)
 
 
-def ecosystem(m: EcosystemModel) -> None:
-    """The ``ecosystem`` rule: who visits and who posts this week, and their posts added to the content."""
-    params = m.params
-    e = params.engagement.ecosystem
-    s = m.state
-    rng = m.rng
-    n = s.n
-    was_active = (s.engagement > INACTIVE).astype(np.float32)
-    local = m.ties.neighbour_share(was_active)
-    mass = float(was_active.mean())
-    since = m.week - params.platform.launch_week
-    novelty = params.platform.novelty * np.exp(-since / params.platform.novelty_weeks)
-    use = usefulness(m)
-    m.last_usefulness = use
+def uniforms(e: Engine, bounds: np.ndarray, dtype: type = np.float64) -> np.ndarray:
+    """Uniform draws in [0, 1) for a grouped array: ``bounds[r]:bounds[r + 1]`` from replicate r's stream."""
+    out = np.empty(int(bounds[-1]), dtype=dtype)
+    for r in np.flatnonzero(np.diff(bounds)).tolist():
+        e.rngs[r].random(out=out[bounds[r] : bounds[r + 1]], dtype=dtype)
+    return out
 
-    u = use * np.float32(e.usefulness)
-    u += local * np.float32(e.local_social)
-    u += s.habit * np.float32(e.habit)
+
+def ecosystem(e: Engine, week: Week) -> None:
+    """The ``ecosystem`` rule: who visits and who posts this week, and their posts added to the content."""
+    s = e.state
+    layout = e.layout
+    lv = e.levers
+    per_row = layout.per_row
+    was_active = (s.engagement > INACTIVE).astype(np.float32)
+    local = e.ties.neighbour_share(was_active)
+    # the share of everyone active last week, as a float32 mean of zeros and ones
+    mass = np.add.reduceat(was_active, layout.offsets[:-1]).astype(np.float32) / layout.sizes.astype(np.float32)
+    since = e.week - lv("platform.launch_week")
+    novelty = lv("platform.novelty") * np.exp(-since / lv("platform.novelty_weeks"))
+    use = usefulness(e)
+    week.usefulness = use
+
+    u = use * per_row(lv("engagement.ecosystem.usefulness"))
+    u += local * per_row(lv("engagement.ecosystem.local_social"))
+    u += s.habit * per_row(lv("engagement.ecosystem.habit"))
     u += s.pull
     u += s.reply_pull  # a reply to one's post is a notification that draws one back
     u += s.propensity
-    u += np.float32(e.intercept + e.critical_mass * mass + novelty - params.platform.friction)
-    u -= s.mobile * np.float32(params.platform.mobile_visit_cost)
-    u -= (s.role != HEAD_OFFICE) * np.float32(params.engagement.time_pressure)
-    visit = rng.random(n, dtype=np.float32) < logistic(u, out=u)
-    attendees = getattr(m, "event_attendees", None)
-    if attendees is not None and attendees.size:
-        visit[attendees] = True  # an event is held on the platform: who attends, visits
+    base = (
+        lv("engagement.ecosystem.intercept")
+        + lv("engagement.ecosystem.critical_mass") * mass.astype(np.float64)
+        + novelty
+        - lv("platform.friction")
+    )
+    u += per_row(base)
+    u -= s.mobile * per_row(lv("platform.mobile_visit_cost"))
+    u -= (s.role != HEAD_OFFICE) * per_row(lv("engagement.time_pressure"))
+    visit = uniforms(e, layout.offsets, np.float32) < logistic(u, out=u)
+    if week.attendees.size:
+        visit[week.attendees] = True  # an event is held on the platform: who attends, visits
 
     # a visitor posts with probability logistic(V), worked out for visitors only
     visitors = np.flatnonzero(visit)
-    v = use[visitors] * np.float32(e.post_usefulness)
-    v += s.post_habit[visitors] * np.float32(e.post_habit)
+    v = use[visitors] * per_row_of(e, visitors, lv("engagement.ecosystem.post_usefulness"))
+    v += s.post_habit[visitors] * per_row_of(e, visitors, lv("engagement.ecosystem.post_habit"))
     v += s.reply_pull[visitors]
     v += s.post_propensity[visitors]
-    v += np.float32(e.post_intercept)
+    v += per_row_of(e, visitors, lv("engagement.ecosystem.post_intercept"))
+    post_cost = lv("engagement.ecosystem.post_cost")
     v -= np.where(
-        s.mobile[visitors], np.float32(e.post_cost * params.platform.mobile_posting_cost_ratio), np.float32(e.post_cost)
+        s.mobile[visitors],
+        per_row_of(e, visitors, post_cost * lv("platform.mobile_posting_cost_ratio")),
+        per_row_of(e, visitors, post_cost),
     )
-    posters = visitors[rng.random(visitors.size, dtype=np.float32) < logistic(v, out=v)]
-    post = np.zeros(n, dtype=bool)
+    bounds = layout.bounds(visitors)
+    posters = visitors[uniforms(e, bounds, np.float32) < logistic(v, out=v)]
+    post = np.zeros(s.n, dtype=bool)
     post[posters] = True
 
-    counts = np.maximum(1, rng.poisson(e.posts_per_week * s.volume[posters])).astype(np.int32)
-    m.first_posters = posters[s.posts[posters] == 0]
+    per_week = lv("engagement.ecosystem.posts_per_week")
+    bounds = layout.bounds(posters)
+    parts = []
+    for r in np.flatnonzero(np.diff(bounds)).tolist():
+        who = posters[bounds[r] : bounds[r + 1]]
+        parts.append(np.maximum(1, e.rngs[r].poisson(float(per_week[r]) * s.volume[who])).astype(np.int32))
+    counts = concat(parts, np.int32)
+    e.first_posters = posters[s.posts[posters] == 0]
     s.posts[posters] += counts
     s.recent_posts[posters] += counts
-    m.content.add_posts(counts, posters, s.goals)
-    m.week_stats["posts"] = int(counts.sum())
-    m.week_stats["new_posters"] = m.first_posters.size
+    e.content.add_posts(counts, posters, s.goals)
+    week.posts += layout.counts(posters, counts.astype(np.float64)).astype(np.int64)
+    week.new_posters += layout.counts(e.first_posters)
 
     np.add(visit, post, out=s.engagement, dtype=np.int8)  # INACTIVE 0, CONSUMER 1, CONTRIBUTOR 2
-    rate = np.float32(e.habit_rate)
-    step = np.subtract(visit, s.habit, out=u)  # habits move a share `rate` toward this week
-    step *= rate
-    s.habit += step
-    step = np.subtract(post, s.post_habit, out=u)
-    step *= rate
-    s.post_habit += step
+    rate = per_row(lv("engagement.ecosystem.habit_rate"))
+    change = np.subtract(visit, s.habit, out=u)  # habits move a share `rate` toward this week
+    change *= rate
+    s.habit += change
+    change = np.subtract(post, s.post_habit, out=u)
+    change *= rate
+    s.post_habit += change
 
 
-def bass(m: EcosystemModel) -> None:
+def per_row_of(e: Engine, rows: np.ndarray, values: np.ndarray, dtype: type = np.float32):
+    """One value per replicate as one value for each of ``rows``: a scalar when every replicate has the same."""
+    v = np.asarray(values).astype(dtype)
+    if v.size == 1 or bool((v == v[0]).all()):
+        return v[0]
+    return v[e.layout.rep[rows]]
+
+
+def bass(e: Engine) -> None:
     """The ``bass`` rule: non-adopters adopt at hazard p + q * (share of adopted neighbours), in sub-steps."""
-    b = m.params.engagement.bass
-    s = m.state
+    s = e.state
+    layout = e.layout
+    p, q = e.levers("engagement.bass.p"), e.levers("engagement.bass.q")
+    steps = e.params[0].engagement.bass.steps_per_week
+    if any(sc.engagement.bass.steps_per_week != steps for sc in e.params):
+        raise ValueError("replicates of a batch share engagement.bass.steps_per_week")
     adopted = s.engagement > INACTIVE
-    dt = 1.0 / b.steps_per_week
-    for _ in range(b.steps_per_week):
-        share = m.ties.neighbour_share(adopted)
+    dt = 1.0 / steps
+    for _ in range(steps):
+        share = e.ties.neighbour_share(adopted)
         waiting = np.flatnonzero(~adopted)  # adoption is absorbing: only non-adopters draw
-        hazard = b.p + b.q * share[waiting].astype(np.float64)
+        hazard = per_row_of(e, waiting, p, np.float64) + per_row_of(e, waiting, q, np.float64) * share[
+            waiting
+        ].astype(np.float64)
         prob = -np.expm1(-hazard * dt)
-        adopted[waiting[m.rng.random(waiting.size) < prob]] = True
+        adopted[waiting[uniforms(e, layout.bounds(waiting)) < prob]] = True
     s.engagement[adopted] = CONSUMER
-    m.week_stats["posts"] = 0
 
 
-def threshold(m: EcosystemModel) -> None:
+def threshold(e: Engine) -> None:
     """The ``threshold`` rule: seed the initial adopters at launch, then adopt wherever the threshold is reached."""
-    t = m.params.engagement.threshold
-    s = m.state
+    s = e.state
+    layout = e.layout
     adopted = s.engagement > INACTIVE
-    if m.week == m.params.platform.launch_week and t.initial_adopters:
-        seeds = m.rng.choice(s.n, size=min(t.initial_adopters, s.n), replace=False)
-        adopted[seeds] = True
-    counts = m.ties.neighbour_counts(adopted).astype(np.float64)
-    if t.counts is not None:
+    if e.week == e.params[0].platform.launch_week:
+        for r, sc in enumerate(e.params):
+            k = sc.engagement.threshold.initial_adopters
+            if k:
+                n = int(layout.sizes[r])
+                seeds = e.rngs[r].choice(n, size=min(k, n), replace=False)
+                adopted[seeds + layout.offsets[r]] = True
+    counts = e.ties.neighbour_counts(adopted).astype(np.float64)
+    absolute = [sc.engagement.threshold.counts is not None for sc in e.params]
+    if all(absolute):
         reached = counts >= s.threshold
-    else:
+    elif not any(absolute):
         # share >= phi, written without a division so that ties at the boundary are exact
-        reached = counts >= s.threshold * m.ties.degree - 1e-9
-        reached &= (m.ties.degree > 0) | (s.threshold <= 0)
+        reached = counts >= s.threshold * e.ties.degree - 1e-9
+        reached &= (e.ties.degree > 0) | (s.threshold <= 0)
+    else:
+        raise ValueError("replicates of a batch share the kind of threshold (counts or shares)")
     adopted |= reached
     s.engagement[adopted] = CONSUMER
-    m.week_stats["posts"] = 0

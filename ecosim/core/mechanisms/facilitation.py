@@ -16,53 +16,83 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ecosim.core.layout import concat
 from ecosim.core.rng import bernoulli_indices
 
 if TYPE_CHECKING:
-    from ecosim.core.model import EcosystemModel
+    from ecosim.core.engine import Engine, Week
 
 
-def step(m: EcosystemModel) -> None:
+def step(e: Engine, week: Week) -> None:
     """Spend this week's facilitator hours on events, replies, seeding and brokering, and fade past pull."""
-    f = m.params.facilitation
-    s = m.state
-    decay = np.float32(0.5 ** (1.0 / f.facilitation_memory_weeks))
+    s = e.state
+    layout = e.layout
+    decay = layout.per_row(0.5 ** (1.0 / e.levers("facilitation.facilitation_memory_weeks")))
     s.pull *= decay
     s.reply_pull *= decay
-    stats = m.week_stats
-    m.event_attendees = np.empty(0, np.int64)
-    if not m.platform_open or not m.facilitators:
-        m.first_posters = np.empty(0, np.int64)
+    if not e.platform_open:
+        e.first_posters = np.empty(0, np.int64)
         return
-    rng = m.rng
-    hours = np.array([fac.hours_per_week for fac in m.facilitators], dtype=np.float64)
+    first_bounds = layout.bounds(e.first_posters)
+    attendees, pairs_a, pairs_b = [], [], []
+    shares: dict[int, np.ndarray] = {}
+    for r, team in enumerate(e.facilitators):
+        if not team:
+            continue
+        lo, hi = int(layout.offsets[r]), int(layout.offsets[r + 1])
+        firsts = e.first_posters[first_bounds[r] : first_bounds[r + 1]]
+        came = _spend(e, week, r, team, lo, hi, firsts, pairs_a, pairs_b, shares)
+        if came is not None:
+            attendees.append(came)
+    e.first_posters = np.empty(0, np.int64)
+    week.attendees = concat(attendees)
+    if pairs_a:
+        made = e.ties.add_ties(np.concatenate(pairs_a), np.concatenate(pairs_b))
+        week.introductions += made
+        for r in np.flatnonzero(made).tolist():
+            share = shares[r]
+            for k, fac in enumerate(e.facilitators[r]):
+                fac.introductions += int(made[r]) * share[k]
+
+
+def _spend(e: Engine, week: Week, r: int, team, lo: int, hi: int, firsts, pairs_a, pairs_b, shares) -> np.ndarray | None:
+    """Replicate ``r``'s facilitators spend their week; returns the rows who attended an event (or None).
+
+    Pairs to introduce are added to ``pairs_a`` and ``pairs_b``, with the facilitators' shares of the
+    hours in ``shares[r]``: the ties of the whole batch are made at once.
+    """
+    f = e.params[r].facilitation
+    s = e.state
+    rng = e.rngs[r]
+    n = hi - lo
+    hours = np.array([fac.hours_per_week for fac in team], dtype=np.float64)
+    came = None
 
     # 1. events, each facilitator on their own schedule
     if f.event_every_weeks > 0:
-        since = m.week - m.params.platform.launch_week
-        for k, fac in enumerate(m.facilitators):
+        since = e.week - e.params[r].platform.launch_week
+        for k, fac in enumerate(team):
             if (since + fac.offset) % f.event_every_weeks or hours[k] < f.event_hours:
                 continue
             hours[k] -= f.event_hours
             # people whose goals are closer to the organisation's are likelier to come: invitations
             # at the highest chance (alignment 1), each accepted with the learner's own share of it
             top = min(1.0, f.event_attendance * 1.5)
-            invited = bernoulli_indices(rng, s.n, top)
+            invited = bernoulli_indices(rng, n, top) + lo
             chance = np.minimum(1.0, f.event_attendance * (0.5 + s.alignment[invited]))
             attendees = invited[rng.random(invited.size) * top < chance]
             s.pull[attendees] += np.float32(f.event_boost)
-            m.event_attendees = np.union1d(m.event_attendees, attendees)
+            came = attendees if came is None else np.union1d(came, attendees)
             fac.events_run += 1
-            stats["events"] += 1
-            stats["event_attendees"] += attendees.size
+            week.events[r] += 1
+            week.event_attendees[r] += attendees.size
     pool = float(hours.sum())
     if pool <= 0:
-        m.first_posters = np.empty(0, np.int64)
-        return
+        return came
     share = hours / pool  # who spent the pooled hours, for the facilitators' tallies
 
     # 2. replies to last week's first posts (of people still here)
-    candidates = m.first_posters
+    candidates = firsts
     if candidates.size:
         candidates = candidates[s.posts[candidates] > 0]
     can_afford = int(pool // f.reply_hours)
@@ -71,47 +101,49 @@ def step(m: EcosystemModel) -> None:
         chosen = rng.choice(candidates, size=n_reply, replace=False)
         s.reply_pull[chosen] += np.float32(f.reply_boost)
         pool -= n_reply * f.reply_hours
-        stats["replies"] += n_reply
-        for k, fac in enumerate(m.facilitators):
+        week.replies[r] += n_reply
+        for k, fac in enumerate(team):
             fac.replies += n_reply * share[k]
-    m.first_posters = np.empty(0, np.int64)
 
     # 3. seeding content on the organisation's goals
     seed_hours = pool * f.seeding_share
     if seed_hours > 0:
         posts = seed_hours / f.seed_hours
-        m.content.add_seeded(posts, m.org_goals)
-        stats["seeded_posts"] += posts
-        for k, fac in enumerate(m.facilitators):
+        e.content.add_seeded(r, posts, e.org_goals[r])
+        week.seeded_posts[r] += posts
+        for k, fac in enumerate(team):
             fac.posts_seeded += posts * share[k]
 
-    # 4. brokering ties between active learners of different stores
+    # 4. brokering ties between active learners of different stores (made for the whole batch at once)
     broker_hours = pool - seed_hours
     if broker_hours > 0:
-        made = broker(m, int(broker_hours // f.broker_hours))
-        stats["introductions"] += made
-        for k, fac in enumerate(m.facilitators):
-            fac.introductions += made * share[k]
+        a, b = broker(e, r, lo, hi, int(broker_hours // f.broker_hours))
+        if a.size:
+            pairs_a.append(a)
+            pairs_b.append(b)
+            shares[r] = share
+    return came
 
 
-def broker(m: EcosystemModel, intros: int) -> int:
-    """Introduce up to ``intros`` pairs of active learners from different stores; returns the ties made.
+def broker(e: Engine, r: int, lo: int, hi: int, intros: int) -> tuple[np.ndarray, np.ndarray]:
+    """Up to ``intros`` pairs of replicate ``r``'s active learners from different stores, to be introduced.
 
     A facilitator's reach scales with the organisation: each active learner is introduced at most
     once a week, and only while they hold fewer than ``max_brokered_ties`` brokered ties (a personal
     learning network grows a contact at a time), so a small organisation cannot be flooded with
     introductions by facilitators sized for a large one.
     """
-    s = m.state
+    s = e.state
+    none = (np.empty(0, np.int64), np.empty(0, np.int64))
     if intros <= 0:
-        return 0
-    cap = m.params.facilitation.max_brokered_ties
-    brokered = m.ties.degree - m.ties.base_degree
-    active = np.flatnonzero((s.engagement > 0) & (brokered < cap))
+        return none
+    cap = e.params[r].facilitation.max_brokered_ties
+    brokered = e.ties.degree[lo:hi] - e.ties.base_degree[lo:hi]
+    active = np.flatnonzero((s.engagement[lo:hi] > 0) & (brokered < cap)) + lo
     if active.size < 2:
-        return 0
-    order = m.rng.permutation(active)
+        return none
+    order = e.rngs[r].permutation(active)
     pairs = min(intros, order.size // 2)
     a, b = order[:pairs], order[pairs : 2 * pairs]
     different = (s.store[a] != s.store[b]) | (s.store[a] < 0)
-    return m.ties.add_ties(a[different], b[different])
+    return a[different], b[different]

@@ -15,35 +15,63 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ecosim.core.layout import concat, filter_groups, group_bounds
+from ecosim.core.mechanisms.learning import to_global
 from ecosim.core.rng import bernoulli_indices
 from ecosim.core.state import CONTRIBUTOR, INACTIVE, MAX_BELIEF_AGE
 
 if TYPE_CHECKING:
-    from ecosim.core.model import EcosystemModel
+    from ecosim.core.engine import Engine, Week
 
 
-def step(m: EcosystemModel) -> None:
+def step(e: Engine, week: Week) -> None:
     """Forget beliefs this week: each fades to 0 with the power-law hazard, less for visitors and posters."""
-    fp = m.params.forgetting
-    if not fp.enabled or fp.rate <= 0:
+    s = e.state
+    layout = e.layout
+    dims = s.beliefs.shape[1]
+    n = s.n
+    flat = s.cells(s.beliefs)  # cell j * N + i: row i, dimension j
+    parts, reps = [], []
+    for r, sc in enumerate(e.params):
+        fp = sc.forgetting
+        if not fp.enabled or fp.rate <= 0:
+            continue
+        local = bernoulli_indices(e.rngs[r], int(layout.sizes[r]) * dims, fp.rate)
+        parts.append(to_global(layout, r, local))
+        reps.append(r)
+    if not parts:
         return
-    s = m.state
-    n, dims = s.beliefs.shape
-    flat = s.cells(s.beliefs)  # cell j * n + i: learner i, dimension j
-    idx = bernoulli_indices(m.rng, n * dims, fp.rate)
-    idx = idx[flat[idx] != 0]
-    if idx.size:
-        rows = idx - idx // n * n  # idx % n, several times faster for int64
-        by_age = (1.0 + np.arange(MAX_BELIEF_AGE + 1, dtype=np.float64)) ** (-fp.exponent)
-        age = s.cells(s.belief_week)[idx]
-        np.subtract(m.week, age, out=age)
-        np.minimum(age, MAX_BELIEF_AGE, out=age)
-        ratio = np.take(keep_share(m), rows) * np.take(by_age, age)
-        forget = idx[m.rng.random(idx.size) < ratio]
-        flat[forget] = 0
+    idx = concat(parts)
+    ptr = group_bounds([p.size for p in parts])
+    held = flat[idx] != 0
+    idx, ptr = idx[held], filter_groups(ptr, held)
+    if idx.size == 0:
+        return
+    rows = idx - idx // n * n  # idx % n, several times faster for int64
+    age = s.cells(s.belief_week)[idx]
+    np.subtract(e.week, age, out=age)
+    np.minimum(age, MAX_BELIEF_AGE, out=age)
+    exponents = [e.params[r].forgetting.exponent for r in reps]
+    if len(set(exponents)) == 1:
+        by_age = np.take(_by_age(exponents[0]), age)
+    else:
+        by_age = np.concatenate(
+            [np.take(_by_age(x), age[ptr[k] : ptr[k + 1]]) for k, x in enumerate(exponents)]
+        )
+    ratio = np.take(keep_share(e), rows) * by_age
+    u = np.empty(idx.size)
+    for k, r in enumerate(reps):
+        if ptr[k + 1] > ptr[k]:
+            e.rngs[r].random(out=u[ptr[k] : ptr[k + 1]])
+    flat[idx[u < ratio]] = 0
 
 
-def keep_share(m: EcosystemModel) -> np.ndarray:
+def _by_age(exponent: float) -> np.ndarray:
+    """The power law's share of the maximal hazard at each age, 0 to MAX_BELIEF_AGE weeks."""
+    return (1.0 + np.arange(MAX_BELIEF_AGE + 1, dtype=np.float64)) ** (-exponent)
+
+
+def keep_share(e: Engine) -> np.ndarray:
     """Per learner, the share of the forgetting hazard left after reflection and retrieval practice.
 
     Protection is ``posting_protection`` times the larger of posting this week (0 or 1) and the
@@ -51,8 +79,8 @@ def keep_share(m: EcosystemModel) -> np.ndarray:
     habit, whichever is larger: people who post regularly keep reflecting on their practice in the
     weeks between posts.
     """
-    fp = m.params.forgetting
-    s = m.state
-    posting = np.maximum(s.engagement == CONTRIBUTOR, s.post_habit) * np.float32(fp.posting_protection)
-    visiting = np.maximum(s.engagement > INACTIVE, s.habit) * np.float32(fp.visiting_protection)
+    s = e.state
+    per_row = e.layout.per_row
+    posting = np.maximum(s.engagement == CONTRIBUTOR, s.post_habit) * per_row(e.levers("forgetting.posting_protection"))
+    visiting = np.maximum(s.engagement > INACTIVE, s.habit) * per_row(e.levers("forgetting.visiting_protection"))
     return 1.0 - np.maximum(posting, visiting, out=posting)

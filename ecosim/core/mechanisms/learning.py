@@ -36,150 +36,230 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ecosim.core.layout import concat
 from ecosim.core.rng import bernoulli_indices
 from ecosim.core.state import CONTRIBUTOR, INACTIVE
 
 if TYPE_CHECKING:
-    from ecosim.core.model import EcosystemModel
+    from ecosim.core.engine import Engine, Week
 
 
-def step(m: EcosystemModel) -> None:
+def step(e: Engine, week: Week) -> None:
     """One week of learning through the five channels, in order, ending with the code's update."""
-    lp = m.params.learning
-    s = m.state
-    rng = m.rng
-    n, dims = s.beliefs.shape
-    flat = s.cells(s.beliefs)  # cell j * n + i: learner i, dimension j
+    s = e.state
+    layout = e.layout
+    dims = s.beliefs.shape[1]
+    flat = s.cells(s.beliefs)  # cell j * N + i: row i, dimension j
     learnt = s.cells(s.belief_week)
-    week = m.week
-    code_before = m.code.copy()
-    new_code = learn_code(m) if lp.code_learning > 0 else code_before
+    code_before = e.code.copy()
+    new_code = code_before.copy()
+    for r, sc in enumerate(e.params):
+        if sc.learning.code_learning > 0:
+            lo, hi = layout.offsets[r], layout.offsets[r + 1]
+            new_code[r] = learn_code(
+                s.beliefs[lo:hi], s.engagement[lo:hi], code_before[r], e.reality[r], sc.learning, e.rngs[r]
+            )
 
     # 1. experiential
-    idx = bernoulli_indices(rng, n * dims, lp.experiential)
-    flat[idx] = m.reality[idx // n]
-    learnt[idx] = week
+    cells, values = [], []
+    for r, sc in enumerate(e.params):
+        local = bernoulli_indices(e.rngs[r], int(layout.sizes[r]) * dims, sc.learning.experiential)
+        if local.size:
+            cells.append(to_global(layout, r, local))
+            values.append(e.reality[r][local // layout.sizes[r]])
+    if cells:
+        idx = concat(cells)
+        flat[idx] = concat(values, np.int8)
+        learnt[idx] = e.week
 
-    # 2. social, through the network
-    who = bernoulli_indices(rng, n, lp.social)
-    if who.size:
-        src = m.ties.random_neighbours(who, rng)
+    # 2. social, through the network: who talks, to which neighbour (drawn by the talker's own stream)
+    talkers, draws = [], []
+    for r, sc in enumerate(e.params):
+        who = bernoulli_indices(e.rngs[r], int(layout.sizes[r]), sc.learning.social)
+        if who.size:
+            talkers.append(who + layout.offsets[r])
+            draws.append(e.rngs[r].random(who.size))
+    if talkers:
+        who = concat(talkers)
+        src = e.ties.random_neighbours(who, concat(draws, np.float64))
         ok = src >= 0
-        _copy(m, who[ok], src[ok], rng.integers(0, dims, int(ok.sum())))
+        who, src = who[ok], src[ok]
+        bounds = layout.bounds(who)
+        dim = [e.rngs[r].integers(0, dims, int(bounds[r + 1] - bounds[r])) for r in _groups(bounds)]
+        _copy(e, who, src, concat(dim))
 
     # 2b. personal learning networks: each brokered contact is a conversation of its own, on top of
     # the colleague one (a facilitator introduced them so that they would talk)
-    a, b = m.ties.brokered_edges()
-    if a.size and lp.social > 0:
-        dst, src = np.concatenate([a, b]), np.concatenate([b, a])
-        talk = bernoulli_indices(rng, dst.size, lp.social)
-        if talk.size:
-            _copy(m, dst[talk], src[talk], rng.integers(0, dims, talk.size))
+    if e.ties.n_brokered_ties:
+        a, b, ptr = e.ties.brokered_edges_by_replicate()
+        dst_parts, src_parts, dim_parts = [], [], []
+        for r in _groups(ptr):
+            social = e.params[r].learning.social
+            if social <= 0:
+                continue
+            ar, br = a[ptr[r] : ptr[r + 1]], b[ptr[r] : ptr[r + 1]]
+            dst, src = np.concatenate([ar, br]), np.concatenate([br, ar])
+            talk = bernoulli_indices(e.rngs[r], dst.size, social)
+            if talk.size:
+                dst_parts.append(dst[talk])
+                src_parts.append(src[talk])
+                dim_parts.append(e.rngs[r].integers(0, dims, talk.size))
+        if dst_parts:
+            _copy(e, concat(dst_parts), concat(src_parts), concat(dim_parts))
 
     # 3. through the platform
-    if m.platform_open and lp.platform_reads > 0:
-        _read_posts(m, lp.platform_reads)
+    if e.platform_open:
+        _read_posts(e, code_before)
 
     # 4. formal: socialisation toward the code (p1)
-    if lp.socialisation > 0 and code_before.any():
-        idx = bernoulli_indices(rng, n * dims, lp.socialisation)
-        target = code_before[idx // n]
+    cells, targets = [], []
+    for r, sc in enumerate(e.params):
+        p1 = sc.learning.socialisation
+        if p1 > 0 and code_before[r].any():
+            local = bernoulli_indices(e.rngs[r], int(layout.sizes[r]) * dims, p1)
+            if local.size:
+                cells.append(to_global(layout, r, local))
+                targets.append(code_before[r][local // layout.sizes[r]])
+    if cells:
+        idx, target = concat(cells), concat(targets, np.int8)
         current = flat[idx]
         ok = (target != 0) & (current != target)
         idx, target, current = idx[ok], target[ok], current[ok]
         flat[idx] = current + np.sign(target - current).astype(np.int8)  # one step toward the code
-        learnt[idx] = week
+        learnt[idx] = e.week
 
     # 5. the code learns from those who outperform it (p2)
-    m.code[:] = new_code
+    e.code[:] = new_code
 
 
-def _copy(m: EcosystemModel, dst: np.ndarray, src: np.ndarray, dim: np.ndarray) -> None:
+def to_global(layout, r: int, local: np.ndarray) -> np.ndarray:
+    """Replicate ``r``'s belief cells ``j * n_r + i`` as cells ``j * N + row`` of the whole batch."""
+    if layout.replicates == 1:
+        return local
+    n = int(layout.sizes[r])
+    j, i = np.divmod(local, n)
+    j *= layout.rows
+    j += i
+    j += layout.offsets[r]
+    return j
+
+
+def _groups(bounds: np.ndarray) -> list[int]:
+    """The replicates whose part of a grouped array is not empty."""
+    return np.flatnonzero(np.diff(bounds)).tolist()
+
+
+def _copy(e: Engine, dst: np.ndarray, src: np.ndarray, dim: np.ndarray) -> None:
     """Learners ``dst`` take the non-zero beliefs of ``src`` on dimensions ``dim``."""
-    s = m.state
+    s = e.state
     flat = s.cells(s.beliefs)
     offset = dim * s.n
     value = flat[offset + src]
     ok = value != 0
     cells = offset[ok] + dst[ok]
     flat[cells] = value[ok]
-    s.cells(s.belief_week)[cells] = m.week
+    s.cells(s.belief_week)[cells] = e.week
 
 
-def _read_posts(m: EcosystemModel, reads_per_visit: float) -> None:
-    s = m.state
-    rng = m.rng
+def _read_posts(e: Engine, code: np.ndarray) -> None:
+    """Each visitor reads posts: a peer's beliefs, or the organisational code in a facilitator's post."""
+    s = e.state
+    layout = e.layout
     dims = s.beliefs.shape[1]
-    visitors = np.flatnonzero(s.engagement > INACTIVE)  # nonzero of a mask: several times faster
-    if visitors.size == 0:
-        return
-    # each visitor reads Poisson(reads_per_visit) posts: all reads of the week are Poisson in number,
-    # each by a visitor drawn uniformly; each read's post is drawn in proportion to live posts, the
-    # learners' (by author) and the facilitators' seeded ones (which carry the code). The authors of
-    # all reads come at once as multinomial counts, then are shuffled into the reads.
-    authors = np.flatnonzero(s.recent_posts != 0)
-    share = np.empty(authors.size + 1)
-    share[:-1] = s.recent_posts[authors]
-    share[-1] = m.content.seeded
-    total = share.sum()
-    n_reads = int(rng.poisson(reads_per_visit * visitors.size)) if total > 0 else 0
-    if n_reads == 0:
-        return
-    share /= total
-    source = np.repeat(np.append(authors, -1), rng.multinomial(n_reads, share))  # -1: seeded post
-    rng.shuffle(source)
-    readers = visitors[rng.integers(0, visitors.size, n_reads)]
-    dim = rng.integers(0, dims, n_reads)
-    from_code = source < 0
-    peer = ~from_code & (source != readers)  # one's own posts teach nothing
-    _copy(m, readers[peer], source[peer], dim[peer])
-    if from_code.any():
-        r, d = readers[from_code], dim[from_code]
-        value = m.code[d]
-        accuracy = m.params.learning.seed_accuracy
-        if accuracy < 1:  # a facilitator's post misstates the code: it then carries a coin flip
-            off = rng.random(d.size) >= accuracy
-            value = np.where(off, np.where(rng.random(d.size) < 0.5, -1, 1), value).astype(np.int8)
-        ok = value != 0
-        cells = d[ok] * s.n + r[ok]
-        s.cells(s.beliefs)[cells] = value[ok]
-        s.cells(s.belief_week)[cells] = m.week
+    visitors_all = np.flatnonzero(s.engagement > INACTIVE)  # nonzero of a mask: several times faster
+    bounds = layout.bounds(visitors_all)
+    peer_dst, peer_src, peer_dim = [], [], []
+    code_cells, code_values = [], []
+    for r in _groups(bounds):
+        lp = e.params[r].learning
+        if lp.platform_reads <= 0:
+            continue
+        rng = e.rngs[r]
+        lo, hi = int(layout.offsets[r]), int(layout.offsets[r + 1])
+        visitors = visitors_all[bounds[r] : bounds[r + 1]]
+        # each visitor reads Poisson(reads_per_visit) posts: all reads of the week are Poisson in number,
+        # each by a visitor drawn uniformly; each read's post is drawn in proportion to live posts, the
+        # learners' (by author) and the facilitators' seeded ones (which carry the code). The authors of
+        # all reads come at once as multinomial counts, then are shuffled into the reads.
+        authors = np.flatnonzero(s.recent_posts[lo:hi] != 0) + lo
+        share = np.empty(authors.size + 1)
+        share[:-1] = s.recent_posts[authors]
+        share[-1] = e.content.seeded[r]
+        total = share.sum()
+        n_reads = int(rng.poisson(lp.platform_reads * visitors.size)) if total > 0 else 0
+        if n_reads == 0:
+            continue
+        share /= total
+        source = np.repeat(np.append(authors, -1), rng.multinomial(n_reads, share))  # -1: seeded post
+        rng.shuffle(source)
+        readers = visitors[rng.integers(0, visitors.size, n_reads)]
+        dim = rng.integers(0, dims, n_reads)
+        from_code = source < 0
+        peer = ~from_code & (source != readers)  # one's own posts teach nothing
+        peer_dst.append(readers[peer])
+        peer_src.append(source[peer])
+        peer_dim.append(dim[peer])
+        if from_code.any():
+            who, d = readers[from_code], dim[from_code]
+            value = code[r][d]
+            if lp.seed_accuracy < 1:  # a facilitator's post misstates the code: it then carries a coin flip
+                off = rng.random(d.size) >= lp.seed_accuracy
+                value = np.where(off, np.where(rng.random(d.size) < 0.5, -1, 1), value).astype(np.int8)
+            ok = value != 0
+            code_cells.append(d[ok] * s.n + who[ok])
+            code_values.append(value[ok])
+    if peer_dst:
+        _copy(e, concat(peer_dst), concat(peer_src), concat(peer_dim))
+    if code_cells:
+        cells = concat(code_cells)
+        s.cells(s.beliefs)[cells] = concat(code_values, np.int8)
+        s.cells(s.belief_week)[cells] = e.week
 
 
-def learn_code(m: EcosystemModel) -> np.ndarray:
-    """The code after one period of learning from the superior group (does not modify the model)."""
-    lp = m.params.learning
-    s = m.state
-    code = m.code.copy()
+def learn_code(
+    beliefs: np.ndarray,
+    engagement: np.ndarray,
+    code: np.ndarray,
+    reality: np.ndarray,
+    lp,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """One replicate's code after one period of learning from its superior group (changes nothing).
+
+    ``beliefs`` (n, m) and ``engagement`` (n,) are the replicate's learners', ``code`` and ``reality``
+    its code and hidden reality, ``lp`` its learning parameters.
+    """
+    code = code.copy()
+    n = engagement.size
     if lp.offline_visibility >= 1:
-        beliefs = s.beliefs.T  # (m, n): dimension by dimension
+        held = beliefs.T  # (m, n): dimension by dimension
     else:
-        seen = bernoulli_indices(m.rng, s.n, lp.offline_visibility)
-        mask = s.engagement == CONTRIBUTOR  # posters are always seen
+        seen = bernoulli_indices(rng, n, lp.offline_visibility)
+        mask = engagement == CONTRIBUTOR  # posters are always seen
         mask[seen] = True
         visible = np.flatnonzero(mask)
         if visible.size == 0:
             return code
-        beliefs = np.take(s.beliefs.T, visible, axis=1)
+        held = np.take(beliefs.T, visible, axis=1)
     # people act on what they believe and guess (a fair coin) where they hold no belief; the
     # organisation sees what they do and how well it works (right minus wrong), and compares it
     # with its own code. The coins come eight to a random byte.
-    coins = np.unpackbits(m.rng.integers(0, 256, -(-beliefs.size // 8), dtype=np.uint8), count=beliefs.size)
-    guess = coins.reshape(beliefs.shape).view(np.int8)
+    coins = np.unpackbits(rng.integers(0, 256, -(-held.size // 8), dtype=np.uint8), count=held.size)
+    guess = coins.reshape(held.shape).view(np.int8)
     guess += guess
     guess -= 1  # 0 -> -1, 1 -> +1
-    actions = np.multiply(beliefs, beliefs)  # 1 where a belief is held, else 0
+    actions = np.multiply(held, held)  # 1 where a belief is held, else 0
     np.subtract(1, actions, out=actions)  # 1 where none is held
     actions *= guess
-    actions += beliefs  # the belief where held, else the guess
-    score = np.einsum("ji,j->i", actions, m.reality, dtype=np.int32)
-    code_score = int(code.astype(np.int32) @ m.reality.astype(np.int32))
+    actions += held  # the belief where held, else the guess
+    score = np.einsum("ji,j->i", actions, reality, dtype=np.int32)
+    code_score = int(code.astype(np.int32) @ reality.astype(np.int32))
     superior = actions[:, score > code_score]
     if superior.shape[1] == 0:
         return code
     lead = superior.sum(axis=1, dtype=np.int64)  # (+1 actions) - (-1 actions), per dimension
     k = np.abs(lead)
     majority = np.sign(lead).astype(np.int8)
-    adopt = (k > 0) & (majority != code) & (m.rng.random(code.size) < 1.0 - (1.0 - lp.code_learning) ** k)
+    adopt = (k > 0) & (majority != code) & (rng.random(code.size) < 1.0 - (1.0 - lp.code_learning) ** k)
     code[adopt] = majority[adopt]
     return code

@@ -10,48 +10,80 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ecosim.core.layout import concat
 from ecosim.core.network import ASSOCIATE, HEAD_OFFICE
 from ecosim.core.rng import bernoulli_indices
 from ecosim.core.state import draw_beliefs, draw_goals
 
 if TYPE_CHECKING:
-    from ecosim.core.model import EcosystemModel
+    from ecosim.core.engine import Engine, Week
 
 
-def step(m: EcosystemModel) -> None:
+def step(e: Engine, week: Week) -> None:
     """One week of turnover: tenure grows, and each leaver's row goes to a newcomer."""
-    s = m.state
+    s = e.state
     s.tenure += 1
-    weekly = min(1.0, m.params.turnover.annual_rate / 52.0)
-    leavers = bernoulli_indices(m.rng, s.n, weekly)
-    m.week_stats["leavers"] = leavers.size
-    if leavers.size:
-        m.record_departures(leavers)
-        populate(m, leavers, newcomers=True)
+    layout = e.layout
+    parts = []
+    for r, sc in enumerate(e.params):
+        weekly = min(1.0, sc.turnover.annual_rate / 52.0)
+        leavers = bernoulli_indices(e.rngs[r], int(layout.sizes[r]), weekly)
+        week.leavers[r] = leavers.size
+        if leavers.size:
+            parts.append(leavers + layout.offsets[r])
+    if parts:
+        rows = concat(parts)
+        e.record_departures(rows)
+        populate(e, rows, newcomers=True)
 
 
-def populate(m: EcosystemModel, rows: np.ndarray, *, newcomers: bool) -> None:
-    """Put new people into ``rows``: draw their goals, device, posting volume, threshold and beliefs.
+def populate(e: Engine, rows: np.ndarray, *, newcomers: bool) -> None:
+    """Put new people into ``rows`` (sorted): draw their goals, device, posting volume, threshold and beliefs.
 
-    Store, region and role belong to the position and are kept.
+    Store, region and role belong to the position and are kept. Each replicate's people are drawn
+    from its own stream, in the order a replicate alone draws them.
     """
-    params = m.params
-    s = m.state
-    rng = m.rng
-    k = rows.size
-    s.person[rows] = m.next_person_ids(k)
-    role = s.role[rows]
-    bonus = np.where(role == ASSOCIATE, 0.0, params.goals.manager_alignment_bonus)
-    alignment = np.clip(rng.normal(params.goals.mean_alignment + bonus, params.goals.alignment_sd), 0.0, 1.0)
-    s.alignment[rows] = alignment
-    s.goals[rows] = draw_goals(rng, m.org_goals, alignment)
-    # head office works at desks; everyone in the field may have only a phone
-    s.mobile[rows] = (role != HEAD_OFFICE) & (rng.random(k) < params.organisation.mobile_only_share)
-    eco = params.engagement.ecosystem
-    s.propensity[rows] = rng.normal(0.0, eco.propensity_sd, k) if eco.propensity_sd > 0 else 0.0
-    s.post_propensity[rows] = rng.normal(0.0, eco.post_propensity_sd, k) if eco.post_propensity_sd > 0 else 0.0
-    sigma = eco.posting_volume_spread
-    s.volume[rows] = rng.lognormal(0.0, sigma, k) if sigma > 0 else 1.0
+    s = e.state
+    layout = e.layout
+    dims = s.beliefs.shape[1]
+    bounds = layout.bounds(rows)
+    drawn: dict[str, list[np.ndarray]] = {
+        key: [] for key in ("alignment", "goals", "mobile", "propensity", "post_propensity", "volume", "threshold")
+    }
+    beliefs = []
+    for r in np.flatnonzero(np.diff(bounds)).tolist():
+        part = rows[bounds[r] : bounds[r + 1]]
+        params = e.params[r]
+        rng = e.rngs[r]
+        k = part.size
+        s.person[part] = e.next_person_ids(r, k)
+        role = s.role[part]
+        bonus = np.where(role == ASSOCIATE, 0.0, params.goals.manager_alignment_bonus)
+        alignment = np.clip(rng.normal(params.goals.mean_alignment + bonus, params.goals.alignment_sd), 0.0, 1.0)
+        drawn["alignment"].append(alignment)
+        drawn["goals"].append(draw_goals(rng, e.org_goals[r], alignment))
+        # head office works at desks; everyone in the field may have only a phone
+        drawn["mobile"].append((role != HEAD_OFFICE) & (rng.random(k) < params.organisation.mobile_only_share))
+        eco = params.engagement.ecosystem
+        drawn["propensity"].append(_normal(rng, eco.propensity_sd, k))
+        drawn["post_propensity"].append(_normal(rng, eco.post_propensity_sd, k))
+        sigma = eco.posting_volume_spread
+        drawn["volume"].append(rng.lognormal(0.0, sigma, k) if sigma > 0 else np.ones(k))
+        thr = params.engagement.threshold
+        if thr.counts is not None:
+            drawn["threshold"].append(np.asarray(thr.counts, dtype=np.float64)[part - layout.offsets[r]])
+        elif thr.phi_sd > 0:
+            drawn["threshold"].append(np.clip(rng.normal(thr.phi, thr.phi_sd, k), 0.0, 1.0))
+        else:
+            drawn["threshold"].append(np.full(k, thr.phi))
+        learn = params.learning
+        correct, wrong = (
+            (learn.newcomer_correct, learn.newcomer_wrong) if newcomers else (learn.initial_correct, learn.initial_wrong)
+        )
+        beliefs.append(draw_beliefs(rng, k, dims, e.reality[r], correct, wrong))
+    for key, values in drawn.items():
+        getattr(s, key)[rows] = concat(values, np.float64) if key != "goals" else np.concatenate(values)
+    s.beliefs[rows] = np.concatenate(beliefs)
     s.engagement[rows] = 0
     s.habit[rows] = 0.0
     s.post_habit[rows] = 0.0
@@ -61,19 +93,13 @@ def populate(m: EcosystemModel, rows: np.ndarray, *, newcomers: bool) -> None:
     s.recent_posts[rows] = 0.0
     s.ever_active[rows] = False
     s.tenure[rows] = 0
-    thr = params.engagement.threshold
-    if thr.counts is not None:
-        s.threshold[rows] = np.asarray(thr.counts, dtype=np.float64)[rows]
-    elif thr.phi_sd > 0:
-        s.threshold[rows] = np.clip(rng.normal(thr.phi, thr.phi_sd, k), 0.0, 1.0)
-    else:
-        s.threshold[rows] = thr.phi
-    learn = params.learning
-    correct, wrong = (
-        (learn.newcomer_correct, learn.newcomer_wrong) if newcomers else (learn.initial_correct, learn.initial_wrong)
-    )
-    s.beliefs[rows] = draw_beliefs(rng, k, s.beliefs.shape[1], m.reality, correct, wrong)
-    s.belief_week[rows] = max(m.week, 1)  # set up before week 1: age 0 in week 1
+    s.belief_week[rows] = max(e.week, 1)  # set up before week 1: age 0 in week 1
     if newcomers:
-        m.ties.drop_ties_of(rows)
-        m.replace_agents(rows)
+        e.ties.drop_ties_of(rows)
+        if e.on_replace is not None:
+            e.on_replace(rows)
+
+
+def _normal(rng: np.random.Generator, sd: float, k: int) -> np.ndarray:
+    """A personal offset: normal with standard deviation ``sd`` (no draw when it is 0)."""
+    return rng.normal(0.0, sd, k) if sd > 0 else np.zeros(k)

@@ -1,0 +1,93 @@
+"""Replicates side by side: how the rows of a batch are shared out between its replicates.
+
+The engine steps several replicates (runs of a scenario, each with its own seed and, in a sweep or a
+calibration, its own parameter values) at once. Their learners are laid out as contiguous blocks of
+one population, replicate 0 first: every mechanism then works on all of them in one vectorised
+pass, and whatever is per replicate (a draw from its own random stream, a sum over its own
+learners) is done block by block. Headcount is constant, so the layout never changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True, eq=False)
+class Layout:
+    """The blocks of rows of a batch.
+
+    Attributes:
+        sizes: learners of each replicate, shape (R,).
+        offsets: first row of each replicate and, last, the number of rows, shape (R + 1,).
+        rep: the replicate of each row, shape (N,).
+    """
+
+    sizes: np.ndarray
+    offsets: np.ndarray = field(init=False)
+    rep: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        sizes = np.asarray(self.sizes, dtype=np.int64)
+        offsets = np.zeros(sizes.size + 1, dtype=np.int64)
+        np.cumsum(sizes, out=offsets[1:])
+        object.__setattr__(self, "sizes", sizes)
+        object.__setattr__(self, "offsets", offsets)
+        object.__setattr__(self, "rep", np.repeat(np.arange(sizes.size, dtype=np.intp), sizes))
+
+    @property
+    def replicates(self) -> int:
+        """Number of replicates (R)."""
+        return int(self.sizes.size)
+
+    @property
+    def rows(self) -> int:
+        """Number of rows, all replicates together (N)."""
+        return int(self.offsets[-1])
+
+    def block(self, r: int) -> slice:
+        """The rows of replicate ``r``."""
+        return slice(int(self.offsets[r]), int(self.offsets[r + 1]))
+
+    def bounds(self, rows: np.ndarray) -> np.ndarray:
+        """Where each replicate's part of a sorted array of rows starts and ends, shape (R + 1,)."""
+        return np.searchsorted(rows, self.offsets)
+
+    def counts(self, rows: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        """How many of ``rows`` (any order) belong to each replicate, or the sum of ``weights`` over them."""
+        return np.bincount(self.rep[rows], weights=weights, minlength=self.replicates)
+
+    def per_row(self, values: np.ndarray, dtype: type = np.float32) -> np.generic | np.ndarray:
+        """One value per replicate as one value per row: a scalar when every replicate has the same one.
+
+        Elementwise arithmetic with the scalar and with a row of equal values gives the same numbers,
+        so a batch of identical scenarios computes exactly as a single run does, without the gather.
+        """
+        v = np.asarray(values).astype(dtype)
+        if v.size == 1 or bool((v == v[0]).all()):
+            return v[0]
+        return v[self.rep]
+
+
+def group_bounds(counts: np.ndarray) -> np.ndarray:
+    """Pointers (R + 1,) of an array grouped by replicate from the size of each group."""
+    ptr = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(counts, out=ptr[1:])
+    return ptr
+
+
+def filter_groups(ptr: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """The pointers of a grouped array after keeping the elements where ``keep`` is true."""
+    kept = np.zeros(keep.size + 1, dtype=np.int64)
+    np.cumsum(keep, out=kept[1:])
+    return kept[ptr]
+
+
+def concat(parts: list[np.ndarray], dtype: type = np.int64) -> np.ndarray:
+    """The parts joined; a single part is returned as it is."""
+    if not parts:
+        return np.empty(0, dtype=dtype)
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate(parts)
