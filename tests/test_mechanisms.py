@@ -57,9 +57,9 @@ def test_event_attendees_visit_in_the_week_of_the_event():
     seen = 0
     while m.week < sc.weeks:
         m.step()
-        if m.event_attendees.size:
-            seen += m.event_attendees.size
-            assert (m.state.engagement[m.event_attendees] > INACTIVE).all()
+        if m.last_week.attendees.size:
+            seen += m.last_week.attendees.size
+            assert (m.state.engagement[m.last_week.attendees] > INACTIVE).all()
     assert seen > 0
 
 
@@ -83,7 +83,7 @@ def test_posting_habit_protects_between_posts():
     s.engagement[:4] = [CONTRIBUTOR, INACTIVE, CONSUMER, INACTIVE]
     s.post_habit[:4] = [0.0, 0.8, 0.0, 0.0]
     s.habit[:4] = [0.0, 0.0, 0.0, 0.5]
-    keep = forgetting.keep_share(m)[:4]
+    keep = forgetting.keep_share(m.engine)[:4]
     np.testing.assert_allclose(keep, [0.5, 0.6, 0.8, 0.9], rtol=1e-6)
 
 

@@ -36,13 +36,13 @@ def _wrap_ecosystem(monkeypatch, before, after=None):
     """Run ``before(state)`` ahead of each week's engagement and ``after(state, saved)`` behind it."""
     original = engagement.ecosystem
 
-    def broken(m):
-        saved = before(m.state)
+    def broken(e, week):
+        saved = before(e.state)
         try:
-            original(m)
+            original(e, week)
         finally:
             if after is not None:
-                after(m.state, saved)
+                after(e.state, saved)
 
     monkeypatch.setattr(engagement, "ecosystem", broken)
 
@@ -72,9 +72,9 @@ def test_everyone_posting_fails_the_lurker_and_top_ten_patterns(monkeypatch):
 def test_equal_posting_volumes_fail_the_top_one_pattern(monkeypatch):
     original = turnover.populate
 
-    def same_volume(m, rows_, *, newcomers):
-        original(m, rows_, newcomers=newcomers)
-        m.state.volume[rows_] = 1.0
+    def same_volume(e, rows_, *, newcomers):
+        original(e, rows_, newcomers=newcomers)
+        e.state.volume[rows_] = 1.0
 
     monkeypatch.setattr(turnover, "populate", same_volume)
     assert not rows([TOP1])[0].passed
@@ -114,13 +114,14 @@ def test_forgetting_without_a_power_law_fails_the_decay_pattern(monkeypatch):
 
 
 def test_no_brokered_ties_fails_the_brokering_row(monkeypatch):
-    monkeypatch.setattr(facilitation, "broker", lambda m, intros: 0)
+    none = (np.empty(0, np.int64), np.empty(0, np.int64))
+    monkeypatch.setattr(facilitation, "broker", lambda e, r, lo, hi, intros: none)
     assert not rows(effects=[BROKER])[0].passed
 
 
 def test_posting_that_protects_nothing_fails_the_memory_row(monkeypatch):
-    def visiting_only(m):
-        s, fp = m.state, m.params.forgetting
+    def visiting_only(e):
+        s, fp = e.state, e.params[0].forgetting
         return 1.0 - np.maximum(s.engagement > 0, s.habit) * np.float32(fp.visiting_protection)
 
     monkeypatch.setattr(forgetting, "keep_share", visiting_only)

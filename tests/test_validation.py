@@ -248,17 +248,16 @@ def test_a_broken_bass_hazard_fails_validation(monkeypatch, tmp_path, capsys):
     assert "SOME CHECKS FAILED" in (tmp_path / "validation.md").read_text()
 
 
-def _code_learning_from_right_beliefs_only(m):
+def _code_learning_from_right_beliefs_only(beliefs, engagement, code, reality, lp, rng):
     """The paper's shorthand: the superior group is whoever holds more right beliefs than the code."""
-    s, lp = m.state, m.params.learning
-    code = m.code.copy()
-    score = np.count_nonzero(s.beliefs == m.reality, axis=1)
-    superior = s.beliefs[score > np.count_nonzero(code == m.reality)]
+    code = code.copy()
+    score = np.count_nonzero(beliefs == reality, axis=1)
+    superior = beliefs[score > np.count_nonzero(code == reality)]
     if superior.shape[0] == 0:
         return code
     plus, minus = np.count_nonzero(superior == 1, axis=0), np.count_nonzero(superior == -1, axis=0)
     k, majority = np.abs(plus - minus), np.sign(plus - minus).astype(np.int8)
-    adopt = (k > 0) & (majority != code) & (m.rng.random(code.size) < 1.0 - (1.0 - lp.code_learning) ** k)
+    adopt = (k > 0) & (majority != code) & (rng.random(code.size) < 1.0 - (1.0 - lp.code_learning) ** k)
     code[adopt] = majority[adopt]
     return code
 
@@ -281,12 +280,12 @@ def test_a_broken_threshold_rule_fails_validation(monkeypatch):
 
     original = engagement.threshold
 
-    def strict(m):
-        m.state.threshold[:] += 0.5  # an absolute threshold of k now needs k + 1 adopted neighbours
+    def strict(e):
+        e.state.threshold[:] += 0.5  # an absolute threshold of k now needs k + 1 adopted neighbours
         try:
-            original(m)
+            original(e)
         finally:
-            m.state.threshold[:] -= 0.5
+            e.state.threshold[:] -= 0.5
 
     monkeypatch.setattr(engagement, "threshold", strict)
     assert not run_suite(QUICK, ["granovetter"]).passed
@@ -294,41 +293,43 @@ def test_a_broken_threshold_rule_fails_validation(monkeypatch):
 
 def _bass_with(p_factor: float, q_factor: float):
     """The engine's bass rule with p and q scaled: a 5% error in either coefficient."""
+    from ecosim.core.mechanisms import engagement
     from ecosim.core.state import CONSUMER
 
-    def bass(m):
-        b = m.params.engagement.bass
-        s = m.state
+    def bass(e):
+        b = e.params[0].engagement.bass
+        s = e.state
         adopted = s.engagement > 0
         dt = 1.0 / b.steps_per_week
         for _ in range(b.steps_per_week):
-            share = m.ties.neighbour_share(adopted)
+            share = e.ties.neighbour_share(adopted)
             waiting = np.flatnonzero(~adopted)
             hazard = b.p * p_factor + b.q * q_factor * share[waiting].astype(np.float64)
-            adopted[waiting[m.rng.random(waiting.size) < -np.expm1(-hazard * dt)]] = True
+            u = engagement.uniforms(e, e.layout.bounds(waiting))
+            adopted[waiting[u < -np.expm1(-hazard * dt)]] = True
         s.engagement[adopted] = CONSUMER
-        m.week_stats["posts"] = 0
 
     return bass
 
 
 def _bass_with_divisor(divisor):
     """The engine's bass rule with the adopted neighbours divided by ``divisor(m)`` instead of the learner's degree."""
+    from ecosim.core.mechanisms import engagement
     from ecosim.core.state import CONSUMER
 
-    def bass(m):
-        b = m.params.engagement.bass
-        s = m.state
+    def bass(e):
+        b = e.params[0].engagement.bass
+        s = e.state
         adopted = s.engagement > 0
         dt = 1.0 / b.steps_per_week
-        by = divisor(m)
+        by = divisor(e)
         for _ in range(b.steps_per_week):
-            share = m.ties.neighbour_counts(adopted).astype(np.float64) / by
+            share = e.ties.neighbour_counts(adopted).astype(np.float64) / by
             waiting = np.flatnonzero(~adopted)
             hazard = b.p + b.q * share[waiting]
-            adopted[waiting[m.rng.random(waiting.size) < -np.expm1(-hazard * dt)]] = True
+            u = engagement.uniforms(e, e.layout.bounds(waiting))
+            adopted[waiting[u < -np.expm1(-hazard * dt)]] = True
         s.engagement[adopted] = CONSUMER
-        m.week_stats["posts"] = 0
 
     return bass
 

@@ -64,3 +64,15 @@ def logistic(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     out += 1.0
     np.reciprocal(out, out=out)
     return out
+
+
+def run_rng(seed: int) -> np.random.Generator:
+    """The generator of the run with ``seed``, as its Mesa model holds it.
+
+    ``mesa.Model`` takes the first draw of the generator it is given (an integer below 2**31 - 1)
+    to seed its standard-library ``random``; a replicate of a batch makes the same draw, so that
+    its stream, and so its run, is the one its Mesa model gives.
+    """
+    rng = make_rng(seed)
+    rng.integers(np.iinfo(np.int32).max)
+    return rng

@@ -135,7 +135,7 @@ def observe(scenario, seed: int) -> Observation:
         returned[again] = True
         first_week[first] = t
         pending = first
-        leavers += int(m.week_stats["leavers"])
+        leavers += int(m.last_week.leavers[0])
         if t >= window_start:
             window_employed[person] += 1
             window_posted[posted] += 1
