@@ -76,3 +76,59 @@ def run_rng(seed: int) -> np.random.Generator:
     rng = make_rng(seed)
     rng.integers(np.iinfo(np.int32).max)
     return rng
+
+
+def bernoulli_groups(
+    rngs: list[np.random.Generator], sizes: np.ndarray, ps: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`bernoulli_indices` for many groups at once: group k draws from ``rngs[k]`` over ``sizes[k]``.
+
+    Returns the selected indices of every group (each group's increasing, within the group) joined in
+    group order, and the bounds of each group's part (shape ``(K + 1,)``). Each group's draws and
+    indices are exactly those of ``bernoulli_indices(rngs[k], sizes[k], ps[k])``: one call of the
+    generator per group, and the arithmetic of all groups at once.
+    """
+    k = len(rngs)
+    parts: list[np.ndarray | None] = [None] * k
+    geo: list[int] = []
+    gaps: list[np.ndarray] = []
+    scales: list[float] = []
+    for g in range(k):
+        n, p, rng = int(sizes[g]), ps[g], rngs[g]
+        if n <= 0 or p <= 0:
+            parts[g] = np.empty(0, dtype=np.int64)
+        elif p >= 1:
+            parts[g] = np.arange(n, dtype=np.int64)
+        elif p >= _DENSE_ABOVE or p < _GEOMETRIC_ABOVE:
+            parts[g] = bernoulli_indices(rng, n, p)
+        else:
+            expected = n * p
+            chunk = int(expected + 6 * np.sqrt(expected) + 16)
+            scale = -1.0 / np.log1p(-p)
+            geo.append(g)
+            gaps.append(rng.standard_exponential(chunk))
+            scales.append(scale)
+    if geo:
+        lengths = np.array([x.size for x in gaps], dtype=np.int64)
+        steps = np.concatenate(gaps)
+        steps *= np.repeat(np.array(scales), lengths)
+        whole = steps.astype(np.int64)  # floor: the values are >= 0
+        whole += 1
+        positions = np.cumsum(whole)
+        ends = np.cumsum(lengths)
+        before = np.concatenate([[0], positions[ends[:-1] - 1]])
+        positions -= np.repeat(before + 1, lengths)
+        starts = ends - lengths
+        for j, g in enumerate(geo):
+            pos = positions[starts[j] : ends[j]]
+            n = int(sizes[g])
+            if pos[-1] < n:  # the chunk fell short (rare): more gaps, exactly as bernoulli_indices draws them
+                while pos[-1] < n:
+                    more = np.cumsum(_geometric(rngs[g], gaps[j].size, scales[j])) + pos[-1]
+                    pos = np.concatenate([pos, more])
+            parts[g] = pos[pos < n]
+    lengths = np.array([x.size for x in parts], dtype=np.int64)
+    ptr = np.zeros(k + 1, dtype=np.int64)
+    np.cumsum(lengths, out=ptr[1:])
+    out = np.concatenate(parts) if k > 1 else parts[0]
+    return out, ptr

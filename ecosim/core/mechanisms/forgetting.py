@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ecosim.core.layout import concat, filter_groups, group_bounds
-from ecosim.core.mechanisms.learning import to_global
-from ecosim.core.rng import bernoulli_indices
+from ecosim.core.layout import filter_groups
+from ecosim.core.mechanisms.learning import cells_to_global
+from ecosim.core.rng import bernoulli_groups
 from ecosim.core.state import CONTRIBUTOR, INACTIVE, MAX_BELIEF_AGE
 
 if TYPE_CHECKING:
@@ -31,18 +31,13 @@ def step(e: Engine, week: Week) -> None:
     dims = s.beliefs.shape[1]
     n = s.n
     flat = s.cells(s.beliefs)  # cell j * N + i: row i, dimension j
-    parts, reps = [], []
-    for r, sc in enumerate(e.params):
-        fp = sc.forgetting
-        if not fp.enabled or fp.rate <= 0:
-            continue
-        local = bernoulli_indices(e.rngs[r], int(layout.sizes[r]) * dims, fp.rate)
-        parts.append(to_global(layout, r, local))
-        reps.append(r)
-    if not parts:
+    lv = e.levers
+    rate = np.where(lv("forgetting.enabled") > 0, lv("forgetting.rate"), 0.0)
+    if not (rate > 0).any():
         return
-    idx = concat(parts)
-    ptr = group_bounds([p.size for p in parts])
+    reps = np.arange(layout.replicates)
+    local, ptr = bernoulli_groups(e.rngs, layout.sizes * dims, rate)
+    idx, _ = cells_to_global(layout, reps, local, ptr)
     held = flat[idx] != 0
     idx, ptr = idx[held], filter_groups(ptr, held)
     if idx.size == 0:
@@ -51,18 +46,16 @@ def step(e: Engine, week: Week) -> None:
     age = s.cells(s.belief_week)[idx]
     np.subtract(e.week, age, out=age)
     np.minimum(age, MAX_BELIEF_AGE, out=age)
-    exponents = [e.params[r].forgetting.exponent for r in reps]
-    if len(set(exponents)) == 1:
-        by_age = np.take(_by_age(exponents[0]), age)
+    exponent = lv("forgetting.exponent")
+    if (exponent == exponent[0]).all():
+        by_age = np.take(_by_age(exponent[0]), age)
     else:
-        by_age = np.concatenate(
-            [np.take(_by_age(x), age[ptr[k] : ptr[k + 1]]) for k, x in enumerate(exponents)]
-        )
+        table = np.stack([_by_age(x) for x in exponent])
+        by_age = table[np.repeat(reps, np.diff(ptr)), age]
     ratio = np.take(keep_share(e), rows) * by_age
     u = np.empty(idx.size)
-    for k, r in enumerate(reps):
-        if ptr[k + 1] > ptr[k]:
-            e.rngs[r].random(out=u[ptr[k] : ptr[k + 1]])
+    for r in np.flatnonzero(np.diff(ptr)).tolist():
+        e.rngs[r].random(out=u[ptr[r] : ptr[r + 1]])
     flat[idx[u < ratio]] = 0
 
 

@@ -36,8 +36,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ecosim.core.layout import concat
-from ecosim.core.rng import bernoulli_indices
+from ecosim.core.layout import concat, filter_groups
+from ecosim.core.rng import bernoulli_groups, bernoulli_indices
 from ecosim.core.state import CONTRIBUTOR, INACTIVE
 
 if TYPE_CHECKING:
@@ -48,63 +48,52 @@ def step(e: Engine, week: Week) -> None:
     """One week of learning through the five channels, in order, ending with the code's update."""
     s = e.state
     layout = e.layout
+    reps = np.arange(layout.replicates)
     dims = s.beliefs.shape[1]
     flat = s.cells(s.beliefs)  # cell j * N + i: row i, dimension j
     learnt = s.cells(s.belief_week)
+    lv = e.levers
     code_before = e.code.copy()
-    new_code = code_before.copy()
-    for r, sc in enumerate(e.params):
-        if sc.learning.code_learning > 0:
-            lo, hi = layout.offsets[r], layout.offsets[r + 1]
-            new_code[r] = learn_code(
-                s.beliefs[lo:hi], s.engagement[lo:hi], code_before[r], e.reality[r], sc.learning, e.rngs[r]
-            )
+    new_code = learn_codes(e) if (lv("learning.code_learning") > 0).any() else code_before
 
     # 1. experiential
-    cells, values = [], []
-    for r, sc in enumerate(e.params):
-        local = bernoulli_indices(e.rngs[r], int(layout.sizes[r]) * dims, sc.learning.experiential)
-        if local.size:
-            cells.append(to_global(layout, r, local))
-            values.append(e.reality[r][local // layout.sizes[r]])
-    if cells:
-        idx = concat(cells)
-        flat[idx] = concat(values, np.int8)
+    local, ptr = bernoulli_groups(e.rngs, layout.sizes * dims, lv("learning.experiential"))
+    if local.size:
+        idx, dim = cells_to_global(layout, reps, local, ptr)
+        flat[idx] = e.reality[np.repeat(reps, np.diff(ptr)), dim]
         learnt[idx] = e.week
 
     # 2. social, through the network: who talks, to which neighbour (drawn by the talker's own stream)
-    talkers, draws = [], []
-    for r, sc in enumerate(e.params):
-        who = bernoulli_indices(e.rngs[r], int(layout.sizes[r]), sc.learning.social)
-        if who.size:
-            talkers.append(who + layout.offsets[r])
-            draws.append(e.rngs[r].random(who.size))
-    if talkers:
-        who = concat(talkers)
-        src = e.ties.random_neighbours(who, concat(draws, np.float64))
+    who, ptr = bernoulli_groups(e.rngs, layout.sizes, lv("learning.social"))
+    if who.size:
+        who += np.repeat(layout.offsets[:-1], np.diff(ptr))
+        groups = _groups(ptr)
+        u = np.empty(who.size)
+        for r in groups:
+            e.rngs[r].random(out=u[ptr[r] : ptr[r + 1]])
+        src = e.ties.random_neighbours(who, u)
         ok = src >= 0
         who, src = who[ok], src[ok]
-        bounds = layout.bounds(who)
-        dim = [e.rngs[r].integers(0, dims, int(bounds[r + 1] - bounds[r])) for r in _groups(bounds)]
+        bounds = filter_groups(ptr, ok)
+        dim = [e.rngs[r].integers(0, dims, int(bounds[r + 1] - bounds[r])) for r in groups]
         _copy(e, who, src, concat(dim))
 
     # 2b. personal learning networks: each brokered contact is a conversation of its own, on top of
     # the colleague one (a facilitator introduced them so that they would talk)
     if e.ties.n_brokered_ties:
         a, b, ptr = e.ties.brokered_edges_by_replicate()
-        dst_parts, src_parts, dim_parts = [], [], []
-        for r in _groups(ptr):
-            social = e.params[r].learning.social
-            if social <= 0:
-                continue
-            ar, br = a[ptr[r] : ptr[r + 1]], b[ptr[r] : ptr[r + 1]]
-            dst, src = np.concatenate([ar, br]), np.concatenate([br, ar])
-            talk = bernoulli_indices(e.rngs[r], dst.size, social)
-            if talk.size:
-                dst_parts.append(dst[talk])
-                src_parts.append(src[talk])
-                dim_parts.append(e.rngs[r].integers(0, dims, talk.size))
-        if dst_parts:
+        groups = [r for r in _groups(ptr) if e.params[r].learning.social > 0]
+        sizes = 2 * np.diff(ptr)[groups]
+        talk, tptr = bernoulli_groups([e.rngs[r] for r in groups], sizes, lv("learning.social")[groups])
+        if talk.size:
+            dst_parts, src_parts, dim_parts = [], [], []
+            for k, r in enumerate(groups):
+                pick = talk[tptr[k] : tptr[k + 1]]
+                if pick.size:
+                    ar, br = a[ptr[r] : ptr[r + 1]], b[ptr[r] : ptr[r + 1]]
+                    dst_parts.append(np.concatenate([ar, br])[pick])
+                    src_parts.append(np.concatenate([br, ar])[pick])
+                    dim_parts.append(e.rngs[r].integers(0, dims, pick.size))
             _copy(e, concat(dst_parts), concat(src_parts), concat(dim_parts))
 
     # 3. through the platform
@@ -112,16 +101,11 @@ def step(e: Engine, week: Week) -> None:
         _read_posts(e, code_before)
 
     # 4. formal: socialisation toward the code (p1)
-    cells, targets = [], []
-    for r, sc in enumerate(e.params):
-        p1 = sc.learning.socialisation
-        if p1 > 0 and code_before[r].any():
-            local = bernoulli_indices(e.rngs[r], int(layout.sizes[r]) * dims, p1)
-            if local.size:
-                cells.append(to_global(layout, r, local))
-                targets.append(code_before[r][local // layout.sizes[r]])
-    if cells:
-        idx, target = concat(cells), concat(targets, np.int8)
+    p1 = np.where(code_before.any(axis=1), lv("learning.socialisation"), 0.0)
+    local, ptr = bernoulli_groups(e.rngs, layout.sizes * dims, p1)
+    if local.size:
+        idx, dim = cells_to_global(layout, reps, local, ptr)
+        target = code_before[np.repeat(reps, np.diff(ptr)), dim]
         current = flat[idx]
         ok = (target != 0) & (current != target)
         idx, target, current = idx[ok], target[ok], current[ok]
@@ -132,16 +116,20 @@ def step(e: Engine, week: Week) -> None:
     e.code[:] = new_code
 
 
-def to_global(layout, r: int, local: np.ndarray) -> np.ndarray:
-    """Replicate ``r``'s belief cells ``j * n_r + i`` as cells ``j * N + row`` of the whole batch."""
+def cells_to_global(layout, reps: np.ndarray, local: np.ndarray, ptr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Belief cells ``j * n_r + i`` of the replicates ``reps`` (grouped by ``ptr``) as cells ``j * N + row``.
+
+    Returns the cells and their dimensions ``j``.
+    """
+    counts = np.diff(ptr)
     if layout.replicates == 1:
-        return local
-    n = int(layout.sizes[r])
-    j, i = np.divmod(local, n)
-    j *= layout.rows
-    j += i
-    j += layout.offsets[r]
-    return j
+        return local, local // int(layout.sizes[0])
+    n = np.repeat(layout.sizes[reps], counts)
+    dim, i = np.divmod(local, n)
+    cells = dim * layout.rows
+    cells += i
+    cells += np.repeat(layout.offsets[reps], counts)
+    return cells, dim
 
 
 def _groups(bounds: np.ndarray) -> list[int]:
@@ -214,6 +202,70 @@ def _read_posts(e: Engine, code: np.ndarray) -> None:
         cells = concat(code_cells)
         s.cells(s.beliefs)[cells] = concat(code_values, np.int8)
         s.cells(s.belief_week)[cells] = e.week
+
+
+def learn_codes(e: Engine) -> np.ndarray:
+    """Every replicate's code after one period of learning from its superior group (changes nothing).
+
+    As :func:`learn_code` does for one replicate (the reference it is tested against), for all at
+    once: the organisation sees its learners' actions, and its code takes the majority of those
+    who outperform it. Replicates whose ``code_learning`` is 0 keep their code.
+    """
+    s = e.state
+    layout = e.layout
+    lv = e.levers
+    dims = s.beliefs.shape[1]
+    code = e.code.copy()
+    learning = lv("learning.code_learning") > 0
+    visibility = lv("learning.offline_visibility")
+    # who the organisation sees: everyone, or those who posted and a share of the rest
+    partial = learning & (visibility < 1)
+    seen, ptr = bernoulli_groups(e.rngs, np.where(partial, layout.sizes, 0), np.where(partial, visibility, 0.0))
+    mask = np.zeros(s.n, dtype=bool)
+    everyone = np.repeat(learning & ~partial, layout.sizes)
+    mask |= everyone
+    mask |= (s.engagement == CONTRIBUTOR) & np.repeat(partial, layout.sizes)
+    mask[seen + np.repeat(layout.offsets[:-1], np.diff(ptr))] = True
+    visible = np.flatnonzero(mask)
+    bounds = layout.bounds(visible)
+    groups = _groups(bounds)
+    if not groups:
+        return code
+    # people act on what they believe and guess (a fair coin) where they hold no belief; the
+    # organisation sees what they do and how well it works (right minus wrong), and compares it
+    # with its own code. The coins come eight to a random byte, each replicate's from its stream.
+    coins = []
+    for r in groups:
+        v = int(bounds[r + 1] - bounds[r])
+        raw = e.rngs[r].integers(0, 256, -(-(dims * v) // 8), dtype=np.uint8)
+        coins.append(np.unpackbits(raw, count=dims * v).reshape(dims, v))
+    guess = (np.concatenate(coins, axis=1) if len(coins) > 1 else coins[0]).view(np.int8)
+    guess += guess
+    guess -= 1  # 0 -> -1, 1 -> +1
+    held = np.take(s.beliefs.T, visible, axis=1)  # (m, visible): dimension by dimension
+    actions = np.multiply(held, held)  # 1 where a belief is held, else 0
+    np.subtract(1, actions, out=actions)  # 1 where none is held
+    actions *= guess
+    actions += held  # the belief where held, else the guess
+    rep = layout.rep[visible]
+    score = np.einsum("ji,ij->i", actions, e.reality[rep], dtype=np.int32)
+    code_score = np.einsum("rj,rj->r", code.astype(np.int32), e.reality.astype(np.int32))
+    superior = np.flatnonzero(score > code_score[rep])
+    if superior.size == 0:
+        return code
+    who = rep[superior]
+    starts = np.flatnonzero(np.r_[True, who[1:] != who[:-1]])
+    winners = who[starts]  # replicates with a superior group
+    lead = np.add.reduceat(actions[:, superior].astype(np.int64), starts, axis=1).T  # (winners, m)
+    k = np.abs(lead)
+    majority = np.sign(lead).astype(np.int8)
+    u = np.stack([e.rngs[r].random(dims) for r in winners.tolist()])
+    p2 = lv("learning.code_learning")[winners][:, None]
+    adopt = (k > 0) & (majority != code[winners]) & (u < 1.0 - (1.0 - p2) ** k)
+    block = code[winners]
+    block[adopt] = majority[adopt]
+    code[winners] = block
+    return code
 
 
 def learn_code(
