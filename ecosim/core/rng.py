@@ -8,6 +8,7 @@ import numpy as np
 _DENSE_ABOVE = 0.4
 #: Below this probability gaps between successes could exceed int64.
 _GEOMETRIC_ABOVE = 1e-9
+_NONE = np.empty(0, dtype=np.int64)
 
 
 def make_rng(seed: int) -> np.random.Generator:
@@ -92,22 +93,25 @@ def bernoulli_groups(
     parts: list[np.ndarray | None] = [None] * k
     geo: list[int] = []
     gaps: list[np.ndarray] = []
+    sizes = np.asarray(sizes, dtype=np.int64)
+    ps = np.asarray(ps, dtype=np.float64)
+    # the geometric path's chunk and scale, worked out for all groups at once (the same numbers)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected = sizes * ps
+        chunks = (expected + 6 * np.sqrt(expected) + 16).astype(np.int64).tolist()
+        all_scales = (-1.0 / np.log1p(-ps)).tolist()
     scales: list[float] = []
-    for g in range(k):
-        n, p, rng = int(sizes[g]), ps[g], rngs[g]
+    for g, (n, p, rng) in enumerate(zip(sizes.tolist(), ps.tolist(), rngs)):
         if n <= 0 or p <= 0:
-            parts[g] = np.empty(0, dtype=np.int64)
+            parts[g] = _NONE
         elif p >= 1:
             parts[g] = np.arange(n, dtype=np.int64)
         elif p >= _DENSE_ABOVE or p < _GEOMETRIC_ABOVE:
             parts[g] = bernoulli_indices(rng, n, p)
         else:
-            expected = n * p
-            chunk = int(expected + 6 * np.sqrt(expected) + 16)
-            scale = -1.0 / np.log1p(-p)
             geo.append(g)
-            gaps.append(rng.standard_exponential(chunk))
-            scales.append(scale)
+            gaps.append(rng.standard_exponential(chunks[g]))
+            scales.append(all_scales[g])
     if geo:
         lengths = np.array([x.size for x in gaps], dtype=np.int64)
         steps = np.concatenate(gaps)
