@@ -232,7 +232,8 @@ class Engine:
         self.state.role[:] = self.ties.role
         self._next_person = np.zeros(replicates, dtype=np.int64)
         self.people_so_far = np.zeros(replicates, dtype=np.int64)
-        self._departed_posts: list[list[np.ndarray]] = [[] for _ in range(replicates)]
+        #: post counts of people who left having posted, and their replicates (chunks, joined when read)
+        self._departed: list[tuple[np.ndarray, np.ndarray]] = []
         self.departed_ever_active = np.zeros(replicates, dtype=np.int64)
         self.first_posters = np.empty(0, np.int64)
         self.content = ContentStock(self.layout, topics, self.levers("content.half_life_weeks"))
@@ -321,21 +322,21 @@ class Engine:
     def record_departures(self, rows: np.ndarray) -> None:
         """Keep the post counts and ever-active count of the learners in ``rows`` (sorted), who are leaving."""
         s = self.state
-        bounds = self.layout.bounds(rows)
-        for r in np.flatnonzero(np.diff(bounds)).tolist():
-            part = rows[bounds[r] : bounds[r + 1]]
-            posts = s.posts[part]
-            posts = posts[posts > 0]
-            if posts.size:
-                self._departed_posts[r].append(posts.copy())
+        posted = rows[s.posts[rows] > 0]
+        if posted.size:
+            self._departed.append((s.posts[posted].copy(), self.layout.rep[posted]))
         self.departed_ever_active += self.layout.counts(rows[s.ever_active[rows]])
+
+    def departed(self) -> tuple[np.ndarray, np.ndarray]:
+        """Post counts of everyone who has left having posted (one entry per person), and their replicates."""
+        if len(self._departed) > 1:
+            self._departed[:] = [tuple(np.concatenate(x) for x in zip(*self._departed))]
+        return self._departed[0] if self._departed else (np.empty(0, np.int32), np.empty(0, np.intp))
 
     def departed_posts(self, r: int) -> np.ndarray:
         """Post counts of replicate ``r``'s people who have left and had posted (one entry per person)."""
-        kept = self._departed_posts[r]
-        if len(kept) > 1:
-            kept[:] = [np.concatenate(kept)]
-        return kept[0] if kept else np.empty(0, np.int32)
+        posts, rep = self.departed()
+        return posts[rep == r]
 
     # ---- results ----------------------------------------------------------------------------
 

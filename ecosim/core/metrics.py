@@ -194,43 +194,45 @@ def record(e: Engine, week: Week) -> None:
     eng = s.engagement
     active = np.add.reduceat((eng > INACTIVE).astype(np.int64), starts)
     contributors = np.add.reduceat((eng == CONTRIBUTOR).astype(np.int64), starts)
-    open_now = e.platform_open
     correct = correct_by_replicate(s.beliefs, e.reality, layout)
     people = e.people_so_far
-    base_ties = e.ties.base_ties_by_replicate()
     brokered = e.ties.brokered_ties_by_replicate()
-    socialisation = e.levers("learning.socialisation")
-    for r in range(layout.replicates):
-        a, b = int(starts[r]), int(starts[r] + sizes[r])
-        n = int(sizes[r])
-        correct_by_dim = correct[r] / n
-        posts = s.posts[a:b]
-        all_posts = np.concatenate([posts[posts > 0], e.departed_posts(r)])
-        top1, top10 = top_shares(all_posts, (0.01, 0.10))
-        cols["content_stock"][r, t] = e.content.stock[r]
-        cols["mean_knowledge"][r, t] = float(correct_by_dim.mean())
-        cols["org_code_knowledge"][r, t] = float(np.mean(e.code[r] == e.reality[r]))
-        if week.usefulness is not None:
-            cols["mean_usefulness"][r, t] = float(np.add.reduce(week.usefulness[a:b]) / n)
-        cols["top1_post_share"][r, t] = top1
-        cols["top10_post_share"][r, t] = top10
-        cols["top1_everyone_post_share"][r, t] = top_share_of_people(all_posts, int(people[r]), 0.01)
-        cols["ever_posted_share"][r, t] = all_posts.size / int(people[r])
-        cols["mean_alignment"][r, t] = float(np.add.reduce(s.alignment[a:b]) / n)
-        if open_now:
-            cols["facilitator_hours"][r, t] = sum(f.hours_per_week for f in e.facilitators[r])
-    # not BLAS's dot product, which sums in an order that depends on where the vectors lie in memory
-    cols["org_capability"][:, t] = (correct / sizes[:, None] * e.dim_weights).sum(axis=1)
+    lv = e.levers
     ever_active = np.add.reduceat(s.ever_active.astype(np.int64), starts)
+
+    # everyone who ever posted: the people here now and those who left, by replicate
+    here = np.flatnonzero(s.posts > 0)
+    gone, gone_rep = e.departed()
+    posts = np.concatenate([s.posts[here], gone]).astype(np.int64)
+    rep = np.concatenate([layout.rep[here], gone_rep])
+    posters = np.bincount(rep, minlength=layout.replicates)
+    top1, top10, top1_everyone = top_shares_by_replicate(posts, rep, posters, people)
+
     cols["week"][:, t] = week.number
-    cols["platform_open"][:, t] = int(open_now)
+    cols["platform_open"][:, t] = int(e.platform_open)
     cols["learners"][:, t] = sizes
     cols["active_share"][:, t] = active / sizes
     cols["consumer_share"][:, t] = (active - contributors) / sizes
     cols["contributor_share"][:, t] = contributors / sizes
     cols["posts"][:, t] = week.posts
+    cols["content_stock"][:, t] = e.content.stock
+    correct_share = correct / sizes[:, None]
+    cols["mean_knowledge"][:, t] = correct_share.mean(axis=1)
+    cols["org_code_knowledge"][:, t] = (e.code == e.reality).mean(axis=1)
+    # not BLAS's dot product, which sums in an order that depends on where the vectors lie in memory
+    cols["org_capability"][:, t] = (correct_share * e.dim_weights).sum(axis=1)
+    for r in range(layout.replicates):  # float32 means, summed as a replicate alone sums them
+        a, b = int(starts[r]), int(starts[r] + sizes[r])
+        n = int(sizes[r])
+        if week.usefulness is not None:
+            cols["mean_usefulness"][r, t] = float(np.add.reduce(week.usefulness[a:b]) / n)
+        cols["mean_alignment"][r, t] = float(np.add.reduce(s.alignment[a:b]) / n)
+    cols["top1_post_share"][:, t] = top1
+    cols["top10_post_share"][:, t] = top10
+    cols["top1_everyone_post_share"][:, t] = top1_everyone
+    cols["ever_posted_share"][:, t] = posters / people
     cols["ever_active_share"][:, t] = (ever_active + e.departed_ever_active) / people
-    cols["ties"][:, t] = base_ties + brokered
+    cols["ties"][:, t] = e.ties.base_ties_by_replicate() + brokered
     cols["brokered_ties"][:, t] = brokered
     cols["leavers"][:, t] = week.leavers
     cols["new_posters"][:, t] = week.new_posters
@@ -239,8 +241,39 @@ def record(e: Engine, week: Week) -> None:
     cols["replies"][:, t] = week.replies
     cols["seeded_posts"][:, t] = week.seeded_posts
     cols["introductions"][:, t] = week.introductions
-    cols["training_hours"][:, t] = sizes * socialisation * TRAINING_HOURS_PER_SOCIALISATION / 52.0
+    if e.platform_open:
+        cols["facilitator_hours"][:, t] = [sum(f.hours_per_week for f in team) for team in e.facilitators]
+    cols["training_hours"][:, t] = sizes * lv("learning.socialisation") * TRAINING_HOURS_PER_SOCIALISATION / 52.0
     cols["interventions"][:, t] = week.interventions
+
+
+def top_shares_by_replicate(
+    posts: np.ndarray, rep: np.ndarray, posters: np.ndarray, people: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Shares of all posts written by the top 1% and 10% of posters, and by the top 1% of everyone, per replicate.
+
+    ``posts`` holds the post counts of everyone who posted and ``rep`` their replicates; ``posters``
+    counts them per replicate and ``people`` counts everyone employed so far. The sums are exact
+    integers (see :func:`top_share` and :func:`top_share_of_people`, which they equal).
+    """
+    r = posters.size
+    order = np.lexsort((-posts, rep))  # by replicate, most posts first
+    cum = np.zeros(posts.size + 1, dtype=np.int64)
+    np.cumsum(posts[order], out=cum[1:])
+    start = np.zeros(r, dtype=np.int64)
+    np.cumsum(posters[:-1], out=start[1:])
+    total = cum[start + posters] - cum[start]
+    with np.errstate(invalid="ignore", divide="ignore"):
+
+        def share(k: np.ndarray) -> np.ndarray:
+            out = (cum[start + np.minimum(k, posters)] - cum[start]) / total
+            out[(posters == 0) | (total == 0)] = np.nan
+            return out
+
+        top1 = share(np.maximum(1, np.ceil(0.01 * posters).astype(np.int64)))
+        top10 = share(np.maximum(1, np.ceil(0.10 * posters).astype(np.int64)))
+        everyone = share(np.maximum(1, np.ceil(0.01 * people).astype(np.int64)))
+    return top1, top10, everyone
 
 
 def correct_by_replicate(beliefs: np.ndarray, reality: np.ndarray, layout) -> np.ndarray:
