@@ -68,6 +68,9 @@ def test_replicates_with_different_parameters_share_a_batch_in_any_order():
         {"goals.mean_alignment": 0.2, "facilitation.facilitators": 0, "platform.friction": 2.0},
         {"goals.mean_alignment": 0.8, "facilitation.facilitators": 6, "platform.friction": 0.5},
         {"goals.mean_alignment": 0.5, "organisation.stores": 12, "engagement.ecosystem.usefulness": 5.0},
+        {"learning.seed_accuracy": 0.5, "forgetting.exponent": 0.8, "learning.offline_visibility": 1.0},
+        {"learning.code_learning": 0.0, "forgetting.enabled": False, "learning.newcomer_correct": 0.3},
+        {"content.half_life_weeks": 4.0, "engagement.ecosystem.propensity_sd": 0.0, "turnover.annual_rate": 2.0},
     ]
     scenarios = [load_scenario(ROOT / "scenarios" / "retail.yaml", {"weeks": 20, **p}, seed=7 + k) for k, p in enumerate(points)]
     assert len({batch_key(s) for s in scenarios}) == 1

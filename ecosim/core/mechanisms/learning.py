@@ -150,57 +150,74 @@ def _copy(e: Engine, dst: np.ndarray, src: np.ndarray, dim: np.ndarray) -> None:
 
 
 def _read_posts(e: Engine, code: np.ndarray) -> None:
-    """Each visitor reads posts: a peer's beliefs, or the organisational code in a facilitator's post."""
+    """Each visitor reads posts: a peer's beliefs, or the organisational code in a facilitator's post.
+
+    Each visitor reads Poisson(``platform_reads``) posts: all reads of a week are Poisson in number,
+    each by a visitor drawn uniformly; each read's post is drawn in proportion to live posts, the
+    learners' (by author) and the facilitators' seeded ones (which carry the code). The authors of
+    all reads come at once as multinomial counts, then are shuffled into the reads.
+    """
     s = e.state
     layout = e.layout
     dims = s.beliefs.shape[1]
-    visitors_all = np.flatnonzero(s.engagement > INACTIVE)  # nonzero of a mask: several times faster
-    bounds = layout.bounds(visitors_all)
-    peer_dst, peer_src, peer_dim = [], [], []
-    code_cells, code_values = [], []
-    for r in _groups(bounds):
-        lp = e.params[r].learning
-        if lp.platform_reads <= 0:
+    reads = e.levers("learning.platform_reads")
+    visitors = np.flatnonzero(s.engagement > INACTIVE)  # nonzero of a mask: several times faster
+    vb = layout.bounds(visitors)
+    authors = np.flatnonzero(s.recent_posts != 0)
+    ab = layout.bounds(authors)
+    live = s.recent_posts[authors].astype(np.float64)
+    groups, counts = [], []
+    for r in _groups(vb):
+        if reads[r] <= 0:
             continue
         rng = e.rngs[r]
-        lo, hi = int(layout.offsets[r]), int(layout.offsets[r + 1])
-        visitors = visitors_all[bounds[r] : bounds[r + 1]]
-        # each visitor reads Poisson(reads_per_visit) posts: all reads of the week are Poisson in number,
-        # each by a visitor drawn uniformly; each read's post is drawn in proportion to live posts, the
-        # learners' (by author) and the facilitators' seeded ones (which carry the code). The authors of
-        # all reads come at once as multinomial counts, then are shuffled into the reads.
-        authors = np.flatnonzero(s.recent_posts[lo:hi] != 0) + lo
-        share = np.empty(authors.size + 1)
-        share[:-1] = s.recent_posts[authors]
+        share = np.empty(int(ab[r + 1] - ab[r]) + 1)
+        share[:-1] = live[ab[r] : ab[r + 1]]
         share[-1] = e.content.seeded[r]
         total = share.sum()
-        n_reads = int(rng.poisson(lp.platform_reads * visitors.size)) if total > 0 else 0
+        n_reads = int(rng.poisson(float(reads[r]) * int(vb[r + 1] - vb[r]))) if total > 0 else 0
         if n_reads == 0:
             continue
         share /= total
-        source = np.repeat(np.append(authors, -1), rng.multinomial(n_reads, share))  # -1: seeded post
-        rng.shuffle(source)
-        readers = visitors[rng.integers(0, visitors.size, n_reads)]
-        dim = rng.integers(0, dims, n_reads)
-        from_code = source < 0
-        peer = ~from_code & (source != readers)  # one's own posts teach nothing
-        peer_dst.append(readers[peer])
-        peer_src.append(source[peer])
-        peer_dim.append(dim[peer])
-        if from_code.any():
-            who, d = readers[from_code], dim[from_code]
-            value = code[r][d]
-            if lp.seed_accuracy < 1:  # a facilitator's post misstates the code: it then carries a coin flip
-                off = rng.random(d.size) >= lp.seed_accuracy
-                value = np.where(off, np.where(rng.random(d.size) < 0.5, -1, 1), value).astype(np.int8)
-            ok = value != 0
-            code_cells.append(d[ok] * s.n + who[ok])
-            code_values.append(value[ok])
-    if peer_dst:
-        _copy(e, concat(peer_dst), concat(peer_src), concat(peer_dim))
-    if code_cells:
-        cells = concat(code_cells)
-        s.cells(s.beliefs)[cells] = concat(code_values, np.int8)
+        groups.append(r)
+        counts.append(rng.multinomial(n_reads, share))
+    if not groups:
+        return
+    # the post of each read: its author's row, or -1 for a facilitator's seeded post
+    sources = np.concatenate([np.append(authors[ab[r] : ab[r + 1]], -1) for r in groups])
+    per_source = np.concatenate(counts)
+    source = np.repeat(sources, per_source)
+    ptr = np.zeros(len(groups) + 1, dtype=np.int64)
+    np.cumsum([c.sum() for c in counts], out=ptr[1:])
+    picks, dim_parts = [], []
+    for k, r in enumerate(groups):
+        rng = e.rngs[r]
+        rng.shuffle(source[ptr[k] : ptr[k + 1]])
+        n_reads = int(ptr[k + 1] - ptr[k])
+        picks.append(rng.integers(0, int(vb[r + 1] - vb[r]), n_reads) + vb[r])
+        dim_parts.append(rng.integers(0, dims, n_reads))
+    readers = visitors[np.concatenate(picks)]
+    dim = np.concatenate(dim_parts)
+    from_code = source < 0
+    peer = ~from_code & (source != readers)  # one's own posts teach nothing
+    _copy(e, readers[peer], source[peer], dim[peer])
+    if from_code.any():
+        fptr = filter_groups(ptr, from_code)
+        who, d = readers[from_code], dim[from_code]
+        rep = np.repeat(np.array(groups), np.diff(fptr))
+        value = code[rep, d]
+        accuracy = e.levers("learning.seed_accuracy")
+        for k, r in enumerate(groups):
+            m = int(fptr[k + 1] - fptr[k])
+            if accuracy[r] < 1 and m:  # a facilitator's post misstates the code: it then carries a coin flip
+                rng = e.rngs[r]
+                off = rng.random(m) >= accuracy[r]
+                coin = np.where(rng.random(m) < 0.5, -1, 1)
+                part = value[fptr[k] : fptr[k + 1]]
+                part[:] = np.where(off, coin, part).astype(np.int8)
+        ok = value != 0
+        cells = d[ok] * s.n + who[ok]
+        s.cells(s.beliefs)[cells] = value[ok]
         s.cells(s.belief_week)[cells] = e.week
 
 
