@@ -98,3 +98,40 @@ def test_replicates_that_differ_in_shape_are_refused_in_one_batch():
     b = load_scenario(ROOT / "scenarios" / "retail.yaml", {"weeks": 12})
     with pytest.raises(ValueError, match="share weeks"):
         Engine([a, b], [run_rng(1), run_rng(2)])
+
+
+@pytest.mark.parametrize("visibility", [0.1, 1.0])
+def test_the_batched_code_learning_is_the_reference_rule_replicate_by_replicate(visibility):
+    """learn_codes (all replicates at once) against learn_code (March's rule, one replicate), same streams."""
+    import copy
+
+    from ecosim.core.mechanisms import learning
+
+    sc = load_scenario(
+        ROOT / "scenarios" / "validation" / "march.yaml", {"learning.offline_visibility": visibility, "weeks": 5}
+    )
+    e = batch([sc.model_copy(update={"seed": s}) for s in (1, 2, 3, 4)])
+    e.code[1] = 0  # one code neutral, the others as learnt
+    e.state.engagement[e.layout.block(2)] = 2  # one replicate where everyone posted
+    twins = copy.deepcopy(e.rngs)
+    batched = learning.learn_codes(e)
+    for r, rng in enumerate(twins):
+        b = e.layout.block(r)
+        ref = learning.learn_code(e.state.beliefs[b], e.state.engagement[b], e.code[r], e.reality[r], sc.learning, rng)
+        np.testing.assert_array_equal(batched[r], ref)
+        assert rng.random() == e.rngs[r].random()  # the same draws were made
+
+
+def test_bernoulli_groups_draws_as_bernoulli_indices_does_group_by_group():
+    from ecosim.core.rng import bernoulli_groups, bernoulli_indices, make_rng
+
+    rs = np.random.default_rng(9)
+    for _ in range(200):
+        k = int(rs.integers(1, 6))
+        sizes = rs.integers(0, 3000, k)
+        ps = rs.choice([0.0, 1e-12, 1e-4, 0.001, 0.01, 0.2, 0.5, 1.0], k)
+        a, b = [make_rng(100 + g) for g in range(k)], [make_rng(100 + g) for g in range(k)]
+        out, ptr = bernoulli_groups(a, sizes, ps)
+        for g in range(k):
+            np.testing.assert_array_equal(out[ptr[g] : ptr[g + 1]], bernoulli_indices(b[g], int(sizes[g]), ps[g]))
+            assert a[g].random() == b[g].random()

@@ -102,8 +102,10 @@ def test_replies_that_change_nothing_fail_the_replied_pattern(monkeypatch):
 
 
 def test_monthly_leaving_rate_fails_the_turnover_pattern(monkeypatch):
-    original = turnover.bernoulli_indices
-    monkeypatch.setattr(turnover, "bernoulli_indices", lambda rng, n, p: original(rng, n, min(1.0, p * 52 / 12)))
+    original = turnover.bernoulli_groups
+    monkeypatch.setattr(
+        turnover, "bernoulli_groups", lambda rngs, sizes, p: original(rngs, sizes, np.minimum(1.0, p * 52 / 12))
+    )
     assert not rows([TURNOVER])[0].passed
 
 
@@ -115,7 +117,7 @@ def test_forgetting_without_a_power_law_fails_the_decay_pattern(monkeypatch):
 
 def test_no_brokered_ties_fails_the_brokering_row(monkeypatch):
     none = (np.empty(0, np.int64), np.empty(0, np.int64))
-    monkeypatch.setattr(facilitation, "broker", lambda e, r, lo, hi, intros: none)
+    monkeypatch.setattr(facilitation, "broker", lambda e, r, active, intros: none)
     assert not rows(effects=[BROKER])[0].passed
 
 
@@ -129,7 +131,10 @@ def test_posting_that_protects_nothing_fails_the_memory_row(monkeypatch):
 
 
 def test_events_nobody_attends_fail_the_events_row(monkeypatch):
-    monkeypatch.setattr(facilitation, "bernoulli_indices", lambda rng, n, p: np.empty(0, np.int64))
+    def nobody(rngs, sizes, p):
+        return np.empty(0, np.int64), np.zeros(len(rngs) + 1, np.int64)
+
+    monkeypatch.setattr(facilitation, "bernoulli_groups", nobody)
     assert not rows(effects=[EVENTS])[0].passed
 
 

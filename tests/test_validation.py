@@ -267,7 +267,17 @@ def test_march_with_the_papers_shorthand_rule_fails_validation(monkeypatch):
     """Counting right beliefs only (and ignoring wrong ones) misses March's equilibria by far."""
     from ecosim.core.mechanisms import learning
 
-    monkeypatch.setattr(learning, "learn_code", _code_learning_from_right_beliefs_only)
+    def shorthand(e):
+        code = e.code.copy()
+        for r, sc in enumerate(e.params):
+            if sc.learning.code_learning > 0:
+                b = e.layout.block(r)
+                code[r] = _code_learning_from_right_beliefs_only(
+                    e.state.beliefs[b], e.state.engagement[b], e.code[r], e.reality[r], sc.learning, e.rngs[r]
+                )
+        return code
+
+    monkeypatch.setattr(learning, "learn_codes", shorthand)
     suite = run_suite(QUICK, ["march"])
     assert not suite.passed
     assert sum(1 for c in suite.scored if not c.passed and "equilibrium code knowledge" in c.quantity) >= 5
