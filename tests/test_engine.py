@@ -72,7 +72,9 @@ def test_replicates_with_different_parameters_share_a_batch_in_any_order():
         {"learning.code_learning": 0.0, "forgetting.enabled": False, "learning.newcomer_correct": 0.3},
         {"content.half_life_weeks": 4.0, "engagement.ecosystem.propensity_sd": 0.0, "turnover.annual_rate": 2.0},
     ]
-    scenarios = [load_scenario(ROOT / "scenarios" / "retail.yaml", {"weeks": 20, **p}, seed=7 + k) for k, p in enumerate(points)]
+    scenarios = [
+        load_scenario(ROOT / "scenarios" / "retail.yaml", {"weeks": 20, **p}, seed=7 + k) for k, p in enumerate(points)
+    ]
     assert len({batch_key(s) for s in scenarios}) == 1
     forward, backward = batch(scenarios), batch(scenarios[::-1])
     for r, sc in enumerate(scenarios):

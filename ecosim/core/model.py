@@ -80,9 +80,7 @@ class EcosystemModel(mesa.Model):
         params = resolve_scenario(scenario, seed, overrides, levers)
         self.seed = params.seed
         super().__init__(rng=make_rng(self.seed))  # Mesa takes the stream's first draw for its own seed
-        self.engine = Engine(
-            [params], [self.rng], facilitator=self._hire, on_replace=self.replace_agents
-        )
+        self.engine = Engine([params], [self.rng], facilitator=self._hire, on_replace=self.replace_agents)
         self.datacollector = mesa.DataCollector(
             model_reporters={name: partial(_week_metric, name) for name in metrics.COLUMNS}
         )

@@ -90,14 +90,17 @@ class Ties:
             nnz = np.array([p.base.nnz for p in parts], dtype=np.int64)
             index_dtype = np.int32 if offsets[-1] < 2**31 and nnz.sum() < 2**31 else np.int64
             indptr = np.concatenate(
-                [np.zeros(1, np.int64)] + [p.base.indptr[1:].astype(np.int64) + s for p, s in zip(parts, np.cumsum(nnz) - nnz)]
+                [np.zeros(1, np.int64)]
+                + [p.base.indptr[1:].astype(np.int64) + s for p, s in zip(parts, np.cumsum(nnz) - nnz)]
             ).astype(index_dtype)
             indices = np.concatenate([p.base.indices.astype(index_dtype) + o for p, o in zip(parts, offsets[:-1])])
             data = np.ones(indices.size, np.float32)
             n = int(offsets[-1])
             base = sp.csr_matrix((data, indices, indptr), shape=(n, n))
-        labels = None if all(p.labels is None for p in parts) else np.concatenate(
-            [p.labels if p.labels is not None else np.full(p.n, None, dtype=object) for p in parts]
+        labels = (
+            None
+            if all(p.labels is None for p in parts)
+            else np.concatenate([p.labels if p.labels is not None else np.full(p.n, None, dtype=object) for p in parts])
         )
         return cls(
             n=int(offsets[-1]),

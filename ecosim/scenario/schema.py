@@ -112,7 +112,6 @@ class Organisation(Section):
     )
 
 
-
 NetworkKind = Literal["retail", "erdos_renyi", "watts_strogatz", "barabasi_albert", "complete", "edgelist"]
 
 

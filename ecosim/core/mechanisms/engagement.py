@@ -174,9 +174,9 @@ def bass(e: Engine) -> None:
     for _ in range(steps):
         share = e.ties.neighbour_share(adopted)
         waiting = np.flatnonzero(~adopted)  # adoption is absorbing: only non-adopters draw
-        hazard = per_row_of(e, waiting, p, np.float64) + per_row_of(e, waiting, q, np.float64) * share[
-            waiting
-        ].astype(np.float64)
+        hazard = per_row_of(e, waiting, p, np.float64) + per_row_of(e, waiting, q, np.float64) * share[waiting].astype(
+            np.float64
+        )
         prob = -np.expm1(-hazard * dt)
         adopted[waiting[uniforms(e, layout.bounds(waiting)) < prob]] = True
     s.engagement[adopted] = CONSUMER
