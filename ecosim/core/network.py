@@ -8,6 +8,7 @@ its neighbour sums are ``total - self``.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -385,7 +386,7 @@ def _group_ties(
         return empty
     pairs = k * (k - 1) // 2
     if pairs <= _DENSE_PAIRS:
-        a, b = np.triu_indices(k, 1)
+        a, b = _pairs(k)
         if p < 1 or always_draw:
             keep = rng.random(a.size) < p
             a, b = a[keep], b[keep]
@@ -399,6 +400,15 @@ def _group_ties(
         )
     keys = distinct_pairs(k, m, rng)
     return nodes[keys // k], nodes[keys % k]
+
+
+@functools.lru_cache(maxsize=512)
+def _pairs(k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair (a, b), a < b, of 0..k-1, as ``np.triu_indices(k, 1)`` gives them (kept for reuse)."""
+    a, b = np.triu_indices(k, 1)
+    a.flags.writeable = False
+    b.flags.writeable = False
+    return a, b
 
 
 def distinct_pairs(n: int, m: int, rng: np.random.Generator) -> np.ndarray:
@@ -460,7 +470,7 @@ def retail(org, net, rng: np.random.Generator) -> Ties:
                 pi.append(ii)
                 pj.append(jj)
             continue
-        a, b = np.triu_indices(int(size), 1)
+        a, b = _pairs(int(size))
         base = starts[which][:, None]
         ii, jj = (base + a).ravel(), (base + b).ravel()
         if net.within_store_tie_prob < 1:
