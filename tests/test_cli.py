@@ -78,6 +78,12 @@ def test_a_second_run_replaces_the_first_and_keeps_other_files(tiny, tmp_path):
     "args, expected",
     [
         (["--set", "goals.mean_alignmnt=0.3"], "did you mean 'goals.mean_alignment'?"),
+        # the last part of a dotted path is the name people remember: it is matched first
+        (["--set", "facilitators=6"], "did you mean 'facilitation.facilitators'?"),
+        (["--set", "goals.alignment=0.5"], "did you mean 'goals.mean_alignment'?"),
+        (["--set", "friction=2"], "did you mean 'platform.friction'?"),
+        (["--set", "facilitaters=6"], "did you mean 'facilitation.facilitators'?"),
+        (["--set", "turnover=0.3"], "did you mean 'turnover.annual_rate'?"),
         (["--set", "goals.mean_alignment=3"], "goals.mean_alignment"),
         (["--set", "nonsense"], "dotted.path=value"),
     ],
