@@ -74,6 +74,23 @@ def test_a_second_run_replaces_the_first_and_keeps_other_files(tiny, tmp_path):
     assert keep.read_text() == "mine"
 
 
+def test_replacing_another_kind_of_run_says_so_on_the_terminal(tiny, tmp_path, capsys):
+    out = tmp_path / "res"
+    assert main(["run", str(tiny), "--out", str(out), "--seeds", "3", "--no-figures"]) == 0
+    assert "note:" not in capsys.readouterr().err
+    assert main(["run", str(tiny), "--out", str(out), "--seed", "7", "--no-figures"]) == 0
+    (note,) = [line for line in capsys.readouterr().err.splitlines() if line.startswith("note:")]
+    assert note == f"note: {out}/ holds the results of a 3-seed ensemble (seeds 1-3), not of a single run; " + (
+        "this run replaces it when it finishes"
+    )
+    assert main(["run", str(tiny), "--out", str(out), "--seed", "8", "--no-figures"]) == 0  # the same kind
+    assert "note:" not in capsys.readouterr().err
+    assert main(["run", str(tiny), "--out", str(out), "--seeds", "2", "--no-figures"]) == 0
+    assert "holds the results of a single run (seed 8), not of an ensemble" in capsys.readouterr().err
+    assert main(["run", str(tiny), "--out", str(out), "--seed", "9", "--no-figures", "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+
+
 @pytest.mark.parametrize(
     "args, expected",
     [
