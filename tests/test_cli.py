@@ -195,3 +195,12 @@ def test_a_closed_pipe_ends_quietly_as_in_unix_tools(argv, tiny, tmp_path):
         assert proc.returncode == 2 and text.startswith("error:")
     else:  # 141 (128 + SIGPIPE) when a write failed; 0 when everything fit in the pipe's buffer
         assert proc.returncode in (0, 141), text
+
+
+def test_validate_quick_help_states_a_measured_time(capsys):
+    import re
+
+    assert main(["validate", "--quick", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "a few minutes" not in text
+    assert re.search(r"--quick .*about \d+(\.5)? minutes: \d+ s measured on two otherwise idle cores", text), text
