@@ -281,16 +281,14 @@ def analysis_report(result: Any, manifest: dict[str, Any]) -> str:
         t = result.tipping
         x_col = [c for c in t.columns if c.endswith("_at_threshold")][0]
         y_col = t.columns[0]
-        where = {"below": "stays a ghost town over the whole range", "above": "above the threshold throughout"}
-        rows = [
-            [f"{r[y_col]:g}", f"{r[x_col]:.3g}" if r["where"] == "crosses" else where[r["where"]]]
-            for _, r in t.iterrows()
-        ]
+        rows = [[f"{r[y_col]:g}", r["statement"]] for _, r in t.iterrows()]
         tables.append(
             Table(
                 "Tipping points",
                 [param(y_col), f"{param(x_col[: -len('_at_threshold')])} where the ghost-town threshold is crossed"],
                 rows,
+                note="As far as the 95% intervals of the means tell: 'cannot tell' where an interval straddles "
+                "the threshold." + "".join(f" Warning: {w}." for w in getattr(result, "warnings", [])),
             )
         )
     if result.indices is not None:
