@@ -19,13 +19,15 @@ the figures that go with the numbers: the README's figure (``docs/make_figures.p
 sweeps' tables and figures (``docs/img/sweeps/``) and the calibration's (``docs/img/calibration/``).
 
 ``tests/test_numbers.py`` fails when a committed block differs from what this script writes: the
-quick groups (``schema``) in every test run, the others (``runs``, ``sweeps``, ``calibration``) in
+quick groups (``schema``, ``benchmarks``) in every test run, the others (``runs``, ``sweeps``, ``calibration``) in
 the slow tests. Times measured during a run (a calibration's seconds per generation) vary from one
 run to the next and are left out of that comparison.
 
 Groups, and what they cost on two cores:
 
 - ``schema``: the schema's defaults (instant);
+- ``benchmarks``: figures read from the benchmarks' committed measurements,
+  ``benchmarks/results.json`` (instant; ``python benchmarks/run.py`` measures them again);
 - ``runs``: ensembles of the shipped retail scenarios and the README's comparisons (about a minute);
 - ``sweeps``: the two shipped sweeps, 1,450 runs, and their analyses (a few minutes);
 - ``calibration``: the README's calibration example with its forecast and what-ifs (a few minutes).
@@ -48,8 +50,10 @@ ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 SEEDS = 20
 MARKER = re.compile(r"<!-- numbers:(?P<name>[^\s>]+) -->(?P<body>.*?)<!-- /numbers -->", re.S)
-#: A time measured during a run, left out when committed and produced text are compared.
+#: A time measured during a run, left out when committed and produced text are compared ...
 TIMING = re.compile(r"\b\d+(\.\d+)? s\b")
+#: ... in the blocks that show such times.
+TIMED = {"calibrate_output"}
 
 
 def documents() -> list[Path]:
@@ -308,6 +312,34 @@ def compare_costs(src: Sources, base: str, later: str, sooner: str) -> str:
     )
 
 
+# ---- benchmarks (their committed measurements) ---------------------------------------------------
+
+
+def _bench(section: str, learners: str) -> dict:
+    results = json.loads((ROOT / "benchmarks" / "results.json").read_text())
+    key = "target" if section == "model" else "learners"
+    return next(r for r in results[section]["rows"] if r[key] == int(learners))
+
+
+@block("benchmarks")
+def bench_wall(src: Sources, learners: str) -> str:
+    """The wall time of a year of ``learners`` as ``benchmarks/run.py`` last measured it: '11 s'."""
+    wall = _bench("model", learners)["wall_s"]
+    return f"{wall:.1f} s" if wall < 2 else f"{wall:.0f} s"
+
+
+@block("benchmarks")
+def bench_memory(src: Sources, learners: str) -> str:
+    """The peak memory of that year: '0.8 GB'."""
+    return f"{_bench('model', learners)['peak_mb'] / 1024:.1f} GB"
+
+
+@block("benchmarks")
+def bench_bass_speedup(src: Sources, learners: str) -> str:
+    """How many times quicker a week of the ``bass`` rule is than the same rule agent by agent in Mesa: '207'."""
+    return f"{_bench('bass', learners)['speedup_per_week']:.0f}"
+
+
 # ---- sweeps -----------------------------------------------------------------------------------------
 
 
@@ -485,7 +517,8 @@ def regenerate(groups: set[str] | None, *, write: bool, workdir: Path) -> list[s
             if groups is not None and BLOCKS[fn][0] not in groups:
                 return m.group(0)
             new = _fit(produce(name, src), m.group("body"))
-            if comparable(new) != comparable(m.group("body")):
+            same = comparable if fn in TIMED else str
+            if same(new) != same(m.group("body")):
                 differ.append(f"{doc.relative_to(ROOT)}: {name}")
             return f"<!-- numbers:{name} -->{new}<!-- /numbers -->"
 

@@ -52,6 +52,10 @@ def test_schema_numbers_are_current(numbers, tmp_path):
     check(numbers, tmp_path, "schema")
 
 
+def test_benchmark_figures_are_the_committed_measurements(numbers, tmp_path):
+    check(numbers, tmp_path, "benchmarks")
+
+
 def test_a_stale_number_is_found(numbers, tmp_path, monkeypatch):
     """The check compares what is committed: a block with another number differs (times measured are not compared)."""
     doc = tmp_path / "doc.md"
