@@ -44,7 +44,9 @@ def installed(tmp_path_factory) -> tuple[Path, Path]:
     python = venv / "bin" / "python"
     # built from a copy, so that the build leaves nothing (build/, ecosim.egg-info) in the clone
     source = base / "source"
-    skip = shutil.ignore_patterns(".git", "build", "*.egg-info", "results", ".*cache", ".hypothesis", "__pycache__")
+    skip = shutil.ignore_patterns(
+        ".git", ".venv", "build", "*.egg-info", "results", ".*cache", ".hypothesis", "__pycache__"
+    )
     shutil.copytree(ROOT, source, symlinks=True, ignore=skip)
     run(python, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", base / "dist", source, cwd=base)
     (wheel,) = (base / "dist").glob("ecosim-*.whl")
