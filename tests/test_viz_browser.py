@@ -79,12 +79,12 @@ def test_page_loads_steps_resets_and_plays(session, tmp_path):
     assert thumbs.count() >= 7 and all(thumbs.nth(k).is_visible() for k in range(thumbs.count()))
     assert "0.5" in sidebar and "log-odds" in sidebar
 
-    # Step advances the week shown, and the verdict is given in words
+    # Step advances the week shown; before the verdict's window has passed it is too early to tell
     assert browser.step(page) == 1
     assert browser.step(page, 2) == 3
     assert page.inner_text("[data-testid=ecosim-sidebar-week]").strip() == "Week 3 of 52"
     verdict = page.inner_text("[data-testid=ecosim-verdict]")
-    assert re.match(r"(Ghost town|Struggling|Thriving)", verdict), verdict
+    assert verdict.startswith("Too early to tell"), verdict
 
     # the alignment slider and Reset change the model's parameter
     shown = page.locator("[data-testid='ecosim-param-goals.mean_alignment']")

@@ -269,7 +269,7 @@ def report_markdown(result: CalibrationResult) -> str:
     lines = [
         f"# Calibration of {result.scenario_name}",
         "",
-        f"ecosim fitted {len(result.fitted)} parameter(s) to {result.weeks_observed} observed weeks with "
+        f"ecosim fitted {len(result.fitted)} parameter(s) to {result.observed_weeks} with "
         f"approximate Bayesian computation (pyabc ABC-SMC: {len(result.generations)} generations, "
         f"{int(result.timings.get('simulations', 0)):,} simulations, seed {result.seed}), simulating "
         f"{result.learners:,} learners. {len(result.posterior)} weighted particles remain; their effective "

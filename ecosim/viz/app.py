@@ -182,7 +182,8 @@ CSS = """
 .ecosim-verdict-thriving { background: #e3f1e5; color: #245c2f; }
 .ecosim-verdict-struggling { background: #fdf0dc; color: #7a4b00; }
 .ecosim-verdict-ghost_town { background: #f8e1e1; color: #8a1f1f; }
-.ecosim-verdict-not_launched, .ecosim-verdict-not_started { background: #eceff3; color: #3d4451; }
+.ecosim-verdict-not_launched, .ecosim-verdict-not_started, .ecosim-verdict-too_early {
+  background: #eceff3; color: #3d4451; }
 .ecosim-table { border-collapse: collapse; margin-top: 4px; font-size: 13px; }
 .ecosim-table td { padding: 1px 14px 1px 0; vertical-align: top; }
 .ecosim-table td.v { font-weight: 600; white-space: nowrap; }
@@ -203,15 +204,33 @@ NOT_STARTED = "Not started: press Step to simulate a week, or \u25b6 to play."
 
 
 def current_verdict(model: EcosystemModel) -> tuple[str, str]:
-    """(key, plain words) of the verdict if the run ended this week."""
+    """(key, plain words) of the verdict if the run ended this week.
+
+    The verdict judges the trend of the last ``verdict.window_weeks`` weeks: until the platform has
+    been open that long (or the run reaches its last week) it is too early to tell, and the page says
+    so rather than judging a launch spike. The words speak of this week, not of a final week.
+    """
     if model.week == 0:
         return "not_started", NOT_STARTED
     launch = model.params.platform.launch_week
     if model.week < launch:
         return "not_launched", f"Not launched yet: the platform opens in week {launch}."
+    window = model.params.verdict.window_weeks
+    open_weeks = model.week - launch + 1
+    if open_weeks < window and model.week < model.params.weeks:
+        return "too_early", (
+            f"Too early to tell: the verdict looks at the trend over {window} weeks of the platform, "
+            f"and it has been open for {open_weeks} week{'s' if open_weeks != 1 else ''}; "
+            f"it is given from week {launch + window - 1}."
+        )
     columns = model.timeseries_columns()
     key = metrics.verdict(columns["active_share"], True, model.params)
-    return key, metrics.verdict_words(key, float(columns["contributor_share"][-1]))
+    return key, page_verdict_words(key, float(columns["contributor_share"][-1]))
+
+
+def page_verdict_words(key: str, contributor_share: float | None) -> str:
+    """The verdict's words (:func:`ecosim.core.metrics.verdict_words`) as the page says them: of this week."""
+    return metrics.verdict_words(key, contributor_share).replace("in the final week", "this week")
 
 
 def _fmt(value: Any, unit: str) -> str:
