@@ -77,13 +77,13 @@ class PageServer:
 @contextmanager
 def page_server(scenario: str | os.PathLike[str], env: dict[str, str] | None = None) -> Iterator[PageServer]:
     """Serve ``scenario`` on a free port of 127.0.0.1; stop the server's process group on exit."""
-    from ecosim.viz.browser import free_port
+    from ecosim.viz.browser import NO_CDN, free_port
 
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-c", SERVE, str(scenario), str(port)],
         cwd=ROOT,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, "SOLARA_ASSETS_CDN": NO_CDN, **(env or {})},  # nothing leaves this machine
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -200,7 +200,8 @@ class Tab:
         self.ws.close()
 
     def close_tab(self) -> int:
-        """Close the tab as a browser does: the close beacon, then the websocket; the beacon's status."""
+        """Close the tab as a browser does: the websocket, then the close beacon; the beacon's status."""
+        self.ws.close()
         request = urllib.request.Request(
             f"http://127.0.0.1:{self.port}/_solara/api/close/{self.kernel_id}?session_id={self.page_id}",
             method="POST",
@@ -208,9 +209,7 @@ class Tab:
             headers={"Origin": f"http://127.0.0.1:{self.port}"},
         )
         with urllib.request.urlopen(request, timeout=30) as response:
-            status = response.status
-        self.ws.close()
-        return status
+            return response.status
 
     # ---- what the page shows ------------------------------------------------------------------
 

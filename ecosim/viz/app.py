@@ -664,7 +664,8 @@ def full_text(limit: int) -> str:
     grace = parse_timedelta(settings.kernel.cull_timeout)
     wait = f"{grace:g} seconds" if grace < 120 else f"{grace / 60:g} minutes"
     return (
-        f"Not started: this server already runs {limit} models, one for each open tab, the most it keeps at once "
+        f"Not started: this server already runs {limit} model{'s' if limit > 1 else ''}, one for each open tab, "
+        "the most it keeps at once "
         f"({MAX_TABS_ENV}). Close a tab you no longer use (or wait {wait} for tabs that lost their connection "
         "to be freed), then reload this page."
     )

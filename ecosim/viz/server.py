@@ -140,7 +140,7 @@ def same_origin(scope) -> bool:
     """Whether the request comes from the page itself, or from no web page at all.
 
     Browsers send ``Origin`` with every websocket and every cross-site request; it must name the
-    host and port the request was sent to (its ``Host``). A request without ``Origin`` is not sent
+    scheme, host and port the request was sent to (its ``Host``). A request without ``Origin`` is not sent
     by a web page (a browser always sends it on a websocket), so it is not refused here.
     """
     origin = _header(scope, b"origin")
@@ -150,11 +150,12 @@ def same_origin(scope) -> bool:
     if match is None:  # "null" (sandboxed frames, file:// pages), a path, a user name
         return False
     scheme, where = match.groups()
+    served = "https" if scope.get("scheme") in ("https", "wss") else "http"
     theirs, ours = split_host(where), split_host(_header(scope, b"host") or "")
-    if theirs is None or ours is None:
+    if scheme != served or theirs is None or ours is None:
         return False
-    default = 443 if scheme == "https" else 80
-    return theirs[0] == ours[0] and (theirs[1] or default) == (ours[1] or 80)
+    default = 443 if served == "https" else 80
+    return theirs[0] == ours[0] and (theirs[1] or default) == (ours[1] or default)
 
 
 def bad_request(scope) -> str | None:
