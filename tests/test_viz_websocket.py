@@ -256,12 +256,11 @@ STATIC = ["/static/public/", "/static/assets/", "/static/", "/jupyter/nbextensio
 
 @settings(max_examples=150, deadline=None)
 @given(
-    prefix=st.sampled_from(
-        ["/static/public/", "/static/assets/", "/static/", "/jupyter/nbextensions/", "/_solara/cdn/"]
-    ),
+    prefix=st.sampled_from(STATIC),
     name=st.text(max_size=300),
 )
 def test_any_static_path_answers_without_a_server_error(server, prefix, name):
+    """Hypothesis asks the static folders for any name: a file or a refusal, never a server error."""
     status, body = server.get(prefix + quote(name, safe=""))
     assert status < 500, (prefix, name, status)
     assert b"Traceback" not in body
