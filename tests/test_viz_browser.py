@@ -259,3 +259,23 @@ def test_server_stops_by_its_id(need_browser):
     assert server.process.returncode is not None
     with pytest.raises(ProcessLookupError):
         os.killpg(pid, 0)
+
+
+def test_a_closed_tab_frees_its_model_for_the_next(need_browser):
+    """With room for one model: a second tab says why it has none, and has one once the first tab is closed."""
+    from ecosim.viz import browser
+
+    with browser.viz_server(SCENARIO, cwd=ROOT, env={"ECOSIM_VIZ_MAX_TABS": "1"}) as server, browser.browser() as b:
+        first, watch = browser.open_page(b, server.url)
+        second = b.new_context().new_page()
+        second.goto(server.url)
+        second.wait_for_selector("[data-testid=ecosim-full]", timeout=90_000)
+        full = second.inner_text("[data-testid=ecosim-full]")
+        assert "already runs 1 model," in full and "ECOSIM_VIZ_MAX_TABS" in full
+        assert second.locator("[data-testid=ecosim-week]").count() == 0
+        first.close(run_before_unload=True)  # the tab is closed: the page's close beacon frees its model
+        second.reload()
+        second.wait_for_selector("[data-testid=ecosim-week]", timeout=30_000)
+        assert browser.step(second) == 1
+        assert watch.errors == []
+        second.context.close()
