@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ecosim.core.layout import weekly_share_left
 from ecosim.core.rng import bernoulli_groups
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ def step(e: Engine, week: Week) -> None:
     """Spend this week's facilitator hours on events, replies, seeding and brokering, and fade past pull."""
     s = e.state
     layout = e.layout
-    decay = layout.per_row(0.5 ** (1.0 / e.levers("facilitation.facilitation_memory_weeks")))
+    decay = layout.per_row(weekly_share_left(e.levers("facilitation.facilitation_memory_weeks")))
     s.pull *= decay
     s.reply_pull *= decay
     firsts = e.first_posters
