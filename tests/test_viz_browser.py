@@ -44,11 +44,20 @@ def need_browser():
 
 
 @pytest.fixture(scope="module")
-def session(need_browser, tmp_path_factory):
+def chromium(need_browser):
+    """One browser for the module: Playwright's sync API runs one driver per thread at a time."""
     from ecosim.viz import browser
 
-    with browser.viz_server(SCENARIO, cwd=ROOT) as server, browser.browser() as b:
-        yield server, b
+    with browser.browser() as b:
+        yield b
+
+
+@pytest.fixture(scope="module")
+def session(chromium):
+    from ecosim.viz import browser
+
+    with browser.viz_server(SCENARIO, cwd=ROOT) as server:
+        yield server, chromium
 
 
 def test_page_loads_steps_resets_and_plays(session, tmp_path):
@@ -261,11 +270,12 @@ def test_server_stops_by_its_id(need_browser):
         os.killpg(pid, 0)
 
 
-def test_a_closed_tab_frees_its_model_for_the_next(need_browser):
+def test_a_closed_tab_frees_its_model_for_the_next(chromium):
     """With room for one model: a second tab says why it has none, and has one once the first tab is closed."""
     from ecosim.viz import browser
 
-    with browser.viz_server(SCENARIO, cwd=ROOT, env={"ECOSIM_VIZ_MAX_TABS": "1"}) as server, browser.browser() as b:
+    b = chromium
+    with browser.viz_server(SCENARIO, cwd=ROOT, env={"ECOSIM_VIZ_MAX_TABS": "1"}) as server:
         first, watch = browser.open_page(b, server.url)
         second = b.new_context().new_page()
         second.goto(server.url)

@@ -90,6 +90,8 @@ def bernoulli_groups(
     generator per group, and the arithmetic of all groups at once.
     """
     k = len(rngs)
+    if k == 0:
+        return np.empty(0, dtype=np.int64), np.zeros(1, dtype=np.int64)
     parts: list[np.ndarray | None] = [None] * k
     geo: list[int] = []
     gaps: list[np.ndarray] = []
