@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ecosim.core.metrics import verdict_words
+from ecosim.core.outcomes import REPORTED, shown_rows
 from ecosim.errors import InputError
 from ecosim.io import write_json, write_with
-from ecosim.plotting.labels import METRICS
 from ecosim.scenario.loader import input_files, scenario_hash, scenario_to_dict
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 RESULT_FILES = ("timeseries.parquet", "timeseries.csv", "summary.json", "manifest.json")
 
-_ROWS = tuple((key, words, kind) for key, (words, kind) in METRICS.items() if key != "top10pct_post_share")
+_ROWS = shown_rows(tuple(k for k in REPORTED if k != "top10pct_post_share"))
 
 
 def versions(*extra: str) -> dict[str, str]:
@@ -174,10 +174,7 @@ def manifest(
 
 ENSEMBLE_FILES = ("runs.parquet", "runs.csv", "timeseries.parquet", "timeseries.csv", "summary.json", "manifest.json")
 
-_COST_ROWS = (
-    ("total_cost", "total cost", "money"),
-    ("cost_per_active_learner_week", "cost per active learner-week", "money"),
-)
+_COST_ROWS = shown_rows(("total_cost", "cost_per_active_learner_week"))
 
 
 def _shown(value: float | None, kind: str) -> str:

@@ -8,9 +8,7 @@ import time
 from pathlib import Path
 
 from ecosim.commands._args import MAX_SEED, add_executor_arguments, add_set_argument, folder_arg, whole_number
-
-#: Seeds of an ensemble by default (ecosim.ensemble.DEFAULT_SEEDS, kept here so that --help stays quick).
-DEFAULT_SEEDS = 20
+from ecosim.experiment import DEFAULT_SEEDS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

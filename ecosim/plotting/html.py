@@ -162,13 +162,13 @@ def _ensemble_cost_rows(ens: Any) -> list[list[str]]:
 def run_report(folder: Path, result: RunResult, files: list[str], versions: dict[str, str]) -> str:
     """Write a run's report.html: summary, verdict, figures, levers, seed and versions."""
     from ecosim.core.metrics import verdict_words
-    from ecosim.plotting.labels import METRICS
+    from ecosim.core.outcomes import REPORTED, shown_rows
     from ecosim.plotting.run import FIGURE_FILES
 
     s = result.summary
     sc = result.scenario
     rows = []
-    for key, (words, kind) in METRICS.items():
+    for key, words, kind in shown_rows(REPORTED):
         value = s.get(key)
         if value is None:
             continue
@@ -197,11 +197,11 @@ def run_report(folder: Path, result: RunResult, files: list[str], versions: dict
 
 def ensemble_report(folder: Path, ens: Any, files: list[str], versions: dict[str, str]) -> str:
     """Write an ensemble's report.html: each value's median and 90% interval, the verdicts, figures and levers."""
-    from ecosim.plotting.labels import METRICS
+    from ecosim.core.outcomes import REPORTED, shown_rows
 
     sc = ens.scenario
     rows = []
-    for key, (words, kind) in METRICS.items():
+    for key, words, kind in shown_rows(REPORTED):
         spread = ens.spread(key)
         if spread["median"] != spread["median"]:  # NaN: no run has it
             continue

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ecosim.core.outcomes import VERDICTS
 from ecosim.errors import InputError
 from ecosim.io import write_with
 from ecosim.sweep.storage import ANALYSIS, MANIFEST, read_design, read_runs
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_METRIC = "final_active_share"
-VERDICTS = ("ghost_town", "struggling", "thriving", "not_launched")
 
 
 @dataclass
