@@ -25,12 +25,12 @@ YOURS = {"notes.md": "mine", "sub/mine.txt": "mine", "deep/er/x.txt": "mine"}
 #: Writes ``version``'s files through open_output and is killed at the ``kill_at``-th step of the replace.
 DRIVER = textwrap.dedent(
     """
-    import os, shutil, signal, sys
+    import json, os, signal, sys
     import ecosim.outputs as outputs
     from ecosim.outputs import open_output
 
     out, version, kill_at = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    files = {"old": %r, "new": %r}[version]
+    files = json.loads(sys.argv[4])
     steps = [0, False]
 
     def counted(fn):
@@ -53,7 +53,6 @@ DRIVER = textwrap.dedent(
         steps[1] = True  # from here on: the replace
     print("steps", steps[0])
     """
-    % (OLD, NEW)
 )
 
 
@@ -68,7 +67,7 @@ def _env(exchange: bool) -> dict[str, str]:
 
 def _drive(out, version: str, kill_at: int, exchange: bool) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-c", DRIVER, str(out), version, str(kill_at)],
+        [sys.executable, "-c", DRIVER, str(out), version, str(kill_at), json.dumps(OLD if version == "old" else NEW)],
         env=_env(exchange),
         capture_output=True,
         text=True,
