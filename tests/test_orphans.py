@@ -197,7 +197,8 @@ def test_a_worker_ends_when_its_parent_is_killed(how):
     script = textwrap.dedent(
         f"""
         import os, sys, time
-                parent = os.getpid()
+        from ecosim.children import end_with_parent
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:
             how = end_with_parent(parent, main_thread={how == "signal"}, poll_seconds=0.1)
@@ -227,9 +228,11 @@ def test_end_with_parent_of_a_parent_already_gone_exits_at_once():
     script = textwrap.dedent(
         """
         import os, sys
-                end_with_parent(999999999, main_thread=False)
+        from ecosim.children import end_with_parent
+        end_with_parent(999999999, main_thread=False)
         print("still here")
         """
     )
     done = subprocess.run([sys.executable, "-c", script], env=_env(), capture_output=True, text=True, timeout=30)
-    assert done.returncode == 1 and "still here" not in done.stdout
+    assert done.returncode == 1 and "still here" not in done.stdout, done.stderr
+    assert done.stderr == ""
