@@ -25,10 +25,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--observed", metavar="CSV", help="observed weekly numbers (docs/calibration.md)")
     parser.add_argument(
         "--fit",
+        action="extend",
         nargs="+",
         default=[],
         metavar="PARAM",
-        help="parameters to fit: NAME (uniform over its schema range), NAME=LOW:HIGH or NAME=log:LOW:HIGH",
+        help="parameters to fit: NAME (uniform over its schema range), NAME=LOW:HIGH or NAME=log:LOW:HIGH "
+        "(repeatable: --fit A --fit B fits both)",
     )
     parser.add_argument("--population", type=whole_number(10), help="learners simulated (shrinks the organisation)")
     stop = parser.add_mutually_exclusive_group()

@@ -1,0 +1,234 @@
+"""Inputs a hostile attack tried: each is accepted as meant, or refused in one line with exit code 2.
+
+Every refusal names the file (or flag), the key, the bad value and what is allowed, prints no
+traceback, ends within seconds and leaves nothing written.
+"""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, write
+
+from ecosim.cli import main
+from ecosim.core.interventions import ConditionError, parse_condition
+from ecosim.core.metrics import COLUMNS
+from ecosim.errors import InputError
+from ecosim.scenario.loader import load_scenario
+
+BASE = """\
+name: s
+weeks: 20
+organisation: {stores: 2, staff_per_store: 8, head_office: 2}
+"""
+WITH_INTERVENTION = BASE + "interventions:\n  - {week: 3, set: {facilitation.facilitators: 2}}\n"
+
+
+def refused(argv: list[str], capsys, *expected: str, out: Path | None = None) -> str:
+    """Run the command line in process: exit code 2, one line holding each of ``expected``, nothing written."""
+    code = main(argv)
+    err = capsys.readouterr().err.strip()
+    assert code == 2, err
+    assert "\n" not in err and "Traceback" not in err, err
+    assert err.startswith("error: "), err
+    for text in expected:
+        assert text in err, err
+    if out is not None:
+        assert not out.exists() or not any(out.iterdir()), list(out.iterdir())
+    return err
+
+
+def in_a_process(argv: list[str], timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "ecosim", *argv],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# Item 2: --fit repeats as --set and --what-if do
+# ------------------------------------------------------------------------------------------------
+
+
+class Reached(Exception):
+    """The command line was accepted and the calibration would start."""
+
+
+@pytest.fixture
+def fit_seen(monkeypatch):
+    """The parameters and priors the calibration would fit, instead of fitting them."""
+    import ecosim.calibrate.engine as engine
+
+    seen = {}
+
+    def calibrate(scenario, observed, fit, **kwargs):
+        seen.update(fit)
+        raise Reached
+
+    monkeypatch.setattr(engine, "calibrate", calibrate)
+    return seen
+
+
+def test_fit_given_twice_fits_both(tmp_path, fit_seen):
+    scenario = write(tmp_path / "s.yaml", BASE)
+    observed = write(tmp_path / "o.csv", "week,active_share\n1,0.2\n2,0.3\n")
+    argv = ["calibrate", str(scenario), "--observed", str(observed), "--out", str(tmp_path / "o")]
+    with pytest.raises(Reached):
+        main([*argv, "--fit", "goals.mean_alignment", "--fit", "platform.friction=0.1:4"])
+    assert set(fit_seen) == {"goals.mean_alignment", "platform.friction"}
+    assert (fit_seen["platform.friction"].low, fit_seen["platform.friction"].high) == (0.1, 4.0)
+
+
+def test_a_parameter_fitted_twice_is_refused(tmp_path, capsys, fit_seen):
+    scenario = write(tmp_path / "s.yaml", BASE)
+    observed = write(tmp_path / "o.csv", "week,active_share\n1,0.2\n2,0.3\n")
+    out = tmp_path / "o"
+    argv = ["calibrate", str(scenario), "--observed", str(observed), "--out", str(out)]
+    refused(
+        [*argv, "--fit", "platform.friction", "--fit", "platform.friction=0.1:4"],
+        capsys,
+        "--fit: platform.friction: the parameter is fitted twice",
+        out=out,
+    )
+    assert not fit_seen
+
+
+# ------------------------------------------------------------------------------------------------
+# Items 3 and 9: one spelling per index; only the digits 0-9 index a list
+# ------------------------------------------------------------------------------------------------
+
+
+def test_an_index_written_with_leading_zeros_is_the_same_index(tmp_path):
+    scenario = write(tmp_path / "s.yaml", WITH_INTERVENTION)
+    assert load_scenario(scenario, ["interventions.00.week=7"]).interventions[0].week == 7
+    assert load_scenario(scenario, {"interventions.000.week": 9}).interventions[0].week == 9
+
+
+def test_two_spellings_of_one_index_are_refused_in_overrides(tmp_path):
+    scenario = write(tmp_path / "s.yaml", WITH_INTERVENTION)
+    with pytest.raises(InputError, match=r"interventions.00.week: names the same parameter as 'interventions.0.week'"):
+        load_scenario(scenario, {"interventions.0.week": 2, "interventions.00.week": 9})
+
+
+def test_two_spellings_of_one_index_are_refused_in_a_sweep(tmp_path, capsys):
+    write(tmp_path / "s.yaml", WITH_INTERVENTION)
+    sweep = write(
+        tmp_path / "w.yaml",
+        "base: s.yaml\nparameters:\n  interventions.0.week: [1, 5]\n  interventions.00.week: [2, 9]\nreplicates: 1\n",
+    )
+    out = tmp_path / "o"
+    refused(
+        ["sweep", str(sweep), "--out", str(out)],
+        capsys,
+        f"{sweep}:4:",
+        "interventions.00.week: names the same parameter as 'interventions.0.week'",
+        out=out,
+    )
+
+
+def test_a_sweep_records_the_one_spelling(tmp_path):
+    from ecosim.sweep.spec import load_sweep
+
+    write(tmp_path / "s.yaml", WITH_INTERVENTION)
+    sweep = write(tmp_path / "w.yaml", "base: s.yaml\nparameters:\n  interventions.00.week: [2, 9]\nreplicates: 1\n")
+    spec = load_sweep(sweep)
+    assert [p.path for p in spec.parameters] == ["interventions.0.week"]
+
+
+@pytest.mark.parametrize("index", ["²", "٣", "３", "①"])
+@pytest.mark.parametrize("command", ["run", "compare", "calibrate", "sweep"])
+def test_an_index_in_other_digits_is_refused_in_one_line(index, command, tmp_path, capsys):
+    scenario = write(tmp_path / "s.yaml", WITH_INTERVENTION)
+    observed = write(tmp_path / "o.csv", "week,active_share\n1,0.2\n")
+    out = tmp_path / "o"
+    override = f"interventions.{index}.week=3"
+    if command == "sweep":
+        sweep = write(tmp_path / "w.yaml", f"base: s.yaml\nset:\n  interventions.{index}.week: 3\nreplicates: 1\n")
+        argv = ["sweep", str(sweep)]
+    else:
+        targets = {"run": [str(scenario)], "compare": [str(scenario), str(scenario)]}.get(command, [str(scenario)])
+        argv = [command, *targets, "--set", override]
+        if command == "calibrate":
+            argv += ["--observed", str(observed), "--fit", "goals.mean_alignment"]
+    refused([*argv, "--out", str(out)], capsys, "a list index must be written with the digits 0 to 9", out=out)
+
+
+# ------------------------------------------------------------------------------------------------
+# Item 4: interventions that could never apply; conditions on metrics without a value
+# ------------------------------------------------------------------------------------------------
+
+
+def test_an_intervention_after_the_last_week_is_refused(tmp_path, capsys):
+    late = "interventions:\n  - {week: 50, set: {facilitation.facilitators: 2}}\n"
+    scenario = write(tmp_path / "s.yaml", BASE + late)
+    out = tmp_path / "o"
+    refused(
+        ["run", str(scenario), "--out", str(out)],
+        capsys,
+        f"{scenario}:5:",
+        "interventions[0].week: week 50 is after the run's last week (20)",
+        "(got 50)",
+        "allowed: a week from 1 to 20",
+        out=out,
+    )
+    assert load_scenario(scenario, ["weeks=50"]).interventions[0].week == 50  # the last week is fine
+
+
+def test_a_condition_that_must_hold_longer_than_the_run_is_refused(tmp_path, capsys):
+    when = "{when: active_share < 0.5, for_weeks: 1000, set: {facilitation.facilitators: 2}}"
+    text = BASE + f"interventions:\n  - {when}\n"
+    scenario = write(tmp_path / "s.yaml", text)
+    out = tmp_path / "o"
+    refused(
+        ["run", str(scenario), "--out", str(out)],
+        capsys,
+        "interventions[0].for_weeks: the condition must hold 1000 weeks in a row and the run has 20",
+        "allowed: for_weeks from 1 to 19",
+        out=out,
+    )
+    assert load_scenario(scenario, ["interventions.0.for_weeks=19"]).interventions[0].for_weeks == 19
+
+
+@pytest.mark.parametrize("op", ["!=", "<", "<=", ">", ">=", "=="])
+def test_a_metric_without_a_value_satisfies_no_comparison(op):
+    condition = parse_condition(f"top1_post_share {op} 0.3", list(COLUMNS))
+    assert not condition.holds({"top1_post_share": math.nan})
+
+
+def test_a_not_equal_condition_does_not_fire_before_anyone_posts(tmp_path):
+    from ecosim.core.model import EcosystemModel
+
+    text = BASE.replace("weeks: 20", "weeks: 6") + (
+        "platform: {launch_week: 5}\n"
+        "interventions:\n  - {when: top1_post_share != 0.3, once: true, set: {facilitation.facilitators: 3}}\n"
+    )
+    model = EcosystemModel(write(tmp_path / "s.yaml", text), seed=1)
+    for _ in range(5):
+        model.step()
+    frame = model.timeseries()
+    fired = [w for w, x in zip(frame["week"], frame["interventions"], strict=True) if x]
+    before = frame[frame["week"] < 5]
+    assert before["top1_post_share"].isna().all()  # nobody can post before the launch
+    assert not [w for w in fired if w <= 5], fired
+
+
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [
+        ("week >= 800%", "a percentage is compared with a share, and week is not one"),
+        ("active_share < ٠.٥", "unexpected '٠.٥'"),
+        ("active_share < ０.５", "unexpected '０.５'"),
+        ("week >= ８", "unexpected '８'"),
+    ],
+)
+def test_conditions_take_ascii_digits_and_percentages_of_shares_only(condition, expected):
+    with pytest.raises(ConditionError, match=expected):
+        parse_condition(condition, list(COLUMNS))
+    assert parse_condition("active_share < 15%", list(COLUMNS)).groups[0][0].number == 0.15
