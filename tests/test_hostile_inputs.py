@@ -232,3 +232,50 @@ def test_conditions_take_ascii_digits_and_percentages_of_shares_only(condition, 
     with pytest.raises(ConditionError, match=expected):
         parse_condition(condition, list(COLUMNS))
     assert parse_condition("active_share < 15%", list(COLUMNS)).groups[0][0].number == 0.15
+
+
+# ------------------------------------------------------------------------------------------------
+# Items 4 and 11: observed files that cannot be what they say, refused before anything is fitted
+# ------------------------------------------------------------------------------------------------
+
+BAD_OBSERVED = {
+    "posters above the active share": (
+        "week,active_share,posters,headcount\n1,0.1,30,60\n",
+        ":2: posters: more contributors (0.5 of the headcount) than active learners (0.1",
+    ),
+    "posters above the active share, the scenario's headcount": (
+        "week,active_share,posters\n1,0.1,30\n",
+        ":2: posters: more contributors (0.652 of the headcount) than active learners (0.1",
+    ),
+    "contributor share above the active users": (
+        "week,active_users,contributor_share,headcount\n1,6,0.5,60\n2,30,0.2,60\n",
+        ":2: contributor_share: more contributors (0.5 of the headcount) than active learners (0.1",
+    ),
+    "more active users than the scenario's learners": (
+        "week,active_users\n1,500\n",
+        ":2: active_users: more active users than the scenario's 46 learners (got 500); allowed: at most 46",
+    ),
+    "an unterminated quote": ('week,active_share\n1,"0.2\n2,0.3\n', ":2: a quoted cell is never closed"),
+    "a huge week": ("week,active_share\n99999999999999999999999,0.2\n", ":2: week: out of range"),
+    "a column all NA": ("week,active_share,posts\n1,NA,3\n2,NA,4\n", ":1: active_share: the column has no values"),
+    "a column left out of short rows": ("week,posts,active_share\n1,3\n2,4\n", ":1: active_share: the column has no"),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_OBSERVED))
+def test_an_impossible_observed_file_is_refused_before_the_fit(name, tmp_path, capsys, fit_seen):
+    text, expected = BAD_OBSERVED[name]
+    scenario = write(tmp_path / "s.yaml", BASE.replace("head_office: 2", "head_office: 24"))  # 46 learners
+    bad = write(tmp_path / "bad.csv", text)
+    out = tmp_path / "o"
+    argv = ["calibrate", str(scenario), "--observed", str(bad), "--fit", "goals.mean_alignment", "--out", str(out)]
+    refused(argv, capsys, f"error: {bad}{expected}", out=out)
+    assert not fit_seen
+    assert not (out / "history.db").exists()
+
+
+def test_a_quote_closed_on_a_later_line_is_one_cell():
+    from ecosim.calibrate.observed import parse_observed
+
+    obs = parse_observed('week,active_share,note\n1,0.2,"two\nlines"\n2,0.3,x\n', file="o.csv")
+    assert obs.weeks.tolist() == [1, 2]

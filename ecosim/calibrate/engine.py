@@ -197,10 +197,10 @@ def calibrate(
     for key, value in levers:  # check each lever against the schema now, not after the calibration
         load_scenario(scenario, [*_override_list(overrides), f"{key}={_yaml_value(value)}"], seed=seed)
     data = scenario_to_dict(base)
-    learners = _learners(data)
+    learners = launch_learners(data)
     if population is not None:
         data = shrink_population(data, int(population), learners, file=str(scenario))
-        sim_learners = _learners(data)
+        sim_learners = launch_learners(data)
         notes.append(
             f"inference and forecasts simulate {sim_learners:,} learners instead of {learners:,} (--population)"
         )
@@ -208,6 +208,7 @@ def calibrate(
         sim_learners = learners
     if obs.needs_headcount():
         notes.append(f"counts without a headcount are divided by the scenario's {learners:,} learners")
+    obs.check_shares(headcount=learners)
     stats = obs.statistics(headcount=learners)
     infer_data = set_params(data, {"weeks": last_model_week})
     rows = {stat: (weeks + launch - 2).astype(int) for stat, (weeks, _) in stats.items()}
@@ -421,7 +422,7 @@ def _yaml_value(value: Any) -> str:
     return json.dumps(value)
 
 
-def _learners(data: dict[str, Any]) -> int:
+def launch_learners(data: dict[str, Any]) -> int:
     """The learners at launch in scenario ``data`` (its network is built once, for one week)."""
     return int(run_series(set_params(data, {"weeks": 1}), {}, int(data.get("seed", 1)))["learners"])
 

@@ -92,6 +92,11 @@ def run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides, seed=args.seed)
     # bad input is reported before the results folder is touched
     observed = read_observed(observed)
+    if observed.needs_headcount():  # counts are shares of the scenario's learners: checked as such
+        from ecosim.calibrate.engine import launch_learners
+        from ecosim.scenario.loader import scenario_to_dict
+
+        observed.check_shares(headcount=launch_learners(scenario_to_dict(scenario)))
     resolve_priors(fit, source="--fit")
     out = Path(args.out) if args.out else Path("results") / f"{scenario.name}-calibration"
     if args.resume and args.force:
