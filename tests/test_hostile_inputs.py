@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -279,3 +280,94 @@ def test_a_quote_closed_on_a_later_line_is_one_cell():
 
     obs = parse_observed('week,active_share,note\n1,0.2,"two\nlines"\n2,0.3,x\n', file="o.csv")
     assert obs.weeks.tolist() == [1, 2]
+
+
+# ------------------------------------------------------------------------------------------------
+# Item 12: --resume from a calibration history that cannot be continued
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def calibrated(tmp_path_factory):
+    """A finished one-generation calibration: its folder, scenario and observed file."""
+    root = tmp_path_factory.mktemp("calibrated")
+    scenario = write(root / "s.yaml", BASE)
+    observed = write(root / "o.csv", "week,active_share\n1,0.2\n2,0.3\n3,0.3\n")
+    out = root / "cal"
+    argv = ["calibrate", str(scenario), "--observed", str(observed), "--fit", "goals.mean_alignment"]
+    argv += ["--particles", "10", "--generations", "1", "--draws", "10", "--out", str(out), "--quiet"]
+    assert main(argv) == 0
+    return out, argv
+
+
+def _truncate(db: Path) -> None:
+    data = db.read_bytes()
+    db.write_bytes(data[: len(data) // 3])
+
+
+def _foreign(db: Path) -> None:
+    import sqlite3
+
+    db.unlink()
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE t (x)")
+    conn.close()
+
+
+def _no_particles(db: Path) -> None:
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM particles")
+    conn.close()
+
+
+def _directory(db: Path) -> None:
+    db.unlink()
+    db.mkdir()
+
+
+CORRUPT = {
+    "truncated": (_truncate, "the calibration history is damaged"),
+    "random bytes": (lambda db: db.write_bytes(bytes(range(256)) * 100), "is not an SQLite database"),
+    "empty": (lambda db: db.write_bytes(b""), "the calibration history is empty"),
+    "a foreign SQLite file": (_foreign, "not a calibration history: no table abc_smc"),
+    "particles emptied": (_no_particles, "the calibration history has no particles in"),
+    "a directory": (_directory, "the calibration history is not a file"),
+    "a symlink to a system file": (
+        lambda db: (db.unlink(), db.symlink_to("/etc/passwd")),
+        "the calibration history is a symbolic link",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(CORRUPT))
+def test_resume_from_a_corrupt_history_is_refused_and_the_file_left_alone(name, calibrated, tmp_path, capsys):
+    import shutil
+
+    folder, argv = calibrated
+    out = tmp_path / "cal"
+    shutil.copytree(folder, out, symlinks=True)
+    db = out / "history.db"
+    make, expected = CORRUPT[name]
+    make(db)
+
+    def state() -> dict[str, object]:
+        files = {}
+        for p in sorted(out.rglob("*")):
+            if p.is_symlink():
+                files[str(p)] = ("link", str(p.readlink()))
+            elif p.is_file():
+                files[str(p)] = (p.stat().st_mtime_ns, p.read_bytes())
+            else:
+                files[str(p)] = "folder"
+        return files
+
+    before, passwd = state(), Path("/etc/passwd").read_bytes()
+    resumed = [*argv[: argv.index("--generations")], "--generations", "2", "--draws", "10"]
+    resumed += ["--out", str(out), "--resume", "--quiet"]
+    started = time.monotonic()
+    refused(resumed, capsys, f"error: {db}: cannot resume: ", expected, "allowed: --force to start afresh")
+    assert time.monotonic() - started < 10
+    assert state() == before
+    assert Path("/etc/passwd").read_bytes() == passwd

@@ -101,6 +101,10 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path("results") / f"{scenario.name}-calibration"
     if args.resume and args.force:
         raise InputError("--resume and --force contradict each other", file="--force", allowed="one of the two")
+    if args.resume and out.is_dir():  # a history that cannot be continued is refused before anything is touched
+        from ecosim.calibrate.engine import check_history
+
+        check_history(out / HISTORY_DB)
 
     def progress(gen) -> None:
         if not args.quiet:
