@@ -7,6 +7,7 @@ traceback, ends within seconds and leaves nothing written.
 from __future__ import annotations
 
 import math
+import os
 import subprocess
 import sys
 import time
@@ -371,3 +372,67 @@ def test_resume_from_a_corrupt_history_is_refused_and_the_file_left_alone(name, 
     assert time.monotonic() - started < 10
     assert state() == before
     assert Path("/etc/passwd").read_bytes() == passwd
+
+
+# ------------------------------------------------------------------------------------------------
+# Item 10 and the messages about paths: only regular files are read, bounded, never echoed
+# ------------------------------------------------------------------------------------------------
+
+
+def _network_paths(tmp_path: Path) -> dict[str, tuple[str, str]]:
+    (tmp_path / "loop1").symlink_to(tmp_path / "loop2")
+    (tmp_path / "loop2").symlink_to(tmp_path / "loop1")
+    os.mkfifo(tmp_path / "fifo")
+    return {
+        "a loop of symbolic links": (str(tmp_path / "loop1"), "the network file path is a loop of symbolic links"),
+        "a NUL character": ('"el\\0.csv"', "the network file path holds a NUL character"),
+        "/proc/kmsg": ("/proc/kmsg", "the network file is empty (or a system file)"),
+        "/proc/self/environ": ("/proc/self/environ", "the network file is empty (or a system file)"),
+        "a device": ("/dev/zero", "the network file path is a device, pipe or socket, not a file"),
+        "a named pipe": (str(tmp_path / "fifo"), "the network file path is a device, pipe or socket, not a file"),
+        "a folder": (str(tmp_path), "the network file path is a folder, not a file"),
+        "5,000 characters": ("a" * 5000, "the network file path is too long"),
+    }
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "a loop of symbolic links",
+        "a NUL character",
+        "/proc/kmsg",
+        "/proc/self/environ",
+        "a device",
+        "a named pipe",
+        "a folder",
+        "5,000 characters",
+    ],
+)
+@pytest.mark.parametrize("key", ["path", "nodes_path"])
+def test_a_network_path_that_is_not_a_regular_file_is_refused_at_once(name, key, tmp_path):
+    path, expected = _network_paths(tmp_path)[name]
+    if path.startswith("/proc/") and not os.path.exists(path):
+        pytest.skip(f"{path} does not exist here")
+    edges = write(tmp_path / "e.csv", "source,target\na,b\nb,c\n")
+    where = {"path": path} if key == "path" else {"path": str(edges), "nodes_path": path}
+    fields = ", ".join(f"{k}: {v}" for k, v in where.items())
+    scenario = write(tmp_path / "s.yaml", f"name: s\nweeks: 2\nnetwork: {{kind: edgelist, {fields}}}\n")
+    out = tmp_path / "o"
+    started = time.monotonic()
+    done = in_a_process(["run", str(scenario), "--out", str(out), "--seeds", "1", "--no-figures"], timeout=30)
+    assert time.monotonic() - started < 10
+    err = done.stderr.strip()
+    assert done.returncode == 2, err
+    assert "\n" not in err and "Traceback" not in err, err
+    if key == "nodes_path":
+        expected = expected.replace("network file", "nodes file")
+    assert err.startswith(f"error: {scenario}:3:") and f"network.{key}: {expected}" in err, err
+    assert "cannot write" not in err and "SHELL=" not in err and "PATH=" not in err, err
+    assert not out.exists()
+
+
+def test_a_file_that_is_not_a_csv_header_is_not_shown(tmp_path, capsys):
+    secret = write(tmp_path / "secret.txt", "password=hunter2:and:more\nline two\n")
+    scenario = write(tmp_path / "s.yaml", f"name: s\nweeks: 2\nnetwork: {{kind: edgelist, path: {secret}}}\n")
+    err = refused(["run", str(scenario), "--out", str(tmp_path / "o")], capsys, "the header lacks column(s)")
+    assert "hunter2" not in err

@@ -331,11 +331,19 @@ def resolve_file(path: str | os.PathLike[str], _chain: tuple[Path, ...] = ()) ->
     return deep_merge(base, data), merged_marks
 
 
+def absolute_path(path: str | os.PathLike[str]) -> str:
+    """``path`` made absolute, symbolic links resolved where they can be (a loop or a NUL is left for the reader)."""
+    try:
+        return str(Path(path).resolve())
+    except (OSError, RuntimeError, ValueError):  # a loop of links, a NUL character, a name too long
+        return os.path.abspath(path)
+
+
 def _absolutise_paths(data: dict[str, Any], folder: Path) -> None:
     for section, key in PATH_KEYS:
         sub = data.get(section)
         if isinstance(sub, dict) and isinstance(sub.get(key), str) and sub[key]:
-            sub[key] = str((folder / sub[key]).resolve())
+            sub[key] = absolute_path(folder / sub[key])
 
 
 _LEAF_PATHS: list[str] | None = None
@@ -364,7 +372,7 @@ def parse_override(text: str, *, source: str = "--set") -> tuple[str, Any]:
     if key in {f"{s}.{k}" for s, k in PATH_KEYS} and isinstance(value, str):
         if "\0" in value or not value.strip():
             raise ScenarioError("not a file path", file=source, key=key, value=value, allowed="the path of a CSV file")
-        value = str(Path(value).resolve())
+        value = absolute_path(value)
     return key, value
 
 
@@ -482,6 +490,7 @@ def validate(data: Mapping[str, Any], *, file: str = "<scenario>", marks: Marks 
         raise (errors[0] if len(errors) == 1 else ScenarioErrors(errors)) from None
     _check_counts(scenario, file, marks)
     _check_interventions(scenario, file, marks)
+    _check_input_files(scenario, file, marks)
     # the size the model would have, before anything is built: named where the file (or --set) sets it
     section, names = _SIZE_KEYS["retail" if scenario.network.kind == "retail" else "other"]
     keys = [(section, k) for k in names if (section, k) in marks]
@@ -489,6 +498,32 @@ def validate(data: Mapping[str, Any], *, file: str = "<scenario>", marks: Marks 
     where, line, _ = marks[keys[0]] if keys else (file, None, None)
     check_size(scenario, file=where, line=line, key=dotted(keys[0]) if keys else section)
     return scenario
+
+
+def _check_input_files(scenario: Scenario, file: str, marks: Marks) -> None:
+    """The files the scenario reads are regular files that can be opened; nothing is read from them yet."""
+    from ecosim.scenario.edgelist import open_input, shown_path
+
+    if scenario.network.kind != "edgelist":
+        return
+    for key in PATH_KEYS:
+        path = getattr(scenario.network, key[1])
+        if path is None:
+            continue
+        try:
+            fd, _ = open_input(path, "network file" if key[1] == "path" else "nodes file")
+        except InputError as err:
+            where, line, col = position(key, file, marks)
+            raise ScenarioError(
+                err.problem,
+                file=where,
+                line=line,
+                column=col,
+                key=dotted(key),
+                value=shown_path(path),
+                allowed=err.allowed,
+            ) from None
+        os.close(fd)
 
 
 def _check_interventions(scenario: Scenario, file: str, marks: Marks) -> None:
