@@ -436,3 +436,35 @@ def test_a_file_that_is_not_a_csv_header_is_not_shown(tmp_path, capsys):
     scenario = write(tmp_path / "s.yaml", f"name: s\nweeks: 2\nnetwork: {{kind: edgelist, path: {secret}}}\n")
     err = refused(["run", str(scenario), "--out", str(tmp_path / "o")], capsys, "the header lacks column(s)")
     assert "hunter2" not in err
+
+
+# ------------------------------------------------------------------------------------------------
+# Item 14: the reader of the output goes away while the figures are drawn
+# ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seeds", ["1", "3"])
+def test_a_closed_output_pipe_while_drawing_ends_quietly(seeds, tmp_path):
+    scenario = write(tmp_path / "s.yaml", BASE)
+    argv = [sys.executable, "-m", "ecosim", "run", str(scenario), "--seeds", seeds, "--out", str(tmp_path / "o")]
+    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.readline()  # the first line comes before the figures
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 141, err.decode()
+    assert b"Traceback" not in err and b"BrokenPipeError" not in err, err.decode()
+
+
+def test_the_drawing_process_does_not_answer_a_parent_that_has_gone():
+    script = (
+        "import os\n"
+        "from ecosim.plotting.process import DrawingProcess\n"
+        "d = DrawingProcess(preload=())\n"
+        "d.submit(os.getpid)\n"
+        "d._results.close()\n"  # the parent stops listening, as one that has gone
+        "d._process.join(10)\n"
+        "print(d._process.exitcode)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "0", done.stderr
+    assert "Traceback" not in done.stderr, done.stderr

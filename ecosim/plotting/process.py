@@ -156,6 +156,7 @@ def _serve(
     from ecosim.children import end_with_parent
 
     end_with_parent(parent, main_thread=main_thread)
+    _quiet_stdout()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops this process
     signal.signal(signal.SIGTERM, _stop)  # ... like this: unwinding waits for the figures' processes
     for end in parents_ends:  # so that the pipe closes when the parent's ends do
@@ -187,9 +188,32 @@ def _serve(
             answer = (False, exc)
         try:
             results.send(answer)
+        except OSError:  # the parent has gone (its pipe is closed): nobody to answer
+            return
         except Exception as exc:  # an answer that cannot be pickled
             text = "".join(traceback.format_exception(answer[1] if not answer[0] else exc))
-            results.send((False, DrawingFailed(f"drawing the figures failed:\n{text}")))
+            try:
+                results.send((False, DrawingFailed(f"drawing the figures failed:\n{text}")))
+            except OSError:
+                return
+
+
+def _quiet_stdout() -> None:
+    """Give a forked drawing process a standard output of its own that goes nowhere.
+
+    It prints nothing; but it inherits a copy of the parent's unwritten standard output buffer,
+    which it would otherwise write (a second time) when it ends, and fail with BrokenPipeError
+    when the command's reader (``| head``) has gone.
+    """
+    import sys
+
+    try:
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the life of the process
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+    except OSError:  # pragma: no cover - no /dev/null
+        pass
 
 
 def in_processes(here: list[Callable[[], None]], *elsewhere: list[Callable[[], None]]) -> None:
@@ -240,12 +264,20 @@ def _child(jobs: list[Callable[[], None]], send, parent: int, main_thread: bool)
     from ecosim.children import end_with_parent
 
     end_with_parent(parent, main_thread=main_thread)
+    _quiet_stdout()
     try:
         for job in jobs:
             job()
     except BaseException:  # reported to the parent, which raises it
-        send.send(traceback.format_exc())
+        _answer(send, traceback.format_exc())
     else:
-        send.send("")
+        _answer(send, "")
     finally:
         send.close()
+
+
+def _answer(send, text: str) -> None:
+    try:
+        send.send(text)
+    except OSError:  # the parent has gone: nobody to answer
+        pass
