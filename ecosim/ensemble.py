@@ -217,10 +217,17 @@ def _one_of_shared(seed: int) -> Outcome:
     return _one(_SHARED["scenario"], seed, _SHARED["network"])
 
 
-def _start_worker() -> None:
-    """A forked worker collects garbage between runs, not during them (a few percent of a run)."""
+def _start_worker(parent_pid: int, main_thread: bool) -> None:
+    """A forked worker ends with the process that forked it, and collects garbage between runs, not during them.
+
+    Collecting during runs costs a few percent of a run. Ending with the parent
+    (:func:`ecosim.children.end_with_parent`) means a killed command leaves no worker behind.
+    """
     import gc
 
+    from ecosim.children import end_with_parent
+
+    end_with_parent(parent_pid, main_thread=main_thread)
     gc.disable()
 
 
@@ -260,9 +267,11 @@ def run_seeds(
                 progress(k + 1)
         return out
     import gc
+    import os
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     import ecosim.core.model  # noqa: F401  (imported once, here, not once per worker)
+    from ecosim.children import forked_by_main_thread
 
     if network:
         import ecosim.layout  # noqa: F401
@@ -274,7 +283,10 @@ def run_seeds(
     gc.freeze()
     try:
         with ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker
+            workers,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_start_worker,
+            initargs=(os.getpid(), forked_by_main_thread()),
         ) as pool:
             futures = {pool.submit(_one_of_shared, seed): k for k, seed in enumerate(seeds)}
             gc.unfreeze()

@@ -23,6 +23,8 @@ from ecosim.errors import InputError, did_you_mean
 
 #: An observed file larger than this is refused (ten years of weekly rows take a few kilobytes).
 MAX_FILE_BYTES = 5_000_000
+#: The last week an observed file may hold: the longest run a scenario may ask for (``weeks``).
+MAX_WEEK = 100_000
 #: The statistics compared with the model, each with the model's timeseries column it matches.
 STATISTICS = names(OBSERVED)
 COUNT_COLUMNS = ("active_users", "posters", "posts", "headcount")
@@ -39,6 +41,8 @@ class Observed:
     weeks: np.ndarray
     columns: dict[str, np.ndarray]
     notes: list[str] = field(default_factory=list)
+    #: The line of the file each week is on (for messages).
+    lines: np.ndarray | None = None
 
     @property
     def last_week(self) -> int:
@@ -68,6 +72,58 @@ class Observed:
         if "posts" in self.columns:
             out["posts_per_head"] = _present(self.weeks, self.columns["posts"] / head)
         return out
+
+    def check_shares(self, headcount: float | None = None) -> None:
+        """Refuse a week whose contributors outnumber its active learners, or whose counts exceed the headcount.
+
+        Shares and counts are compared as shares of the headcount: the row's ``headcount``, else
+        ``headcount`` (the scenario's learners; rows without either are checked where both are shares).
+        """
+        head = self.columns.get("headcount", np.full(len(self.weeks), np.nan))
+        if headcount is not None:
+            head = np.where(np.isnan(head), float(headcount), head)
+        lines = self.lines if self.lines is not None else np.arange(2, len(self.weeks) + 2)
+
+        def share(stat: str, count: str) -> np.ndarray | None:
+            if stat in self.columns:
+                return self.columns[stat]
+            if count in self.columns:
+                return self.columns[count] / head
+            return None
+
+        active, contributors = share("active_share", "active_users"), share("contributor_share", "posters")
+        scenario = headcount is not None and "headcount" not in self.columns
+        for name, values in (("active_users", active), ("posters", contributors)):
+            if name in self.columns and values is not None and scenario:
+                over = np.flatnonzero(values > 1)
+                if over.size:
+                    i = int(over[0])
+                    raise InputError(
+                        f"more {name.replace('_', ' ')} than the scenario's {int(headcount):,} learners",
+                        file=self.file,
+                        line=int(lines[i]),
+                        key=name,
+                        value=int(self.columns[name][i]),
+                        allowed=f"at most {int(headcount):,}, or a headcount column",
+                    )
+        if active is None or contributors is None:
+            return
+        over = np.flatnonzero(contributors > active + 1e-12)
+        if not over.size:
+            return
+        i = int(over[0])
+        c_name = "contributor_share" if "contributor_share" in self.columns else "posters"
+        a_name = "active_share" if "active_share" in self.columns else "active_users"
+        given = self.columns[c_name][i]
+        raise InputError(
+            f"more contributors ({contributors[i]:.3g} of the headcount) than active learners "
+            f"({active[i]:.3g} of the headcount, from {a_name}); everyone who posts is active",
+            file=self.file,
+            line=int(lines[i]),
+            key=c_name,
+            value=int(given) if c_name == "posters" else float(given),
+            allowed=f"{c_name} at most the active learners' share",
+        )
 
     def needs_headcount(self) -> bool:
         """Whether some count has no headcount in its row (the scenario's learners are then used)."""
@@ -99,7 +155,11 @@ def read_observed(path: str | os.PathLike[str]) -> Observed:
             f"observed data file is too large ({size:,} bytes)", file=file, allowed=f"at most {MAX_FILE_BYTES:,} bytes"
         )
     try:
-        text = p.read_text(encoding="utf-8-sig")
+        with p.open("rb") as fh:  # no more than the limit, whatever the size said
+            raw = fh.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            raise InputError("observed data file is too large", file=file, allowed=f"at most {MAX_FILE_BYTES:,} bytes")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(
             f"observed data file is not UTF-8 text ({exc.reason} at byte {exc.start})", file=file
@@ -113,10 +173,21 @@ def parse_observed(text: str, *, file: str = "<observed>") -> Observed:
     """Parse and check observed-data CSV text (see :func:`read_observed`)."""
     if not text.strip():
         raise InputError("observed data file is empty", file=file, allowed=f"a header row with {ALLOWED_COLUMNS}")
+    reader = csv.reader(io.StringIO(text), strict=True)
+    rows = []
     try:
-        rows = list(csv.reader(io.StringIO(text)))
+        for row in reader:
+            rows.append(row)
     except csv.Error as exc:
-        raise InputError(f"not a readable CSV file ({exc})", file=file) from None
+        opened = len(rows) + 1  # the line after the last row read
+        if "unexpected end of data" in str(exc):
+            raise InputError(
+                'a quoted cell is never closed: the " that opens it has no closing "',
+                file=file,
+                line=opened,
+                allowed='cells as plain text, or quoted from " to "',
+            ) from None
+        raise InputError(f"not a readable CSV file ({exc})", file=file, line=reader.line_num) from None
     header = [h.strip() for h in rows[0]]
     lower = [h.lower() for h in header]
     notes: list[str] = []
@@ -159,6 +230,7 @@ def parse_observed(text: str, *, file: str = "<observed>") -> Observed:
     if not data_rows:
         raise InputError("observed data file has a header but no rows", file=file, allowed="one row per observed week")
     weeks: list[int] = []
+    lines: list[int] = []
     cols: dict[str, list[float]] = {c: [] for c in index if c != "week"}
     for line, row in data_rows:
         if len(row) > len(header):
@@ -168,7 +240,7 @@ def parse_observed(text: str, *, file: str = "<observed>") -> Observed:
             i = index[name]
             return row[i].strip() if i < len(row) else ""
 
-        week = _number(cell("week"), file=file, line=line, column="week", whole=True, lo=1)
+        week = _number(cell("week"), file=file, line=line, column="week", whole=True, lo=1, hi=MAX_WEEK)
         if week is None:
             raise InputError("the week is empty", file=file, line=line, key="week", allowed="a whole number >= 1")
         if weeks and week <= weeks[-1]:
@@ -181,6 +253,7 @@ def parse_observed(text: str, *, file: str = "<observed>") -> Observed:
                 allowed=f"a week after {weeks[-1]}",
             )
         weeks.append(int(week))
+        lines.append(line)
         values = {}
         for name in cols:
             if name in SHARE_COLUMNS:
@@ -226,12 +299,24 @@ def parse_observed(text: str, *, file: str = "<observed>") -> Observed:
             )
         for name in cols:
             cols[name].append(np.nan if values[name] is None else float(values[name]))
-    return Observed(
+    for name in usable:
+        if all(math.isnan(v) for v in cols[name]):
+            raise InputError(
+                "the column has no values: every cell is empty",
+                file=file,
+                line=1,
+                key=header[index[name]],
+                allowed="at least one number in the column, or no such column",
+            )
+    observed = Observed(
         file=file,
         weeks=np.asarray(weeks, dtype=int),
         columns={k: np.asarray(v, dtype=float) for k, v in cols.items()},
         notes=notes,
+        lines=np.asarray(lines, dtype=int),
     )
+    observed.check_shares()
+    return observed
 
 
 def _number(

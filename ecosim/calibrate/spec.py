@@ -136,6 +136,10 @@ def parse_fit_flags(names: list[str]) -> dict[str, Prior]:
     for text in names:
         name, _, bounds = text.partition("=")
         name = name.strip()
+        if name in out:
+            raise InputError(
+                "the parameter is fitted twice", file="--fit", key=name, allowed="each parameter once in --fit"
+            )
         if not bounds:
             out[name] = Prior()
             continue

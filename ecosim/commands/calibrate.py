@@ -25,10 +25,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--observed", metavar="CSV", help="observed weekly numbers (docs/calibration.md)")
     parser.add_argument(
         "--fit",
+        action="extend",
         nargs="+",
         default=[],
         metavar="PARAM",
-        help="parameters to fit: NAME (uniform over its schema range), NAME=LOW:HIGH or NAME=log:LOW:HIGH",
+        help="parameters to fit: NAME (uniform over its schema range), NAME=LOW:HIGH or NAME=log:LOW:HIGH "
+        "(repeatable: --fit A --fit B fits both)",
     )
     parser.add_argument("--population", type=whole_number(10), help="learners simulated (shrinks the organisation)")
     stop = parser.add_mutually_exclusive_group()
@@ -91,10 +93,19 @@ def run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides, seed=args.seed)
     # bad input is reported before the results folder is touched
     observed = read_observed(observed)
+    if observed.needs_headcount():  # counts are shares of the scenario's learners: checked as such
+        from ecosim.calibrate.engine import launch_learners
+        from ecosim.scenario.loader import scenario_to_dict
+
+        observed.check_shares(headcount=launch_learners(scenario_to_dict(scenario)))
     resolve_priors(fit, source="--fit")
     out = Path(args.out) if args.out else Path("results") / f"{scenario.name}-calibration"
     if args.resume and args.force:
         raise InputError("--resume and --force contradict each other", file="--force", allowed="one of the two")
+    if args.resume and out.is_dir():  # a history that cannot be continued is refused before anything is touched
+        from ecosim.calibrate.engine import check_history
+
+        check_history(out / HISTORY_DB)
 
     def progress(gen) -> None:
         if not args.quiet:

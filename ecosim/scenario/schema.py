@@ -1089,9 +1089,19 @@ def field_param(path: str, field: FieldInfo) -> ParamInfo:
     )
 
 
+def is_index(part: str) -> bool:
+    """Whether one part of a dotted path is a list index: the digits 0 to 9 only (``²`` or ``٣`` are not)."""
+    return part.isascii() and part.isdigit()
+
+
 def generic_path(path: str) -> str:
     """A dotted path with list indices written as ``N``: ``interventions.0.week`` -> ``interventions.N.week``."""
-    return ".".join(INDEX if part.isdigit() else part for part in path.split("."))
+    return ".".join(INDEX if is_index(part) else part for part in path.split("."))
+
+
+def canonical_path(path: str) -> str:
+    """A dotted path with each list index written one way: ``interventions.00.week`` -> ``interventions.0.week``."""
+    return ".".join(str(int(part)) if is_index(part) else part for part in path.split("."))
 
 
 def field_of(path: str) -> FieldInfo:
@@ -1161,7 +1171,7 @@ def get_value(scenario: Scenario, path: str) -> Any:
     """The value at a dotted ``path`` of a validated scenario."""
     value: Any = scenario
     for key in path.split("."):
-        value = value[int(key)] if key.isdigit() else getattr(value, key)
+        value = value[int(key)] if is_index(key) else getattr(value, key)
     return value
 
 
