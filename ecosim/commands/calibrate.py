@@ -22,7 +22,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``calibrate`` command's arguments to ``parser``."""
     parser.add_argument("scenario", help="scenario file (YAML); its weeks is the forecast horizon")
     parser.add_argument("--config", metavar="FILE", help="calibration file (YAML): observed, fit with priors, distance")
-    parser.add_argument("--observed", metavar="CSV", help="observed weekly numbers (docs/calibration.md)")
+    parser.add_argument(
+        "--observed",
+        metavar="CSV|DIR",
+        help="observed weekly numbers (docs/calibration.md), or the folder ecosim import wrote",
+    )
     parser.add_argument(
         "--fit",
         nargs="+",
@@ -79,7 +83,11 @@ def run(args: argparse.Namespace) -> int:
     fit.update(parse_fit_flags(args.fit))
     observed = args.observed or (str(folder / spec.observed) if spec.observed else None)
     if observed is None:
-        raise InputError("no observed data", file="--observed", allowed="--observed CSV, or observed: in --config FILE")
+        raise InputError(
+            "no observed data",
+            file="--observed",
+            allowed="--observed CSV (or an ecosim import folder), or observed: in --config FILE",
+        )
     if not fit:
         raise InputError("no parameter to fit", file="--fit", allowed="--fit NAME ..., or fit: in --config FILE")
     if args.scheduler and args.executor != "dask":

@@ -114,7 +114,7 @@ class DetailRow(BaseModel):
 def _kind(header: list[str], name: str) -> str:
     if "User Principal Name" in header:
         return "detail"
-    if "Report Date" in header and "Posted" in header:
+    if "Report Date" in header:
         return "user counts" if "usercount" in re.sub(r"[^a-z]", "", name.lower()) else "counts"
     return "unknown"
 

@@ -63,12 +63,6 @@ class OverviewRow(BaseModel):
     def _check(self) -> OverviewRow:
         if self.day is None:
             raise ValueError("Date: empty")
-        if (
-            self.weekly_active is not None
-            and self.weekly_posters is not None
-            and self.weekly_posters > self.weekly_active
-        ):
-            raise ValueError("Weekly members posting messages: more than the weekly active members")
         return self
 
 
@@ -144,6 +138,16 @@ def _overview(sources: list[Source], parsed: Parsed) -> None:
             )
         for line, cells in table.rows:
             row = validate_row(OverviewRow, cells, file=src.name, line=line)
+            if row.weekly_active is not None and row.weekly_posters is not None:
+                if row.weekly_posters > row.weekly_active:
+                    raise InputError(
+                        "more members posting than active members (everyone who posts is active)",
+                        file=src.name,
+                        line=line,
+                        key="Weekly members posting messages",
+                        value=row.weekly_posters,
+                        allowed=f"at most the Weekly active members, {row.weekly_active:,}",
+                    )
             seen = days.get(row.day)
             if seen is not None:
                 if seen[0] != row:

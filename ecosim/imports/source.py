@@ -128,7 +128,7 @@ def decode(data: bytes, name: str) -> str:
             f"not UTF-8 text (byte 0x{data[exc.start]:02x} cannot be read)",
             file=name,
             line=line,
-            allowed="UTF-8 text, as the service exports it (in Excel: Save As 'CSV UTF-8')",
+            allowed="UTF-8 text, as the service exports it (an edited CSV file: save it as 'CSV UTF-8')",
         ) from None
 
 
@@ -221,7 +221,14 @@ def read_csv(
         what: what the file should be, for messages ("a Viva Engage activity counts report").
         personal: columns whose values identify people (never repeated in a message).
     """
-    text = src.text()
+    try:
+        text = src.text()
+    except InputError as exc:
+        column = _bad_byte_column(src.data)
+        if column is not None and exc.key is None:
+            exc.key = column
+            exc.args = (exc.message(),)
+        raise
     if not text.strip():
         raise InputError("the file is empty", file=src.name, allowed=f"{what}, with a header row")
     csv.field_size_limit(MAX_FIELD)
@@ -276,6 +283,29 @@ def read_csv(
             raise InputError(f"more than {MAX_ROWS:,} rows", file=src.name, line=line, allowed=f"at most {MAX_ROWS:,}")
         rows.append((line, {h: c.strip() for h, c in zip(header, row) if h}))
     return CsvTable(src.name, header, rows)
+
+
+def _bad_byte_column(data: bytes) -> str | None:
+    """The header name of the CSV column holding the first byte that is not UTF-8, if it can be told."""
+    try:
+        data.decode("utf-8-sig")
+        return None
+    except UnicodeDecodeError as exc:
+        start = exc.start
+    text = data.decode("utf-8-sig", errors="replace")
+    try:
+        rows = csv.reader(io.StringIO(text, newline=""))
+        header = [h.strip() for h in next(rows)]
+        before = data[:start].decode("utf-8-sig", errors="replace").count("\n")
+        for row in rows:
+            if rows.line_num > before:
+                for name, cell in zip(header, row):
+                    if "\ufffd" in cell:
+                        return name or None
+                return None
+    except (csv.Error, StopIteration):
+        return None
+    return None
 
 
 def validate_row(model: type[BaseModel], data: dict[str, Any], *, file: str, line: int | None, key_prefix: str = ""):
