@@ -50,7 +50,13 @@ def estimate(scenario) -> Size | None:
     net, org = scenario.network, scenario.organisation
     if net.kind == "edgelist":
         return None
-    if net.kind == "retail":
+    if net.kind == "hr":
+        staff = net.staff()  # the file is read (and checked) now, once
+        n = float(staff.n)
+        sizes = staff.unit_sizes().astype(float)
+        within = float((sizes * (sizes - 1) / 2).sum()) * net.within_store_tie_prob
+        ties = within + (n if net.manager_ties else 0.0) + net.cross_store_ties * n / 2
+    elif net.kind == "retail":
         mean = float(org.staff_per_store)
         second = mean * mean * (1.0 + float(org.store_size_spread) ** 2)  # E[size^2] of the lognormal sizes
         staff = org.stores * mean

@@ -112,7 +112,7 @@ class Organisation(Section):
     )
 
 
-NetworkKind = Literal["retail", "erdos_renyi", "watts_strogatz", "barabasi_albert", "complete", "edgelist"]
+NetworkKind = Literal["retail", "erdos_renyi", "watts_strogatz", "barabasi_albert", "complete", "edgelist", "hr"]
 
 
 class Network(Section):
@@ -121,7 +121,8 @@ class Network(Section):
     kind: NetworkKind = param(
         "retail",
         "Network generator: retail (stores, regions, head office), erdos_renyi, watts_strogatz, "
-        "barabasi_albert, complete, or edgelist (a CSV file of a real organisation).",
+        "barabasi_albert, complete, edgelist (a CSV file of a real organisation's ties), or hr (the "
+        "organisation's HR file: units, sites and managers; docs/import.md).",
     )
     learners: int | None = param(
         None,
@@ -156,13 +157,43 @@ class Network(Section):
     )
     path: str | None = param(
         None,
-        "edgelist: CSV file with columns source,target (one tie per row), relative to the scenario file.",
+        "edgelist: CSV file with columns source,target (one tie per row); hr: the HR file (CSV: employee_id, "
+        "start_date and any of end_date, unit, site, manager_id, role); relative to the scenario file.",
+    )
+    hr_date: str | None = param(
+        None,
+        "hr: the day whose staff are the learners (YYYY-MM-DD): everyone started by then and not yet left; "
+        "default: the latest start or end date in the file.",
+    )
+    manager_ties: bool = param(True, "hr: everyone talks regularly with their manager (manager_id).")
+    cross_site_share: float = param(
+        0.2,
+        "hr: share of the ties to other units (network.cross_store_ties) that go to another site.",
+        unit="share",
+        ge=0,
+        le=1,
+    )
+    office_roles: list[str] = param(
+        [],
+        "hr: roles (the HR file's role column) of people who work at a desk without shift or floor time "
+        "pressure, as head office staff do.",
+    )
+    hr_turnover: bool = param(
+        True,
+        "hr: set turnover.annual_rate from the HR file: leavers in the year up to network.hr_date per head.",
     )
     nodes_path: str | None = param(
         None,
         "edgelist: optional CSV file with columns id and any of store, region, role "
         "(associate, store_manager, area_manager, head_office), relative to the scenario file.",
     )
+
+    @field_validator("hr_date", mode="before")
+    @classmethod
+    def _day_as_text(cls, value: Any) -> Any:
+        import datetime as dt
+
+        return value.isoformat() if isinstance(value, dt.date) else value
 
     @model_validator(mode="after")
     def _kind_needs(self) -> Network:
@@ -171,6 +202,15 @@ class Network(Section):
             raise ValueError(f"network.learners is required when network.kind is {self.kind}")
         if self.kind == "edgelist" and self.path is None:
             raise ValueError("network.path (a CSV edge list) is required when network.kind is edgelist")
+        if self.kind == "hr" and self.path is None:
+            raise ValueError("network.path (the HR file, a CSV file) is required when network.kind is hr")
+        if self.hr_date is not None:
+            import datetime as dt
+
+            try:
+                dt.date.fromisoformat(self.hr_date)
+            except ValueError:
+                raise ValueError(f"network.hr_date is not a date: {self.hr_date!r}; allowed: YYYY-MM-DD") from None
         if self.kind == "watts_strogatz" and self.neighbours % 2:
             raise ValueError(f"network.neighbours must be even for watts_strogatz, got {self.neighbours}")
         if self.kind == "watts_strogatz" and self.neighbours >= self.learners:
@@ -198,6 +238,12 @@ class Network(Section):
         from ecosim.scenario.edgelist import read_network
 
         return read_network(self.path, self.nodes_path)
+
+    def staff(self):
+        """The HR file read into arrays for the core (``kind: hr``): units, sites, managers, roles."""
+        from ecosim.scenario.staff import read_staff
+
+        return read_staff(self.path, hr_date=self.hr_date, office_roles=tuple(self.office_roles))
 
 
 class Goals(Section):

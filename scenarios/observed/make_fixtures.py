@@ -374,8 +374,26 @@ def stamp(t: dt.datetime | dt.date) -> str:
 
 def write_hr(people) -> None:
     """hr.csv: the contact centre's staff (names are in HR files; the import does not read them)."""
+    staff = sorted(people.values(), key=lambda p: p.employee_id)
+    # who manages whom (no random draws): the hub's longest-serving person heads the centre; in each
+    # team, the longest-serving person who has not left leads it and reports to the head; the hub's
+    # other staff report to the head too
+    stay = sorted((p for p in staff if p.end is None), key=lambda p: (p.start, p.employee_id))
+    head = next(p for p in stay if p.team < 0)
+    leads: dict[int, Person] = {}
+    for p in stay:
+        if p.team >= 0:
+            leads.setdefault(p.team, p)
     rows = []
-    for p in sorted(people.values(), key=lambda p: p.employee_id):
+    for p in staff:
+        if p is head:
+            manager, role = "", "head of centre"
+        elif p.team < 0:
+            manager, role = head.employee_id, "support"
+        elif leads.get(p.team) is p:
+            manager, role = head.employee_id, "team lead"
+        else:
+            manager, role = (leads[p.team].employee_id if p.team in leads else ""), "agent"
         rows.append(
             [
                 p.employee_id,
@@ -383,8 +401,8 @@ def write_hr(people) -> None:
                 p.email,
                 f"team {p.team + 1}" if p.team >= 0 else "hub",
                 f"site {p.site + 1}" if p.site >= 0 else "hub",
-                "",
-                "agent",
+                manager,
+                role,
                 p.start.isoformat(),
                 p.end.isoformat() if p.end else "",
             ]
