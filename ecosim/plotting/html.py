@@ -128,7 +128,9 @@ def scenario_levers(scenario: Scenario) -> list[tuple[str, str, str]]:
     Rows of (plain name, value with its unit, the YAML key).
     """
     from ecosim.scenario.schema import get_value, iter_params
+    from ecosim.words import say, words
 
+    w = words(scenario)
     rows = []
     for info in iter_params():
         if info.path == "seed" or not info.is_numeric:
@@ -137,7 +139,7 @@ def scenario_levers(scenario: Scenario) -> list[tuple[str, str, str]]:
         if not info.lever and value == info.default:
             continue
         shown = f"{value:,}" if isinstance(value, int) else f"{value:.4g}"
-        rows.append((info.label, f"{shown} {info.unit}".strip(), info.path))
+        rows.append((say(info.label, w), f"{shown} {say(info.unit, w)}".strip(), info.path))
     return rows
 
 

@@ -10,11 +10,12 @@ Time is in weeks throughout: one model step is one week.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic.fields import FieldInfo
 
 from ecosim.core.limits import MAX_TIES
@@ -110,6 +111,29 @@ class Organisation(Section):
         ge=0,
         le=1,
     )
+    unit_word: str = param(
+        "store",
+        "What the organisation calls a store, the group people work in (team, ward, branch, office): "
+        "used in every message, figure, report and page.",
+    )
+    units_word: str | None = param(None, "The plural of unit_word (default: unit_word with an s).")
+    site_word: str = param(
+        "region", "What the organisation calls a region, the units under one manager (site, division, hospital)."
+    )
+    sites_word: str | None = param(None, "The plural of site_word (default: site_word with an s).")
+    hub_word: str = param(
+        "head office", "What the organisation calls its head office, the staff who work centrally (shared services)."
+    )
+
+    @field_validator("unit_word", "units_word", "site_word", "sites_word", "hub_word")
+    @classmethod
+    def _a_word(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z][A-Za-z' -]{0,39}", value):
+            raise ValueError(
+                f"organisation.{info.field_name} is not a word: {value!r}; "
+                "allowed: 1-40 letters, spaces, hyphens or apostrophes"
+            )
+        return value
 
 
 NetworkKind = Literal["retail", "erdos_renyi", "watts_strogatz", "barabasi_albert", "complete", "edgelist", "hr"]
@@ -143,11 +167,15 @@ class Network(Section):
         4, "barabasi_albert: ties each new learner makes by preferential attachment.", unit="ties", ge=1, le=10_000
     )
     within_store_tie_prob: float = param(
-        0.6, "retail: probability that two colleagues in the same store talk regularly.", unit="probability", ge=0, le=1
+        0.6,
+        "retail and hr: probability that two colleagues in the same store (an HR file's unit) talk regularly.",
+        unit="probability",
+        ge=0,
+        le=1,
     )
     cross_store_ties: float = param(
         0.3,
-        "retail: mean number of ties a learner has to staff of other stores (friends, past stores).",
+        "retail and hr: mean number of ties a learner has to staff of other stores (friends, past stores).",
         unit="ties",
         ge=0,
         le=1000,
@@ -915,6 +943,7 @@ LABELS = {
     "network.within_store_tie_prob": "ties within a store",
     "network.cross_store_ties": "ties across stores",
     "network.head_office_tie_prob": "ties within head office",
+    "network.cross_site_share": "share of cross-unit ties to other sites",
     "goals.topics": "topics",
     "goals.mean_alignment": "goal alignment",
     "goals.alignment_sd": "spread of goal alignment",

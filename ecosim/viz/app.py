@@ -436,7 +436,7 @@ def NetworkView(model: PageModel):
             unsafe_innerHTML=(
                 "Each dot is a learner, coloured by what they did this week and larger the more they know. "
                 + (
-                    "Stores are clusters, grouped by region around head office."
+                    f"{net.words.units.capitalize()} are clusters, grouped by {net.words.site} around {net.words.hub}."
                     if net.stores_total
                     else "Learners sit on a circle."
                 )
