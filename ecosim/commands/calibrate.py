@@ -34,6 +34,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PARAM",
         help="parameters to fit: NAME (uniform over its schema range), NAME=LOW:HIGH or NAME=log:LOW:HIGH",
     )
+    parser.add_argument(
+        "--survey",
+        metavar="CSV",
+        help="a pulse survey of how well the platform serves people's own goals (Likert items): the priors "
+        "of goals.mean_alignment and goals.alignment_sd (docs/calibration.md)",
+    )
     parser.add_argument("--population", type=whole_number(10), help="learners simulated (shrinks the organisation)")
     stop = parser.add_mutually_exclusive_group()
     stop.add_argument("--generations", type=whole_number(1, 1000), help="ABC-SMC generations (default 8)")
@@ -81,6 +87,20 @@ def run(args: argparse.Namespace) -> int:
     spec, folder = read_spec(args.config) if args.config else (CalibrationSpec(), Path.cwd())
     fit = dict(spec.fit)
     fit.update(parse_fit_flags(args.fit))
+    survey_notes: list[str] = []
+    survey = args.survey or (str(folder / spec.survey) if spec.survey else None)
+    if survey is not None:
+        from ecosim.calibrate.spec import Prior
+        from ecosim.calibrate.survey import read_survey
+
+        drawn = read_survey(survey)
+        survey_notes += [drawn.sentence(), *drawn.notes]
+        for name, (low, high) in drawn.priors().items():
+            given = fit.get(name)
+            if given is not None and (given.low is not None or given.high is not None):
+                survey_notes.append(f"{name}: the prior given with --fit or in the calibration file is kept")
+                continue
+            fit[name] = Prior(low=low, high=high)
     observed = args.observed or (str(folder / spec.observed) if spec.observed else None)
     if observed is None:
         raise InputError(
@@ -89,7 +109,9 @@ def run(args: argparse.Namespace) -> int:
             allowed="--observed CSV (or an ecosim import folder), or observed: in --config FILE",
         )
     if not fit:
-        raise InputError("no parameter to fit", file="--fit", allowed="--fit NAME ..., or fit: in --config FILE")
+        raise InputError(
+            "no parameter to fit", file="--fit", allowed="--fit NAME ..., --survey CSV, or fit: in --config FILE"
+        )
     if args.scheduler and args.executor != "dask":
         raise InputError("--scheduler needs --executor dask", file="--scheduler", value=args.scheduler)
     generations, budget = args.generations, args.budget
@@ -98,6 +120,7 @@ def run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides, seed=args.seed)
     # bad input is reported before the results folder is touched
     observed = read_observed(observed)
+    observed.notes[:0] = survey_notes
     resolve_priors(fit, source="--fit")
     out = Path(args.out) if args.out else Path("results") / f"{scenario.name}-calibration"
     if args.resume and args.force:

@@ -113,6 +113,7 @@ def parse_bytes(text: str, *, source: str = ENV) -> int:
 def check_size(scenario, *, file: str = "<scenario>", line: int | None = None, key: str | None = None) -> None:
     """Refuse a scenario whose model would need more memory than the limit, or more ties than the network may have."""
     from ecosim.scenario.schema import MAX_TIES
+    from ecosim.words import say, words
 
     size = estimate(scenario)
     if size is None:
@@ -124,7 +125,9 @@ def check_size(scenario, *, file: str = "<scenario>", line: int | None = None, k
             file=file,
             line=line,
             key=key,
-            allowed=f"at most {MAX_TIES:,} ties: fewer or smaller stores, or lower tie probabilities",
+            allowed=say(
+                f"at most {MAX_TIES:,} ties: fewer or smaller stores, or lower tie probabilities", words(scenario)
+            ),
         )
     limit, source = memory_limit()
     if limit is not None and size.memory > limit:
