@@ -2,7 +2,7 @@
 
 Every identifier in the synthetic fixtures (HR file, Viva Engage export and usage reports, Slack
 member analytics, xAPI statements, pulse survey) is collected, every format is imported, a short
-calibration is run from an imported folder, and every file written (Parquet and SQLite read back as
+calibration is run from an imported folder and the pulse survey, and every file written (Parquet and SQLite read back as
 text, gzip opened), everything printed and everything logged is searched for each of them.
 """
 
@@ -143,6 +143,8 @@ def test_no_output_of_an_import_or_a_calibration_holds_an_identifier(ids, tmp_pa
             str(CC / "contact_centre_synthetic.yaml"),
             "--observed",
             str(folders[0]),
+            "--survey",
+            str(CC / "survey.csv"),
             "--fit",
             "goals.mean_alignment",
             "--population",
