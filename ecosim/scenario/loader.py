@@ -464,6 +464,11 @@ def validate(data: Mapping[str, Any], *, file: str = "<scenario>", marks: Marks 
         raise (errors[0] if len(errors) == 1 else ScenarioErrors(errors)) from None
     if scenario.network.kind == "hr":
         scenario = _hr_scenario(scenario)
+    own = Path(file).resolve() if file and not file.startswith("<") else None
+    for key in type(scenario.costs).model_fields:
+        mark = marks.get(("costs", key))
+        if own is not None and mark is not None and mark[1] is not None and Path(mark[0]).resolve() != own:
+            scenario._inherited_costs[key] = Path(mark[0]).name
     _check_counts(scenario, file, marks)
     # the size the model would have, before anything is built: named where the file (or --set) sets it
     kind = scenario.network.kind

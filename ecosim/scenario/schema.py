@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 from pydantic.fields import FieldInfo
 
 from ecosim.core.limits import MAX_TIES
@@ -806,6 +806,21 @@ class Costs(Section):
         ge=0,
         le=1e6,
     )
+    value_per_active_learner_week: float = param(
+        0.0,
+        "What a week in which one learner visits the platform is worth to the organisation (set it to price "
+        "the options' value: run and compare then give each option's net value and return).",
+        unit="currency per learner-week",
+        ge=0,
+        le=1e6,
+    )
+    value_per_capability_point: float = param(
+        0.0,
+        "What one percentage point of capability on the organisation's topics gained over the run is worth.",
+        unit="currency per point",
+        ge=0,
+        le=1e12,
+    )
 
 
 def _mid_run_levers() -> dict[str, tuple[type[BaseModel], str]]:
@@ -891,6 +906,10 @@ class Intervention(Section):
 
 class Scenario(Section):
     """A complete ecosim scenario."""
+
+    #: The file each ``costs`` key was set in, when another file than the scenario's own (``extends``):
+    #: reports mark those costs as inherited. Not part of the scenario's content.
+    _inherited_costs: dict[str, str] = PrivateAttr(default_factory=dict)
 
     name: str = Field(
         ...,
@@ -1017,6 +1036,8 @@ LABELS = {
     "costs.event": "cost of an event",
     "costs.licence_per_learner_month": "licence per learner-month",
     "costs.training_hour": "cost of a training hour",
+    "costs.value_per_active_learner_week": "value of an active learner-week",
+    "costs.value_per_capability_point": "value of a point of capability",
 }
 
 
