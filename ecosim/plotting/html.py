@@ -139,7 +139,7 @@ def scenario_levers(scenario: Scenario) -> list[tuple[str, str, str]]:
         if not info.lever and value == info.default:
             continue
         shown = f"{value:,}" if isinstance(value, int) else f"{value:.4g}"
-        rows.append((say(info.label, w), f"{shown} {say(info.unit, w)}".strip(), info.path))
+        rows.append((say(info.label, w), f"{shown} {say(info.plain_unit, w)}".strip(), info.path))
     return rows
 
 

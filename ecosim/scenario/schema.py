@@ -280,8 +280,8 @@ class Goals(Section):
     topics: int = param(12, "Number of topics that goals and content are spread over.", unit="topics", ge=2, le=64)
     mean_alignment: float = param(
         0.5,
-        "Mean alignment: cosine between a learner's personal goals and the organisation's goals "
-        "(0: unrelated, 1: identical).",
+        "Mean alignment: how closely a learner's personal goals match the organisation's goals "
+        "(0: unrelated, 1: identical; docs/model.md defines it exactly).",
         unit="cosine",
         ge=0,
         le=1,
@@ -942,6 +942,18 @@ class Scenario(Section):
 # --------------------------------------------------------------------------------------------
 
 
+#: Units as people read them, where the exact unit (docs/scenarios.md, docs/model.md) is a modeller's:
+#: a log-odds is a weight on the weekly choice (1 roughly multiplies its odds by 2.7), a cosine
+#: between goals a score from 0 (unrelated goals) to 1 (the same goals).
+PLAIN_UNITS = {
+    "log-odds": "weight",
+    "cosine": "score",
+    "log-sd": "spread",
+    "exponent": "power",
+    "ratio": "times",
+}
+
+
 #: Plain names of the numeric parameters, for figures, tables, reports and the page's sliders:
 #: what an L&D manager would call them (the path names the YAML key; the description explains).
 #: A test keeps this table in step with the declarations above.
@@ -1065,8 +1077,13 @@ class ParamInfo:
 
     @property
     def label_with_unit(self) -> str:
-        """The plain name with its unit, for an axis: "staff turnover (per year)"."""
-        return f"{self.label} ({self.unit})" if self.unit else self.label
+        """The plain name with its unit for people, for an axis: "staff turnover (per year)"."""
+        return f"{self.label} ({self.plain_unit})" if self.plain_unit else self.label
+
+    @property
+    def plain_unit(self) -> str:
+        """The unit in words for people (:data:`PLAIN_UNITS`): "weight", not "log-odds"; the exact one is ``unit``."""
+        return PLAIN_UNITS.get(self.unit, self.unit)
 
     @property
     def is_numeric(self) -> bool:

@@ -92,7 +92,7 @@ def _lever(info: ParamInfo, scenario: Scenario) -> Lever:
     return Lever(
         path=info.path,
         label=label[:1].upper() + label[1:],  # the schema's plain name, in the organisation's words
-        unit=info.unit,
+        unit=say(info.plain_unit, w),
         integer=integer,
         lo=lo,
         hi=hi,
