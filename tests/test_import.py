@@ -59,12 +59,36 @@ def test_engage_export_gives_the_true_posts_threads_replies_and_first_posters(tm
     # the export holds what people wrote, not what they read: empty, never zero
     assert t["active_users"].isna().all()
     names = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
-    assert names == ["hr_weekly.csv", "import.json", "observed.csv", "quality.json", "quality.md", "reply_graph.csv"]
+    assert names == [
+        "hr_weekly.csv",
+        "import.json",
+        "observed.csv",
+        "quality.json",
+        "quality.md",
+        "reply_graph.csv",
+        "scenario.yaml",
+    ]
     q = json.loads((out / "quality.json").read_text())
     assert q["gaps"] == [] and q["partial_weeks"] == []
     assert q["counted"]["system messages left out"] == 4
     graph = pd.read_csv(out / "reply_graph.csv")
     assert list(graph.columns) == ["source", "target"] and len(graph) == q["reply_graph"]["ties"] > 0
+
+
+def test_with_hr_the_import_writes_a_scenario_of_the_organisation_in_numbers_only(tmp_path):
+    from ecosim.scenario import load_scenario
+
+    out = tmp_path / "slack"
+    assert run_import("slack", [OVERVIEW], out, "--hr", str(HR)) == 0
+    text = (out / "scenario.yaml").read_text()
+    sc = load_scenario(out / "scenario.yaml")
+    assert sc.organisation.stores == 131 and 14 < sc.organisation.staff_per_store < 17
+    assert sc.organisation.regions == 4 and 0.2 < sc.turnover.annual_rate < 0.35
+    assert sc.organisation.unit_word == "unit"
+    assert "team 1" not in text and "site 1" not in text and "CC1" not in text  # no unit, site or person named
+    assert not (tmp_path / "plain").exists()
+    assert run_import("slack", [OVERVIEW], tmp_path / "plain") == 0
+    assert not (tmp_path / "plain" / "scenario.yaml").exists()
 
 
 def test_engage_export_without_hr_reads_joiners_leavers_and_headcount_from_users_csv(tmp_path):

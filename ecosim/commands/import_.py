@@ -5,8 +5,9 @@ r"""Read a platform's exports (and the HR file) into the observed weekly table t
 Formats: engage-usage (Microsoft 365 usage reports for Viva Engage), engage-export (the Viva Engage
 network data export), slack (workspace or member analytics), xapi (statements from a Learning Record
 Store). The folder gets ``observed.csv``, ``quality.md`` and ``quality.json``, and where the format or
-``--hr`` gives them ``reply_graph.csv`` and ``hr_weekly.csv``. People are pseudonymised as they are
-read; no name, e-mail address or account id is written (docs/import.md).
+``--hr`` gives them ``reply_graph.csv``, ``hr_weekly.csv`` and ``scenario.yaml`` (the organisation's
+shape). People are pseudonymised as they are read; no name, e-mail address or account id is written
+(docs/import.md).
 """
 
 from __future__ import annotations

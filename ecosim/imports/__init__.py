@@ -48,6 +48,7 @@ QUALITY_MD = "quality.md"
 QUALITY_JSON = "quality.json"
 REPLY_GRAPH = "reply_graph.csv"
 HR_TABLE = "hr_weekly.csv"
+SCENARIO = "scenario.yaml"
 MANIFEST = "import.json"
 
 __all__ = ["COLUMNS", "FORMATS", "Imported", "import_files", "parse_day_flag", "quality_markdown", "write_import"]
@@ -140,9 +141,54 @@ def import_files(
 
         hr_weeks = read_hr(hr, pseudo)
     imported = build(parsed, launch=launch_day, until=until_day, hr=hr_weeks)
+    if hr is not None:
+        imported.scenario = organisation_scenario(hr, launch=imported.quality["launch"])
     imported.quality["pseudonyms"] = f"keyed BLAKE2b, key kept in {pseudo.kept_in}"
     log.info("imported %s: %d weeks", format, len(imported.table))
     return imported
+
+
+def organisation_scenario(hr: str | os.PathLike[str], *, launch: str) -> str:
+    """A scenario of the HR file's organisation, in numbers only: its units, their sizes, sites, turnover.
+
+    The organisation generator's shape (``organisation.stores`` units of ``staff_per_store`` people on
+    average, spread ``store_size_spread``, in ``regions`` sites) and ``turnover.annual_rate``, read
+    from the people employed on the file's latest date (:mod:`ecosim.scenario.staff`). No person, unit
+    or site is named in it, so it may travel with the import; ``network.kind: hr`` reads the file itself.
+    """
+    import numpy as np
+
+    from ecosim.scenario.staff import read_staff
+
+    staff = read_staff(hr)
+    sizes = staff.unit_sizes().astype(float)
+    if sizes.size == 0:  # no unit column: one unit per site, or one in all
+        sizes = np.array([float(staff.n)])
+    mean = float(sizes.mean())
+    spread = float(sizes.std() / mean) if sizes.size > 1 and mean > 0 else 0.0
+    sites = int(np.unique(staff.site[staff.site >= 0]).size) or 1
+    lines = [
+        f"# Written by ecosim import from the HR file's {staff.rows:,} rows: the shape of the organisation",
+        f"# employed on {staff.day.isoformat()} ({staff.n:,} people), in numbers only (no person, unit or site",
+        "# is named). Start from it, or give the HR file itself with network.kind: hr (docs/import.md).",
+        "extends: retail",
+        "name: imported_organisation",
+        "description: >",
+        f"  The organisation of an HR file: {sizes.size:,} units of about {mean:.0f} people at {sites:,} site(s),",
+        f"  {staff.annual_turnover:.0%} yearly turnover (from its dates), the platform launched on {launch}.",
+        "organisation:",
+        "  unit_word: unit",
+        "  site_word: site",
+        f"  stores: {sizes.size}",
+        f"  staff_per_store: {round(mean, 2)}",
+        f"  store_size_spread: {round(min(spread, 2.0), 3)}",
+        f"  regions: {min(sites, sizes.size)}",
+        "  head_office: 0",
+        "turnover:",
+        f"  annual_rate: {staff.annual_turnover}",
+        "",
+    ]
+    return "\n".join(lines)
 
 
 def write_import(folder: str | os.PathLike[str], imported: Imported) -> list[str]:
@@ -165,6 +211,9 @@ def write_import(folder: str | os.PathLike[str], imported: Imported) -> list[str
     if imported.hr_table is not None:
         write_text(out / HR_TABLE, imported.hr_table.to_csv(index=False, lineterminator="\n"))
         names.append(HR_TABLE)
+    if imported.scenario is not None:
+        write_text(out / SCENARIO, imported.scenario)
+        names.append(SCENARIO)
     manifest: dict[str, Any] = {
         "format": imported.quality["format"],
         "ecosim": __version__,

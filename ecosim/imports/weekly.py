@@ -173,6 +173,7 @@ class Imported:
     quality: dict[str, Any]
     edges: pd.DataFrame | None
     hr_table: pd.DataFrame | None
+    scenario: str | None = None  # with an HR file: a scenario of its organisation (YAML)
 
 
 def build(
