@@ -63,7 +63,30 @@ def run_costs(costs: Costs, columns: dict[str, np.ndarray]) -> dict[str, float]:
     parts["total_cost"] = (
         parts["facilitator_cost"] + parts["event_cost"] + parts["licence_cost"] + parts["training_cost"]
     )
+    capability = np.asarray(columns["org_capability"], dtype=np.float64)
+    parts["capability_points_gained"] = 100.0 * float(capability[-1] - capability[0]) if capability.size else 0.0
+    parts["value"] = (
+        costs.value_per_active_learner_week * parts["active_learner_weeks"]
+        + costs.value_per_capability_point * parts["capability_points_gained"]
+    )
+    parts["net_value"] = parts["value"] - parts["total_cost"]
+    parts["return_on_cost"] = parts["net_value"] / parts["total_cost"] if parts["total_cost"] > 0 else float("nan")
     return parts
+
+
+#: The parts of the total cost (outcomes of :mod:`ecosim.core.outcomes`), each with the ``costs`` price it is of.
+COST_PARTS = (
+    ("facilitator_cost", "facilitator_hour"),
+    ("event_cost", "event"),
+    ("licence_cost", "licence_per_learner_month"),
+    ("training_cost", "training_hour"),
+)
+
+
+def has_value(scenario: Scenario) -> bool:
+    """Whether the scenario prices what the options buy (so net value and return can be told)."""
+    c = scenario.costs
+    return c.value_per_active_learner_week > 0 or c.value_per_capability_point > 0
 
 
 def has_costs(scenario: Scenario) -> bool:

@@ -11,11 +11,14 @@ nothing is downloaded nor written into the environment (tests/conftest.py fails 
 from __future__ import annotations
 
 import pytest
+from conftest import SCENARIOS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ecosim.cli import main
 from ecosim.experiment.model import EcosystemModel
+
+OVERVIEW = SCENARIOS / "observed" / "contact_centre" / "slack" / "workspace_overview.csv"
 
 
 class Reached(Exception):
@@ -64,6 +67,7 @@ FLAGS = {
     "validate": ["--quick", "--out", "--case", "--no-figures", "--img-dir"],
     "schema": ["--indent", "--markdown"],
     "viz": ["--host", "--port", "--check-assets"],
+    "import": ["--out", "--hr", "--launch", "--until", "--verbs", "--key", "--force", "--quiet"],
 }
 SWITCHES = {"--force", "--quiet", "--no-figures", "--resume", "--quick", "--markdown", "--check-assets"}
 
@@ -73,6 +77,10 @@ def command_lines(draw):
     command = draw(st.sampled_from(sorted(FLAGS)))
     argv = [command]
     positional = {"run": "scenario", "sweep": "sweep", "analyze": "folder", "viz": "scenario"}.get(command)
+    if command == "import":  # a format (or not), and files: an export, a scenario, hostile names
+        argv.append(draw(st.sampled_from(["engage-usage", "engage-export", "slack", "xapi", "yammer"]) | hostile))
+        for _ in range(draw(st.integers(0, 2))):
+            argv.append(draw(st.sampled_from(["export", "scenario", "missing", "a_file", ""]) | hostile))
     if positional and draw(st.booleans()) or positional and draw(st.booleans()):
         argv.append(draw(st.sampled_from([positional, "missing", "a_file", ""]) | hostile))
     for flag in draw(st.lists(st.sampled_from(FLAGS[command] + ["--bogus"]), max_size=4)):
@@ -90,7 +98,7 @@ def command_lines(draw):
 @given(argv=command_lines())
 def test_random_command_lines_are_accepted_or_refused_in_one_line(argv, places, no_work, capsys, monkeypatch):
     monkeypatch.chdir(places)
-    names = {"scenario": "s.yaml", "sweep": "w.yaml", "folder": str(places)}
+    names = {"scenario": "s.yaml", "sweep": "w.yaml", "folder": str(places), "export": str(OVERVIEW)}
     argv = [names.get(a, a) for a in argv]
     try:
         code = main(argv)

@@ -259,8 +259,11 @@ BAD_OBSERVED = {
     ),
     "an unterminated quote": ('week,active_share\n1,"0.2\n2,0.3\n', ":2: a quoted cell is never closed"),
     "a huge week": ("week,active_share\n99999999999999999999999,0.2\n", ":2: week: out of range"),
-    "a column all NA": ("week,active_share,posts\n1,NA,3\n2,NA,4\n", ":1: active_share: the column has no values"),
-    "a column left out of short rows": ("week,posts,active_share\n1,3\n2,4\n", ":1: active_share: the column has no"),
+    "every column all NA": (
+        "week,active_share,posts\n1,NA,NA\n2,NA,NA\n",
+        "every cell of active_share, posts is empty",
+    ),
+    "columns left out of short rows": ("week,posts,active_share\n1\n2\n", "every cell of posts, active_share is empty"),
 }
 
 
@@ -468,3 +471,11 @@ def test_the_drawing_process_does_not_answer_a_parent_that_has_gone():
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "0", done.stderr
     assert "Traceback" not in done.stderr, done.stderr
+
+
+def test_a_column_empty_in_every_week_is_not_compared_and_says_so():
+    from ecosim.calibrate.observed import parse_observed
+
+    obs = parse_observed("week,active_share,posts,headcount\n1,NA,3,10\n2,NA,4,10\n", file="o.csv")
+    assert "active_share" not in obs.statistics()
+    assert any("active_share is empty in every week" in n for n in obs.notes)

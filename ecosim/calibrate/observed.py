@@ -3,6 +3,8 @@
 The file has a ``week`` column (weeks since launch; week 1 is the launch week) and any of
 ``active_users`` or ``active_share``, ``posters`` or ``contributor_share``, ``posts``, and optionally
 ``headcount``. Weeks may have gaps and cells may be empty; other columns are ignored with a note.
+A folder written by ``ecosim import`` may be given instead of the file: its ``observed.csv`` is read
+(the import's other columns, such as replies or joiners, are not compared with the model).
 Every problem raises :class:`~ecosim.errors.InputError` naming the file, the row, the column, the bad
 value and what is allowed.
 """
@@ -31,6 +33,19 @@ COUNT_COLUMNS = ("active_users", "posters", "posts", "headcount")
 SHARE_COLUMNS = ("active_share", "contributor_share")
 KNOWN_COLUMNS = ("week", *COUNT_COLUMNS, *SHARE_COLUMNS)
 ALLOWED_COLUMNS = "week, active_users or active_share, posters or contributor_share, posts, headcount"
+#: Columns of an ``ecosim import`` table that calibrate does not compare, ignored without a note.
+IMPORT_COLUMNS = (
+    "week_start",
+    "replies",
+    "threads",
+    "first_posters",
+    "first_posters_replied",
+    "joiners",
+    "leavers",
+)
+#: The table and the manifest of a folder written by ``ecosim import``.
+IMPORT_TABLE = "observed.csv"
+IMPORT_MANIFEST = "import.json"
 
 
 @dataclass
@@ -71,7 +86,8 @@ class Observed:
             out[stat] = _present(self.weeks, values)
         if "posts" in self.columns:
             out["posts_per_head"] = _present(self.weeks, self.columns["posts"] / head)
-        return out
+        # a column empty in every week (an import leaves what its format cannot give empty) compares nothing
+        return {stat: wv for stat, wv in out.items() if len(wv[0])}
 
     def check_shares(self, headcount: float | None = None) -> None:
         """Refuse a week whose contributors outnumber its active learners, or whose counts exceed the headcount.
@@ -142,13 +158,50 @@ def _present(weeks: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 
 def read_observed(path: str | os.PathLike[str]) -> Observed:
-    """Read and check an observed-data CSV file (see the module docstring)."""
+    """Read and check an observed-data CSV file, or the folder ``ecosim import`` wrote (module docstring)."""
     file = str(path)
     p = Path(path)
     if not p.exists():
-        raise InputError("observed data file not found", file=file, allowed="a CSV file with a week column")
+        raise InputError(
+            "observed data file not found",
+            file=file,
+            allowed="a CSV file with a week column, or a folder written by ecosim import",
+        )
+    if p.is_dir():
+        return _read_import_folder(p)
     if not p.is_file():
         raise InputError("observed data path is not a file", file=file)
+    return _read_csv_file(p)
+
+
+def _read_import_folder(folder: Path) -> Observed:
+    """The observed table of a folder written by ``ecosim import``, with a note saying where it came from."""
+    import json
+
+    table, manifest = folder / IMPORT_TABLE, folder / IMPORT_MANIFEST
+    if not table.is_file() or not manifest.is_file():
+        missing = IMPORT_TABLE if not table.is_file() else IMPORT_MANIFEST
+        raise InputError(
+            f"the folder has no {missing}: it is not a folder written by ecosim import",
+            file=str(folder),
+            allowed="an observed CSV file, or the --out folder of ecosim import",
+        )
+    try:
+        info = json.loads(manifest.read_text(encoding="utf-8"))
+        fmt, launch = str(info["format"]), str(info["launch"])
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
+        raise InputError(
+            "the import's manifest cannot be read",
+            file=str(manifest),
+            allowed="the import.json that ecosim import wrote (import again with --force)",
+        ) from None
+    obs = _read_csv_file(table, quiet=IMPORT_COLUMNS)
+    obs.notes.insert(0, f"observed weeks from an ecosim import of {fmt} data (week 1 starts on {launch})")
+    return obs
+
+
+def _read_csv_file(p: Path, *, quiet: tuple[str, ...] = ()) -> Observed:
+    file = str(p)
     size = p.stat().st_size
     if size > MAX_FILE_BYTES:
         raise InputError(
@@ -166,11 +219,11 @@ def read_observed(path: str | os.PathLike[str]) -> Observed:
         ) from None
     except OSError as exc:
         raise InputError(f"cannot read observed data file: {exc.strerror}", file=file) from None
-    return parse_observed(text, file=file)
+    return parse_observed(text, file=file, quiet=quiet)
 
 
-def parse_observed(text: str, *, file: str = "<observed>") -> Observed:
-    """Parse and check observed-data CSV text (see :func:`read_observed`)."""
+def parse_observed(text: str, *, file: str = "<observed>", quiet: tuple[str, ...] = ()) -> Observed:
+    """Parse and check observed-data CSV text (see :func:`read_observed`); ``quiet`` columns are ignored unsaid."""
     if not text.strip():
         raise InputError("observed data file is empty", file=file, allowed=f"a header row with {ALLOWED_COLUMNS}")
     reader = csv.reader(io.StringIO(text), strict=True)
@@ -199,6 +252,8 @@ def parse_observed(text: str, *, file: str = "<observed>") -> Observed:
             raise InputError("the column appears twice", file=file, line=1, key=header[i], allowed="each column once")
         if name in KNOWN_COLUMNS:
             index[name] = i
+        elif name in quiet:
+            continue
         else:
             hint = did_you_mean(name, KNOWN_COLUMNS)
             notes.append(f"{file}: column '{header[i]}' ignored" + (f" ({hint})" if hint else ""))
@@ -299,16 +354,16 @@ def parse_observed(text: str, *, file: str = "<observed>") -> Observed:
             )
         for name in cols:
             cols[name].append(np.nan if values[name] is None else float(values[name]))
+    if not any(any(not math.isnan(v) for v in cols[c]) for c in usable):
+        raise InputError(
+            "every cell of " + ", ".join(usable) + " is empty: nothing to compare with the model",
+            file=file,
+            allowed="a value in at least one week of active_users, active_share, posters, contributor_share or posts",
+        )
     for name in usable:
         if all(math.isnan(v) for v in cols[name]):
-            raise InputError(
-                "the column has no values: every cell is empty",
-                file=file,
-                line=1,
-                key=header[index[name]],
-                allowed="at least one number in the column, or no such column",
-            )
-    observed = Observed(
+            notes.append(f"{header[index[name]]} is empty in every week: it is not compared with the model")
+    return Observed(
         file=file,
         weeks=np.asarray(weeks, dtype=int),
         columns={k: np.asarray(v, dtype=float) for k, v in cols.items()},

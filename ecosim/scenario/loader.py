@@ -48,13 +48,15 @@ class Loader(yaml.SafeLoader):
     YAML 1.1 (PyYAML's default) reads ``yes``, ``no``, ``on`` and ``off`` as booleans, ``010`` as the
     octal 8 and ``1:30`` as the sexagesimal 90, and wants ``1.0e-3`` for ``1e-3``. Here, as in YAML
     1.2: only ``true`` and ``false`` are booleans, ``010`` is ten (``0o10`` is octal, ``0x10`` hex),
-    ``1:30`` and ``no`` are text, and ``1e-3`` is a number.
+    ``1:30`` and ``no`` are text, and ``1e-3`` is a number. Dates (``2025-01-06``) are text too: YAML
+    1.2 has no timestamps (PyYAML's crash on ``2024-02-30`` becomes the schema's message about the key).
     """
 
 
 _BOOL, _INT, _FLOAT = "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
 Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag not in (_BOOL, _INT, _FLOAT)]
+    first: [(tag, rx) for tag, rx in resolvers if tag not in (_BOOL, _INT, _FLOAT, _TIMESTAMP)]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
@@ -488,11 +490,19 @@ def validate(data: Mapping[str, Any], *, file: str = "<scenario>", marks: Marks 
         errors = [convert_error(err, model=Scenario, file=file, marks=marks, data=data) for err in exc.errors()]
         errors.sort(key=lambda e: (str(e.file), e.line or 0, e.column or 0))
         raise (errors[0] if len(errors) == 1 else ScenarioErrors(errors)) from None
+    if scenario.network.kind == "hr":
+        scenario = _hr_scenario(scenario)
+    own = Path(file).resolve() if file and not file.startswith("<") else None
+    for key in type(scenario.costs).model_fields:
+        mark = marks.get(("costs", key))
+        if own is not None and mark is not None and mark[1] is not None and Path(mark[0]).resolve() != own:
+            scenario._inherited_costs[key] = Path(mark[0]).name
     _check_counts(scenario, file, marks)
     _check_interventions(scenario, file, marks)
     _check_input_files(scenario, file, marks)
     # the size the model would have, before anything is built: named where the file (or --set) sets it
-    section, names = _SIZE_KEYS["retail" if scenario.network.kind == "retail" else "other"]
+    kind = scenario.network.kind
+    section, names = _SIZE_KEYS[kind if kind in _SIZE_KEYS else "other"]
     keys = [(section, k) for k in names if (section, k) in marks]
     keys = [k for k in keys if marks[k][1] is None] + keys  # an override first: it is what changed
     where, line, _ = marks[keys[0]] if keys else (file, None, None)
@@ -557,6 +567,15 @@ def _check_interventions(scenario: Scenario, file: str, marks: Marks) -> None:
             )
 
 
+def _hr_scenario(scenario: Scenario) -> Scenario:
+    """An ``hr`` scenario with the HR file read (and checked) now, its turnover from the file's dates."""
+    staff = scenario.network.staff()
+    if not scenario.network.hr_turnover:
+        return scenario
+    turnover = scenario.turnover.model_copy(update={"annual_rate": staff.annual_turnover})
+    return scenario.model_copy(update={"turnover": turnover})
+
+
 def _check_counts(scenario: Scenario, file: str, marks: Marks) -> None:
     """One threshold count per learner, where the number of learners is known before the network is built."""
     counts = scenario.engagement.threshold.counts
@@ -580,6 +599,9 @@ def _check_counts(scenario: Scenario, file: str, marks: Marks) -> None:
     elif net.kind == "edgelist":
         learners = net.arrays().n  # the files are read (and checked) now rather than when the model is built
         source = f"{net.path} has"
+    elif net.kind == "hr":
+        learners = net.staff().n
+        source = f"{net.path} lists, employed on the day,"
     else:
         learners = net.learners
         source = "network.learners is"
@@ -600,6 +622,7 @@ def _check_counts(scenario: Scenario, file: str, marks: Marks) -> None:
 _SIZE_KEYS = {
     "retail": ("organisation", ("stores", "staff_per_store", "head_office", "regions", "store_size_spread")),
     "other": ("network", ("learners", "mean_degree", "neighbours", "attachments")),
+    "hr": ("network", ("path", "within_store_tie_prob", "cross_store_ties", "hr_date")),
 }
 
 
