@@ -363,7 +363,7 @@ def parse_observed(text: str, *, file: str = "<observed>", quiet: tuple[str, ...
     for name in usable:
         if all(math.isnan(v) for v in cols[name]):
             notes.append(f"{header[index[name]]} is empty in every week: it is not compared with the model")
-    return Observed(
+    observed = Observed(
         file=file,
         weeks=np.asarray(weeks, dtype=int),
         columns={k: np.asarray(v, dtype=float) for k, v in cols.items()},
