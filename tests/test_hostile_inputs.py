@@ -211,7 +211,7 @@ def test_a_not_equal_condition_does_not_fire_before_anyone_posts(tmp_path):
         "platform: {launch_week: 5}\n"
         "interventions:\n  - {when: top1_post_share != 0.3, once: true, set: {facilitation.facilitators: 3}}\n"
     )
-    model = EcosystemModel(write(tmp_path / "s.yaml", text), seed=1)
+    model = EcosystemModel(load_scenario(write(tmp_path / "s.yaml", text), seed=1))
     for _ in range(5):
         model.step()
     frame = model.timeseries()
