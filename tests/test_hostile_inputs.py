@@ -261,9 +261,12 @@ BAD_OBSERVED = {
     "a huge week": ("week,active_share\n99999999999999999999999,0.2\n", ":2: week: out of range"),
     "every column all NA": (
         "week,active_share,posts\n1,NA,NA\n2,NA,NA\n",
-        "every cell of active_share, posts is empty",
+        ": every cell of active_share, posts is empty: nothing to compare with the model",
     ),
-    "columns left out of short rows": ("week,posts,active_share\n1\n2\n", "every cell of posts, active_share is empty"),
+    "columns left out of short rows": (
+        "week,posts,active_share\n1\n2\n",
+        ": every cell of posts, active_share is empty: nothing to compare with the model",
+    ),
 }
 
 
