@@ -70,7 +70,8 @@ def run_costs(costs: Costs, columns: dict[str, np.ndarray]) -> dict[str, float]:
         + costs.value_per_capability_point * parts["capability_points_gained"]
     )
     parts["net_value"] = parts["value"] - parts["total_cost"]
-    parts["return_on_cost"] = parts["net_value"] / parts["total_cost"] if parts["total_cost"] > 0 else float("nan")
+    # no cost, no return: None (null in JSON; NaN in tables), so that equal runs compare equal
+    parts["return_on_cost"] = parts["net_value"] / parts["total_cost"] if parts["total_cost"] > 0 else None
     return parts
 
 
