@@ -3,8 +3,6 @@ return in run and compare; every summary breaks the cost down, marking the price
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 from conftest import SCENARIOS, write
@@ -33,7 +31,7 @@ def test_value_net_value_and_return_follow_from_the_weekly_table(tmp_path):
     assert c["return_on_cost"] == pytest.approx(c["net_value"] / c["total_cost"])
     free = load_scenario(write(tmp_path / "f.yaml", "name: f\nweeks: 3\ncosts: {value_per_active_learner_week: 5}\n"))
     r = simulate(free, seed=1)
-    assert math.isnan(run_costs(r.scenario.costs, r.columns)["return_on_cost"])  # nothing spent: no return
+    assert run_costs(r.scenario.costs, r.columns)["return_on_cost"] is None  # nothing spent: no return
 
 
 def test_the_terminal_breaks_the_cost_down_and_marks_inherited_prices(tmp_path, capsys):
