@@ -27,6 +27,7 @@ from ecosim.imports.fields import DAY, Day, Ident
 from ecosim.imports.privacy import Pseudonymiser
 from ecosim.imports.source import HIDDEN, read_bytes, read_csv, validate_row
 from ecosim.imports.weekly import HrWeeks
+from ecosim.scenario.staff import check_dates
 
 REQUIRED = ("employee_id", "start_date")
 OPTIONAL = ("end_date", "email", "unit", "site", "manager_id", "role")
@@ -66,15 +67,7 @@ def read_hr(path: str | os.PathLike[str], pseudo: Pseudonymiser) -> HrWeeks:
     seen_ids: dict[str, int] = {}
     for line, cells in table.rows:
         row = validate_row(HrRow, cells, file=src.name, line=line)
-        if row.end_date is not None and row.end_date < row.start_date:
-            raise InputError(
-                "the end date is before the start date",
-                file=src.name,
-                line=line,
-                key="end_date",
-                value=row.end_date.isoformat(),
-                allowed=f"a day on or after {row.start_date.isoformat()}, or empty",
-            )
+        check_dates(row, file=src.name, line=line)
         ident = pseudo.person("hr", row.employee_id)
         if ident in seen_ids:
             raise InputError(

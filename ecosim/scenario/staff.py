@@ -103,6 +103,19 @@ def read_staff(
     return _read(str(path), stamp, day, tuple(office_roles))
 
 
+def check_dates(row, *, file: str, line: int) -> None:
+    """Refuse an HR row that ends before it starts (HR rows of a scenario's network and of an import alike)."""
+    if row.end_date is not None and row.end_date < row.start_date:
+        raise InputError(
+            "the end date is before the start date",
+            file=file,
+            line=line,
+            key="end_date",
+            value=row.end_date.isoformat(),
+            allowed=f"a day on or after {row.start_date.isoformat()}, or empty",
+        )
+
+
 @functools.lru_cache(maxsize=16)
 def _read(path: str, stamp: tuple, day: dt.date | None, office_roles: tuple[str, ...]) -> StaffArrays:
     from ecosim.core.network import AREA_MANAGER, ASSOCIATE, HEAD_OFFICE, STORE_MANAGER
@@ -116,15 +129,7 @@ def _read(path: str, stamp: tuple, day: dt.date | None, office_roles: tuple[str,
     line_of: dict[str, int] = {}
     for line, cells in table.rows:
         row = validate_row(StaffRow, cells, file=src.name, line=line)
-        if row.end_date is not None and row.end_date < row.start_date:
-            raise InputError(
-                "the end date is before the start date",
-                file=src.name,
-                line=line,
-                key="end_date",
-                value=row.end_date.isoformat(),
-                allowed=f"a day on or after {row.start_date.isoformat()}, or empty",
-            )
+        check_dates(row, file=src.name, line=line)
         if row.employee_id in line_of:
             raise InputError(
                 f"the employee id appears twice (first on line {line_of[row.employee_id]}; {HIDDEN})",
