@@ -188,3 +188,18 @@ def test_a_run_of_an_hr_organisation_writes_no_employee_id(tmp_path):
             text = p.read_text(errors="replace")
             assert not any(i in text for i in ("CC100001", "CC100002", "contoso-contact")), p
             assert not set(__import__("re").findall(r"CC1\d{5}", text)) & ids, p
+
+
+def test_an_hr_row_that_ends_before_it_starts_is_refused_in_one_line(tmp_path):
+    """The import and the HR network share the check: the file, the line, the key and what is allowed."""
+    from ecosim.errors import InputError
+    from ecosim.imports.hr import read_hr
+    from ecosim.imports.privacy import Pseudonymiser
+
+    path = tmp_path / "hr.csv"
+    path.write_text("employee_id,start_date,end_date\n1,2024-01-01,\n2,2024-05-01,2024-03-01\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_hr(path, Pseudonymiser(b"k" * 32))
+    text = str(err.value)
+    assert "end date is before the start date" in text and ":3" in text and "end_date" in text
+    assert "on or after 2024-05-01" in text
