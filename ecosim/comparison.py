@@ -367,6 +367,8 @@ def _verdict_change(counts: Mapping[str, int], base: Mapping[str, int], runs: in
 def comparison_markdown(c: Comparison) -> str:
     """``comparison.md``: each option against the first in a sentence, then the tables."""
     base_name = c.names[0]
+    shown_as = {n: markdown_text(n) for n in c.names}  # names come from files: never markup
+    base_shown = shown_as[base_name]
     runs = len(c.ensembles[0].seeds)
     seeds = c.ensembles[0].seeds
     how = (
@@ -375,9 +377,9 @@ def comparison_markdown(c: Comparison) -> str:
         else f"{runs} seeds of its own (independent runs)"
     )
     out = [
-        f"# Comparison: {', '.join(c.names[1:])} against {base_name}",
+        f"# Comparison: {', '.join(shown_as[n] for n in c.names[1:])} against {base_shown}",
         "",
-        f"Every scenario ran on {how}. Differences are against {base_name}: the mean difference with its "
+        f"Every scenario ran on {how}. Differences are against {base_shown}: the mean difference with its "
         f"{CONFIDENCE:.0%} confidence interval ({'paired t' if c.paired else 'Welch'}, scipy.stats), and the "
         "share of seeds on which the option did better. Shares are in percentage points.",
         "",
@@ -390,16 +392,17 @@ def comparison_markdown(c: Comparison) -> str:
         counts = vt.loc[name].to_dict()
         last = c.ensembles[0].scenario.weeks
         out.append(
-            f"- **{name} instead of {base_name}**: {_signed(row['difference'], 'points')} points of weekly active "
-            f"share at week {last} (95% CI {_signed(row['difference_low95'], 'points')} to "
+            f"- **{shown_as[name]} instead of {base_shown}**: {_signed(row['difference'], 'points')} points of "
+            f"weekly active share at week {last} (95% CI {_signed(row['difference_low95'], 'points')} to "
             f"{_signed(row['difference_high95'], 'points')}; better on {row['p_better']:.0%} of seeds); "
             f"{_verdict_change(counts, base_counts, runs)}."
         )
     for name, ens in zip(c.names, c.ensembles, strict=True):
         if ens.scenario.interventions:
-            out.append(f"- {interventions_sentence(name, ens)}")
+            out.append(f"- {interventions_sentence(shown_as[name], ens)}")
     out += ["", "## Outcomes", ""]
-    header = "| outcome | " + " | ".join(c.names) + " | " + " | ".join(f"{n} - {base_name}" for n in c.names[1:])
+    header = "| outcome | " + " | ".join(shown_as[n] for n in c.names)
+    header += " | " + " | ".join(f"{shown_as[n]} - {base_shown}" for n in c.names[1:])
     out.append(header + " |")
     out.append("|" + " --- |" * (1 + len(c.names) + len(c.names) - 1))
     priced = bool(c.costs["priced"].any())
@@ -421,7 +424,7 @@ def comparison_markdown(c: Comparison) -> str:
     out.append("|" + " --- |" * (2 + len(shown)))
     for name in c.names:
         r = vt.loc[name]
-        out.append(f"| {name} | {r['runs']} | " + " | ".join(str(r[v]) for v in shown) + " |")
+        out.append(f"| {shown_as[name]} | {r['runs']} | " + " | ".join(str(r[v]) for v in shown) + " |")
     out += ["", "## Costs", ""]
     costs = c.costs
     if not priced:
@@ -441,7 +444,7 @@ def comparison_markdown(c: Comparison) -> str:
         for _, r in costs.sort_values("rank", na_position="first").iterrows():
             rank = "baseline" if r["scenario"] == base_name else str(r["rank"])
             out.append(
-                f"| {rank} | {r['scenario']} | {_value(r['total_cost'], 'money')} | "
+                f"| {rank} | {markdown_text(r['scenario'])} | {_value(r['total_cost'], 'money')} | "
                 f"{_signed(r['extra_cost'], 'money')} | {_signed(r['extra_active_learner_weeks'], 'count')} | "
                 f"{_money(r['cost_per_extra_active_learner_week'])} | "
                 f"{_signed(r['extra_capability_points'] / 100, 'points')} | {_money(r['cost_per_capability_point'])} |"
@@ -460,11 +463,19 @@ def comparison_markdown(c: Comparison) -> str:
             for _, r in costs.iterrows():
                 ret = r["return_on_extra_cost"]
                 out.append(
-                    f"| {r['scenario']} | {_value(r['value'], 'money')} | {_value(r['net_value'], 'money')} | "
+                    f"| {markdown_text(r['scenario'])} | {_value(r['value'], 'money')} | "
+                    f"{_value(r['net_value'], 'money')} | "
                     f"{_signed(r['extra_value'], 'money')} | {_signed(r['extra_net_value'], 'money')} | "
                     f"{'-' if ret != ret else format(ret, '+.0%')} |"
                 )
     return "\n".join(out) + "\n"
+
+
+def markdown_text(text: str) -> str:
+    """``text`` (a name from a file) safe in Markdown: HTML escaped, table bars backslashed."""
+    import html
+
+    return html.escape(str(text), quote=False).replace("|", "\\|")
 
 
 def interventions_sentence(name: str, ens: Ensemble) -> str:

@@ -44,8 +44,31 @@ def write_text(path: str | os.PathLike[str], text: str) -> None:
 
 
 def write_json(path: str | os.PathLike[str], data: Any) -> None:
-    """Write ``data`` to ``path`` as indented JSON, atomically (NumPy values and paths become plain JSON)."""
-    write_text(path, json.dumps(data, indent=2, sort_keys=False, default=_jsonable) + "\n")
+    """Write ``data`` to ``path`` as indented JSON, atomically.
+
+    NumPy values and paths become plain JSON; a number that is not finite (NaN, infinity: a metric
+    with no value) becomes ``null``, since bare ``NaN`` is not JSON and most parsers refuse it.
+    """
+    write_text(path, json.dumps(finite(data), indent=2, sort_keys=False, default=_jsonable, allow_nan=False) + "\n")
+
+
+def finite(value: Any) -> Any:
+    """``value`` with every float that is not finite (NumPy's included) replaced by None, at any depth."""
+    import math
+
+    import numpy as np
+
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return finite(value.tolist())
+    return value
 
 
 def write_with(path: str | os.PathLike[str], writer: Callable[[Path], None]) -> None:

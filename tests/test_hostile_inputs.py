@@ -482,3 +482,25 @@ def test_a_column_empty_in_every_week_is_not_compared_and_says_so():
     obs = parse_observed("week,active_share,posts,headcount\n1,NA,3,10\n2,NA,4,10\n", file="o.csv")
     assert "active_share" not in obs.statistics()
     assert any("active_share is empty in every week" in n for n in obs.notes)
+
+
+def test_a_metric_without_a_value_is_null_in_summary_json(tmp_path):
+    """Nobody posts: the posting metrics have no value, and summary.json says null (bare NaN is not JSON)."""
+    import json
+
+    sc = write(tmp_path / "quiet.yaml", BASE + "engagement: {ecosystem: {post_intercept: -20}}\n")
+    assert main(["run", str(sc), "--seeds", "2", "--executor", "sequential", "--out", str(tmp_path / "o")]) == 0
+    text = (tmp_path / "o" / "summary.json").read_text()
+    assert "NaN" not in text and "Infinity" not in text
+    json.loads(text, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
+    assert " null" in text
+
+
+def test_file_names_holding_html_are_escaped_in_comparison_md(tmp_path):
+    a = write(tmp_path / "<img src=x onerror=alert(1)>.yaml", BASE)
+    b = write(tmp_path / "b|c.yaml", BASE)
+    out = tmp_path / "cmp"
+    assert main(["compare", str(a), str(b), "--seeds", "2", "--executor", "sequential", "--out", str(out)]) == 0
+    md = (out / "comparison.md").read_text()
+    assert "<img" not in md and "&lt;img src=x onerror=alert(1)&gt;" in md
+    assert "b\\|c" in md
