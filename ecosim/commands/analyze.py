@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def report_text(result) -> str:
-    """What an analysis found, for the terminal: runs, tipping points, sensitivity rankings, files written.
+    """What an analysis found, for the terminal: runs, tipping points, regions, sensitivity rankings, files written.
 
     Parameters and metrics are named in plain words (the schema's), with the key in parentheses.
     """
@@ -72,6 +72,11 @@ def report_text(result) -> str:
         )
         for _, r in t.iterrows():
             lines.append(f"  {param(y_col, unit=False)} = {r[y_col]:g}: {r['statement']}")
+    if result.regions:
+        from ecosim.sweep.regions import statement
+
+        lines.append("Where the platform thrives or is a ghost town (PRIM boxes over the swept parameters):")
+        lines += [f"  {statement(r)}" for r in result.regions]
     if result.indices is not None:
         idx = result.indices
         key = "ST" if "ST" in idx else "mu_star"

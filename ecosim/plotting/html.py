@@ -295,6 +295,30 @@ def analysis_report(result: Any, manifest: dict[str, Any]) -> str:
                 "the threshold." + "".join(f" Warning: {w}." for w in getattr(result, "warnings", [])),
             )
         )
+    if getattr(result, "regions", None):
+        from ecosim.core.metrics import VERDICT_WORDS
+        from ecosim.sweep.regions import RULE, percent, statement
+
+        rows = [
+            [
+                VERDICT_WORDS.get(r.verdict, r.verdict),
+                statement(r),
+                percent(r.density) if r.found else "-",
+                percent(r.coverage) if r.found else "-",
+                percent(r.mass) if r.found else "-",
+            ]
+            for r in result.regions
+        ]
+        tables.append(
+            Table(
+                "Where the platform thrives or is a ghost town",
+                ["verdict", "region", "density", "coverage", "mass"],
+                rows,
+                note=f"PRIM boxes (Friedman & Fisher 1999) over the swept parameters, one run a row: {RULE}. "
+                "Density: the share of the box's runs with the verdict; coverage: the share of the verdict's runs "
+                "in the box; mass: the share of all runs in the box.",
+            )
+        )
     if result.indices is not None:
         idx = result.indices
         key = "ST" if "ST" in idx else "mu_star"

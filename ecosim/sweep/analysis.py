@@ -13,6 +13,10 @@
   intervals, SALib) and ``sobol_<metric>.png``.
 - Morris designs: ``morris_indices.csv`` (mu, mu*, its 95% confidence interval, sigma) and
   ``morris_<metric>.png``.
+- Every design with verdicts: ``prim_boxes.csv``, the regions of the swept parameters where the
+  platform thrives or is a ghost town, as PRIM boxes with their coverage, density and mass
+  (:mod:`ecosim.sweep.regions`).
+- ``analysis.md``: what was found, in plain words (runs, tipping points, regions, rankings).
 
 The sensitivity indices use the mean over the replicates of each design point (replicates average
 out the model's own noise, which would otherwise inflate the indices of every parameter).
@@ -31,7 +35,7 @@ import numpy as np
 
 from ecosim.core.outcomes import VERDICTS
 from ecosim.errors import InputError
-from ecosim.io import write_with
+from ecosim.io import write_text, write_with
 from ecosim.sweep.storage import ANALYSIS, MANIFEST, read_design, read_runs
 from ecosim.sweep.worker import TEXT_METRICS
 
@@ -53,6 +57,7 @@ class Analysis:
     runs_failed: int = 0
     tipping: pd.DataFrame | None = None
     indices: pd.DataFrame | None = None
+    regions: list = field(default_factory=list)  # ecosim.sweep.regions.Region, one per verdict
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -172,6 +177,10 @@ def _analyze(
                 shares[v] = 0.0
         shares = shares[list(VERDICTS)].add_suffix("_share").reset_index()
         _write_csv(out / "verdicts.csv", values.merge(shares, on="point", how="right"), result)
+        from ecosim.sweep.regions import regions_table, verdict_regions
+
+        result.regions = verdict_regions(ok.merge(values, on="point"), params)
+        _write_csv(out / "prim_boxes.csv", regions_table(result.regions), result)
 
     method = manifest["design"]["method"]
     base = manifest.get("base_scenario", {})
@@ -244,10 +253,66 @@ def _analyze(
                 draw = plots.sobol if method == "sobol" else plots.morris
                 fig = draw(sub, metric, name, runs_per_point=per_point)
                 _save(out / f"{method}_{metric}.png", fig, result)
+    write_text(out / "analysis.md", analysis_markdown(result, manifest))
+    result.files.append("analysis.md")
     from ecosim.plotting.html import analysis_report
 
     result.files.append(analysis_report(result, manifest))
     return result
+
+
+def analysis_markdown(result: Analysis, manifest: dict[str, Any]) -> str:
+    """analysis.md: the runs analysed, the tipping points, the regions of each verdict and any ranking, in words."""
+    from ecosim.plotting.labels import param
+    from ecosim.sweep.regions import RULE, statement
+
+    name = manifest.get("name", "sweep")
+    lines = [f"# Sweep analysis: {name}", ""]
+    lines.append(
+        f"{result.runs_ok:,} finished runs analysed"
+        + (f" ({result.runs_failed:,} failed runs left out)." if result.runs_failed else ".")
+    )
+    if result.tipping is not None and len(result.tipping):
+        t = result.tipping
+        x_col = [c for c in t.columns if c.endswith("_at_threshold")][0]
+        y_col = t.columns[0]
+        x_name = x_col[: -len("_at_threshold")]
+        lines += [
+            "",
+            "## Tipping points",
+            "",
+            f"Where the mean {param(x_name, unit=False)} leaves the ghost town, as far as the 95% intervals of the "
+            "means tell:",
+            "",
+        ]
+        lines += [f"- {param(y_col, unit=False)} = {r[y_col]:g}: {r['statement']}" for _, r in t.iterrows()]
+        for w in result.warnings:
+            lines += ["", f"Warning: {w}."]
+    if result.regions:
+        lines += ["", "## Where the platform thrives or is a ghost town", ""]
+        lines += [f"- {_sentence(statement(r))}" for r in result.regions]
+        lines += [
+            "",
+            "Found by PRIM (Friedman & Fisher 1999) over the swept parameters, one run a row: "
+            f"{RULE}. Density: the share of the box's runs with the verdict; coverage: the share of the verdict's "
+            "runs in the box. The boxes and their counts are in prim_boxes.csv.",
+        ]
+    if result.indices is not None:
+        idx = result.indices
+        key = "ST" if "ST" in idx else "mu_star"
+        what = "total Sobol' index" if key == "ST" else "Morris mu*"
+        for metric, sub in idx.groupby("metric", sort=False):
+            lines += ["", f"## Ranking of the levers by {what} ({metric})", ""]
+            lines += [
+                f"{i}. {param(r['parameter'], unit=False)}: {r[key]:.4f} ± {r[f'{key}_conf']:.4f}"
+                for i, (_, r) in enumerate(sub.sort_values(key, ascending=False).iterrows(), start=1)
+            ]
+    return "\n".join(lines) + "\n"
+
+
+def _sentence(text: str) -> str:
+    """``text`` as a sentence: a capital first letter and a full stop."""
+    return text[:1].upper() + text[1:] + "."
 
 
 def point_stats(ok: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
