@@ -177,8 +177,9 @@ def _prepared(x: pd.DataFrame) -> pd.DataFrame:
     """``x`` as PRIM reads it: numbers as floats, anything else as text (its values are categories).
 
     A numeric column with a missing value (an optional parameter left unset at some design point)
-    is read as text too, "nan" one of its values. Whole numbers go in as floats: EMA Workbench 3.0 writes a pasted bound halfway between two values
-    into the column, which pandas 3 refuses for an integer column.
+    is read as text too, "nan" one of its values. Whole numbers go in as floats: EMA Workbench 3.0
+    writes a pasted bound halfway between two values into the column, which pandas 3 refuses for
+    an integer column.
     """
     import pandas as pd
 
@@ -196,9 +197,7 @@ def _numeric(column: pd.Series) -> bool:
     """Whether PRIM reads ``column`` as numbers (bounds) rather than as categories."""
     import pandas as pd
 
-    return (
-        pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column) and not column.isna().any()
-    )
+    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column) and not column.isna().any()
 
 
 def _peel(data: pd.DataFrame, hit: np.ndarray, *, peel_alpha: float, mass_min: float) -> Any:
@@ -265,7 +264,9 @@ def condition(limit: Limit, words: Any = None) -> str:
 
     name = param(limit.parameter, unit=False, words=words)
     if limit.values is not None:
-        return f"{name} is {limit.values[0]}" if len(limit.values) == 1 else f"{name} is one of {', '.join(limit.values)}"
+        if len(limit.values) == 1:
+            return f"{name} is {limit.values[0]}"
+        return f"{name} is one of {', '.join(limit.values)}"
     fmt = (lambda v: f"{v:.0f}") if limit.whole else (lambda v: f"{v:.3g}")
     if limit.low is not None and limit.high is not None:
         if limit.low == limit.high:
