@@ -440,6 +440,20 @@ def thriving(src: Sources, name: str, row: str) -> str:
 
 
 @block("sweeps")
+def prim_table(src: Sources, name: str) -> str:
+    """The sweep's PRIM boxes, one row per verdict: the region in ``analyze``'s words, density, coverage, mass."""
+    from ecosim.core.metrics import VERDICT_WORDS
+    from ecosim.sweep.regions import percent, statement
+
+    _, result = src.sweep(name)
+    lines = ["| verdict | where (PRIM box) | density | coverage | mass |", "| --- | --- | --- | --- | --- |"]
+    for r in result.regions:
+        numbers = [percent(v) if r.found else "-" for v in (r.density, r.coverage, r.mass)]
+        lines.append(f"| {VERDICT_WORDS[r.verdict]} | {statement(r)} | " + " | ".join(numbers) + " |")
+    return "\n".join(lines)
+
+
+@block("sweeps")
 def sweep_size(src: Sources, name: str) -> str:
     """How many runs the sweep made, and its root seed: '550 runs, seed 20240611'."""
     folder, result = src.sweep(name)
