@@ -1,4 +1,4 @@
-"""Analyse a sweep's results: per-point statistics, phase diagram and tipping points, sensitivity indices."""
+"""Analyse a sweep's results: per-point statistics, phase diagram, tipping points, PRIM boxes, sensitivity indices."""
 
 from __future__ import annotations
 

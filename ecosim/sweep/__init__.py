@@ -11,7 +11,8 @@ from the sweep's root seed keyed by (design point, replicate). The pieces:
 - :mod:`ecosim.sweep.executors`: sequential, local processes, Dask;
 - :mod:`ecosim.sweep.storage`: the results folder (Parquet parts, compaction, resume);
 - :mod:`ecosim.sweep.runner`: :func:`run_sweep`, which ties them together;
-- :mod:`ecosim.sweep.analysis`: per-point statistics, phase diagrams, Sobol and Morris indices.
+- :mod:`ecosim.sweep.analysis`: per-point statistics, phase diagrams, Sobol and Morris indices;
+- :mod:`ecosim.sweep.regions`: where the platform thrives or is a ghost town, as PRIM boxes.
 
 Importing this package is cheap; the heavy parts are imported when used.
 """
