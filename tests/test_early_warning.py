@@ -79,8 +79,9 @@ def test_shares_by_week_and_the_first_week_below_the_line_are_exact():
     assert (ew.crossed, ew.share_crossed, ew.recovered) == (4, 0.5, 1)
     assert ew.week_quantiles() == pytest.approx((5.15, 7.5, 12.4))  # linear percentiles of 5, 6, 9, 13
     assert ew.sentence() == (
-        "Early warning: a ghost town (weekly active share below 10%) by week 20 in 50% of futures, first at week 7.5 "
-        "in the median (90% interval of the week when it happens: 5.2 to 12.4); thriving at week 20 in 25%."
+        "Early warning: the platform falls below the ghost-town line (a weekly active share of 10%) by week 20 in "
+        "50% of futures, first at week 7.5 in the median (90% interval of the week when it happens: 5.2 to 12.4); "
+        "at week 20, a ghost town in 38% and thriving in 25%."
     )
     s = ew.summary()
     assert s["share_never_falling_below_the_line"] == 0.5 and s["first_week_below_the_line"]["median"] == 7.5
@@ -99,15 +100,18 @@ def test_a_thriving_level_that_is_falling_is_struggling_and_the_launch_week_can_
     assert t.loc[4, "thriving"] == 0.5 and t.loc[4, "struggling"] == 0.5  # 41%, but falling: struggling
     assert t.loc[2, "ghost_town"] == 0.0 and t.loc[2, "ghost_town_by_now"] == 0.5
     assert ew.first_week[1] == 1.0 and np.isnan(ew.first_week[0])
-    assert "a ghost town by week 20 in 50% of futures, first at week 1 in the median" in ew.sentence()
+    assert ew.sentence() == (  # no line given: none shown; one week for every future that falls: no interval
+        "Early warning: the platform falls below the ghost-town line by week 20 in 50% of futures, first at week 1 "
+        "in each of them; at week 20, a ghost town in 0% and thriving in 50%."
+    )
 
 
 def test_no_future_below_the_line_says_so():
     ew = early_warning([_future(np.full(HORIZON, 0.5))] * 3, RULE, launch=LAUNCH, line=0.1)
     assert ew.week_quantiles() is None and ew.crossed == 0
     assert ew.sentence() == (
-        "Early warning: in none of the 3 futures does the platform become a ghost town (weekly active share below "
-        "10%) by week 20; thriving at week 20 in 100%."
+        "Early warning: in none of the 3 futures does the platform fall below the ghost-town line (a weekly active "
+        "share of 10%) by week 20; thriving at week 20 in 100%."
     )
     assert ew.table["ghost_town_by_now_high"].iloc[-1] == wilson_interval(0, 3)[1] > 0
 

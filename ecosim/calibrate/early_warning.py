@@ -137,7 +137,7 @@ class EarlyWarning:
             "interval_method": "Wilson score interval over the draws",
             "share_falling_below_the_line": self.share_crossed,
             "share_falling_below_the_line_interval": [low, high],
-            "share_never_falling_below_the_line": 1 - self.share_crossed if self.draws else None,
+            "share_never_falling_below_the_line": (self.draws - self.crossed) / self.draws if self.draws else None,
             "first_week_below_the_line": None
             if q is None
             else {"median": q[1], f"p{tail}": q[0], f"p{100 - tail}": q[2], "draws": self.crossed},
@@ -146,22 +146,32 @@ class EarlyWarning:
         }
 
     def sentence(self) -> str:
-        """The early warning in one plain sentence, for the terminal and the report."""
+        """The early warning in one plain sentence, for the terminal and the report.
+
+        Falling below the line at some week is told apart from being below it at the horizon: a future can
+        fall below it and come back.
+        """
         h = self.horizon
-        below = f" (weekly active share below {_pct(self.line)})" if self.line is not None else ""
-        thriving = self.at(h)["thriving"]
+        line = f" (a weekly active share of {_pct(self.line)})" if self.line is not None else ""
+        end = self.at(h)
         q = self.week_quantiles()
         pct = round(100 * self.level)
         if q is None:
-            head = f"Early warning: in none of the {self.draws} futures does the platform become a ghost town{below}"
-            head += f" by week {h}"
-        else:
-            head = (
-                f"Early warning: a ghost town{below} by week {h} in {self.share_crossed:.0%} of futures, "
-                f"first at week {_week(q[1])} in the median ({pct}% interval of the week when it happens: "
-                f"{_week(q[0])} to {_week(q[2])})"
+            return (
+                f"Early warning: in none of the {self.draws} futures does the platform fall below the ghost-town "
+                f"line{line} by week {h}; thriving at week {h} in {end['thriving']:.0%}."
             )
-        return f"{head}; thriving at week {h} in {thriving:.0%}."
+        when = (
+            f"first at week {_week(q[1])} in each of them"
+            if q[0] == q[2]
+            else f"first at week {_week(q[1])} in the median ({pct}% interval of the week when it happens: "
+            f"{_week(q[0])} to {_week(q[2])})"
+        )
+        return (
+            f"Early warning: the platform falls below the ghost-town line{line} by week {h} in "
+            f"{self.share_crossed:.0%} of futures, {when}; at week {h}, a ghost town in "
+            f"{end['ghost_town']:.0%} and thriving in {end['thriving']:.0%}."
+        )
 
 
 def _pct(x: float) -> str:

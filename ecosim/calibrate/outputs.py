@@ -427,6 +427,12 @@ def _table_weeks(horizon: int, observed: int) -> list[int]:
     return sorted(weeks)
 
 
+def _change(before: float, after: float) -> str:
+    """A share's change in words: 'goes from 12% to 30%', or 'stays at 0%'."""
+    a, b = f"{before:.0%}", f"{after:.0%}"
+    return f"stays at {a}" if a == b else f"goes from {a} to {b}"
+
+
 def early_warning_markdown(result: CalibrationResult) -> list[str]:
     """calibration.md's early-warning section: the sentence, the verdict at a few weeks, and what they mean."""
     ew = result.early_warning
@@ -484,9 +490,9 @@ def early_warning_markdown(result: CalibrationResult) -> list[str]:
     if 1 <= last <= h:
         a, b = table.loc[last], table.loc[h]
         lines.append(
-            f"- From the last observed week (week {last}) to week {h}, the chance of thriving goes from "
-            f"{a['thriving']:.0%} to {b['thriving']:.0%} and that of a ghost town from {a['ghost_town']:.0%} to "
-            f"{b['ghost_town']:.0%}."
+            f"- From the last observed week (week {last}) to week {h}, the chance of thriving "
+            f"{_change(a['thriving'], b['thriving'])} and that of a ghost town "
+            f"{_change(a['ghost_town'], b['ghost_town'])}."
         )
     lines.append("")
     return lines
