@@ -181,6 +181,8 @@ def test_processes_give_the_same_posterior_as_sequential(small, observed):
     pd.testing.assert_frame_equal(seq.posterior, par.posterior, check_exact=True)
     pd.testing.assert_frame_equal(seq.forecast, par.forecast, check_exact=True)
     pd.testing.assert_frame_equal(seq.generations, par.generations, check_exact=True)
+    pd.testing.assert_frame_equal(seq.early_warning.table, par.early_warning.table, check_exact=True)
+    np.testing.assert_array_equal(seq.early_warning.first_week, par.early_warning.first_week)
 
 
 @pytest.mark.slow

@@ -10,6 +10,8 @@ The steps:
 3. ``draws`` parameter sets are drawn from the weighted posterior; each is simulated to the scenario's
    horizon with its own seed (the forecast and the posterior predictive check), and again with each
    what-if lever set, with the same parameters and seeds (common random numbers).
+4. The same simulated weeks give the early warning (:mod:`ecosim.calibrate.early_warning`): the chance of
+   each verdict week by week and the first week below the ghost-town line.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ecosim.calibrate.check import Check, predictive_check
+from ecosim.calibrate.early_warning import EarlyWarning, early_warning, rules_for_draws
 from ecosim.calibrate.observed import Observed, read_observed
 from ecosim.calibrate.sampler import SeededSampler, starmap
 from ecosim.calibrate.simulator import (
@@ -96,6 +99,7 @@ class CalibrationResult:
     timings: dict[str, float] = field(default_factory=dict)
     ghost_town_below: float = 0.10  # the scenario's verdict thresholds, for the figures
     thriving_at: float = 0.40
+    early_warning: EarlyWarning | None = None  # the verdict week by week over the forecast's draws
 
     @property
     def observed_weeks(self) -> str:
@@ -346,6 +350,14 @@ def calibrate(
         if tmp is not None:
             tmp.cleanup()
     check = predictive_check(stats, fc["series"], launch=launch) if fc.get("series") else None
+    warning = None
+    if fc.get("series"):  # the forecast's own simulated weeks, read again: no simulation of its own
+        warning = early_warning(
+            [s["active_share"] for s in fc["series"]],
+            rules_for_draws(base, fc["draws"]),
+            launch=launch,
+            line=None if "verdict.ghost_town_below" in priors else float(base.verdict.ghost_town_below),
+        )
     observed_frame = pd.concat(
         [pd.DataFrame({"week": w, "statistic": stat, "value": v}) for stat, (w, v) in stats.items()], ignore_index=True
     )
@@ -371,6 +383,7 @@ def calibrate(
         thriving_at=base.verdict.thriving_at,
         notes=notes,
         check=check,
+        early_warning=warning,
         timings={
             "inference_seconds": infer_seconds,
             "forecast_seconds": forecast_seconds,

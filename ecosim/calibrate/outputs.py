@@ -1,4 +1,4 @@
-"""A calibration's results folder: posterior, forecast, what-ifs, figures, a plain-words report, a manifest.
+"""A calibration's results folder: posterior, forecast, early warning, what-ifs, figures, a report, a manifest.
 
 Every file is written under a temporary name and renamed (:mod:`ecosim.io`), so an interrupted write
 never leaves a half-written file.
@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ecosim.calibrate.check import SHAPES
+from ecosim.calibrate.early_warning import BY_NOW, LAUNCHED, TABLE
 from ecosim.core.metrics import VERDICT_WORDS
 from ecosim.core.outcomes import label as outcome_words
 from ecosim.io import write_json, write_text, write_with
@@ -49,10 +50,11 @@ def write_calibration(out: Path, result: CalibrationResult, *, command: list[str
     if result.check is not None:
         frame("shape_check", result.check.table)
         shape = {"passed": result.check.passed, "tail_probability": result.check.tail_probability}
-    write_json(
-        out / "forecast.json",
-        {"verdict_probabilities": result.verdicts, "what_if_verdicts": _wv(result), "shape_check": shape},
-    )
+    forecast_json = {"verdict_probabilities": result.verdicts, "what_if_verdicts": _wv(result), "shape_check": shape}
+    if result.early_warning is not None:
+        frame(TABLE, result.early_warning.table)
+        forecast_json["early_warning"] = result.early_warning.summary()
+    write_json(out / "forecast.json", forecast_json)
     files.append("forecast.json")
     for name, fig in (
         ("posterior.png", posterior_figure(result)),
@@ -379,6 +381,8 @@ def report_markdown(result: CalibrationResult) -> str:
         "![Forecast](forecast.png)",
         "",
     ]
+    if result.early_warning is not None:
+        lines += early_warning_markdown(result)
     if not result.what_ifs.empty:
         lines += [
             "## What-ifs",
@@ -412,3 +416,83 @@ def report_markdown(result: CalibrationResult) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _table_weeks(horizon: int, observed: int) -> list[int]:
+    """The weeks shown in the report's early-warning table: about every quarter, the last observed week, the end."""
+    step = next((s for s in (1, 2, 4, 5, 13, 26, 52) if horizon / s <= 6), -(-horizon // 6))
+    weeks = {1, horizon, *range(step, horizon + 1, step)}
+    if 1 <= observed <= horizon:
+        weeks.add(observed)
+    return sorted(weeks)
+
+
+def _change(before: float, after: float) -> str:
+    """A share's change in words: 'goes from 12% to 30%', or 'stays at 0%'."""
+    a, b = f"{before:.0%}", f"{after:.0%}"
+    return f"stays at {a}" if a == b else f"goes from {a} to {b}"
+
+
+def early_warning_markdown(result: CalibrationResult) -> list[str]:
+    """calibration.md's early-warning section: the sentence, the verdict at a few weeks, and what they mean."""
+    ew = result.early_warning
+    assert ew is not None
+    n, h, last = ew.draws, ew.horizon, result.weeks_observed
+    pct = round(100 * ew.level)
+    line = (
+        f"the scenario's ghost-town line (a weekly active share of {100 * ew.line:.3g}%)"
+        if ew.line is not None
+        else "the ghost-town line (fitted: each draw has its own)"
+    )
+    lines = [
+        "## Early warning: the verdict week by week",
+        "",
+        f"**{ew.sentence()}**",
+        "",
+        f"Each of the {n} draws above is one possible future. At every week since launch, each future gets the "
+        "verdict a run stopped at that week would get (ecosim's verdict rule applied to its weekly active share so "
+        f"far); the table gives the share of futures with each verdict and the share that has fallen below {line} "
+        f"at that week or earlier. In brackets, the {pct}% Wilson interval of each share: how much it could move "
+        f"with more draws than {n}, not the uncertainty of the forecast, which the shares themselves express. "
+        f"`{TABLE}.csv` holds every week.",
+        "",
+        "| week | thriving | struggling | ghost town | a ghost town by then |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    table = ew.table.set_index("week")
+    for week in _table_weeks(h, last):
+        r = table.loc[week]
+        cells = [f"{r[k]:.0%} ({r[f'{k}_low']:.0%} to {r[f'{k}_high']:.0%})" for k in (*LAUNCHED, BY_NOW)]
+        shown = f"{week} (last observed)" if week == last else str(week)
+        lines.append(f"| {shown} | " + " | ".join(cells) + " |")
+    lines.append("")
+    q = ew.week_quantiles()
+    if q is None:
+        lines.append(f"- No future falls below the ghost-town line by week {h}.")
+    else:
+        lo, med, hi = q
+        low, high = ew.summary()["share_falling_below_the_line_interval"]
+        lines.append(
+            f"- {ew.crossed} of {n} futures ({ew.share_crossed:.0%}, {pct}% interval {low:.0%} to {high:.0%}) fall "
+            f"below the ghost-town line at some week up to week {h}; the first week they do has a median of "
+            f"{med:g} ({pct}% interval {lo:g} to {hi:g}). The other {n - ew.crossed} never do."
+        )
+        if ew.recovered:
+            lines.append(
+                f"- {ew.recovered} of those {ew.crossed} are above the line again at week {h}: falling below it once "
+                "is a warning, not the end."
+            )
+    peak = table["ghost_town"].idxmax()
+    if table.at[peak, "ghost_town"] > 0:
+        lines.append(
+            f"- The chance of being a ghost town is highest at week {peak} ({table.at[peak, 'ghost_town']:.0%})."
+        )
+    if 1 <= last <= h:
+        a, b = table.loc[last], table.loc[h]
+        lines.append(
+            f"- From the last observed week (week {last}) to week {h}, the chance of thriving "
+            f"{_change(a['thriving'], b['thriving'])} and that of a ghost town "
+            f"{_change(a['ghost_town'], b['ghost_town'])}."
+        )
+    lines.append("")
+    return lines

@@ -195,4 +195,6 @@ def run(args: argparse.Namespace) -> int:
             words = {k: outcome_words(k) for k in result.check.table["statistic"]}
             print(result.check.sentence(words), file=sys.stdout if result.check.passed else sys.stderr)
         print(f"Results: {out}/ ({len(files)} files; calibration.md is the report)")
+        if result.early_warning is not None:
+            print(result.early_warning.sentence())
     return 0
