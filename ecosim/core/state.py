@@ -37,6 +37,8 @@ class LearnerState:
     volume: np.ndarray  # float32: how much this person posts when they post (log-normal, median 1)
     posts: np.ndarray  # int32: posts written by this person so far
     recent_posts: np.ndarray  # float32: posts still live on the platform (decaying), for reading
+    seen_active: np.ndarray  # float32 in [0, 1]: 1 in a week this learner visits, fading after (what contacts see)
+    seen_posting: np.ndarray  # float32 in [0, 1]: the same for posting
     ever_active: np.ndarray  # bool
     threshold: np.ndarray  # float64: adoption threshold (threshold rule)
     tenure: np.ndarray  # int32: weeks in the organisation
@@ -74,6 +76,8 @@ class LearnerState:
             volume=np.ones(n, np.float32),
             posts=np.zeros(n, np.int32),
             recent_posts=np.zeros(n, np.float32),
+            seen_active=np.zeros(n, np.float32),
+            seen_posting=np.zeros(n, np.float32),
             ever_active=np.zeros(n, bool),
             threshold=np.zeros(n, np.float64),
             tenure=np.zeros(n, np.int32),

@@ -385,6 +385,35 @@ class EcosystemRule(Section):
         ge=0,
         le=50,
     )
+    exposure: float = param(
+        0.0,
+        "Weight of social exposure on a visit: the pull of contacts seen on the platform lately, "
+        "saturating in their number (exposure_half_contacts for half the weight).",
+        unit="log-odds",
+        ge=0,
+        le=50,
+    )
+    post_exposure: float = param(
+        0.0,
+        "Weight of contacts seen posting lately on a visitor's posting (someone one knows to talk with).",
+        unit="log-odds",
+        ge=0,
+        le=50,
+    )
+    exposure_half_contacts: float = param(
+        2.0, "Contacts seen lately at which exposure has half its weight.", unit="contacts", gt=0, le=1000
+    )
+    exposure_shape: float = param(
+        1.0,
+        "Exponent of exposure in the number of contacts seen (1: each contact adds less; above 1: "
+        "reinforcement, the second contact adds more than the first).",
+        unit="exponent",
+        ge=0.5,
+        le=10,
+    )
+    exposure_memory_weeks: float = param(
+        2.0, "Half-life of a contact's visit or post in what others see of it.", unit="weeks", gt=0, le=104
+    )
     critical_mass: float = param(
         0.5,
         "Weight of perceived organisation-wide activity (the share active last week).",

@@ -94,6 +94,16 @@ def ecosystem(e: Engine, week: Week) -> None:
 
     u = use * per_row(lv("engagement.ecosystem.usefulness"))
     u += local * per_row(lv("engagement.ecosystem.local_social"))
+    exposure_w = lv("engagement.ecosystem.exposure")
+    post_exposure_w = lv("engagement.ecosystem.post_exposure")
+    if (exposure_w > 0).any() or (post_exposure_w > 0).any():
+        half = per_row(lv("engagement.ecosystem.exposure_half_contacts"))
+        shape = per_row(lv("engagement.ecosystem.exposure_shape"))
+        seen = saturating(e.ties.neighbour_counts(s.seen_active), half, shape)
+        seen_posting = saturating(e.ties.neighbour_counts(s.seen_posting), half, shape)
+        u += seen * per_row(exposure_w)
+    else:
+        seen_posting = None
     u += s.habit * per_row(lv("engagement.ecosystem.habit"))
     u += s.pull
     u += s.reply_pull  # a reply to one's post is a notification that draws one back
@@ -118,6 +128,8 @@ def ecosystem(e: Engine, week: Week) -> None:
     v += s.reply_pull[visitors]
     v += s.post_propensity[visitors]
     v += per_row_of(e, visitors, lv("engagement.ecosystem.post_intercept"))
+    if seen_posting is not None:
+        v += seen_posting[visitors] * per_row_of(e, visitors, post_exposure_w)
     post_cost = lv("engagement.ecosystem.post_cost")
     v -= np.where(
         s.mobile[visitors],
@@ -144,6 +156,11 @@ def ecosystem(e: Engine, week: Week) -> None:
     week.new_posters += layout.counts(e.first_posters)
 
     np.add(visit, post, out=s.engagement, dtype=np.int8)  # INACTIVE 0, CONSUMER 1, CONTRIBUTOR 2
+    fade = per_row(0.5 ** (1.0 / lv("engagement.ecosystem.exposure_memory_weeks")))
+    s.seen_active *= fade
+    np.maximum(s.seen_active, visit, out=s.seen_active)
+    s.seen_posting *= fade
+    np.maximum(s.seen_posting, post, out=s.seen_posting)
     rate = per_row(lv("engagement.ecosystem.habit_rate"))
     change = np.subtract(visit, s.habit, out=u)  # habits move a share `rate` toward this week
     change *= rate
@@ -151,6 +168,12 @@ def ecosystem(e: Engine, week: Week) -> None:
     change = np.subtract(post, s.post_habit, out=u)
     change *= rate
     s.post_habit += change
+
+
+def saturating(x: np.ndarray, half, shape) -> np.ndarray:
+    """x^shape / (x^shape + half^shape), in place of ``x`` (0 where x is 0)."""
+    xs = np.power(x, shape, out=x)
+    return np.divide(xs, xs + np.power(half, shape), out=xs)
 
 
 def per_row_of(e: Engine, rows: np.ndarray, values: np.ndarray, dtype: type = np.float32):

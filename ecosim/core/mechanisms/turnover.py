@@ -108,6 +108,8 @@ def populate(e: Engine, rows: np.ndarray, *, newcomers: bool) -> None:
     s.reply_pull[rows] = 0.0
     s.posts[rows] = 0
     s.recent_posts[rows] = 0.0
+    s.seen_active[rows] = 0.0
+    s.seen_posting[rows] = 0.0
     s.ever_active[rows] = False
     s.tenure[rows] = 0
     s.belief_week[rows] = max(e.week, 1)  # set up before week 1: age 0 in week 1
