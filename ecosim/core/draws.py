@@ -26,6 +26,8 @@ from enum import IntEnum
 
 import numpy as np
 
+from ecosim.core.layout import ranges
+
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
@@ -41,8 +43,7 @@ class Site(IntEnum):
 
     NETWORK = 1
     ORGANISATION = 2
-    INITIAL = 3
-    NEWCOMER = 4
+    PERSON = 3
     LEAVE = 5
     EVENT_INVITE = 6
     EVENT_ACCEPT = 7
@@ -109,48 +110,61 @@ class Draws:
         """Number of replicates."""
         return int(self.keys.size)
 
-    def bases(self, site: int, sub: int = 0) -> np.ndarray:
-        """Each replicate's stream base for ``site`` (and a sub-stream ``sub``, e.g. a facilitator) this week."""
-        tag = np.array([(self.week << 24) | (int(site) << 12) | int(sub)], dtype=np.uint64)
+    def bases(self, site: int, sub: int = 0, week: int | None = None) -> np.ndarray:
+        """Each replicate's stream base for ``site`` (and a sub-stream ``sub``, e.g. a facilitator) in a week.
+
+        ``week`` defaults to :attr:`week`; draws that belong to a person, not to a week (their goals,
+        device, leanings), are made with week 0.
+        """
+        week = self.week if week is None else week
+        tag = np.array([(int(week) << 24) | (int(site) << 12) | int(sub)], dtype=np.uint64)
         tag = _mix(tag * _GAMMA)
         return _mix(self.keys ^ tag)
 
-    def bits(self, site: int, reps: np.ndarray, index: np.ndarray, sub: int = 0) -> np.ndarray:
+    def bits(self, site: int, reps: np.ndarray, index: np.ndarray, sub: int = 0, week: int | None = None) -> np.ndarray:
         """64 random bits for each (replicate, index) pair, as uint64."""
         z = np.multiply(np.asarray(index, dtype=np.uint64), _GAMMA)
-        z += self.bases(site, sub)[reps]
+        z += self.bases(site, sub, week)[reps]
         return _mix(z)
 
-    def uniform(self, site: int, reps: np.ndarray, index: np.ndarray, sub: int = 0) -> np.ndarray:
+    def uniform(
+        self, site: int, reps: np.ndarray, index: np.ndarray, sub: int = 0, week: int | None = None
+    ) -> np.ndarray:
         """Uniform doubles in (0, 1), one for each (replicate, index) pair."""
-        z = self.bits(site, reps, index, sub)
+        z = self.bits(site, reps, index, sub, week)
         np.right_shift(z, _S11, out=z)
         out = z.astype(np.float64)
         out += 0.5
         out *= _TO_UNIT
         return out
 
-    def uniform32(self, site: int, reps: np.ndarray, index: np.ndarray, sub: int = 0) -> np.ndarray:
+    def uniform32(
+        self, site: int, reps: np.ndarray, index: np.ndarray, sub: int = 0, week: int | None = None
+    ) -> np.ndarray:
         """Uniform float32 numbers in (0, 1) (24 random bits each), one for each (replicate, index) pair."""
-        z = self.bits(site, reps, index, sub)
+        z = self.bits(site, reps, index, sub, week)
         np.right_shift(z, _S40, out=z)
         out = z.astype(np.float32)
         out += np.float32(0.5)
         out *= np.float32(2.0**-24)
         return out
 
-    def exponential(self, site: int, reps: np.ndarray, index: np.ndarray, sub: int = 0) -> np.ndarray:
+    def exponential(
+        self, site: int, reps: np.ndarray, index: np.ndarray, sub: int = 0, week: int | None = None
+    ) -> np.ndarray:
         """Standard exponential numbers (-log of a uniform)."""
-        u = self.uniform(site, reps, index, sub)
+        u = self.uniform(site, reps, index, sub, week)
         np.log(u, out=u)
         np.negative(u, out=u)
         return u
 
-    def normal(self, site: int, reps: np.ndarray, index: np.ndarray, sub: int = 0) -> np.ndarray:
+    def normal(
+        self, site: int, reps: np.ndarray, index: np.ndarray, sub: int = 0, week: int | None = None
+    ) -> np.ndarray:
         """Standard normal numbers (the inverse normal distribution of a uniform)."""
         from scipy.special import ndtri
 
-        return ndtri(self.uniform(site, reps, index, sub))
+        return ndtri(self.uniform(site, reps, index, sub, week))
 
     def bernoulli(
         self, site: int, sizes: np.ndarray, p: np.ndarray, sub: int = 0, reps: np.ndarray | None = None
@@ -180,7 +194,7 @@ class Draws:
             groups = np.flatnonzero(dense)
             counts = sizes[groups]
             owner = np.repeat(groups, counts)
-            index = _ranges(counts)
+            index = ranges(counts)
             u = self.uniform(site, reps[owner], index, sub)
             hit = u < p[owner]
             bounds = np.zeros(groups.size + 1, dtype=np.int64)
@@ -207,7 +221,7 @@ class Draws:
         todo = np.arange(groups.size)
         for _ in range(_MAX_CHUNKS):
             owner = np.repeat(todo, chunk[todo])
-            index = _ranges(chunk[todo]) + np.repeat(start[todo], chunk[todo])
+            index = ranges(chunk[todo]) + np.repeat(start[todo], chunk[todo])
             gaps = self.exponential(site, reps[groups[owner]], index, sub)
             gaps *= scale[owner]
             steps = gaps.astype(np.int64)
@@ -233,16 +247,6 @@ class Draws:
             raise RuntimeError("the geometric gaps did not cover the group")
         for j, g in enumerate(groups.tolist()):
             parts[g] = np.concatenate(found[j]) if len(found[j]) > 1 else found[j][0]
-
-
-def _ranges(counts: np.ndarray) -> np.ndarray:
-    """0..c-1 for each count c, joined: the index of each element within its group."""
-    counts = np.asarray(counts, dtype=np.int64)
-    total = int(counts.sum())
-    if total == 0:
-        return np.empty(0, dtype=np.int64)
-    starts = np.cumsum(counts) - counts
-    return np.arange(total, dtype=np.int64) - np.repeat(starts, counts)
 
 
 #: Above this probability a dense draw is cheaper than skipping through geometric gaps.

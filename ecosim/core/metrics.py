@@ -43,6 +43,7 @@ COLUMNS: dict[str, str] = {
     "events": "facilitated events held this week",
     "event_attendees": "people who attended an event this week",
     "replies": "replies by facilitators to first posts",
+    "peer_replies": "first posts answered by colleagues",
     "seeded_posts": "posts written by facilitators",
     "introductions": "ties brokered by facilitators this week",
     "facilitator_hours": "hours facilitators spent on the ecosystem this week (from launch)",
@@ -164,6 +165,7 @@ INTEGER_COLUMNS = frozenset(
         "events",
         "event_attendees",
         "replies",
+        "peer_replies",
         "introductions",
         "interventions",
     }
@@ -239,6 +241,7 @@ def record(e: Engine, week: Week) -> None:
     cols["events"][:, t] = week.events
     cols["event_attendees"][:, t] = week.event_attendees
     cols["replies"][:, t] = week.replies
+    cols["peer_replies"][:, t] = week.peer_replies
     cols["seeded_posts"][:, t] = week.seeded_posts
     cols["introductions"][:, t] = week.introductions
     if e.platform_open:

@@ -317,7 +317,20 @@ class Facilitation(Section):
         mid_run=True,
     )
     reply_hours: float = param(
-        0.1, "Hours to reply to one newcomer's first post.", unit="hours", ge=0.01, le=10, mid_run=True
+        0.25,
+        "Hours to find, read and answer one newcomer's first post.",
+        unit="hours",
+        ge=0.01,
+        le=10,
+        mid_run=True,
+    )
+    reply_share: float = param(
+        0.25,
+        "Most of the facilitators' hours left after events that go to answering first posts nobody answered.",
+        unit="share",
+        ge=0,
+        le=1,
+        mid_run=True,
     )
     reply_boost: float = param(
         0.64,
@@ -473,6 +486,27 @@ class EcosystemRule(Section):
         le=20,
     )
     posts_per_week: float = param(2.0, "Median posts a week of a learner who posts.", unit="posts", gt=0, le=100)
+    max_posts_per_week: int = param(
+        20,
+        "Most posts one learner writes in a week: a bound of time (twenty posts take a few hours on a phone).",
+        unit="posts",
+        ge=1,
+        le=1000,
+    )
+    reply_by_contact: float = param(
+        0.15,
+        "Chance that a contact who posted last week answers a colleague's first post.",
+        unit="probability",
+        ge=0,
+        le=1,
+    )
+    reply_by_anyone: float = param(
+        0.005,
+        "Chance that someone else who posted last week answers a first post.",
+        unit="probability",
+        ge=0,
+        le=1,
+    )
     posting_volume_spread: float = param(
         2.223,
         "Log-normal sigma of how much people post when they post (heavy tail: a few write most).",
