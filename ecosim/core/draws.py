@@ -32,6 +32,9 @@ _GAMMA = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _S30, _S27, _S31, _S11, _S40 = (np.uint64(k) for k in (30, 27, 31, 11, 40))
+#: Numbers are made this many at a time: the temporaries stay in the processor's cache.
+_CHUNK = 65_536
+_KINDS = {"bits": np.uint64, "f64": np.float64, "f32": np.float32, "exp": np.float64}
 #: 2**-53: a 53-bit integer times this is a double in [0, 1).
 _TO_UNIT = 2.0**-53
 #: A geometric chunk may fall short; this many more chunks at most are drawn before giving up.
@@ -121,42 +124,68 @@ class Draws:
         tag = _mix(tag * _GAMMA)
         return _mix(self.keys ^ tag)
 
+    def _fill(self, kind: str, site: int, reps, index, sub: int, week: int | None) -> np.ndarray:
+        """The numbers of ``kind`` (bits, f64, f32, exp) for (replicate, index) pairs, a cache-sized chunk at a time."""
+        base = self.bases(site, sub, week)
+        reps = np.asarray(reps, dtype=np.intp)
+        index = np.asarray(index, dtype=np.int64).view(np.uint64)
+        n = index.size
+        out = np.empty(n, dtype=_KINDS[kind])
+        size = min(n, _CHUNK)
+        z = np.empty(size, dtype=np.uint64)
+        t = np.empty(size, dtype=np.uint64)
+        for a in range(0, n, _CHUNK):
+            b = min(a + _CHUNK, n)
+            zz, tt, o = z[: b - a], t[: b - a], out[a:b]
+            np.multiply(index[a:b], _GAMMA, out=zz)
+            np.take(base, reps[a:b], out=tt)
+            zz += tt
+            np.right_shift(zz, _S30, out=tt)
+            zz ^= tt
+            zz *= _M1
+            np.right_shift(zz, _S27, out=tt)
+            zz ^= tt
+            zz *= _M2
+            np.right_shift(zz, _S31, out=tt)
+            zz ^= tt
+            if kind == "bits":
+                o[:] = zz
+            elif kind == "f32":
+                np.right_shift(zz, _S40, out=tt)
+                o[:] = tt
+                o += np.float32(0.5)
+                o *= np.float32(2.0**-24)
+            else:
+                np.right_shift(zz, _S11, out=tt)
+                o[:] = tt
+                o += 0.5
+                o *= _TO_UNIT
+                if kind == "exp":
+                    np.log(o, out=o)
+                    np.negative(o, out=o)
+        return out
+
     def bits(self, site: int, reps: np.ndarray, index: np.ndarray, sub: int = 0, week: int | None = None) -> np.ndarray:
         """64 random bits for each (replicate, index) pair, as uint64."""
-        z = np.multiply(np.asarray(index, dtype=np.uint64), _GAMMA)
-        z += self.bases(site, sub, week)[reps]
-        return _mix(z)
+        return self._fill("bits", site, reps, index, sub, week)
 
     def uniform(
         self, site: int, reps: np.ndarray, index: np.ndarray, sub: int = 0, week: int | None = None
     ) -> np.ndarray:
         """Uniform doubles in (0, 1), one for each (replicate, index) pair."""
-        z = self.bits(site, reps, index, sub, week)
-        np.right_shift(z, _S11, out=z)
-        out = z.astype(np.float64)
-        out += 0.5
-        out *= _TO_UNIT
-        return out
+        return self._fill("f64", site, reps, index, sub, week)
 
     def uniform32(
         self, site: int, reps: np.ndarray, index: np.ndarray, sub: int = 0, week: int | None = None
     ) -> np.ndarray:
         """Uniform float32 numbers in (0, 1) (24 random bits each), one for each (replicate, index) pair."""
-        z = self.bits(site, reps, index, sub, week)
-        np.right_shift(z, _S40, out=z)
-        out = z.astype(np.float32)
-        out += np.float32(0.5)
-        out *= np.float32(2.0**-24)
-        return out
+        return self._fill("f32", site, reps, index, sub, week)
 
     def exponential(
         self, site: int, reps: np.ndarray, index: np.ndarray, sub: int = 0, week: int | None = None
     ) -> np.ndarray:
         """Standard exponential numbers (-log of a uniform)."""
-        u = self.uniform(site, reps, index, sub, week)
-        np.log(u, out=u)
-        np.negative(u, out=u)
-        return u
+        return self._fill("exp", site, reps, index, sub, week)
 
     def normal(
         self, site: int, reps: np.ndarray, index: np.ndarray, sub: int = 0, week: int | None = None
@@ -183,33 +212,31 @@ class Draws:
         reps = np.arange(self.replicates) if reps is None else np.asarray(reps, dtype=np.intp)
         sizes = np.asarray(sizes, dtype=np.int64)
         p = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
-        k = reps.size
-        parts: list[np.ndarray] = [_EMPTY] * k
-        full = (p >= 1) & (sizes > 0)
-        dense = (p >= _DENSE_ABOVE) & ~full & (sizes > 0)
-        sparse = (p > 0) & (p < _DENSE_ABOVE) & (sizes > 0)
-        for g in np.flatnonzero(full).tolist():
-            parts[g] = np.arange(sizes[g], dtype=np.int64)
-        if dense.any():
-            groups = np.flatnonzero(dense)
-            counts = sizes[groups]
-            owner = np.repeat(groups, counts)
-            index = ranges(counts)
-            u = self.uniform(site, reps[owner], index, sub)
-            hit = u < p[owner]
-            bounds = np.zeros(groups.size + 1, dtype=np.int64)
-            np.cumsum(counts, out=bounds[1:])
-            for j, g in enumerate(groups.tolist()):
-                part = index[bounds[j] : bounds[j + 1]]
-                parts[g] = part[hit[bounds[j] : bounds[j + 1]]]
-        if sparse.any():
-            self._sparse(site, sub, reps, sizes, p, np.flatnonzero(sparse), parts)
-        lengths = np.array([x.size for x in parts], dtype=np.int64)
-        ptr = np.zeros(k + 1, dtype=np.int64)
-        np.cumsum(lengths, out=ptr[1:])
-        return (np.concatenate(parts) if k > 1 else parts[0]), ptr
+        values: list[np.ndarray] = []
+        owners: list[np.ndarray] = []
+        full = np.flatnonzero((p >= 1) & (sizes > 0))
+        if full.size:
+            values.append(ranges(sizes[full]))
+            owners.append(np.repeat(full, sizes[full]))
+        dense = np.flatnonzero((p >= _DENSE_ABOVE) & (p < 1) & (sizes > 0))
+        if dense.size:
+            owner = np.repeat(dense, sizes[dense])
+            index = ranges(sizes[dense])
+            hit = self.uniform(site, reps[owner], index, sub) < p[owner]
+            values.append(index[hit])
+            owners.append(owner[hit])
+        sparse = np.flatnonzero((p > 0) & (p < _DENSE_ABOVE) & (sizes > 0))
+        if sparse.size:
+            self._sparse(site, sub, reps, sizes, p, sparse, values, owners)
+        ptr = np.zeros(reps.size + 1, dtype=np.int64)
+        if not values:
+            return _EMPTY, ptr
+        value, owner = np.concatenate(values), np.concatenate(owners)
+        order = np.argsort(owner, kind="stable")  # group by group; each group's indices stay increasing
+        np.cumsum(np.bincount(owner, minlength=reps.size), out=ptr[1:])
+        return value[order], ptr
 
-    def _sparse(self, site, sub, reps, sizes, p, groups, parts) -> None:
+    def _sparse(self, site, sub, reps, sizes, p, groups, values, owners) -> None:
         """Geometric gaps for the sparse groups, in chunks; each group continues its gaps where its chunk ended."""
         n = sizes[groups]
         expected = n * p[groups]
@@ -217,36 +244,33 @@ class Draws:
         scale = -1.0 / np.log1p(-p[groups])
         start = np.zeros(groups.size, dtype=np.int64)  # the next gap index of each group
         last = np.full(groups.size, -1, dtype=np.int64)  # the last selected position so far
-        found: list[list[np.ndarray]] = [[] for _ in groups]
         todo = np.arange(groups.size)
         for _ in range(_MAX_CHUNKS):
-            owner = np.repeat(todo, chunk[todo])
-            index = ranges(chunk[todo]) + np.repeat(start[todo], chunk[todo])
-            gaps = self.exponential(site, reps[groups[owner]], index, sub)
-            gaps *= scale[owner]
+            sizes_now = chunk[todo]
+            own = np.repeat(todo, sizes_now)
+            index = ranges(sizes_now)
+            index += np.repeat(start[todo], sizes_now)
+            gaps = self.exponential(site, reps[groups[own]], index, sub)
+            gaps *= scale[own]
             steps = gaps.astype(np.int64)
             steps += 1
-            bounds = np.zeros(todo.size + 1, dtype=np.int64)
-            np.cumsum(chunk[todo], out=bounds[1:])
+            ends = np.cumsum(sizes_now)
             positions = np.cumsum(steps)
-            before = np.concatenate([[0], positions[bounds[1:-1] - 1]])
-            positions -= np.repeat(before, chunk[todo])
-            positions += np.repeat(last[todo], chunk[todo])
-            still = []
-            for j, g in enumerate(todo.tolist()):
-                pos = positions[bounds[j] : bounds[j + 1]]
-                found[g].append(pos[pos < n[g]])
-                if pos[-1] < n[g]:
-                    last[g] = pos[-1]
-                    start[g] += chunk[g]
-                    still.append(g)
-            if not still:
-                break
-            todo = np.array(still)
-        else:  # pragma: no cover - 64 chunks of mean + 6 sd fall short with probability ~ 1e-500
-            raise RuntimeError("the geometric gaps did not cover the group")
-        for j, g in enumerate(groups.tolist()):
-            parts[g] = np.concatenate(found[j]) if len(found[j]) > 1 else found[j][0]
+            before = np.zeros(todo.size, dtype=np.int64)
+            before[1:] = positions[ends[:-1] - 1]
+            positions += np.repeat(last[todo] - before, sizes_now)
+            keep = positions < n[own]
+            values.append(positions[keep])
+            owners.append(groups[own[keep]])
+            tail = positions[ends - 1]
+            short = tail < n[todo]
+            if not short.any():
+                return
+            todo_short = todo[short]
+            last[todo_short] = tail[short]
+            start[todo_short] += chunk[todo_short]
+            todo = todo_short
+        raise RuntimeError("the geometric gaps did not cover the group")  # pragma: no cover
 
 
 #: Above this probability a dense draw is cheaper than skipping through geometric gaps.

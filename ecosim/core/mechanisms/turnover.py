@@ -75,7 +75,8 @@ def populate(e: Engine, rows: np.ndarray, *, newcomers: bool) -> None:
     s.propensity[rows] = lv("engagement.ecosystem.propensity_sd")[rep] * normal(_PROPENSITY)
     s.post_propensity[rows] = lv("engagement.ecosystem.post_propensity_sd")[rep] * normal(_POST_PROPENSITY)
     s.volume[rows] = np.exp(lv("engagement.ecosystem.posting_volume_spread")[rep] * normal(_VOLUME))
-    s.threshold[rows] = thresholds(e, rows, rep, normal(_THRESHOLD))
+    if e.params[0].engagement.rule == "threshold":  # one rule per batch; only this one has thresholds
+        s.threshold[rows] = thresholds(e, rows, rep, normal(_THRESHOLD))
     if newcomers:
         correct, wrong = lv("learning.newcomer_correct"), lv("learning.newcomer_wrong")
     else:
