@@ -272,8 +272,9 @@ def test_march_with_the_papers_shorthand_rule_fails_validation(monkeypatch):
         for r, sc in enumerate(e.params):
             if sc.learning.code_learning > 0:
                 b = e.layout.block(r)
+                rng = np.random.default_rng([e.seeds[r], e.week])
                 code[r] = _code_learning_from_right_beliefs_only(
-                    e.state.beliefs[b], e.state.engagement[b], e.code[r], e.reality[r], sc.learning, e.rngs[r]
+                    e.state.beliefs[b], e.state.engagement[b], e.code[r], e.reality[r], sc.learning, rng
                 )
         return code
 

@@ -252,6 +252,7 @@ class Draws:
             index += np.repeat(start[todo], sizes_now)
             gaps = self.exponential(site, reps[groups[own]], index, sub)
             gaps *= scale[own]
+            np.minimum(gaps, n[own] + 1.0, out=gaps)  # a gap past the end is as good as any longer one
             steps = gaps.astype(np.int64)
             steps += 1
             ends = np.cumsum(sizes_now)

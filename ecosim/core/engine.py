@@ -222,15 +222,16 @@ class Engine:
         reps = np.repeat(np.arange(replicates), topics)
         org = np.abs(self.draws.normal(Site.ORGANISATION, reps, np.tile(np.arange(topics), replicates)))
         org = org.reshape(replicates, topics)
-        self.org_goals = org / np.sqrt(np.einsum("rk,rk->r", org, org))[:, None]
+        # sums over contiguous rows: each replicate's numbers are those it has alone
+        self.org_goals = org / np.sqrt((org * org).sum(axis=1))[:, None]
         reps = np.repeat(np.arange(replicates), dims)
         u = self.draws.uniform(Site.ORGANISATION, reps, np.tile(np.arange(dims), replicates), sub=1)
         self.reality = np.where(u < 0.5, -1, 1).astype(np.int8).reshape(replicates, dims)
         self.code = np.zeros((replicates, dims), dtype=np.int8)
         topic_of_dim = np.arange(dims) * topics // dims
         per_topic = np.bincount(topic_of_dim, minlength=topics).clip(min=1)
-        weight = (self.org_goals**2 / per_topic)[:, topic_of_dim]
-        self.dim_weights = np.ascontiguousarray(weight / weight.sum(axis=1, keepdims=True))
+        weight = np.ascontiguousarray((self.org_goals**2 / per_topic)[:, topic_of_dim])
+        self.dim_weights = weight / weight.sum(axis=1, keepdims=True)
 
         self.week = 0
         self.state = LearnerState.empty(self.layout.rows, topics, dims)

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ecosim.core.draws import Site
 from ecosim.core.layout import filter_groups
 from ecosim.core.mechanisms.learning import cells_to_global
-from ecosim.core.draws import Site
 from ecosim.core.state import CONTRIBUTOR, INACTIVE, MAX_BELIEF_AGE
 
 if TYPE_CHECKING:

@@ -39,7 +39,6 @@ import numpy as np
 from ecosim.core.draws import Site
 from ecosim.core.layout import ranges
 from ecosim.core.mechanisms.engagement import poisson
-from ecosim.core.rng import bernoulli_indices
 from ecosim.core.state import CONTRIBUTOR, INACTIVE
 
 if TYPE_CHECKING:
@@ -210,9 +209,8 @@ def _read_posts(e: Engine, code: np.ndarray) -> None:
 def learn_codes(e: Engine) -> np.ndarray:
     """Every replicate's code after one period of learning from its superior group (changes nothing).
 
-    March's rule (see :func:`learn_code`, the reference for one replicate, with a generator of its
-    own) for all replicates at once: the organisation sees its learners' actions, and its code takes
-    the majority of those who outperform it. Replicates whose ``code_learning`` is 0 keep their code.
+    March's rule for all replicates at once: the organisation sees its learners' actions, and its
+    code takes the majority of those who outperform it. Replicates whose ``code_learning`` is 0 keep their code.
     """
     s = e.state
     layout = e.layout
@@ -235,9 +233,7 @@ def learn_codes(e: Engine) -> np.ndarray:
     # people act on what they believe and guess (a fair coin) where they hold no belief; the
     # organisation sees what they do and how well it works (right minus wrong), and compares it
     # with its own code. The coins are bits of the person's own draw, 64 dimensions to a draw.
-    words = [
-        draws.bits(Site.CODE_COINS, rep, layout.local[visible], sub=w) for w in range(-(-dims // 64))
-    ]
+    words = [draws.bits(Site.CODE_COINS, rep, layout.local[visible], sub=w) for w in range(-(-dims // 64))]
     bits = np.unpackbits(np.stack(words, axis=1).view(np.uint8), axis=1, bitorder="little")[:, :dims]
     guess = np.ascontiguousarray(bits.T).view(np.int8)
     guess += guess
@@ -264,53 +260,4 @@ def learn_codes(e: Engine) -> np.ndarray:
     block = code[winners]
     block[adopt] = majority[adopt]
     code[winners] = block
-    return code
-
-
-def learn_code(
-    beliefs: np.ndarray,
-    engagement: np.ndarray,
-    code: np.ndarray,
-    reality: np.ndarray,
-    lp,
-    rng: np.random.Generator,
-) -> np.ndarray:
-    """One replicate's code after one period of learning from its superior group (changes nothing).
-
-    ``beliefs`` (n, m) and ``engagement`` (n,) are the replicate's learners', ``code`` and ``reality``
-    its code and hidden reality, ``lp`` its learning parameters.
-    """
-    code = code.copy()
-    n = engagement.size
-    if lp.offline_visibility >= 1:
-        held = beliefs.T  # (m, n): dimension by dimension
-    else:
-        seen = bernoulli_indices(rng, n, lp.offline_visibility)
-        mask = engagement == CONTRIBUTOR  # posters are always seen
-        mask[seen] = True
-        visible = np.flatnonzero(mask)
-        if visible.size == 0:
-            return code
-        held = np.take(beliefs.T, visible, axis=1)
-    # people act on what they believe and guess (a fair coin) where they hold no belief; the
-    # organisation sees what they do and how well it works (right minus wrong), and compares it
-    # with its own code. The coins come eight to a random byte.
-    coins = np.unpackbits(rng.integers(0, 256, -(-held.size // 8), dtype=np.uint8), count=held.size)
-    guess = coins.reshape(held.shape).view(np.int8)
-    guess += guess
-    guess -= 1  # 0 -> -1, 1 -> +1
-    actions = np.multiply(held, held)  # 1 where a belief is held, else 0
-    np.subtract(1, actions, out=actions)  # 1 where none is held
-    actions *= guess
-    actions += held  # the belief where held, else the guess
-    score = np.einsum("ji,j->i", actions, reality, dtype=np.int32)
-    code_score = int(code.astype(np.int32) @ reality.astype(np.int32))
-    superior = actions[:, score > code_score]
-    if superior.shape[1] == 0:
-        return code
-    lead = superior.sum(axis=1, dtype=np.int64)  # (+1 actions) - (-1 actions), per dimension
-    k = np.abs(lead)
-    majority = np.sign(lead).astype(np.int8)
-    adopt = (k > 0) & (majority != code) & (rng.random(code.size) < 1.0 - (1.0 - lp.code_learning) ** k)
-    code[adopt] = majority[adopt]
     return code

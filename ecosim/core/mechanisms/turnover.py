@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ecosim.core.network import ASSOCIATE, HEAD_OFFICE
 from ecosim.core.draws import Site
+from ecosim.core.network import ASSOCIATE, HEAD_OFFICE
 
 if TYPE_CHECKING:
     from ecosim.core.engine import Engine, Week
@@ -127,8 +127,8 @@ def goals_from(z: np.ndarray, org: np.ndarray, alignment: np.ndarray) -> np.ndar
     Each is ``a * o + sqrt(1 - a^2) * u`` with ``u`` the part of ``z`` orthogonal to ``o``, made a
     unit vector: the personal part points in a direction of the learner's own.
     """
-    z -= np.einsum("ik,ik->i", z, org)[:, None] * org
-    norms = np.sqrt(np.einsum("ik,ik->i", z, z))[:, None]
+    z -= (z * org).sum(axis=1)[:, None] * org  # sums over contiguous rows: the same in any batch
+    norms = np.sqrt((z * z).sum(axis=1))[:, None]
     norms[norms == 0] = 1.0
     z /= norms
     a = alignment[:, None]
