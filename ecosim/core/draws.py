@@ -21,6 +21,7 @@ week and site: for one base this is the SplitMix64 generator itself, which passe
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from enum import IntEnum
 
@@ -89,6 +90,17 @@ def _mix(z: np.ndarray) -> np.ndarray:
     return z
 
 
+_MASK = (1 << 64) - 1
+
+
+def mix64(z: int) -> int:
+    """SplitMix64's finaliser of one 64-bit integer (plain Python: quicker than NumPy for one number)."""
+    z &= _MASK
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    return z ^ (z >> 31)
+
+
 def seed_key(seed: int) -> np.uint64:
     """The 64-bit key of a seed (through ``SeedSequence``, so nearby seeds give unrelated keys)."""
     return np.random.SeedSequence(int(seed)).generate_state(1, dtype=np.uint64)[0]
@@ -106,7 +118,9 @@ class Draws:
 
     def __init__(self, seeds: Sequence[int]) -> None:
         self.keys = np.array([seed_key(s) for s in seeds], dtype=np.uint64)
+        self._int_keys = [int(k) for k in self.keys]
         self.week = 0
+        self._bases: dict[tuple[int, int, int], np.ndarray] = {}
 
     @property
     def replicates(self) -> int:
@@ -119,15 +133,28 @@ class Draws:
         ``week`` defaults to :attr:`week`; draws that belong to a person, not to a week (their goals,
         device, leanings), are made with week 0.
         """
-        week = self.week if week is None else week
-        tag = np.array([(int(week) << 24) | (int(site) << 12) | int(sub)], dtype=np.uint64)
-        tag = _mix(tag * _GAMMA)
-        return _mix(self.keys ^ tag)
+        week = self.week if week is None else int(week)
+        key = (week, int(site), int(sub))
+        base = self._bases.get(key)
+        if base is None:
+            if len(self._bases) > 4096:  # a run's week uses a few dozen: forget the weeks gone
+                self._bases.clear()
+            tag = mix64(((week << 24) | (int(site) << 12) | int(sub)) * 0x9E3779B97F4A7C15)
+            if len(self._int_keys) <= 16:
+                base = np.array([mix64(k ^ tag) for k in self._int_keys], dtype=np.uint64)
+            else:
+                base = _mix(self.keys ^ np.uint64(tag))
+            self._bases[key] = base
+        return base
 
     def _fill(self, kind: str, site: int, reps, index, sub: int, week: int | None) -> np.ndarray:
         """The numbers of ``kind`` (bits, f64, f32, exp) for (replicate, index) pairs, a cache-sized chunk at a time."""
         base = self.bases(site, sub, week)
-        reps = np.asarray(reps, dtype=np.intp)
+        one = base.size == 1
+        if one:
+            base = base[0]
+        else:
+            reps = np.asarray(reps, dtype=np.intp)
         index = np.asarray(index, dtype=np.int64).view(np.uint64)
         n = index.size
         out = np.empty(n, dtype=_KINDS[kind])
@@ -138,8 +165,11 @@ class Draws:
             b = min(a + _CHUNK, n)
             zz, tt, o = z[: b - a], t[: b - a], out[a:b]
             np.multiply(index[a:b], _GAMMA, out=zz)
-            np.take(base, reps[a:b], out=tt)
-            zz += tt
+            if one:
+                zz += base
+            else:
+                np.take(base, reps[a:b], out=tt)
+                zz += tt
             np.right_shift(zz, _S30, out=tt)
             zz ^= tt
             zz *= _M1
@@ -150,16 +180,14 @@ class Draws:
             zz ^= tt
             if kind == "bits":
                 o[:] = zz
-            elif kind == "f32":
+            elif kind == "f32":  # (24 bits + 1/2) / 2**24: in (0, 1), exactly a float32
                 np.right_shift(zz, _S40, out=tt)
-                o[:] = tt
-                o += np.float32(0.5)
-                o *= np.float32(2.0**-24)
-            else:
+                np.multiply(tt, np.float32(2.0**-24), out=o, casting="unsafe")
+                o += np.float32(2.0**-25)
+            else:  # (53 bits + 1/2) / 2**53
                 np.right_shift(zz, _S11, out=tt)
-                o[:] = tt
-                o += 0.5
-                o *= _TO_UNIT
+                np.multiply(tt, _TO_UNIT, out=o, casting="unsafe")
+                o += 2.0**-54
                 if kind == "exp":
                     np.log(o, out=o)
                     np.negative(o, out=o)
@@ -210,6 +238,9 @@ class Draws:
         index with p.
         """
         reps = np.arange(self.replicates) if reps is None else np.asarray(reps, dtype=np.intp)
+        if reps.size == 1:  # one group (a single run): the same numbers, with less bookkeeping
+            out = self._one(site, sub, int(reps[0]), int(np.asarray(sizes).ravel()[0]), float(np.asarray(p).ravel()[0]))
+            return out, np.array([0, out.size], dtype=np.int64)
         sizes = np.asarray(sizes, dtype=np.int64)
         p = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
         values: list[np.ndarray] = []
@@ -235,6 +266,36 @@ class Draws:
         order = np.argsort(owner, kind="stable")  # group by group; each group's indices stay increasing
         np.cumsum(np.bincount(owner, minlength=reps.size), out=ptr[1:])
         return value[order], ptr
+
+    def _one(self, site: int, sub: int, rep: int, n: int, p: float) -> np.ndarray:
+        """:meth:`bernoulli` for one group: replicate ``rep``, indices below ``n``, probability ``p``."""
+        p = min(max(p, 0.0), 1.0)
+        if n <= 0 or p <= 0:
+            return _EMPTY
+        if p >= 1:
+            return np.arange(n, dtype=np.int64)
+        reps = np.zeros(1, dtype=np.intp) + rep
+        if p >= _DENSE_ABOVE:
+            index = np.arange(n, dtype=np.int64)
+            return index[self.uniform(site, np.broadcast_to(reps, (n,)), index, sub) < p]
+        expected = n * p
+        chunk = int(expected + 6 * math.sqrt(expected) + 16)
+        scale = -1.0 / float(np.log1p(-p))
+        found, last, start = [], -1, 0
+        for _ in range(_MAX_CHUNKS):
+            gaps = self.exponential(site, np.broadcast_to(reps, (chunk,)), np.arange(start, start + chunk), sub)
+            gaps *= scale
+            np.minimum(gaps, n + 1.0, out=gaps)
+            steps = gaps.astype(np.int64)
+            steps += 1
+            positions = np.cumsum(steps)
+            positions += last
+            if positions[-1] >= n:
+                found.append(positions[: np.searchsorted(positions, n)])
+                return found[0] if len(found) == 1 else np.concatenate(found)
+            found.append(positions)
+            last, start = int(positions[-1]), start + chunk
+        raise RuntimeError("the geometric gaps did not cover the group")  # pragma: no cover
 
     def _sparse(self, site, sub, reps, sizes, p, groups, values, owners) -> None:
         """Geometric gaps for the sparse groups, in chunks; each group continues its gaps where its chunk ended."""

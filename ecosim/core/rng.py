@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+
 def make_rng(seed: int) -> np.random.Generator:
     """The model's generator, seeded through ``SeedSequence`` so nearby seeds give unrelated streams."""
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed)))
