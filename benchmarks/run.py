@@ -131,7 +131,7 @@ def passes(topics: int) -> dict[str, dict[str, int]]:
 
 def child_model(args: argparse.Namespace) -> dict:
     started = time.perf_counter()
-    from ecosim.core.model import EcosystemModel
+    from ecosim.experiment.model import EcosystemModel
     from ecosim.scenario.loader import load_scenario
 
     imported = time.perf_counter()
@@ -169,7 +169,7 @@ def child_model(args: argparse.Namespace) -> dict:
 
 
 def child_ecosim_bass(args: argparse.Namespace) -> dict:
-    from ecosim.core.model import EcosystemModel
+    from ecosim.experiment.model import EcosystemModel
     from ecosim.scenario.loader import load_scenario
 
     scenario = load_scenario(
@@ -187,7 +187,7 @@ def child_ecosim_bass(args: argparse.Namespace) -> dict:
 def child_mesa_bass(args: argparse.Namespace) -> dict:
     import networkx as nx
 
-    from ecosim.core.model import EcosystemModel
+    from ecosim.experiment.model import EcosystemModel
     from ecosim.scenario.loader import load_scenario
 
     sys.path.insert(0, str(ROOT / "benchmarks" / "baselines"))
@@ -214,7 +214,7 @@ def child_mesa_bass(args: argparse.Namespace) -> dict:
 def child_floor(args: argparse.Namespace) -> dict:
     import numpy as np
 
-    from ecosim.core.model import EcosystemModel
+    from ecosim.experiment.model import EcosystemModel
     from ecosim.scenario.loader import load_scenario
 
     scenario = load_scenario(ROOT / "scenarios" / "retail.yaml", scaled_retail(args.learners), seed=args.seed)
@@ -288,7 +288,7 @@ def resident_bytes() -> int:
 
 
 def child_agents(args: argparse.Namespace) -> dict:
-    from ecosim.core.model import EcosystemModel
+    from ecosim.experiment.model import EcosystemModel
     from ecosim.scenario.loader import load_scenario
 
     weeks = 8

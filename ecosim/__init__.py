@@ -31,7 +31,7 @@ __all__ = [
 
 _LAZY = {
     "calibrate": "ecosim.calibrate",
-    "EcosystemModel": "ecosim.core.model",
+    "EcosystemModel": "ecosim.experiment.model",
     "simulate": "ecosim.api",
     "RunResult": "ecosim.api",
     "Scenario": "ecosim.scenario.schema",
@@ -44,8 +44,8 @@ _LAZY = {
 if TYPE_CHECKING:
     from ecosim.api import RunResult, simulate
     from ecosim.comparison import compare
-    from ecosim.core.model import EcosystemModel
     from ecosim.errors import InputError
+    from ecosim.experiment.model import EcosystemModel
     from ecosim.scenario.errors import ScenarioError
     from ecosim.scenario.loader import load_scenario
     from ecosim.scenario.schema import Scenario

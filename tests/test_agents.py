@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ecosim.core.agents import Facilitator, Learner
-from ecosim.core.model import EcosystemModel
+from ecosim.experiment.model import EcosystemModel
 from ecosim.scenario import load_scenario
 
 TURNOVER = {"turnover.annual_rate": 5.2, "weeks": 12}  # 10% a week: many replacements

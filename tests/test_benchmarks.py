@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
-from ecosim.core.model import EcosystemModel
+from ecosim.experiment.model import EcosystemModel
 from ecosim.scenario import load_scenario
 
 

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ecosim.cli import main
-from ecosim.core.model import EcosystemModel
+from ecosim.experiment.model import EcosystemModel
 
 
 class Reached(Exception):

@@ -84,7 +84,7 @@ def test_replicates_with_different_parameters_share_a_batch_in_any_order():
 
 
 def test_a_batch_of_one_is_the_mesa_model():
-    from ecosim.core.model import EcosystemModel
+    from ecosim.experiment.model import EcosystemModel
 
     sc = load_scenario(ROOT / "scenarios" / "retail.yaml", {"weeks": 10})
     m = EcosystemModel(sc, seed=3)

@@ -165,7 +165,7 @@ def test_the_shipped_rescue_fires_after_four_stalled_weeks_and_the_push_at_launc
 
 
 def test_the_browser_page_marks_the_weeks_of_interventions(tmp_path):
-    from ecosim.core.model import EcosystemModel
+    from ecosim.experiment.model import EcosystemModel
     from ecosim.plotting.page import engagement_curves
 
     path = scenario_file(tmp_path, "  - week: 3\n    set: {facilitation.facilitators: 5}\n")

@@ -80,7 +80,7 @@ def test_an_organisation_too_large_for_memory_is_refused_when_read(capsys, monke
 
 def test_the_estimate_matches_the_built_network(tmp_path):
     """Learners and ties within a few percent of what the generator builds."""
-    from ecosim.core.model import EcosystemModel
+    from ecosim.experiment.model import EcosystemModel
 
     sc = load_scenario(SCENARIOS / "retail.yaml", ["organisation.stores=200"])
     size = estimate(sc)
@@ -124,7 +124,7 @@ def test_scenario_paths_that_cannot_name_a_file_are_one_line(path, capsys):
 
 
 def test_threshold_counts_are_checked_against_an_edge_list_and_a_fixed_retail_organisation(tmp_path):
-    from ecosim.core.model import EcosystemModel
+    from ecosim.experiment.model import EcosystemModel
 
     (tmp_path / "e.csv").write_text("source,target\na,b\nb,c\n")
     path = tmp_path / "g.yaml"

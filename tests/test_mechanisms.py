@@ -9,8 +9,8 @@ from conftest import SCENARIOS
 
 from ecosim.api import simulate
 from ecosim.core.mechanisms import forgetting
-from ecosim.core.model import EcosystemModel
 from ecosim.core.state import CONSUMER, CONTRIBUTOR, INACTIVE
+from ecosim.experiment.model import EcosystemModel
 from ecosim.scenario import load_scenario
 
 

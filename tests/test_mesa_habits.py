@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from ecosim.core import metrics
-from ecosim.core.model import EcosystemModel
 from ecosim.errors import InputError
+from ecosim.experiment.model import EcosystemModel
 from ecosim.scenario import load_scenario
 
 

@@ -9,7 +9,7 @@ from conftest import TINY, write
 
 from ecosim.core import metrics
 from ecosim.core.agents import Facilitator, Learner
-from ecosim.core.model import EcosystemModel
+from ecosim.experiment.model import EcosystemModel
 from ecosim.scenario import load_scenario
 from ecosim.scenario.schema import Scenario
 

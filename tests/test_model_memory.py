@@ -6,7 +6,7 @@ import gc
 import weakref
 
 import ecosim
-from ecosim.core.model import EcosystemModel
+from ecosim.experiment.model import EcosystemModel
 from ecosim.scenario.loader import load_scenario
 
 

@@ -189,7 +189,7 @@ def test_an_empty_out_is_refused(command, tiny, sweep_file, tmp_path, capsys, mo
 
 @pytest.mark.parametrize("where", ["/proc/ecosim-x", "file", "file/below", "x" * 5000])
 def test_an_impossible_out_is_refused_before_the_work(where, tiny, tmp_path, capsys, monkeypatch):
-    from ecosim.core.model import EcosystemModel
+    from ecosim.experiment.model import EcosystemModel
 
     def no_work(*args, **kwargs):
         raise AssertionError("the simulation ran before the folder was checked")

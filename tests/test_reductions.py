@@ -14,7 +14,7 @@ import pytest
 
 from ecosim.core.engine import Week
 from ecosim.core.mechanisms import learning
-from ecosim.core.model import EcosystemModel
+from ecosim.experiment.model import EcosystemModel
 from ecosim.scenario.loader import load_scenario
 
 VALIDATION = Path(__file__).resolve().parents[1] / "scenarios" / "validation"

@@ -16,8 +16,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ecosim.core.model import EcosystemModel
 from ecosim.errors import InputError
+from ecosim.experiment.model import EcosystemModel
 from ecosim.scenario import ScenarioError, load_scenario
 from ecosim.scenario.loader import set_dotted as set_path
 from ecosim.scenario.schema import iter_params, section_keys

@@ -226,7 +226,7 @@ def _pixel(picture, xy) -> tuple[int, int]:
 
 
 def _model(text: str, tmp_path: Path):
-    from ecosim.core.model import EcosystemModel
+    from ecosim.experiment.model import EcosystemModel
 
     path = tmp_path / "s.yaml"
     path.write_text(text)

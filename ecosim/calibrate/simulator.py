@@ -34,7 +34,7 @@ def set_params(data: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
 
 def run_series(data: dict[str, Any], params: dict[str, Any], seed: int) -> dict[str, Any]:
     """Simulate scenario ``data`` with ``params`` set; return the weekly series and the summary."""
-    from ecosim.core.model import EcosystemModel
+    from ecosim.experiment.model import EcosystemModel
     from ecosim.scenario.schema import Scenario
 
     scenario = Scenario.model_validate(set_params(data, {**params, "seed": int(seed)}))

@@ -37,6 +37,20 @@ if TYPE_CHECKING:
     from ecosim.scenario.schema import Scenario
 
 
+class Observer(Protocol):
+    """Something that watches a batch week by week without changing it (a validation's probe).
+
+    ``start`` is called once the batch is set up, ``week`` after each week's metrics; what it
+    keeps is its own. The engine passes the batch itself, so an observer reads every array.
+    """
+
+    def start(self, engine: Engine) -> None:
+        """The batch is set up (week 0)."""
+
+    def week(self, engine: Engine, week: Week) -> None:
+        """A week has been simulated and measured."""
+
+
 class FacilitatorLike(Protocol):
     """What the engine needs of a facilitator: hours, a place in the event rota, and tallies."""
 
@@ -164,6 +178,7 @@ class Engine:
         on_replace: called with the rows whose person left and was replaced, after the replacement.
         networks: the edge-list arrays of each replicate, where a scenario reads one (else read by
             the scenario's ``network.arrays()``).
+        observers: watch every week (:class:`Observer`).
 
     Attributes:
         params: each replicate's scenario as it stands (interventions change it).
@@ -184,6 +199,7 @@ class Engine:
         facilitator: FacilitatorFactory = _record,
         on_replace: Callable[[np.ndarray], None] | None = None,
         networks: Sequence[Any] | None = None,
+        observers: Sequence[Observer] = (),
     ) -> None:
         scenarios = list(scenarios)
         if not scenarios:
@@ -257,6 +273,9 @@ class Engine:
         for r, sc in enumerate(scenarios):
             if sc.platform.launch_week == 1:
                 self._launch(r)
+        self.observers = list(observers)
+        for observer in self.observers:
+            observer.start(self)
 
     # ---- the week ---------------------------------------------------------------------------
 
@@ -288,6 +307,8 @@ class Engine:
             mechanism.step(self, week)
         metrics.record(self, week)
         self.last_week = week
+        for observer in self.observers:
+            observer.week(self, week)
 
     def run(self, progress: Callable[[int], None] | None = None) -> None:
         """Run every remaining week; ``progress(week)`` is called after each."""

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import gc
-import os
 import warnings
-from collections.abc import Iterable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,19 +40,15 @@ class EcosystemModel(mesa.Model):
         mesa.batch_run(EcosystemModel, parameters={"scenario": "scenarios/retail.yaml",
                        "goals.mean_alignment": [0.2, 0.5]}, rng=[1, 2], max_steps=52)
 
+    This class takes a validated scenario; ``ecosim.EcosystemModel`` (the Mesa-compatible front,
+    :mod:`ecosim.experiment.model`) also takes a scenario file, overrides and levers by name.
+
     Args:
-        scenario: a validated :class:`~ecosim.scenario.schema.Scenario`, or the path of a scenario
-            file. (Mesa's own experiment ``Scenario`` is not one: ecosim's scenario holds every
-            parameter.) In ``mesa.batch_run``'s ``parameters``, pass a Scenario object inside a
-            list: batch_run iterates over what it is given.
-        seed: the run's seed; replaces the scenario's ``seed`` when given. All randomness comes
-            from ``self.rng``, one ``numpy.random.Generator`` seeded through ``SeedSequence(seed)``;
-            third-party draws (networkx) get seeds drawn from it.
-        overrides: ``dotted.path=value`` strings or a mapping of dotted paths to values, applied to
-            the scenario (a file's or an object's) and validated as a file's would be.
-        **levers: more overrides by name, as ``mesa.batch_run`` passes its parameters: a dotted
-            path (``**{"goals.mean_alignment": 0.3}``) or the same with ``__`` for each dot
-            (``goals__mean_alignment=0.3``). They win over ``overrides``.
+        scenario: a validated :class:`~ecosim.scenario.schema.Scenario`. (Mesa's own experiment
+            ``Scenario`` is not one: ecosim's scenario holds every parameter.)
+        seed: the run's seed; replaces the scenario's ``seed`` when given. The engine's draws are
+            counter-based from it (:mod:`ecosim.core.draws`); ``self.rng``, Mesa's generator, is
+            seeded through ``SeedSequence(seed)`` for code that extends the model.
 
     Attributes:
         params: the scenario the model runs (seed and overrides applied).
@@ -70,14 +64,8 @@ class EcosystemModel(mesa.Model):
             column of :meth:`timeseries` (``get_model_vars_dataframe()`` gives the same table).
     """
 
-    def __init__(
-        self,
-        scenario: Scenario | str | os.PathLike[str],
-        seed: int | None = None,
-        overrides: Iterable[str] | Mapping[str, Any] = (),
-        **levers: Any,
-    ) -> None:
-        params = resolve_scenario(scenario, seed, overrides, levers)
+    def __init__(self, scenario: Scenario, seed: int | None = None) -> None:
+        params = with_seed(scenario, seed)
         self.seed = params.seed
         # Mesa's own generator (for code that extends the model); the engine's draws come from the seed
         super().__init__(rng=make_rng(self.seed))
@@ -320,49 +308,19 @@ class ContentView:
         return float(self._content.decay_factor[self._r])
 
 
+def with_seed(scenario: Scenario, seed: int | None) -> Scenario:
+    """``scenario`` with ``seed`` as its seed (itself when ``seed`` is None or already its seed)."""
+    if not callable(getattr(scenario, "model_copy", None)):
+        raise TypeError(f"EcosystemModel needs an ecosim scenario (ecosim.scenario.Scenario), not {scenario!r}")
+    if isinstance(seed, np.integer):
+        seed = int(seed)
+    if seed is None or seed == scenario.seed:
+        return scenario
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise InputError("the seed must be a whole number >= 0", key="seed", value=seed)
+    return scenario.model_copy(update={"seed": seed})
+
+
 def _week_metric(name: str, model: EcosystemModel) -> float:
     """The model reporter of column ``name``: its value in the week just simulated."""
     return model.engine.columns[name][0, model.week - 1].item()
-
-
-def resolve_scenario(
-    scenario: Scenario | str | os.PathLike[str],
-    seed: int | None = None,
-    overrides: Iterable[str] | Mapping[str, Any] = (),
-    levers: Mapping[str, Any] | None = None,
-) -> Scenario:
-    """The scenario a model runs: a file loaded, or an object, with the seed and overrides applied.
-
-    The scenario loader (and YAML) is imported only when a file or overrides need it.
-    """
-    if isinstance(seed, np.integer):
-        seed = int(seed)
-    changes: dict[str, Any] | Iterable[str] = overrides
-    if levers:
-        from ecosim.scenario.loader import parse_override
-
-        named = {key.replace("__", "."): value for key, value in levers.items()}
-        if isinstance(overrides, Mapping):
-            changes = {**overrides, **named}
-        else:
-            changes = dict(parse_override(text, source="overrides") for text in overrides) | named
-    if isinstance(scenario, str | os.PathLike):
-        from ecosim.scenario.loader import load_scenario
-
-        return load_scenario(scenario, changes, seed=seed)
-    if not callable(getattr(scenario, "model_copy", None)):
-        raise TypeError(
-            f"EcosystemModel needs an ecosim scenario (a file path or ecosim.scenario.Scenario), not {scenario!r}"
-        )
-    if changes:
-        from ecosim.scenario import loader
-
-        data = loader.apply_overrides(loader.scenario_to_dict(scenario), changes, source="overrides")
-        if seed is not None:
-            data["seed"] = seed
-        return loader.validate(data, file=f"scenario {scenario.name!r}")
-    if seed is not None and seed != scenario.seed:
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise InputError("the seed must be a whole number >= 0", key="seed", value=seed)
-        return scenario.model_copy(update={"seed": seed})
-    return scenario

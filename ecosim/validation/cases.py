@@ -470,7 +470,7 @@ def bass_networks(profile: Profile, seed0: int = 2000) -> CaseResult:
 
 
 def _learners(scenario) -> int:
-    from ecosim.core.model import EcosystemModel
+    from ecosim.experiment.model import EcosystemModel
 
     if scenario.network.learners is not None:
         return int(scenario.network.learners)
@@ -526,7 +526,7 @@ def threshold_cascade(scenario, seed: int) -> tuple[float, int]:
     The rule is deterministic after the seed, so nothing changes after that. Returns (share
     adopted, weeks).
     """
-    from ecosim.core.model import EcosystemModel
+    from ecosim.experiment.model import EcosystemModel
 
     m = EcosystemModel(scenario, seed=seed)
     before = -1
@@ -731,7 +731,7 @@ def march_equilibrium(model) -> bool:
 
 def march_run(scenario, seed: int, until_equilibrium: bool) -> tuple[float, int]:
     """One run of March's model, to equilibrium or to the last week; returns (code knowledge, weeks run)."""
-    from ecosim.core.model import EcosystemModel
+    from ecosim.experiment.model import EcosystemModel
 
     m = EcosystemModel(scenario, seed=seed)
     while m.week < scenario.weeks and not (until_equilibrium and march_equilibrium(m)):

@@ -96,7 +96,7 @@ def _retention(m, snapshot, window_posted: np.ndarray) -> float:
 
 def observe(scenario, seed: int) -> Observation:
     """Run ``scenario`` with ``seed`` to the end, following each person; the model runs unchanged."""
-    from ecosim.core.model import EcosystemModel
+    from ecosim.experiment.model import EcosystemModel
 
     m = EcosystemModel(scenario, seed=seed)
     s = m.state

@@ -232,7 +232,7 @@ DECAY_OVERRIDES = {
 
 def decay_half_life(seed: int) -> float:
     """Weeks until half of what people knew is forgotten when nothing is used or relearnt (engine run)."""
-    from ecosim.core.model import EcosystemModel
+    from ecosim.experiment.model import EcosystemModel
     from ecosim.scenario.loader import load_scenario
     from ecosim.validation.cases import SCENARIOS
 

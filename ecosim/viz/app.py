@@ -29,8 +29,8 @@ from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import update_counter
 
 from ecosim.core import metrics
-from ecosim.core.model import EcosystemModel
 from ecosim.errors import InputError
+from ecosim.experiment.model import EcosystemModel
 from ecosim.plotting import page as drawing
 from ecosim.plotting import style
 from ecosim.plotting.html import render as render_template
