@@ -154,6 +154,11 @@ class Network(Section):
     head_office_tie_prob: float = param(
         0.3, "retail: probability that two head-office staff talk regularly.", unit="probability", ge=0, le=1
     )
+    manager_ties: bool = param(
+        True,
+        "retail: managers are tied to their staff, their region's peers, their area manager and head office "
+        "(false: no ties of the line at all).",
+    )
     path: str | None = param(
         None,
         "edgelist: CSV file with columns source,target (one tie per row), relative to the scenario file.",
@@ -486,6 +491,13 @@ class EcosystemRule(Section):
         le=20,
     )
     posts_per_week: float = param(2.0, "Median posts a week of a learner who posts.", unit="posts", gt=0, le=100)
+    initial_adopters: int = param(
+        0,
+        "Learners who are regular visitors from launch (habit 1), chosen at random: the seed of an experiment.",
+        unit="people",
+        ge=0,
+        le=10_000_000,
+    )
     max_posts_per_week: int = param(
         20,
         "Most posts one learner writes in a week: a bound of time (twenty posts take a few hours on a phone).",

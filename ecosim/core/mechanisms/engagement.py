@@ -105,6 +105,11 @@ def ecosystem(e: Engine, week: Week) -> None:
         u += seen * per_row(exposure_w)
     else:
         seen_posting = None
+    seeded = None
+    if e.week == e.params[0].platform.launch_week and (lv("engagement.ecosystem.initial_adopters") > 0).any():
+        k = layout.per_row(lv("engagement.ecosystem.initial_adopters"), np.int64)
+        seeded = ranks(layout.rep, uniforms(e, Site.SEED_ADOPTERS)) < k
+        s.habit[seeded] = 1.0
     u += s.habit * per_row(lv("engagement.ecosystem.habit"))
     u += s.pull
     u += s.reply_pull  # a reply to one's post is a notification that draws one back
@@ -121,6 +126,8 @@ def ecosystem(e: Engine, week: Week) -> None:
     visit = uniforms(e, Site.VISIT, f32=True) < logistic(u, out=u)
     if week.attendees.size:
         visit[week.attendees] = True  # an event is held on the platform: who attends, visits
+    if seeded is not None:
+        visit |= seeded
 
     # a visitor posts with probability logistic(V), worked out for visitors only
     visitors = np.flatnonzero(visit)
