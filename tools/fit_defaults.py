@@ -123,6 +123,19 @@ def prior_sample(rng: np.random.Generator, n: int) -> np.ndarray:
     return LOW + (HIGH - LOW) * rng.random((n, len(NAMES)))
 
 
+def propose(theta: np.ndarray, weights: np.ndarray, kernel, batch: int, rng: np.random.Generator) -> np.ndarray:
+    """``batch`` perturbed particles inside the prior's box (the others are drawn again)."""
+    out: list[np.ndarray] = []
+    count = 0
+    while count < batch:
+        picks = rng.choice(len(theta), size=4 * batch, p=weights)
+        cand = theta[picks] + kernel.rvs(size=4 * batch, random_state=rng).reshape(4 * batch, -1)
+        cand = cand[np.all((cand >= LOW) & (cand <= HIGH), axis=1)]
+        out.append(cand)
+        count += len(cand)
+    return np.concatenate(out)[:batch]
+
+
 def smc(particles: int, generations: int, seeds: list[int], workers: int, rng: np.random.Generator, log) -> dict:
     """ABC-SMC: the last generation's particles, weights and distances, and each generation's record."""
     from scipy.stats import multivariate_normal
@@ -142,12 +155,7 @@ def smc(particles: int, generations: int, seeds: list[int], workers: int, rng: n
         while len(new_theta) < particles:
             want = particles - len(new_theta)
             batch = int(min(4 * particles, max(workers * 4, want / max(rate, 0.05) * 1.2)))
-            picks = rng.choice(particles, size=batch, p=weights)
-            proposals = theta[picks] + kernel.rvs(size=batch, random_state=rng).reshape(batch, -1)
-            inside = np.all((proposals >= LOW) & (proposals <= HIGH), axis=1)
-            proposals = proposals[inside]
-            if proposals.size == 0:
-                continue
+            proposals = propose(theta, weights, kernel, batch, rng)
             res = evaluate_parallel(proposals, seeds, workers)
             evaluations += len(proposals)
             d = np.sqrt([r["loss"] for r in res])
@@ -158,7 +166,9 @@ def smc(particles: int, generations: int, seeds: list[int], workers: int, rng: n
                     new_theta.append(p)
                     new_dist.append(dd)
                     accepted_results.append(r)
-            log(f"  generation {g}: epsilon {eps:.3f}, {len(new_theta)} of {particles} accepted, {evaluations} evaluated")
+            log(
+                f"  generation {g}: epsilon {eps:.3f}, {len(new_theta)} of {particles} accepted, {evaluations} evaluated"
+            )
         new_theta = np.array(new_theta)
         # importance weights: prior (uniform, constant inside) over the mixture of kernels
         dens = np.array([np.sum(weights * kernel.pdf(t - theta)) for t in new_theta])
@@ -199,7 +209,9 @@ def main(argv: list[str] | None = None) -> int:
     fit_loss = min(c["loss"] for c in checked)
     fresh_seeds = list(range(1001, 1001 + args.fresh_seeds))
     fresh = evaluate(chosen[None, :], fresh_seeds)[0]
-    log(f"chosen particle: loss {fit_loss:.4f} on the fit's {len(check_seeds)} seeds, {fresh['loss']:.4f} on {len(fresh_seeds)} fresh seeds")
+    log(
+        f"chosen particle: loss {fit_loss:.4f} on the fit's {len(check_seeds)} seeds, {fresh['loss']:.4f} on {len(fresh_seeds)} fresh seeds"
+    )
     w = out["weights"]
     mean = np.average(out["theta"], axis=0, weights=w)
     sd = np.sqrt(np.average((out["theta"] - mean) ** 2, axis=0, weights=w))
@@ -229,7 +241,9 @@ def main(argv: list[str] | None = None) -> int:
     log(f"wrote {args.out}")
     for k in NAMES:
         flag = "" if record["identified"][k] else "  (not identified by the patterns)"
-        log(f"  {k:50s} {record['defaults'][k]:8.3f}   posterior {mean[NAMES.index(k)]:.3f} ± {sd[NAMES.index(k)]:.3f}{flag}")
+        log(
+            f"  {k:50s} {record['defaults'][k]:8.3f}   posterior {mean[NAMES.index(k)]:.3f} ± {sd[NAMES.index(k)]:.3f}{flag}"
+        )
     return 0
 
 

@@ -397,8 +397,9 @@ class EcosystemRule(Section):
         source="Venkatesh et al. 2003 (UTAUT)",
     )
     local_social: float = param(
-        0.5,
-        "Weight of the share of a learner's colleagues (network neighbours) who were active.",
+        0.0,
+        "Weight of the share of a learner's colleagues (network neighbours) who were active last week "
+        "(superseded by exposure, which counts contacts; kept for scenarios that set it).",
         unit="log-odds",
         ge=0,
         le=50,

@@ -367,9 +367,10 @@ def _active_without_attendees(o: Observation) -> float:
     """Mean weekly active share, the event attendees' own visits taken out (they visit by construction)."""
     c = o.columns
     open_ = np.asarray(c["platform_open"]) > 0
-    active = np.asarray(c["active_share"])[open_] - np.asarray(c["event_attendees"])[open_] / np.asarray(
-        c["learners"]
-    )[open_]
+    active = (
+        np.asarray(c["active_share"])[open_]
+        - np.asarray(c["event_attendees"])[open_] / np.asarray(c["learners"])[open_]
+    )
     return float(active.mean()) if active.size else float("nan")
 
 
@@ -529,3 +530,88 @@ def effect_checks(obs: dict[str, list[Observation]], only: Iterable[str] | None 
             )
         )
     return checks
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs reproduced (not validation)
+# --------------------------------------------------------------------------------------------
+
+DECAY = "Tatel & Ackerman, Psychological Bulletin, doi:10.1037/bul0000481 (457 reports); Arthur et al. 1998"
+#: Half of an unused skill is lost after about 6.5 months on accuracy-based measures.
+HALF_LIFE_ACCURACY = 6.5 * 52 / 12
+
+#: The forgetting row's own scenario: nothing but forgetting, nobody visits.
+DECAY_OVERRIDES = {
+    "weeks": 104,
+    "network.kind": "erdos_renyi",
+    "network.learners": 2000,
+    "platform.launch_week": 200,
+    "facilitation.facilitators": 0,
+    "turnover.annual_rate": 0.0,
+    "learning.experiential": 0.0,
+    "learning.social": 0.0,
+    "learning.platform_reads": 0.0,
+    "learning.socialisation": 0.0,
+    "learning.code_learning": 0.0,
+    "learning.initial_correct": 1.0,
+    "learning.initial_wrong": 0.0,
+}
+
+
+def decay_half_lives(seeds: Sequence[int]) -> list[float]:
+    """Weeks until half of what people knew is forgotten when nothing is used or relearnt, one per seed."""
+    from ecosim.experiment.runs import run_many
+    from ecosim.scenario.loader import load_scenario
+
+    base = load_scenario(scenario_path("retail"), DECAY_OVERRIDES)
+    out = []
+    for result in run_many([base.model_copy(update={"seed": s}) for s in seeds]):
+        kept = np.concatenate([[1.0], result.columns["mean_knowledge"]])
+        below = np.flatnonzero(kept <= 0.5)
+        if below.size == 0:
+            out.append(math.inf)
+            continue
+        t = int(below[0])
+        out.append(t - 1 + (kept[t - 1] - 0.5) / (kept[t - 1] - kept[t]))
+    return out
+
+
+def input_checks(obs: dict[str, list[Observation]], half_lives: Sequence[float]) -> list[Check]:
+    """What the scenario sets, reproduced by the runs: reported beside the rows, not scored."""
+    out = []
+    if "retail" in obs:
+        per_head = [
+            float(np.sum(o.columns["leavers"])) / float(o.columns["learners"][0]) * 52 / len(o.columns["week"])
+            for o in obs["retail"]
+        ]
+        m, s, df = mean_se(per_head)
+        out.append(
+            Check(
+                case="Input reproduced (retail.yaml)",
+                quantity="separations per head per year (the scenario sets turnover.annual_rate)",
+                reference=0.60,
+                source="NRF / BLS: about 60% a year in frontline retail",
+                estimate=m,
+                se=s,
+                df=df,
+                scored=False,
+                runs=len(per_head),
+            )
+        )
+    if half_lives:
+        m, s, df = mean_se(half_lives)
+        out.append(
+            Check(
+                case="Input reproduced (nothing used, nothing relearnt)",
+                quantity="weeks until half of what people knew is forgotten (forgetting.rate is solved from it)",
+                reference=HALF_LIFE_ACCURACY,
+                source=f"{DECAY}: half lost after about 6.5 months (accuracy measures)",
+                estimate=m,
+                se=s,
+                df=df,
+                scored=False,
+                runs=len(half_lives),
+                digits=2,
+            )
+        )
+    return out

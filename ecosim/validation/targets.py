@@ -50,11 +50,27 @@ class Story:
 
 
 STORIES = (
-    Story("low_ghost", "goals far apart: a ghost town in most runs", "retail_low_alignment", "ghost_town", 0.5, "at-least"),
+    Story(
+        "low_ghost", "goals far apart: a ghost town in most runs", "retail_low_alignment", "ghost_town", 0.5, "at-least"
+    ),
     Story("low_never", "goals far apart: never thriving", "retail_low_alignment", "thriving", 0.05, "at-most"),
     Story("high_thriving", "goals close: thriving", "retail_high_alignment", "thriving", 0.8, "at-least"),
-    Story("retail_tipping", "half-aligned goals: at the tipping point, mostly struggling", "retail", "struggling", 0.4, "at-least"),
-    Story("facilitated_not_thriving", "heavy facilitation does not make the unaligned chain thrive", "retail_facilitated", "thriving", 0.4, "at-most"),
+    Story(
+        "retail_tipping",
+        "half-aligned goals: at the tipping point, mostly struggling",
+        "retail",
+        "struggling",
+        0.4,
+        "at-least",
+    ),
+    Story(
+        "facilitated_not_thriving",
+        "heavy facilitation does not make the unaligned chain thrive",
+        "retail_facilitated",
+        "thriving",
+        0.4,
+        "at-most",
+    ),
     Story("push_thriving", "acting at launch: thriving", "retail_launch_push", "thriving", 0.8, "at-least"),
 )
 
