@@ -182,6 +182,7 @@ def smc(particles: int, generations: int, seeds: list[int], workers: int, rng: n
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Fit, re-measure the best particles, write the posterior and print what it found."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--particles", type=int, default=160)
     parser.add_argument("--generations", type=int, default=4)

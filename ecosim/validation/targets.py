@@ -55,16 +55,9 @@ STORIES = (
     ),
     Story("low_never", "goals far apart: never thriving", "retail_low_alignment", "thriving", 0.05, "at-most"),
     Story("high_thriving", "goals close: thriving", "retail_high_alignment", "thriving", 0.8, "at-least"),
+    Story("retail_tipping", "half-aligned goals: mostly struggling", "retail", "struggling", 0.4, "at-least"),
     Story(
-        "retail_tipping",
-        "half-aligned goals: at the tipping point, mostly struggling",
-        "retail",
-        "struggling",
-        0.4,
-        "at-least",
-    ),
-    Story(
-        "facilitated_not_thriving",
+        "facilitated",
         "heavy facilitation does not make the unaligned chain thrive",
         "retail_facilitated",
         "thriving",
