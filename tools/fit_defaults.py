@@ -166,9 +166,7 @@ def smc(particles: int, generations: int, seeds: list[int], workers: int, rng: n
                     new_theta.append(p)
                     new_dist.append(dd)
                     accepted_results.append(r)
-            log(
-                f"  generation {g}: epsilon {eps:.3f}, {len(new_theta)} of {particles} accepted, {evaluations} evaluated"
-            )
+            log(f"  generation {g}: epsilon {eps:.3f}, {len(new_theta)} of {particles} accepted, {evaluations} runs")
         new_theta = np.array(new_theta)
         # importance weights: prior (uniform, constant inside) over the mixture of kernels
         dens = np.array([np.sum(weights * kernel.pdf(t - theta)) for t in new_theta])
@@ -210,9 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     fit_loss = min(c["loss"] for c in checked)
     fresh_seeds = list(range(1001, 1001 + args.fresh_seeds))
     fresh = evaluate(chosen[None, :], fresh_seeds)[0]
-    log(
-        f"chosen particle: loss {fit_loss:.4f} on the fit's {len(check_seeds)} seeds, {fresh['loss']:.4f} on {len(fresh_seeds)} fresh seeds"
-    )
+    log(f"chosen: loss {fit_loss:.4f} on the fit's {len(check_seeds)} seeds, {fresh['loss']:.4f} on fresh ones")
     w = out["weights"]
     mean = np.average(out["theta"], axis=0, weights=w)
     sd = np.sqrt(np.average((out["theta"] - mean) ** 2, axis=0, weights=w))
@@ -242,9 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     log(f"wrote {args.out}")
     for k in NAMES:
         flag = "" if record["identified"][k] else "  (not identified by the patterns)"
-        log(
-            f"  {k:50s} {record['defaults'][k]:8.3f}   posterior {mean[NAMES.index(k)]:.3f} ± {sd[NAMES.index(k)]:.3f}{flag}"
-        )
+        log(f"  {k:50s} {record['defaults'][k]:8.3f}  {mean[NAMES.index(k)]:.3f} ± {sd[NAMES.index(k)]:.3f}{flag}")
     return 0
 
 
