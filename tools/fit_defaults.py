@@ -136,6 +136,43 @@ def propose(theta: np.ndarray, weights: np.ndarray, kernel, batch: int, rng: np.
     return np.concatenate(out)[:batch]
 
 
+def search(generations: int, popsize: int, seeds: list[int], workers: int, seed: int, log) -> dict:
+    """Stage 1: a global search for the best weights (SciPy's differential evolution, the population at once).
+
+    Returns the best weights found and every point evaluated with its loss.
+    """
+    from scipy.optimize import differential_evolution
+
+    visited: list[tuple[np.ndarray, float]] = []
+    started = time.perf_counter()
+
+    def objective(x: np.ndarray) -> np.ndarray:  # x: (dims, population), as vectorized=True passes it
+        thetas = np.atleast_2d(x.T)
+        res = evaluate_parallel(thetas, seeds, workers)
+        losses = np.array([r["loss"] for r in res])
+        visited.extend(zip(thetas, losses))
+        return losses
+
+    def report(intermediate_result) -> None:
+        log(f"search: best loss {intermediate_result.fun:.3f} after {len(visited)} evaluations")
+
+    out = differential_evolution(
+        objective,
+        bounds=list(zip(LOW, HIGH)),
+        popsize=popsize,
+        maxiter=generations,
+        seed=seed,
+        vectorized=True,
+        updating="deferred",
+        polish=False,
+        tol=0,
+        init="sobol",
+        callback=report,
+    )
+    log(f"search done: loss {out.fun:.3f}, {len(visited)} evaluations, {time.perf_counter() - started:.0f} s")
+    return {"best": out.x, "loss": float(out.fun), "visited": visited}
+
+
 def smc(particles: int, generations: int, seeds: list[int], workers: int, rng: np.random.Generator, log) -> dict:
     """ABC-SMC: the last generation's particles, weights and distances, and each generation's record."""
     from scipy.stats import multivariate_normal
@@ -182,6 +219,10 @@ def smc(particles: int, generations: int, seeds: list[int], workers: int, rng: n
 def main(argv: list[str] | None = None) -> int:
     """Fit, re-measure the best particles, write the posterior and print what it found."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--search-generations", type=int, default=12, help="stage 1: generations of the search")
+    parser.add_argument("--popsize", type=int, default=6, help="stage 1: population per parameter")
+    parser.add_argument("--search-from", type=Path, help="stage 1's record from an earlier fit: skip the search")
+    parser.add_argument("--box", type=float, default=0.25, help="stage 2: half-width of its prior, per prior range")
     parser.add_argument("--particles", type=int, default=160)
     parser.add_argument("--generations", type=int, default=4)
     parser.add_argument("--seeds", type=int, default=3, help="seeds per scenario in the fit")
@@ -198,6 +239,19 @@ def main(argv: list[str] | None = None) -> int:
 
     rng = np.random.default_rng(args.seed)
     fit_seeds = list(range(1, args.seeds + 1))
+    global LOW, HIGH
+    record_search = args.out.with_name(args.out.stem + ".search.json")
+    if args.search_from:
+        saved = json.loads(args.search_from.read_text())
+        found = {"best": np.array([saved["best"][k] for k in NAMES]), "loss": saved["loss"]}
+    else:
+        found = search(args.search_generations, args.popsize, fit_seeds, args.workers, args.seed, log)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        record_search.write_text(json.dumps({"best": dict(zip(NAMES, map(float, found["best"]))), "loss": found["loss"]}))
+        log(f"stage 1 recorded in {record_search}")
+    # stage 2: ABC-SMC within a box around the best weights, a quarter of each prior range either side
+    width = (HIGH - LOW) * args.box
+    LOW, HIGH = np.maximum(LOW, found["best"] - width), np.minimum(HIGH, found["best"] + width)
     out = smc(args.particles, args.generations, fit_seeds, args.workers, rng, log)
     # the best particles re-measured on more seeds; the best of them are the defaults
     order = np.argsort(out["distance"])[:10]
@@ -212,10 +266,13 @@ def main(argv: list[str] | None = None) -> int:
     w = out["weights"]
     mean = np.average(out["theta"], axis=0, weights=w)
     sd = np.sqrt(np.average((out["theta"] - mean) ** 2, axis=0, weights=w))
-    prior_sd = (HIGH - LOW) / math.sqrt(12)
+    prior_sd = (HIGH - LOW) / math.sqrt(12)  # of the stage-2 box
     record = {
-        "method": "ABC-SMC (Toni et al. 2009; weights of Beaumont et al. 2009); uniform priors",
+        "method": "a global search (SciPy's differential evolution), then ABC-SMC (Toni et al. 2009; weights of "
+        "Beaumont et al. 2009) under uniform priors on a box around its best point",
         "prior": {k: list(PRIOR[k]) for k in NAMES},
+        "search": {"best": dict(zip(NAMES, map(float, found["best"]))), "loss": found["loss"]},
+        "box": {k: [float(a), float(b)] for k, a, b in zip(NAMES, LOW, HIGH)},
         "fit_seeds": fit_seeds,
         "check_seeds": check_seeds,
         "fresh_seeds": fresh_seeds,
