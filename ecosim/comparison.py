@@ -25,7 +25,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ecosim.ensemble import DEFAULT_SEEDS, VERDICT_WORDS, VERDICTS, Ensemble, has_costs, run_ensemble
+from ecosim.core.outcomes import VERDICTS, outcome
+from ecosim.ensemble import VERDICT_WORDS, Ensemble, has_costs, run_ensemble
+from ecosim.experiment import DEFAULT_SEEDS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -37,19 +39,24 @@ CONFIDENCE = 0.95
 #: Seeds of the k-th scenario start this far apart when the seeds are not shared (``paired=False``).
 INDEPENDENT_OFFSET = 1_000_000
 
-#: Outcomes compared: summary key, words, how shown (share in points, count, money), +1 if more is better.
-OUTCOMES: tuple[tuple[str, str, str, int], ...] = (
-    ("final_active_share", "weekly active share at the end", "points", 1),
-    ("peak_active_share", "peak weekly active share", "points", 1),
-    ("final_contributor_share", "contributors at the end", "points", 1),
-    ("ever_active_share", "ever visited", "points", 1),
-    ("ever_posted_share", "ever posted", "points", 1),
-    ("active_learner_weeks", "active learner-weeks", "count", 1),
-    ("total_posts", "posts by learners", "count", 1),
-    ("mean_knowledge_final", "mean individual knowledge at the end", "points", 1),
-    ("org_capability_final", "capability on the organisation's topics", "points", 1),
-    ("org_code_knowledge_final", "organisational code knowledge at the end", "points", 1),
-    ("total_cost", "total cost", "money", -1),
+#: Outcomes compared, in order (declared in :mod:`ecosim.core.outcomes`).
+COMPARED = (
+    "final_active_share",
+    "peak_active_share",
+    "final_contributor_share",
+    "ever_active_share",
+    "ever_posted_share",
+    "active_learner_weeks",
+    "total_posts",
+    "mean_knowledge_final",
+    "org_capability_final",
+    "org_code_knowledge_final",
+    "total_cost",
+)
+_KIND = {"pct": "points", "int": "count", "money": "money"}
+#: Each compared outcome: key, words, how a difference is shown (points, count, money), +1 if more is better.
+OUTCOMES: tuple[tuple[str, str, str, int], ...] = tuple(
+    (o.name, o.label, _KIND[o.shown], o.better) for o in (outcome(k) for k in COMPARED)
 )
 
 

@@ -22,6 +22,8 @@ import numpy as np
 
 from ecosim.api import simulate
 from ecosim.core.metrics import COLUMNS, SUMMARY_KEYS, VERDICT_TEXT, VERDICT_WORDS
+from ecosim.core.outcomes import COSTS, SUMMARY, VERDICTS
+from ecosim.experiment import DEFAULT_SEEDS
 from ecosim.sweep.executors import available_cores, can_fork
 
 if TYPE_CHECKING:
@@ -29,23 +31,12 @@ if TYPE_CHECKING:
 
     from ecosim.scenario.schema import Costs, Scenario
 
-#: Seeds in an ensemble unless told otherwise.
-DEFAULT_SEEDS = 20
 #: Share of runs inside the interval reported around the median (from the 5th to the 95th percentile).
 INTERVAL = 0.90
-#: Verdicts in the order they are reported.
-VERDICTS = ("thriving", "struggling", "ghost_town", "not_launched")
 #: Summary values that are not numbers.
-TEXT_KEYS = frozenset({"verdict"})
+TEXT_KEYS = frozenset(o.name for o in SUMMARY if o.shown == "word")
 #: Per-run outcomes added to the model's summary: what the run cost and what it bought.
-COST_KEYS = (
-    "active_learner_weeks",
-    "facilitator_cost",
-    "event_cost",
-    "licence_cost",
-    "training_cost",
-    "total_cost",
-)
+COST_KEYS = tuple(o.name for o in COSTS if o.name != "cost_per_active_learner_week")
 
 
 def default_seeds(scenario: Scenario, n: int = DEFAULT_SEEDS) -> list[int]:

@@ -105,5 +105,40 @@ def _show(value: object) -> str:
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     """A 'did you mean' hint for a misspelt key, or None when nothing is close."""
-    matches = difflib.get_close_matches(str(word), list(candidates), n=1, cutoff=0.6)
-    return f"did you mean '{matches[0]}'?" if matches else None
+    match = closest(str(word), [str(c) for c in candidates])
+    return f"did you mean '{match}'?" if match else None
+
+
+def closest(word: str, candidates: list[str]) -> str | None:
+    """The candidate ``word`` most likely stands for, or None when nothing is close.
+
+    Dotted paths (``facilitation.facilitators``) are matched on their last part first, the name
+    people remember: a candidate whose last part is the word's (``facilitators``), then one whose last
+    part ends in it (``alignment`` in ``mean_alignment``: a name's last word says what it is) or holds
+    it as a word, then one in a section of that name, then the closest spelling of the last part,
+    then of the whole path. Within each, a candidate in the word's own section (``goals.``) comes first.
+    """
+    names = list(dict.fromkeys(candidates))
+    section, _, last = word.lower().rpartition(".")
+
+    def tail(name: str) -> str:
+        return name.lower().rpartition(".")[2]
+
+    def pick(found: list[str]) -> str:
+        same = [n for n in found if n.lower().rpartition(".")[0] == section] or found
+        return difflib.get_close_matches(word, same, n=1, cutoff=0.0)[0] if len(same) > 1 else same[0]
+
+    if last:
+        for found in (
+            [n for n in names if tail(n) == last],
+            [n for n in names if tail(n).endswith("_" + last)],
+            [n for n in names if last in tail(n).split("_")],
+            [n for n in names if last in n.lower().split(".")[:-1]],  # a section's name: turnover.annual_rate
+        ):
+            if found:
+                return pick(found)
+        spelt = set(difflib.get_close_matches(last, [tail(n) for n in names], n=3, cutoff=0.6))
+        if spelt:
+            return pick([n for n in names if tail(n) in spelt])
+    matches = difflib.get_close_matches(word, names, n=1, cutoff=0.6)
+    return matches[0] if matches else None

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ecosim.core.metrics import verdict_words
+from ecosim.core.outcomes import REPORTED, shown_rows
 from ecosim.errors import InputError
 from ecosim.io import write_json, write_with
-from ecosim.plotting.labels import METRICS
 from ecosim.scenario.loader import input_files, scenario_hash, scenario_to_dict
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 RESULT_FILES = ("timeseries.parquet", "timeseries.csv", "summary.json", "manifest.json")
 
-_ROWS = tuple((key, words, kind) for key, (words, kind) in METRICS.items() if key != "top10pct_post_share")
+_ROWS = shown_rows(tuple(k for k in REPORTED if k != "top10pct_post_share"))
 
 
 def versions(*extra: str) -> dict[str, str]:
@@ -40,8 +40,44 @@ def versions(*extra: str) -> dict[str, str]:
     return out
 
 
+def single_run_costs(result: RunResult) -> dict[str, float | None]:
+    """What one run cost and bought (:func:`ecosim.ensemble.run_costs`) and its cost per active learner-week.
+
+    Empty when the scenario prices none of its levers (no ``costs:``), as for an ensemble.
+    """
+    from ecosim.ensemble import has_costs, run_costs
+
+    if not has_costs(result.scenario):
+        return {}
+    parts: dict[str, float | None] = dict(run_costs(result.scenario.costs, result.columns))
+    weeks = parts["active_learner_weeks"]
+    parts["cost_per_active_learner_week"] = parts["total_cost"] / weeks if weeks else None
+    return parts
+
+
+def cost_spreads(ens: Ensemble) -> list[tuple[str, str, dict[str, float]]]:
+    """(label, kind, median and 90% interval over the runs) of the total cost and the cost per active learner-week.
+
+    Empty when the scenario prices none of its levers. The cost per active learner-week is each run's
+    own (its total cost over its active learner-weeks), so a run in which nobody came has none.
+    """
+    from ecosim.ensemble import has_costs
+
+    if not has_costs(ens.scenario):
+        return []
+    rows = []
+    for key, label, kind in _COST_ROWS:
+        if key == "cost_per_active_learner_week":
+            cost, weeks = ens.values("total_cost"), ens.values("active_learner_weeks")
+            spread = _quantiles(np.divide(cost, weeks, out=np.full_like(cost, np.nan), where=weeks > 0))
+        else:
+            spread = ens.spread(key)
+        rows.append((label, kind, spread))
+    return rows
+
+
 def summary_text(result: RunResult) -> str:
-    """A plain-text table of the summary and a one-line verdict."""
+    """A plain-text table of the summary (and the costs, when the scenario prices its levers) and a one-line verdict."""
     s = result.summary
     sc = result.scenario
     lines = [
@@ -57,6 +93,9 @@ def summary_text(result: RunResult) -> str:
         else:
             shown = f"{int(value):>6,}"
         lines.append(f"  {label:<{width}}  {shown}")
+    costs = single_run_costs(result)
+    for key, label, kind in _COST_ROWS if costs else ():
+        lines.append(f"  {label:<{width}}  {_shown(costs[key], kind):>6}")
     lines.append("")
     lines.append(f"Verdict: {verdict_words(s['verdict'], s.get('final_contributor_share'))}")
     return "\n".join(lines)
@@ -99,7 +138,8 @@ def write_results(
             drawer.submit(fig.render, out, data)
     write_with(out / "timeseries.parquet", lambda tmp: ts.to_parquet(tmp, index=False, compression="zstd"))
     write_with(out / "timeseries.csv", lambda tmp: ts.to_csv(tmp, index=False, float_format="%.6g"))
-    write_json(out / "summary.json", {"scenario": result.scenario.name, "seed": result.seed, **result.summary})
+    costs = single_run_costs(result)  # the keys of an ensemble's runs, and the cost per active learner-week
+    write_json(out / "summary.json", {"scenario": result.scenario.name, "seed": result.seed, **result.summary, **costs})
     files = list(RESULT_FILES)
     if draw:
         files += drawer.result() if drawer is not None else fig.render(out, data)
@@ -134,10 +174,7 @@ def manifest(
 
 ENSEMBLE_FILES = ("runs.parquet", "runs.csv", "timeseries.parquet", "timeseries.csv", "summary.json", "manifest.json")
 
-_COST_ROWS = (
-    ("total_cost", "total cost", "money"),
-    ("cost_per_active_learner_week", "cost per active learner-week", "money"),
-)
+_COST_ROWS = shown_rows(("total_cost", "cost_per_active_learner_week"))
 
 
 def _shown(value: float | None, kind: str) -> str:
@@ -152,26 +189,16 @@ def _shown(value: float | None, kind: str) -> str:
 
 def ensemble_text(ens: Ensemble) -> str:
     """The ensemble in plain text: each summary value's median and 90% interval over the runs, and the verdicts."""
-    from ecosim.ensemble import has_costs
-
     sc = ens.scenario
     seeds = ens.seeds
     span = f"seeds {seeds[0]}-{seeds[-1]}" if seeds == list(range(seeds[0], seeds[0] + len(seeds))) else "seeds"
     learners = ens.series["learners"][:, -1]
     headcount = f"{int(learners[0]):,}" if learners.min() == learners.max() else f"about {np.median(learners):,.0f}"
     lines = [f"ecosim: {sc.name} ({len(seeds)} runs, {span}; {sc.weeks} weeks, {headcount} learners)"]
-    rows = list(_ROWS)
-    if has_costs(sc):
-        rows += list(_COST_ROWS)
-    width = max(len(label) for _, label, _ in rows)
+    rows = [(label, kind, ens.spread(key)) for key, label, kind in _ROWS] + cost_spreads(ens)
+    width = max(len(label) for label, _, _ in rows)
     lines.append(f"  {'':<{width}}  {'median':>8}   90% of runs")
-    for key, label, kind in rows:
-        if key == "cost_per_active_learner_week":
-            cost, weeks = ens.values("total_cost"), ens.values("active_learner_weeks")
-            x = np.divide(cost, weeks, out=np.full_like(cost, np.nan), where=weeks > 0)
-            spread = _quantiles(x)
-        else:
-            spread = ens.spread(key)
+    for label, kind, spread in rows:
         lines.append(
             f"  {label:<{width}}  {_shown(spread['median'], kind):>8}   "
             f"{_shown(spread['low'], kind)} to {_shown(spread['high'], kind)}"

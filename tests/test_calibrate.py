@@ -268,6 +268,8 @@ def test_command_writes_the_results_folder(small, observed, tmp_path, capsys):
     assert "generation 1: epsilon" in cap.err and "acceptance" in cap.err and "simulations" in cap.err
     assert "note:" in cap.err and "column 'region' ignored" in cap.err
     assert "goals.mean_alignment" in cap.out and "At week 20:" in cap.out
+    # the weeks that hold numbers are counted, not the last week: week 4 of 6 is missing
+    assert "small calibrated to 5 observed weeks (weeks 1 to 6; week 4 missing) (seed 1)" in cap.out
     names = {p.name for p in out.iterdir()}
     expected = {"posterior.parquet", "posterior.json", "posterior.png", "pairs.png", "ppc.png", "forecast.png"}
     expected |= {"what_ifs.png", "calibration.md", "manifest.json", "history.db", "forecast.csv", "what_ifs.csv"}
@@ -278,6 +280,8 @@ def test_command_writes_the_results_folder(small, observed, tmp_path, capsys):
     assert 1 <= post["effective_sample_size"] <= 12
     report = (out / "calibration.md").read_text()
     assert "## What-ifs" in report and "platform.friction=0.5" in report and "the verdict at the end" in report
+    assert "parameter(s) to 5 observed weeks (weeks 1 to 6; week 4 missing) with" in report
+    assert "of 5 observed weeks inside the 90% band" in report
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == 1 and "pyabc" in manifest["versions"]
     # a second run into the same folder is refused, not overwritten
@@ -288,6 +292,18 @@ def test_command_writes_the_results_folder(small, observed, tmp_path, capsys):
 # ------------------------------------------------------------------------------------------------
 # Weighted statistics
 # ------------------------------------------------------------------------------------------------
+
+
+def test_observed_weeks_in_words():
+    from ecosim.calibrate.engine import observed_weeks_text
+
+    assert (
+        observed_weeks_text([1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12]) == "11 observed weeks (weeks 1 to 12; week 7 missing)"
+    )
+    assert observed_weeks_text([3, 3, 4, 5]) == "3 observed weeks (weeks 3 to 5)"
+    assert observed_weeks_text([1, 4, 6]) == "3 observed weeks (weeks 1 to 6; weeks 2, 3, 5 missing)"
+    assert observed_weeks_text([1, 10]) == "2 observed weeks (weeks 1 to 10; 8 weeks missing)"
+    assert observed_weeks_text([2]) == "1 observed week (week 2)"
 
 
 def test_weighted_quantile_matches_repeated_samples_and_ess():

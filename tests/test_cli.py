@@ -74,10 +74,33 @@ def test_a_second_run_replaces_the_first_and_keeps_other_files(tiny, tmp_path):
     assert keep.read_text() == "mine"
 
 
+def test_replacing_another_kind_of_run_says_so_on_the_terminal(tiny, tmp_path, capsys):
+    out = tmp_path / "res"
+    assert main(["run", str(tiny), "--out", str(out), "--seeds", "3", "--no-figures"]) == 0
+    assert "note:" not in capsys.readouterr().err
+    assert main(["run", str(tiny), "--out", str(out), "--seed", "7", "--no-figures"]) == 0
+    (note,) = [line for line in capsys.readouterr().err.splitlines() if line.startswith("note:")]
+    assert note == f"note: {out}/ holds the results of a 3-seed ensemble (seeds 1-3), not of a single run; " + (
+        "this run replaces it when it finishes"
+    )
+    assert main(["run", str(tiny), "--out", str(out), "--seed", "8", "--no-figures"]) == 0  # the same kind
+    assert "note:" not in capsys.readouterr().err
+    assert main(["run", str(tiny), "--out", str(out), "--seeds", "2", "--no-figures"]) == 0
+    assert "holds the results of a single run (seed 8), not of an ensemble" in capsys.readouterr().err
+    assert main(["run", str(tiny), "--out", str(out), "--seed", "9", "--no-figures", "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+
+
 @pytest.mark.parametrize(
     "args, expected",
     [
         (["--set", "goals.mean_alignmnt=0.3"], "did you mean 'goals.mean_alignment'?"),
+        # the last part of a dotted path is the name people remember: it is matched first
+        (["--set", "facilitators=6"], "did you mean 'facilitation.facilitators'?"),
+        (["--set", "goals.alignment=0.5"], "did you mean 'goals.mean_alignment'?"),
+        (["--set", "friction=2"], "did you mean 'platform.friction'?"),
+        (["--set", "facilitaters=6"], "did you mean 'facilitation.facilitators'?"),
+        (["--set", "turnover=0.3"], "did you mean 'turnover.annual_rate'?"),
         (["--set", "goals.mean_alignment=3"], "goals.mean_alignment"),
         (["--set", "nonsense"], "dotted.path=value"),
     ],
@@ -172,3 +195,12 @@ def test_a_closed_pipe_ends_quietly_as_in_unix_tools(argv, tiny, tmp_path):
         assert proc.returncode == 2 and text.startswith("error:")
     else:  # 141 (128 + SIGPIPE) when a write failed; 0 when everything fit in the pipe's buffer
         assert proc.returncode in (0, 141), text
+
+
+def test_validate_quick_help_states_a_measured_time(capsys):
+    import re
+
+    assert main(["validate", "--quick", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "a few minutes" not in text
+    assert re.search(r"--quick .*about \d+(\.5)? minutes: \d+ s measured on two otherwise idle cores", text), text

@@ -4,6 +4,8 @@ Hypothesis builds command lines from ecosim's commands, their flags and hostile 
 huge, negative, NUL, unknown, paths that are files or impossible). The work behind an accepted
 command line (simulating, sweeping, validating, serving) is replaced by a marker, so that each
 example costs milliseconds: what is tested is the checking of flags and inputs before the work.
+Fetching the page's JavaScript, which `viz` does before serving when it is missing, is work too:
+nothing is downloaded nor written into the environment (tests/conftest.py fails a test that does).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ def no_work(monkeypatch):
     import ecosim.sweep.analysis as analysis
     import ecosim.sweep.runner as runner
     import ecosim.validation as validation
+    import ecosim.viz.assets as assets
     import ecosim.viz.server as server
 
     def reached(*args, **kwargs):
@@ -35,6 +38,7 @@ def no_work(monkeypatch):
     monkeypatch.setattr(analysis, "analyze", reached)
     monkeypatch.setattr(validation, "run_suite", reached)
     monkeypatch.setattr(server, "serve", reached)
+    monkeypatch.setattr(assets, "prepare", reached)
 
 
 @pytest.fixture

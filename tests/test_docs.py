@@ -30,6 +30,19 @@ def test_quickstart_has_two_commands_and_ci_runs_the_test_one():
     assert test in ci
 
 
+def test_ci_runs_the_tests_inside_the_quickstarts_virtualenv():
+    """CI follows the Quickstart: the first command (make .venv, activate it, install) before the test command."""
+    run, test = quickstart_commands()
+    assert run.startswith("python -m venv .venv && . .venv/bin/activate && ")
+    lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
+    assert run in lines and test in lines, "keep .ci/run's two commands in step with the README's Quickstart"
+    assert lines.index(run) < lines.index(test)
+    before = lines[: lines.index(run)]
+    assert not any(word in line for line in before for word in ("pip install", "pytest", "-m ecosim")), (
+        "nothing may be installed or run before the Quickstart's virtualenv exists"
+    )
+
+
 def test_python_version_file_pins_312():
     assert (ROOT / ".python-version").read_text().strip() == "3.12"
 

@@ -159,3 +159,30 @@ def test_a_run_that_fails_while_its_figures_are_drawn_leaves_nothing_behind(tiny
         assert "No space left on device" in capsys.readouterr().err
         time.sleep(1.0)  # long enough for a figure drawn by a process left running to land
         assert not out.exists(), sorted(str(p.relative_to(out)) for p in out.rglob("*"))
+
+
+SLOW_FINALISER = """\
+import time
+
+
+class Slow:
+    def __del__(self):
+        time.sleep(3)
+
+
+Slow()  # dropped at once: its finaliser runs while this module is imported
+"""
+
+
+def test_ended_inside_a_finaliser_it_stops_at_once_and_quietly(tmp_path, monkeypatch, capfd):
+    """A stop that lands in a finaliser (as during Matplotlib's import) neither prints 'Exception ignored' nor waits."""
+    (tmp_path / "ecosim_slow_finaliser.py").write_text(SLOW_FINALISER)
+    monkeypatch.syspath_prepend(str(tmp_path))  # the drawing process is forked from this one
+    drawer = DrawingProcess(preload=("ecosim_slow_finaliser",))
+    time.sleep(1.0)  # it is importing the module, inside the finaliser
+    started = time.perf_counter()
+    drawer.close(wait=False)
+    assert time.perf_counter() - started < 2, "the drawing process did not stop when told"
+    assert not drawer._process.is_alive()
+    err = capfd.readouterr().err
+    assert "Exception ignored" not in err and "SystemExit" not in err, err

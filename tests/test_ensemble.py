@@ -105,13 +105,6 @@ def test_run_and_compare_reach_an_existing_dask_cluster_by_its_address(quarter, 
         assert "--scheduler needs the dask executor" in err and err.count("\n") == 1
 
 
-def test_the_commands_default_to_the_ensembles_default_seeds():
-    from ecosim.commands.run import DEFAULT_SEEDS
-    from ecosim.ensemble import DEFAULT_SEEDS as ENSEMBLE_SEEDS
-
-    assert DEFAULT_SEEDS == ENSEMBLE_SEEDS == 20
-
-
 def test_the_representative_run_has_the_common_verdict_and_the_median_path():
     active = np.array([[0.5, 0.1], [0.5, 0.3], [0.5, 0.25], [0.5, 0.05], [0.5, 0.28]])
     verdicts = ["ghost_town", "struggling", "struggling", "ghost_town", "struggling"]

@@ -163,3 +163,67 @@ def test_comparison_report_holds_the_tables_and_figures(tmp_path):
     assert html.count("data:image/png;base64,") == 2 and _external(html) == []
     assert "ecosim: more against small" in html and "Outcomes" in html and "Verdicts" in html
     assert "more: facilitators" in html and "8 people" in html
+
+
+PRICED = SMALL + "costs: {facilitator_hour: 40, event: 100, licence_per_learner_month: 4, training_hour: 34}\n"
+
+
+def _cost_lines(text: str) -> dict[str, list[str]]:
+    """The terminal's cost rows: label -> the numbers after it."""
+    rows = {}
+    for line in text.splitlines():
+        for label in ("total cost", "cost per active learner-week"):
+            if line.strip().startswith(label):
+                rows[label] = line.strip()[len(label) :].replace(" to ", " ").split()
+    return rows
+
+
+def test_a_single_run_reports_its_costs_on_the_terminal_in_summary_json_and_the_report(tmp_path, capsys):
+    import json
+
+    from ecosim.api import simulate
+    from ecosim.cli import main
+    from ecosim.ensemble import run_costs
+
+    scenario = tmp_path / "priced.yaml"
+    scenario.write_text(PRICED, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["run", str(scenario), "--out", str(out), "--seed", "7", "--no-figures"]) == 0
+    shown = _cost_lines(capsys.readouterr().out)
+    summary = json.loads((out / "summary.json").read_text())
+    result = simulate(scenario, seed=7)
+    expected = run_costs(result.scenario.costs, result.columns)
+    for key, value in expected.items():
+        assert summary[key] == pytest.approx(value), key
+    per_week = expected["total_cost"] / expected["active_learner_weeks"]
+    assert summary["cost_per_active_learner_week"] == pytest.approx(per_week)
+    assert shown == {
+        "total cost": [f"{expected['total_cost']:,.0f}"],
+        "cost per active learner-week": [f"{per_week:,.0f}"],
+    }
+    html = (out / "report.html").read_text(encoding="utf-8")
+    for label, (value,) in shown.items():
+        assert re.search(rf"<td>{label}</td>\s*<td>{re.escape(value)}</td>", html), label
+    # a scenario that prices nothing reports no costs anywhere
+    plain = tmp_path / "small.yaml"
+    plain.write_text(SMALL, encoding="utf-8")
+    assert main(["run", str(plain), "--out", str(tmp_path / "plain"), "--seed", "7", "--no-figures"]) == 0
+    assert _cost_lines(capsys.readouterr().out) == {}
+    assert "total_cost" not in json.loads((tmp_path / "plain" / "summary.json").read_text())
+
+
+def test_an_ensemble_report_shows_the_costs_the_terminal_prints(tmp_path, capsys):
+    from ecosim.cli import main
+
+    scenario = tmp_path / "priced.yaml"
+    scenario.write_text(PRICED, encoding="utf-8")
+    out = tmp_path / "out"
+    assert (
+        main(["run", str(scenario), "--out", str(out), "--seeds", "3", "--executor", "sequential", "--no-figures"]) == 0
+    )
+    shown = _cost_lines(capsys.readouterr().out)
+    assert set(shown) == {"total cost", "cost per active learner-week"}
+    html = (out / "report.html").read_text(encoding="utf-8")
+    for label, (median, low, high) in shown.items():
+        cells = rf"<td>{label}</td>\s*<td>{re.escape(median)}</td>\s*<td>{re.escape(low)} to {re.escape(high)}</td>"
+        assert re.search(cells, html), label

@@ -222,3 +222,24 @@ def test_exponent_numbers_without_a_decimal_point_are_numbers(tmp_path):
 def test_networks_too_large_to_build_are_refused(tiny):
     err = error_of(tiny, ["network.kind=erdos_renyi", "network.learners=20000000", "network.mean_degree=1000"])
     assert "ties" in err.message() and "500,000,000" in err.message()
+
+
+def test_extends_names_a_shipped_scenario_as_run_does(tmp_path, capsys):
+    from ecosim.cli import main
+
+    retail = load_scenario(SCENARIOS / "retail.yaml")
+    mine = write(tmp_path / "mine.yaml", "extends: retail\nname: mine\nplatform:\n  friction: 2.0\n")
+    loaded = load_scenario(mine)
+    assert loaded.name == "mine" and loaded.platform.friction == 2.0
+    assert loaded.goals == retail.goals and loaded.organisation == retail.organisation
+    bass = write(tmp_path / "b.yaml", "extends: validation/bass.yaml\nname: b\n")
+    assert load_scenario(bass).engagement.rule == "bass"
+    # a file of that name beside this one comes first
+    write(tmp_path / "retail", "name: local\nweeks: 7\n")
+    assert load_scenario(mine).weeks == 7
+    # a misspelt name: one line, the shipped names and a suggestion
+    bad = write(tmp_path / "bad.yaml", "extends: retial\nname: bad\n")
+    assert main(["run", str(bad), "--seed", "1", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{bad}:1:" in err and "did you mean 'retail'?" in err
+    assert "a scenario shipped with ecosim: retail," in err

@@ -46,6 +46,58 @@ def test_tipping_points_interpolate_where_the_mean_crosses_the_threshold():
     assert t.loc[0, "where"] == "below" and math.isnan(t.loc[0, "a_at_threshold"])
     assert t.loc[2, "where"] == "crosses" and t.loc[2, "a_at_threshold"] == pytest.approx(0.25)
     assert t.loc[8, "where"] == "above" and t.loc[8, "a_at_threshold"] == 0.0
+    # no intervals (one run per point): the means alone tell nothing for sure
+    assert (t["reading"] == "cannot_tell").all() and (t["undecided"] == 11).all()
+
+
+def _cells(means, half, xs=None):
+    """One row of cells (f = 8) with the given means and interval half-widths."""
+    means = np.asarray(means, dtype=float)
+    xs = np.round(np.linspace(0, 1, means.size), 3) if xs is None else xs
+    return pd.DataFrame(
+        {"a": xs, "f": 8, "mean": means, "ci_low": means - half, "ci_high": means + half, "n": 2, "sd": half / 9}
+    )
+
+
+def test_a_statement_follows_from_the_intervals_not_from_the_first_mean():
+    """The issue's row: over the line at the lowest alignment, 0.0929 at the next: not 'above throughout'."""
+    means = [0.12, 0.0929, 0.13, 0.2, 0.3, 0.4]
+    (row,) = tipping_points(_cells(means, 0.05), "a", "f", 0.1).to_dict("records")
+    assert row["where"] == "recrosses"  # the means alone: back under the line after the lowest alignment
+    assert row["reading"] == "cannot_tell" and "above the threshold" not in row["statement"].split(":")[0]
+    assert row["statement"] == "cannot tell where it leaves the ghost town: cannot tell at 0 to 0.4, above the " + (
+        "threshold at 0.6 to 1"
+    )
+    # narrow intervals: at 0.2 it is wholly under the line, so the intervals say where it leaves
+    (row,) = tipping_points(_cells(means, 0.005), "a", "f", 0.1).to_dict("records")
+    assert row["reading"] == "cannot_tell"  # over, under, over: more than one crossing
+    assert row["statement"].startswith("cannot tell where it leaves the ghost town: above the threshold at 0,")
+    # every interval wholly over the line: above over the whole range
+    (row,) = tipping_points(_cells([0.2, 0.3, 0.5], 0.05), "a", "f", 0.1).to_dict("records")
+    assert row["reading"] == "above" and row["statement"] == "above the threshold over the whole range"
+
+
+def test_a_clean_crossing_is_bracketed_by_the_intervals():
+    means = [0.02, 0.05, 0.09, 0.11, 0.3, 0.5]
+    (row,) = tipping_points(_cells(means, 0.005), "a", "f", 0.1).to_dict("records")
+    assert row["reading"] == "crosses" and (row["a_low"], row["a_high"]) == (0.4, 0.6)
+    assert row["statement"] == "leaves the ghost town between 0.4 and 0.6 (the mean crosses at 0.5)"
+    assert row["undecided"] == 0
+    (row,) = tipping_points(_cells(means, 0.03), "a", "f", 0.1).to_dict("records")
+    assert row["reading"] == "crosses" and (row["a_low"], row["a_high"]) == (0.2, 0.8) and row["undecided"] == 2
+
+
+def test_too_few_replicates_to_place_the_boundary_are_warned_with_the_monte_carlo_error():
+    from ecosim.sweep.analysis import boundary_warning
+
+    means = [0.02, 0.05, 0.09, 0.11, 0.3, 0.5]
+    narrow = _cells(means, 0.005)
+    assert boundary_warning(narrow, tipping_points(narrow, "a", "f", 0.1), 0.1) is None
+    wide = _cells(means, 0.03)
+    text = boundary_warning(wide, tipping_points(wide, "a", "f", 0.1), 0.1)
+    se = np.median(wide["sd"].to_numpy()[2:4] / np.sqrt(2))
+    assert text.startswith("2 runs per point are too few to place the tipping boundary for 1 of 1 rows")
+    assert f"Monte Carlo error of a point's mean near the threshold is {se:.3f}" in text and "2 points" in text
 
 
 def _manifest(method: str, names: list[str], bounds: list[list[float]], **design) -> dict:
@@ -140,7 +192,8 @@ def test_analyze_grid_writes_statistics_phase_diagram_and_tipping_points(grid_re
     assert np.allclose(verdicts.filter(like="_share").sum(axis=1), 1.0)
     tipping = pd.read_csv(out / "tipping_points.csv")
     assert list(tipping["facilitation.facilitators"]) == [0, 4]
-    assert set(tipping["where"]) <= {"below", "crosses", "above"}
+    assert set(tipping["where"]) <= {"below", "crosses", "recrosses", "above"}
+    assert set(tipping["reading"]) <= {"below", "crosses", "above", "cannot_tell"}
 
 
 def test_analyze_refuses_bad_requests_with_exit_2(grid_results, tmp_path, capsys):
@@ -245,3 +298,45 @@ def test_levers_morris_screens_the_main_levers(tmp_path):
     assert set(result.indices["parameter"]) == levers
     assert (result.indices["mu_star"] >= 0).all()
     assert (out / "analysis" / "morris_final_active_share.png").read_bytes()[:8] == PNG
+
+
+def test_with_two_replicates_analyze_warns_and_lines_show_runs_not_bands(tmp_path, capsys):
+    from matplotlib.collections import PathCollection, PolyCollection
+
+    from ecosim.plotting.sweep import lines
+    from ecosim.sweep.analysis import cell_stats
+
+    path = tiny_sweep(
+        tmp_path,
+        """
+        parameters:
+          goals.mean_alignment: [0.0, 0.3, 0.6, 0.9]
+          facilitation.facilitators: [0, 4]
+        replicates: 2
+    """,
+    )
+    out = tmp_path / "results"
+    run_sweep(load_sweep(path), out, executor="sequential")
+    assert main(["analyze", str(out)]) == 0
+    captured = capsys.readouterr()
+    tipping = pd.read_csv(out / "analysis" / "tipping_points.csv")
+    printed = [line for line in captured.out.splitlines() if line.startswith("  facilitators = ")]
+    assert [line.split(": ", 1)[1] for line in printed] == list(tipping["statement"])
+    assert (tipping["reading"] == "cannot_tell").all()  # 2 runs: Student's t with 1 degree of freedom
+    assert list(tipping["statement"]) == ["cannot tell: every interval straddles the threshold"] * 2
+    (warning,) = captured.err.splitlines()
+    assert warning.startswith("warning: 2 runs per point are too few to place the tipping boundary for 2 of 2 rows")
+    assert "Monte Carlo error of a point's mean near the threshold is" in warning and "--replicates" in warning
+    # lines.png: no band that fills the plot, each run a dot
+    runs = pd.read_parquet(out / "runs.parquet")
+    grid = cell_stats(runs, "goals.mean_alignment", "facilitation.facilitators", "final_active_share")
+    fig = lines(grid, "goals.mean_alignment", "facilitation.facilitators", "final_active_share", 0.1, "t", runs=runs)
+    ax = fig.axes[0]
+    assert not [c for c in ax.collections if isinstance(c, PolyCollection)]
+    dots = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert sum(len(c.get_offsets()) for c in dots) == len(runs) == 16
+    assert "too few for a 95% band" in " ".join(text.get_text() for text in fig.texts)
+    # three runs a point: bands again
+    grid3 = grid.assign(n=3)
+    ax3 = lines(grid3, "goals.mean_alignment", "facilitation.facilitators", "final_active_share", 0.1, "t").axes[0]
+    assert [c for c in ax3.collections if isinstance(c, PolyCollection)]

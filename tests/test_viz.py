@@ -161,17 +161,65 @@ def test_current_verdict_in_words():
     from ecosim.core import metrics
     from ecosim.viz.app import NOT_STARTED, PageModel, current_verdict
 
-    model = PageModel(str(RETAIL), **{"platform.launch_week": 3})
+    model = PageModel(str(RETAIL), **{"platform.launch_week": 3, "verdict.window_weeks": 4})
     assert current_verdict(model) == ("not_started", NOT_STARTED)
     model.step()
     key, words = current_verdict(model)
     assert key == "not_launched" and "week 3" in words
-    for _ in range(5):
+    model.step()
+    assert current_verdict(model)[0] == "not_launched"
+    # open for 1 to 3 weeks of a 4-week window: too early to tell, whatever the launch spike says
+    for open_weeks in (1, 2, 3):
         model.step()
+        key, words = current_verdict(model)
+        assert key == "too_early" and words.startswith("Too early to tell") and "given from week 6" in words
+        assert f"open for {open_weeks} week" in words and "Thriving" not in words
+    model.step()
     key, words = current_verdict(model)
     assert key == metrics.verdict(model.timeseries()["active_share"].to_numpy(), True, model.params)
     posted = float(model.timeseries()["contributor_share"].iloc[-1])
-    assert words == metrics.verdict_words(key, posted) and words.startswith(metrics.VERDICT_TEXT[key][:-1])
+    assert words == metrics.verdict_words(key, posted).replace("in the final week", "this week")
+    assert words.startswith(metrics.VERDICT_TEXT[key][:-1]) and "final week" not in words
+
+
+def test_the_page_does_not_call_a_launch_spike_thriving():
+    """Week 2 of retail's launch is busy, but the verdict's window has not passed: too early, not thriving."""
+    from ecosim.viz.app import PageModel, current_verdict
+
+    model = PageModel(str(RETAIL), seed=1)
+    for _ in range(2):
+        model.step()
+    key, words = current_verdict(model)
+    window = model.params.verdict.window_weeks
+    assert key == "too_early" and "Thriving" not in words and f"{window} weeks" in words
+    for _ in range(window - 2):
+        model.step()
+    assert current_verdict(model)[0] != "too_early"  # from the window's last week on, the verdict is given
+
+
+def test_the_page_says_this_week_where_the_verdict_tells_who_posted():
+    from ecosim.viz.app import page_verdict_words
+
+    assert (
+        page_verdict_words("thriving", 0.019)
+        == "Thriving: people come and keep coming; 1.9% of learners posted this week."
+    )
+    assert page_verdict_words("thriving", 0.0).endswith("but nobody posted this week: they read and do not contribute.")
+    assert "final" not in page_verdict_words("struggling", 0.1)
+
+
+def test_a_run_shorter_than_the_window_gets_its_verdict_in_its_last_week():
+    from ecosim.core import metrics
+    from ecosim.viz.app import PageModel, current_verdict
+
+    model = PageModel(str(RETAIL), seed=1, weeks=6)
+    for _ in range(5):
+        model.step()
+    assert current_verdict(model)[0] == "too_early"
+    model.step()
+    assert current_verdict(model)[0] == metrics.verdict(
+        model.timeseries()["active_share"].to_numpy(), True, model.params
+    )
 
 
 def test_page_text_says_the_week_the_verdict_and_the_levers():
@@ -189,8 +237,12 @@ def test_page_text_says_the_week_the_verdict_and_the_levers():
     for _ in range(6):
         model.step()
     status = text(StatusPanel(model))
+    assert "Week 6 of 52" in status and "Too early to tell" in status
+    for _ in range(6):
+        model.step()
+    status = text(StatusPanel(model))
     verdict = metrics.verdict(model.timeseries()["active_share"].to_numpy(), True, model.params)
-    assert "Week 6 of 52" in status and metrics.VERDICT_TEXT[verdict][:-1] in status
+    assert "Week 12 of 52" in status and metrics.VERDICT_TEXT[verdict][:-1] in status
     assert "Goal alignment 0.35" in status and "Facilitators 4" in status and "Seed 5" in status
     ts = model.timeseries()
     assert f"This week {ts['active_share'].iloc[-1]:.0%} visited" in status

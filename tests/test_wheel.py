@@ -1,9 +1,12 @@
 """ecosim works when installed from a wheel, not only from a clone: its scenarios are package data.
 
-The wheel is built from this source tree and installed into a fresh virtual environment that
-borrows the installed dependencies (``--system-site-packages``), then run from a folder outside the
-clone with no PYTHONPATH, so the ecosim that runs is the one in the wheel (an editable install of
-ecosim outside the environment must not shadow it; the test checks which one is imported).
+The wheel is built from this source tree and installed as a user would install it: into a fresh
+virtual environment of its own (no ``--system-site-packages``: inside a virtualenv that would expose
+the base interpreter's packages, not this environment's), with its dependencies from the package
+index (or pip's cache). It is then run from a folder outside the clone with no PYTHONPATH, so the
+ecosim that runs is the one in the wheel (an editable install of ecosim outside the environment
+must not shadow it; the test checks which one is imported). A dependency missing from
+``pyproject.toml`` fails here.
 """
 
 from __future__ import annotations
@@ -37,15 +40,17 @@ def installed(tmp_path_factory) -> tuple[Path, Path]:
     work = base / "work"
     work.mkdir()
     venv = base / "venv"
-    run(sys.executable, "-m", "venv", "--system-site-packages", venv, cwd=base)
+    run(sys.executable, "-m", "venv", venv, cwd=base)
     python = venv / "bin" / "python"
     # built from a copy, so that the build leaves nothing (build/, ecosim.egg-info) in the clone
     source = base / "source"
-    skip = shutil.ignore_patterns(".git", "build", "*.egg-info", "results", ".*cache", ".hypothesis", "__pycache__")
+    skip = shutil.ignore_patterns(
+        ".git", ".venv", "build", "*.egg-info", "results", ".*cache", ".hypothesis", "__pycache__"
+    )
     shutil.copytree(ROOT, source, symlinks=True, ignore=skip)
     run(python, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", base / "dist", source, cwd=base)
     (wheel,) = (base / "dist").glob("ecosim-*.whl")
-    run(python, "-m", "pip", "install", "--no-deps", "--force-reinstall", "--quiet", wheel, cwd=base)
+    run(python, "-m", "pip", "install", "--quiet", wheel, cwd=base)  # and its dependencies, as a user would
     where = run(python, "-c", "import ecosim; print(ecosim.__file__)", cwd=work).stdout.strip()
     assert Path(where).is_relative_to(venv), f"the wheel's ecosim is shadowed by {where}"
     return python, work

@@ -95,9 +95,33 @@ class CalibrationResult:
     thriving_at: float = 0.40
 
     @property
+    def observed_weeks(self) -> str:
+        """The weeks fitted to, in words: '11 observed weeks (weeks 1 to 12; week 7 missing)'."""
+        return observed_weeks_text(self.observed["week"])
+
+    @property
     def correlation(self) -> pd.DataFrame:
         """The weighted correlation of the fitted parameters in the posterior."""
         return weighted_corr(self.posterior[self.fitted], self.posterior["weight"].to_numpy())
+
+
+def observed_weeks_text(weeks: Iterable[int]) -> str:
+    """How many weeks hold observed numbers, over which span, and which are missing, in words."""
+    have = sorted({int(w) for w in weeks})
+    if not have:
+        return "no observed weeks"
+    first, last = have[0], have[-1]
+    missing = sorted(set(range(first, last + 1)) - set(have))
+    text = f"{len(have)} observed week{'s' if len(have) != 1 else ''}"
+    if len(have) > 1 or missing:
+        text += f" (weeks {first} to {last}"
+        if missing:
+            shown = ", ".join(map(str, missing)) if len(missing) <= 3 else f"{len(missing)} weeks"
+            text += f"; {'week ' if len(missing) == 1 else 'weeks ' if len(missing) <= 3 else ''}{shown} missing"
+        text += ")"
+    else:
+        text += f" (week {first})"
+    return text
 
 
 def calibrate(

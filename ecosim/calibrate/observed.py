@@ -18,18 +18,13 @@ from pathlib import Path
 
 import numpy as np
 
+from ecosim.core.outcomes import OBSERVED, names
 from ecosim.errors import InputError, did_you_mean
 
 #: An observed file larger than this is refused (ten years of weekly rows take a few kilobytes).
 MAX_FILE_BYTES = 5_000_000
 #: The statistics compared with the model, each with the model's timeseries column it matches.
-STATISTICS = ("active_share", "contributor_share", "posts_per_head")
-#: Plain-words names of the statistics, for figures and reports.
-STAT_LABELS = {
-    "active_share": "weekly active share",
-    "contributor_share": "weekly contributor share",
-    "posts_per_head": "posts per head per week",
-}
+STATISTICS = names(OBSERVED)
 COUNT_COLUMNS = ("active_users", "posters", "posts", "headcount")
 SHARE_COLUMNS = ("active_share", "contributor_share")
 KNOWN_COLUMNS = ("week", *COUNT_COLUMNS, *SHARE_COLUMNS)

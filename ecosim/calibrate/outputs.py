@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ecosim.calibrate.observed import STAT_LABELS
-from ecosim.calibrate.simulator import OUTCOME_LABELS
 from ecosim.core.metrics import VERDICT_WORDS
+from ecosim.core.outcomes import label as outcome_words
 from ecosim.io import write_json, write_text, write_with
 from ecosim.plotting import style as st
 
@@ -198,7 +197,7 @@ def ppc_figure(result: CalibrationResult) -> Figure:
         obs = result.observed[result.observed["statistic"] == stat]
         ax.plot(obs["week"], obs["value"], "o", color=st.CONTRIBUTOR, ms=4, label="observed")
         ax.set_xlabel("week since launch")
-        ax.set_ylabel(STAT_LABELS[stat])
+        ax.set_ylabel(outcome_words(stat))
         ax.set_ylim(bottom=0)
         if i == 0:
             ax.legend(fontsize=st.SMALL_SIZE, frameon=False)
@@ -244,7 +243,7 @@ def what_if_figure(result: CalibrationResult) -> Figure | None:
             ax.plot([row.change_p5, row.change_p95], [y, y], color=colour, lw=2)
             ax.plot(row.change_median, y, "o", color=colour)
             ticks.append(y)
-            names.append(f"{label}\n{OUTCOME_LABELS[k]}")
+            names.append(f"{label}\n{outcome_words(k)}")
             y -= 1
         y -= 0.5
     ax.axvline(0, color=st.TIE, lw=1)
@@ -269,7 +268,7 @@ def report_markdown(result: CalibrationResult) -> str:
     lines = [
         f"# Calibration of {result.scenario_name}",
         "",
-        f"ecosim fitted {len(result.fitted)} parameter(s) to {result.weeks_observed} observed weeks with "
+        f"ecosim fitted {len(result.fitted)} parameter(s) to {result.observed_weeks} with "
         f"approximate Bayesian computation (pyabc ABC-SMC: {len(result.generations)} generations, "
         f"{int(result.timings.get('simulations', 0)):,} simulations, seed {result.seed}), simulating "
         f"{result.learners:,} learners. {len(result.posterior)} weighted particles remain; their effective "
@@ -331,7 +330,7 @@ def report_markdown(result: CalibrationResult) -> str:
         obs = result.observed[result.observed["statistic"] == stat]
         b = result.forecast[result.forecast["statistic"] == stat].set_index("week")
         inside = [b.at[w, "p5"] <= v <= b.at[w, "p95"] for w, v in zip(obs["week"], obs["value"]) if w in b.index]
-        lines.append(f"- {STAT_LABELS[stat]}: {sum(inside)} of {len(inside)} observed weeks inside the 90% band.")
+        lines.append(f"- {outcome_words(stat)}: {sum(inside)} of {len(inside)} observed weeks inside the 90% band.")
     lines += [
         "",
         "![Posterior predictive check](ppc.png)",
@@ -364,7 +363,7 @@ def report_markdown(result: CalibrationResult) -> str:
         ]
         for row in result.what_ifs.itertuples():
             lines.append(
-                f"| `{row.what_if}` | {OUTCOME_LABELS[row.outcome]} | {_pct(row.as_is_median)} | "
+                f"| `{row.what_if}` | {outcome_words(row.outcome)} | {_pct(row.as_is_median)} | "
                 f"{_pct(row.what_if_median)} | "
                 f"{100 * row.change_median:+.1f} points ({100 * row.change_p5:+.1f} to {100 * row.change_p95:+.1f}) | "
                 f"{row.p_better:.0%} |"

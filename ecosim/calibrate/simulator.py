@@ -12,14 +12,13 @@ from typing import Any
 
 import numpy as np
 
+from ecosim.core.outcomes import OBSERVED, names
 from ecosim.errors import InputError
-from ecosim.plotting.labels import METRICS
 
-#: Model timeseries columns kept from each forecast simulation.
-SERIES = ("active_share", "contributor_share", "posts_per_head")
+#: Model timeseries columns kept from each forecast simulation: the observed statistics.
+SERIES = names(OBSERVED)
 #: Outcomes at the end compared by the what-ifs.
 OUTCOMES = ("final_active_share", "final_contributor_share", "mean_knowledge_final", "org_capability_final")
-OUTCOME_LABELS = {key: METRICS[key][0] for key in OUTCOMES}
 
 
 def set_params(data: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:

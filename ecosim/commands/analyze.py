@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from ecosim.commands._args import folder_arg
 
@@ -42,6 +43,8 @@ def run(args: argparse.Namespace) -> int:
     result = analyze(args.results, out=args.out, metrics=args.metric, x=args.x, y=args.y, figures=not args.no_figures)
     if not args.quiet:
         print(report_text(result))
+        for warning in result.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
     return 0
 
 
@@ -64,12 +67,11 @@ def report_text(result) -> str:
         x_name = x_col[: -len("_at_threshold")]
         lines.append(
             f"Tipping points: {param(x_name)} ({x_name}) at which the mean crosses the ghost-town threshold "
-            f"({t['threshold'].iloc[0]:.0%})" + (f", {result.notes[0]}" if result.notes else "")
+            f"({t['threshold'].iloc[0]:.0%}), as far as the 95% intervals of the means tell"
+            + (f"; {result.notes[0]}" if result.notes else "")
         )
         for _, r in t.iterrows():
-            where = {"below": "stays a ghost town over the whole range", "above": "above the threshold throughout"}
-            shown = f"{r[x_col]:.3g}" if r["where"] == "crosses" else where[r["where"]]
-            lines.append(f"  {param(y_col, unit=False)} = {r[y_col]:g}: {shown}")
+            lines.append(f"  {param(y_col, unit=False)} = {r[y_col]:g}: {r['statement']}")
     if result.indices is not None:
         idx = result.indices
         key = "ST" if "ST" in idx else "mu_star"

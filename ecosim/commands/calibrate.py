@@ -140,9 +140,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         for note in result.notes:
             print(f"note: {note}", file=sys.stderr)
-        print(
-            f"ecosim: {result.scenario_name} calibrated to {result.weeks_observed} observed weeks (seed {result.seed})"
-        )
+        print(f"ecosim: {result.scenario_name} calibrated to {result.observed_weeks} (seed {result.seed})")
         for name in result.fitted:
             q = result.summary["parameters"][name]
             lo, hi = q["interval_90"]

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from ecosim.commands._args import add_executor_arguments, add_set_argument, chosen_executor, folder_arg, whole_number
-from ecosim.commands.run import DEFAULT_SEEDS
+from ecosim.experiment import DEFAULT_SEEDS
 
 #: Tables written as Parquet and CSV.
 TABLES = ("outcomes", "verdicts", "costs", "runs")

@@ -8,9 +8,7 @@ import time
 from pathlib import Path
 
 from ecosim.commands._args import MAX_SEED, add_executor_arguments, add_set_argument, folder_arg, whole_number
-
-#: Seeds of an ensemble by default (ecosim.ensemble.DEFAULT_SEEDS, kept here so that --help stays quick).
-DEFAULT_SEEDS = 20
+from ecosim.experiment import DEFAULT_SEEDS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -64,6 +62,9 @@ def run(args: argparse.Namespace) -> int:
         command = ["ecosim", "run", *sys.argv[2:]] if sys.argv else None
         # an earlier run's results are replaced whole once this run has written all of its own
         with open_output(out, "run", force=args.force, replace=True) as folder:
+            replaced = _replaces_another_kind(out, args)
+            if replaced and not args.quiet:
+                print(f"note: {out}/ holds {replaced}; this run replaces it when it finishes", file=sys.stderr)
             try:
                 if args.seed is not None:
                     _single(scenario, folder.dir, args, started, command, drawer)
@@ -76,6 +77,25 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"Results: {out}/")
     return 0
+
+
+def _replaces_another_kind(out: Path, args: argparse.Namespace) -> str | None:
+    """What the folder holds, in words, when this run is of another kind (one seed against an ensemble), else None."""
+    import json
+
+    try:
+        earlier = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(earlier, dict):
+        return None
+    seeds = earlier.get("seeds")
+    if isinstance(seeds, list) and seeds and args.seed is not None:
+        span = f"seeds {seeds[0]}-{seeds[-1]}" if len(seeds) > 1 else f"seed {seeds[0]}"
+        return f"the results of a {len(seeds)}-seed ensemble ({span}), not of a single run"
+    if "seeds" not in earlier and isinstance(earlier.get("seed"), int) and args.seed is None:
+        return f"the results of a single run (seed {earlier['seed']}), not of an ensemble"
+    return None
 
 
 def _single(scenario, out: Path, args: argparse.Namespace, started: float, command, drawer) -> None:

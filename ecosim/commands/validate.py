@@ -8,13 +8,20 @@ from pathlib import Path, PurePosixPath
 
 from ecosim.commands._args import folder_arg
 
+#: Wall time of ``validate --quick`` (2,941 runs), measured with /usr/bin/time on two cores with
+#: little else running (load average about 1): 206 s. Other work on the same cores stretches it
+#: (769 s was seen under heavy load).
+QUICK_SECONDS = 206
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``validate`` command's arguments to ``parser``."""
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="fewer runs per case, tolerances widened for the smaller samples (a few minutes on two cores)",
+        help="fewer runs per case, tolerances widened for the smaller samples (about "
+        f"{round(QUICK_SECONDS / 60 * 2) / 2:g} minutes: {QUICK_SECONDS} s measured on two otherwise idle cores; "
+        "longer when they are busy)",
     )
     parser.add_argument(
         "--out",

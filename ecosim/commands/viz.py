@@ -86,9 +86,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace, assets) -> int:
     from ecosim.scenario.loader import load_scenario
+    from ecosim.viz.app import grace_seconds, max_tabs
     from ecosim.viz.server import check_port, serve
 
-    load_scenario(args.scenario)  # a bad file or a busy port is said before anything is fetched
+    load_scenario(args.scenario)  # a bad file, bad limits or a busy port are said before anything is fetched
+    max_tabs(), grace_seconds()
     check_port(args.host, args.port)
     # never serve a blank page: the page's JavaScript is fetched now, or the server does not start
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ecosim.core.layout import Layout
+from ecosim.core.layout import Layout, weekly_share_left
 
 
 class ContentStock:
@@ -23,7 +23,7 @@ class ContentStock:
         self.stock = np.zeros(r, dtype=np.float64)
         self.seeded = np.zeros(r, dtype=np.float64)
         self.direction = np.zeros((r, topics), dtype=np.float64)
-        self.decay_factor = 0.5 ** (1.0 / np.asarray(half_life_weeks, dtype=np.float64))
+        self.decay_factor = weekly_share_left(half_life_weeks)
 
     def add_posts(self, counts: np.ndarray, rows: np.ndarray, goals: np.ndarray) -> None:
         """Posts by learners ``rows`` (sorted; ``counts`` each), on their own goals."""

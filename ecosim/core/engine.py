@@ -303,9 +303,12 @@ class Engine:
             if schedule.triggers:
                 last = metrics.row(self.columns, r, self.week - 2) if self.week > 1 else None
                 week.interventions[r] = schedule.before_week(self, r, last)
-        for mechanism in mechanisms.WEEK:
-            mechanism.step(self, week)
-        metrics.record(self, week)
+        # extreme parameters (a half-life of 1e-300 weeks) overflow to inf or 0, as plain floats do,
+        # and mean what their limits mean: nothing is left, nothing is drawn
+        with np.errstate(over="ignore", under="ignore", divide="ignore"):
+            for mechanism in mechanisms.WEEK:
+                mechanism.step(self, week)
+            metrics.record(self, week)
         self.last_week = week
         for observer in self.observers:
             observer.week(self, week)

@@ -93,6 +93,15 @@ def ranges(counts: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) - np.repeat(starts, counts)
 
 
+def weekly_share_left(half_life: np.ndarray) -> np.ndarray:
+    """What is left after a week of something that halves every ``half_life`` weeks: 0.5 ** (1 / half_life).
+
+    A half-life too short to write as a week's fraction (1 / half_life overflows) leaves nothing.
+    """
+    with np.errstate(over="ignore", divide="ignore"):
+        return 0.5 ** (1.0 / np.asarray(half_life, dtype=np.float64))
+
+
 def group_bounds(counts: np.ndarray) -> np.ndarray:
     """Pointers (R + 1,) of an array grouped by replicate from the size of each group."""
     ptr = np.zeros(len(counts) + 1, dtype=np.int64)

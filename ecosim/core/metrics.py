@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ecosim.core import outcomes
 from ecosim.core.state import CONTRIBUTOR, INACTIVE
 
 if TYPE_CHECKING:
@@ -15,59 +16,11 @@ if TYPE_CHECKING:
 #: 0.01 stands for about 35 h a year (ATD 2018/2020), so training time is taken as proportional to it.
 TRAINING_HOURS_PER_SOCIALISATION = 3500.0
 
-#: Columns of the weekly time series, in order, with what each means.
-COLUMNS: dict[str, str] = {
-    "week": "week number (1 = first week)",
-    "platform_open": "1 once the platform has launched",
-    "learners": "headcount",
-    "active_share": "share of learners who visited the platform this week (weekly active share)",
-    "consumer_share": "share who visited without posting (lurkers)",
-    "contributor_share": "share who posted",
-    "posts": "posts written by learners this week",
-    "content_stock": "live posts on the platform (each decaying with the content half-life)",
-    "mean_knowledge": "mean share of practice dimensions learners are right about",
-    "org_code_knowledge": "share of practice dimensions the organisational code is right about",
-    "org_capability": "learners' knowledge on the organisation's topics (weighted by the organisation's goals)",
-    "mean_usefulness": "mean perceived usefulness of the platform (0-1)",
-    "top1_post_share": "share of all posts so far written by the top 1% of people who ever posted",
-    "top10_post_share": "share of all posts so far written by the top 10% of people who ever posted",
-    "top1_everyone_post_share": "share of all posts so far written by the top 1% of everyone employed so far "
-    "(as van Mierlo 2014 counts superusers: people who never posted count too)",
-    "ever_posted_share": "share of everyone employed so far who ever posted",
-    "ever_active_share": "share of everyone employed so far who ever visited",
-    "ties": "ties in the network (structural and brokered)",
-    "brokered_ties": "ties brokered by facilitators, between people still here",
-    "mean_alignment": "mean alignment of the current workforce",
-    "leavers": "people who left (and were replaced) this week",
-    "new_posters": "people who posted for the first time this week",
-    "events": "facilitated events held this week",
-    "event_attendees": "people who attended an event this week",
-    "replies": "replies by facilitators to first posts",
-    "peer_replies": "first posts answered by colleagues",
-    "seeded_posts": "posts written by facilitators",
-    "introductions": "ties brokered by facilitators this week",
-    "facilitator_hours": "hours facilitators spent on the ecosystem this week (from launch)",
-    "training_hours": "hours of formal training this week, all learners together "
-    f"({TRAINING_HOURS_PER_SOCIALISATION:g} h a year per unit of learning.socialisation)",
-    "interventions": "interventions of the scenario applied at the start of this week",
-}
+#: Columns of the weekly time series, in order, with what each means (declared in :mod:`ecosim.core.outcomes`).
+COLUMNS: dict[str, str] = {o.name: o.description for o in outcomes.WEEKLY}
 
-SUMMARY_KEYS = (
-    "final_active_share",
-    "peak_active_share",
-    "week_of_peak",
-    "final_contributor_share",
-    "mean_knowledge_final",
-    "org_code_knowledge_final",
-    "org_capability_final",
-    "top1pct_post_share",
-    "top10pct_post_share",
-    "top1pct_everyone_post_share",
-    "ever_posted_share",
-    "ever_active_share",
-    "total_posts",
-    "verdict",
-)
+#: The end-of-run summary's keys, in order.
+SUMMARY_KEYS = outcomes.names(outcomes.SUMMARY)
 
 #: Each verdict in a word or two, as sentences name it ("ghost town in 4 of 20 runs").
 VERDICT_WORDS = {

@@ -4,3 +4,6 @@
 the batched engine; ensembles, comparisons, sweeps, calibration, validation and planning are designs
 over it and reductions of its results.
 """
+
+#: Seeds in an ensemble unless told otherwise (here, where the command line can read it cheaply).
+DEFAULT_SEEDS = 20

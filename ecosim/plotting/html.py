@@ -141,20 +141,39 @@ def scenario_levers(scenario: Scenario) -> list[tuple[str, str, str]]:
     return rows
 
 
+def _single_cost_rows(result: RunResult) -> list[list[str]]:
+    """The total cost and the cost per active learner-week of one run, as the terminal shows them."""
+    from ecosim.report import _COST_ROWS, _shown, single_run_costs
+
+    costs = single_run_costs(result)
+    return [[label, _shown(costs[key], kind)] for key, label, kind in _COST_ROWS] if costs else []
+
+
+def _ensemble_cost_rows(ens: Any) -> list[list[str]]:
+    """The total cost and the cost per active learner-week over the runs (median, 90%), as the terminal shows them."""
+    from ecosim.report import _shown, cost_spreads
+
+    return [
+        [label, _shown(s["median"], kind), f"{_shown(s['low'], kind)} to {_shown(s['high'], kind)}"]
+        for label, kind, s in cost_spreads(ens)
+    ]
+
+
 def run_report(folder: Path, result: RunResult, files: list[str], versions: dict[str, str]) -> str:
     """Write a run's report.html: summary, verdict, figures, levers, seed and versions."""
     from ecosim.core.metrics import verdict_words
-    from ecosim.plotting.labels import METRICS
+    from ecosim.core.outcomes import REPORTED, shown_rows
     from ecosim.plotting.run import FIGURE_FILES
 
     s = result.summary
     sc = result.scenario
     rows = []
-    for key, (words, kind) in METRICS.items():
+    for key, words, kind in shown_rows(REPORTED):
         value = s.get(key)
         if value is None:
             continue
         rows.append([words, f"{value:.1%}" if kind == "pct" else f"{int(value):,}"])
+    rows += _single_cost_rows(result)
     learners = int(result.timeseries["learners"].iloc[-1])
     captions = {
         "engagement.png": "Who comes to the platform each week, against the ghost-town band and the thriving line.",
@@ -178,11 +197,11 @@ def run_report(folder: Path, result: RunResult, files: list[str], versions: dict
 
 def ensemble_report(folder: Path, ens: Any, files: list[str], versions: dict[str, str]) -> str:
     """Write an ensemble's report.html: each value's median and 90% interval, the verdicts, figures and levers."""
-    from ecosim.plotting.labels import METRICS
+    from ecosim.core.outcomes import REPORTED, shown_rows
 
     sc = ens.scenario
     rows = []
-    for key, (words, kind) in METRICS.items():
+    for key, words, kind in shown_rows(REPORTED):
         spread = ens.spread(key)
         if spread["median"] != spread["median"]:  # NaN: no run has it
             continue
@@ -191,6 +210,7 @@ def ensemble_report(folder: Path, ens: Any, files: list[str], versions: dict[str
             return f"{x:.1%}" if kind == "pct" else f"{x:,.0f}"
 
         rows.append([words, shown(spread["median"]), f"{shown(spread['low'])} to {shown(spread['high'])}"])
+    rows += _ensemble_cost_rows(ens)
     counts = ens.verdicts
     key = counts.most_common(1)[0][0] if counts else None
     seeds = ens.seeds
@@ -261,16 +281,14 @@ def analysis_report(result: Any, manifest: dict[str, Any]) -> str:
         t = result.tipping
         x_col = [c for c in t.columns if c.endswith("_at_threshold")][0]
         y_col = t.columns[0]
-        where = {"below": "stays a ghost town over the whole range", "above": "above the threshold throughout"}
-        rows = [
-            [f"{r[y_col]:g}", f"{r[x_col]:.3g}" if r["where"] == "crosses" else where[r["where"]]]
-            for _, r in t.iterrows()
-        ]
+        rows = [[f"{r[y_col]:g}", r["statement"]] for _, r in t.iterrows()]
         tables.append(
             Table(
                 "Tipping points",
                 [param(y_col), f"{param(x_col[: -len('_at_threshold')])} where the ghost-town threshold is crossed"],
                 rows,
+                note="As far as the 95% intervals of the means tell: 'cannot tell' where an interval straddles "
+                "the threshold." + "".join(f" Warning: {w}." for w in getattr(result, "warnings", [])),
             )
         )
     if result.indices is not None:

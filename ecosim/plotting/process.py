@@ -9,6 +9,7 @@ None and the caller draws the figures itself.
 
 The drawing process goes away with its parent: it ignores Ctrl-C (the parent handles it and stops
 it), stops when told or when its pipe closes, and checks every second that its parent is alive.
+Ended at once (SIGTERM), it waits for the processes drawing a figure for it, then exits quietly.
 """
 
 from __future__ import annotations
@@ -119,8 +120,23 @@ def drawing_process(preload: Sequence[str] = FIGURE_MODULES) -> DrawingProcess |
     return DrawingProcess(preload)
 
 
+#: The processes drawing a figure for this one (:func:`in_processes`), which a stop waits for.
+_DRAWING: list[multiprocessing.process.BaseProcess] = []
+
+
 def _stop(signum, frame) -> None:
-    raise SystemExit(0)
+    """SIGTERM in the drawing process: wait for the processes drawing a figure for it, then end at once.
+
+    Ended with ``os._exit``, not by raising SystemExit: an exception raised from a signal handler
+    lands wherever the process happens to be, and inside a finaliser or a garbage collection (while
+    Matplotlib is being imported, say) Python prints "Exception ignored ... SystemExit" on the
+    terminal and carries on, so the process neither stops nor stays quiet.
+    """
+    for child in list(_DRAWING):
+        child.join(STOP_WAIT)
+        if child.is_alive():  # pragma: no cover - a figure's process that does not finish
+            child.kill()
+    os._exit(0)
 
 
 def _serve(tasks, results, preload: tuple[str, ...], parent: int, parents_ends: tuple) -> None:
@@ -151,8 +167,6 @@ def _serve(tasks, results, preload: tuple[str, ...], parent: int, parents_ends: 
             if failed_import is not None:
                 raise failed_import
             answer = (True, fn(*args))
-        except SystemExit:  # told to stop (SIGTERM): the figures' processes have been waited for
-            raise
         except BaseException as exc:  # sent to the parent, which raises it with this process's traceback
             exc.add_note("".join(["in the drawing process:\n", *traceback.format_exception(exc)]).rstrip())
             answer = (False, exc)
@@ -182,6 +196,7 @@ def in_processes(here: list[Callable[[], None]], *elsewhere: list[Callable[[], N
         receive, send = ctx.Pipe(duplex=False)
         child = ctx.Process(target=_child, args=(jobs, send), name="ecosim-figures", daemon=True)
         child.start()
+        _DRAWING.append(child)
         send.close()
         children.append((child, receive))
     failures = []
@@ -192,6 +207,7 @@ def in_processes(here: list[Callable[[], None]], *elsewhere: list[Callable[[], N
         for child, receive in children:
             failures.append(receive.recv() if receive.poll(600) else "a drawing process gave no answer")
             child.join()
+            _DRAWING.remove(child)
             receive.close()
     failures = [f for f in failures if f]
     if failures:
@@ -201,6 +217,8 @@ def in_processes(here: list[Callable[[], None]], *elsewhere: list[Callable[[], N
 def _child(jobs: list[Callable[[], None]], send) -> None:
     import traceback
 
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the drawing process's handler, inherited by the fork
+    _DRAWING.clear()  # its parent's, not its own
     try:
         for job in jobs:
             job()

@@ -150,30 +150,66 @@ def phase_diagram(
     return fig
 
 
-def lines(grid: pd.DataFrame, x: str, y: str | None, metric: str, ghost: float, name: str) -> Figure:
-    """The mean of ``metric`` against ``x``, one line per value of ``y``, with 95% confidence bands."""
+#: Fewest runs per point for a 95% band on ``lines.png``: with two, Student's t has one degree of
+#: freedom (12.7 standard errors each way) and the bands cover the whole plot, saying nothing.
+MIN_RUNS_FOR_BAND = 3
+
+
+def lines(
+    grid: pd.DataFrame,
+    x: str,
+    y: str | None,
+    metric: str,
+    ghost: float,
+    name: str,
+    runs: pd.DataFrame | None = None,
+) -> Figure:
+    """The mean of ``metric`` against ``x``, one line per value of ``y``, with 95% confidence bands.
+
+    A point with fewer than :data:`MIN_RUNS_FOR_BAND` runs gets no band; its runs (from ``runs``,
+    when given) are drawn as dots instead, so the spread shows without a band that fills the plot.
+    """
     from matplotlib import colormaps
 
     fig = _figure(7.0, 4.2)
     ax = fig.add_subplot()
     groups = [(None, grid)] if y is None else list(grid.groupby(y, sort=True))
     cmap = colormaps[style.FAMILY_MAP]
+    few = banded = False
     for k, (yv, sub) in enumerate(groups):
         sub = sub.sort_values(x)
         colour = style.ACTIVE if y is None else cmap(0.05 + 0.75 * k / max(1, len(groups) - 1))
         label = None if y is None else f"{_short(y)} = {_fmt(yv)}"
         ax.plot(sub[x], sub["mean"], color=colour, lw=2, marker="o", ms=3, label=label)
-        lo, hi = sub["ci_low"].to_numpy(dtype=float), sub["ci_high"].to_numpy(dtype=float)
+        enough = sub["n"].to_numpy() >= MIN_RUNS_FOR_BAND
+        lo = np.where(enough, sub["ci_low"].to_numpy(dtype=float), np.nan)
+        hi = np.where(enough, sub["ci_high"].to_numpy(dtype=float), np.nan)
+        if _is_share(metric):
+            lo, hi = np.clip(lo, 0, 1), np.clip(hi, 0, 1)
         if np.isfinite(lo).any():
-            ax.fill_between(sub[x], lo, hi, color=colour, alpha=0.18, lw=0)
+            ax.fill_between(sub[x], lo, hi, where=np.isfinite(lo), color=colour, alpha=0.18, lw=0)
+            banded = True
+        if not enough.all():
+            few = True
+            if runs is not None:
+                mine = runs if y is None else runs[runs[y] == yv]
+                mine = mine[mine[x].isin(sub.loc[~enough, x])]
+                ax.scatter(mine[x], mine[metric], s=9, color=colour, alpha=0.6, lw=0)
     if _is_share(metric):
         style.ghost_band(ax, ghost)
         ax.set_ylim(0, 1)
     ax.set_xlabel(_label(x))
-    ax.set_ylabel(f"mean {labels.metric(metric)} (95% band)")
+    ax.set_ylabel(f"mean {labels.metric(metric)}" + (" (95% band)" if banded else ""))
     ax.set_title(style.wrap(f"{name}: {labels.metric(metric)}"), fontsize=style.TITLE_SIZE)
     ax.legend(fontsize=style.LEGEND_SIZE, frameon=False, loc="upper left")
-    _note(fig, noise_note(int(grid["n"].min()) if len(grid) else 0))
+    n = int(grid["n"].min()) if len(grid) else 0
+    note = noise_note(n)
+    if few and n >= 2:
+        note = (
+            f"{n} runs per point: too few for a 95% band (Student's t with {n - 1} degree{'s' if n > 2 else ''} "
+            "of freedom spans most of the scale)" + ("; each run is a dot" if runs is not None else "")
+        )
+    _note(fig, note)
     return fig
 
 

@@ -301,8 +301,11 @@ def resolve_file(path: str | os.PathLike[str], _chain: tuple[Path, ...] = ()) ->
             allowed="a file path relative to this file",
         )
     target = here.parent / parent
+    if not target.exists():  # else a scenario shipped with ecosim, by name, as `ecosim run retail` finds it
+        target = _shipped(parent) or target
     if not target.exists():
         file, line, col = marks.get(("extends",), (str(path), None, None))
+        names = shipped_names()
         raise ScenarioError(
             f"'extends' names a file that does not exist: {target}",
             file=file,
@@ -310,7 +313,9 @@ def resolve_file(path: str | os.PathLike[str], _chain: tuple[Path, ...] = ()) ->
             column=col,
             key="extends",
             value=parent,
-            allowed="an existing scenario file, relative to this one",
+            hint=did_you_mean(parent, names),
+            allowed="an existing scenario file, relative to this one, or a scenario shipped with ecosim: "
+            + ", ".join(n for n in names if "/" not in n),
         )
     base, base_marks = resolve_file(target, (*_chain, here))
     merged_marks = dict(base_marks)
@@ -630,6 +635,23 @@ def shipped_scenarios() -> Path:
     return Path(str(resources.files("ecosim").joinpath("scenarios")))
 
 
+def shipped_names() -> list[str]:
+    """The names of the shipped scenarios (``retail``, ``validation/bass``), sorted."""
+    root = shipped_scenarios()
+    return sorted(str(p.relative_to(root).with_suffix("")) for p in root.rglob("*.yaml"))
+
+
+def _shipped(name: str | os.PathLike[str]) -> Path | None:
+    """The shipped scenario file ``name`` stands for (with or without ``.yaml``), if there is one."""
+    given = Path(name)
+    if given.is_absolute() or ".." in given.parts:
+        return None
+    for candidate in (shipped_scenarios() / given, shipped_scenarios() / f"{given}.yaml"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def find_scenario(path: str | os.PathLike[str]) -> Path:
     """``path`` if it exists, else the shipped scenario it names (``retail``, ``validation/bass.yaml``).
 
@@ -639,10 +661,10 @@ def find_scenario(path: str | os.PathLike[str]) -> Path:
     given = Path(path)
     if given.exists() or given.is_absolute():
         return given
-    for candidate in (shipped_scenarios() / given, shipped_scenarios() / f"{given}.yaml"):
-        if candidate.is_file():
-            return candidate
-    names = sorted(str(p.relative_to(shipped_scenarios()).with_suffix("")) for p in shipped_scenarios().rglob("*.yaml"))
+    shipped = _shipped(given)
+    if shipped is not None:
+        return shipped
+    names = shipped_names()
     raise ScenarioError(
         "scenario file not found",
         file=str(path),
@@ -727,6 +749,7 @@ def json_schema() -> dict[str, Any]:
     schema["title"] = "ecosim scenario"
     schema.setdefault("properties", {})["extends"] = {
         "type": "string",
-        "description": "Another scenario file (relative to this one) whose values this file overrides.",
+        "description": "Another scenario file (relative to this one, or a shipped scenario by name, e.g. retail) "
+        "whose values this file overrides.",
     }
     return schema

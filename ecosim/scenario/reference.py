@@ -13,8 +13,9 @@ INTRO = """\
 # Scenario reference
 
 A scenario is a YAML file. Every key is optional except `name`; a file can start from another with
-`extends: other.yaml` (a path relative to the file) and override any of its values (mappings are
-merged key by key, anything else is replaced). On the command line, `--set dotted.key=value`
+`extends: other.yaml` (a path relative to the file, else a scenario shipped with ecosim by name, as
+in `extends: retail`) and override any of its values (mappings are merged key by key, anything else
+is replaced). On the command line, `--set dotted.key=value`
 overrides any parameter and `--seed N` the seed. Unknown keys are errors, and every value is
 checked against the range below; `python -m ecosim schema` prints the same rules as a JSON Schema for
 editors.

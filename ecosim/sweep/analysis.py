@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ecosim.core.outcomes import VERDICTS
 from ecosim.errors import InputError
 from ecosim.io import write_with
 from ecosim.sweep.storage import ANALYSIS, MANIFEST, read_design, read_runs
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_METRIC = "final_active_share"
-VERDICTS = ("ghost_town", "struggling", "thriving", "not_launched")
 
 
 @dataclass
@@ -54,6 +54,7 @@ class Analysis:
     tipping: pd.DataFrame | None = None
     indices: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def load_manifest(folder: str | Path) -> dict[str, Any]:
@@ -198,6 +199,10 @@ def _analyze(
             tipping = tipping_points(grid, px, py, ghost)
             result.tipping = tipping
             _write_csv(out / "tipping_points.csv", tipping, result)
+            warning = boundary_warning(grid, tipping, ghost)
+            if warning:
+                log.info("%s", warning)  # the command line prints it as a warning
+                result.warnings.append(warning)
             if len(order) > 2:
                 result.notes.append(f"averaged over {', '.join(order[2:])}")
             if figures:
@@ -208,12 +213,14 @@ def _analyze(
                     plots.phase_diagram(grid, px, py, metric, ghost, thriving, name, order[2:]),
                     result,
                 )
-                _save(out / "lines.png", plots.lines(grid, px, py, metric, ghost, name), result)
+                cells = ok.merge(values, on="point")
+                _save(out / "lines.png", plots.lines(grid, px, py, metric, ghost, name, runs=cells), result)
         elif len(order) == 1 and figures:
             from ecosim.plotting import sweep as plots
 
-            grid = cell_stats(ok.merge(values, on="point"), order[0], None, chosen[0])
-            _save(out / "lines.png", plots.lines(grid, order[0], None, chosen[0], ghost, name), result)
+            cells = ok.merge(values, on="point")
+            grid = cell_stats(cells, order[0], None, chosen[0])
+            _save(out / "lines.png", plots.lines(grid, order[0], None, chosen[0], ghost, name, runs=cells), result)
     elif method == "lhs":
         if figures:
             from ecosim.plotting import sweep as plots
@@ -278,10 +285,25 @@ def cell_stats(runs: pd.DataFrame, x: str, y: str | None, metric: str) -> pd.Dat
 
 
 def tipping_points(grid: pd.DataFrame, x: str, y: str, threshold: float) -> pd.DataFrame:
-    """For each value of ``y``: the value of ``x`` where the mean first rises through ``threshold``.
+    """For each value of ``y``: where along ``x`` the mean leaves the ghost town, and what the intervals say.
 
-    Linear interpolation between neighbouring values of ``x``; ``below`` says the mean stays below
-    the threshold over the whole range, ``above`` that it is above it already at the lowest ``x``.
+    Columns:
+        ``{x}_at_threshold``: where the mean first rises through ``threshold`` (linear interpolation
+            between neighbouring values of ``x``; the lowest ``x`` when the mean is never below it;
+            NaN when it never reaches it); with the reading ``crosses``, its first rise between
+            ``{x}_low`` and ``{x}_high``, so that it never lies outside what the intervals say.
+        ``threshold``.
+        ``where``: the means alone: ``below`` (under the threshold over the whole range), ``above``
+            (at or over it over the whole range), ``crosses`` (under it, then at or over it from the
+            crossing on) or ``recrosses`` (back under it after the crossing).
+        ``reading``: what the 95% intervals of the means (``ci_low``, ``ci_high``; a cell without
+            one, as with a single run, counts as undecided) allow one to say: ``below`` or ``above``
+            over the whole range, ``crosses`` (every cell wholly under the threshold comes before
+            every cell wholly over it, and there are both), else ``cannot_tell``.
+        ``{x}_low``, ``{x}_high``: with ``crosses``, the last value of ``x`` wholly under the
+            threshold and the first wholly over it: the boundary lies between them.
+        ``undecided``: how many cells' intervals straddle the threshold (or are missing).
+        ``statement``: the reading in words, every part of which follows from the intervals.
     """
     import pandas as pd
 
@@ -290,17 +312,113 @@ def tipping_points(grid: pd.DataFrame, x: str, y: str, threshold: float) -> pd.D
         sub = sub.sort_values(x)
         xs = sub[x].to_numpy(dtype=np.float64)
         ms = sub["mean"].to_numpy(dtype=np.float64)
-        crossing, where = math.nan, "below"
-        if ms.size and ms[0] >= threshold:
-            crossing, where = float(xs[0]), "above"
-        else:
-            for i in range(1, ms.size):
-                if ms[i - 1] < threshold <= ms[i]:
-                    frac = (threshold - ms[i - 1]) / (ms[i] - ms[i - 1])
-                    crossing, where = float(xs[i - 1] + frac * (xs[i] - xs[i - 1])), "crosses"
-                    break
-        rows.append({y: yv, f"{x}_at_threshold": crossing, "threshold": threshold, "where": where})
+        lo = sub["ci_low"].to_numpy(dtype=np.float64) if "ci_low" in sub else np.full(ms.size, np.nan)
+        hi = sub["ci_high"].to_numpy(dtype=np.float64) if "ci_high" in sub else np.full(ms.size, np.nan)
+        crossing, where = _mean_crossing(xs, ms, threshold)
+        status = np.where(hi < threshold, "B", np.where(lo >= threshold, "A", "U"))
+        reading, low, high = _reading(xs, status)
+        if reading == "crosses":  # where the mean rises through the threshold inside the bracket
+            inside = (xs >= low) & (xs <= high)
+            crossing = _mean_crossing(xs[inside], ms[inside], threshold)[0]
+        rows.append(
+            {
+                y: yv,
+                f"{x}_at_threshold": crossing,
+                "threshold": threshold,
+                "where": where,
+                "reading": reading,
+                f"{x}_low": low,
+                f"{x}_high": high,
+                "undecided": int(np.count_nonzero(status == "U")),
+                "statement": _statement(xs, status, reading, crossing, low, high),
+            }
+        )
     return pd.DataFrame(rows)
+
+
+def _mean_crossing(xs: np.ndarray, ms: np.ndarray, threshold: float) -> tuple[float, str]:
+    """Where the mean first rises through ``threshold``, and how the means lie about it."""
+    over = ms >= threshold
+    if not ms.size or not over.any():
+        return math.nan, "below"
+    if over.all():
+        return float(xs[0]), "above"
+    i = int(np.argmax(over))  # the first cell at or over the threshold
+    if i == 0:  # over at first, then under: the first rise comes later
+        rises = np.flatnonzero(~over[:-1] & over[1:])
+        if not rises.size:
+            return float(xs[0]), "recrosses"
+        i = int(rises[0]) + 1
+    frac = (threshold - ms[i - 1]) / (ms[i] - ms[i - 1])
+    crossing = float(xs[i - 1] + frac * (xs[i] - xs[i - 1]))
+    return crossing, "crosses" if over[i:].all() and not over[:i].any() else "recrosses"
+
+
+def _reading(xs: np.ndarray, status: np.ndarray) -> tuple[str, float, float]:
+    """``below``, ``above``, ``crosses`` (with the bracket) or ``cannot_tell``, from each cell's B / A / U."""
+    if status.size and (status == "A").all():
+        return "above", math.nan, math.nan
+    if status.size and (status == "B").all():
+        return "below", math.nan, math.nan
+    below, above = np.flatnonzero(status == "B"), np.flatnonzero(status == "A")
+    if below.size and above.size and below.max() < above.min():
+        return "crosses", float(xs[below.max()]), float(xs[above.min()])
+    return "cannot_tell", math.nan, math.nan
+
+
+def _statement(xs, status, reading: str, crossing: float, low: float, high: float) -> str:
+    """The reading in words: what the intervals say, and 'cannot tell' where they straddle the threshold."""
+    if reading == "above":
+        return "above the threshold over the whole range"
+    if reading == "below":
+        return "stays a ghost town over the whole range"
+    if reading == "crosses":
+        text = f"leaves the ghost town between {low:g} and {high:g}"
+        return text + (f" (the mean crosses at {crossing:.3g})" if math.isfinite(crossing) else "")
+    words = {"B": "a ghost town", "A": "above the threshold", "U": "cannot tell"}
+    parts = []
+    start = 0
+    for i in range(1, len(status) + 1):
+        if i == len(status) or status[i] != status[start]:
+            span = f"{xs[start]:g}" if i - 1 == start else f"{xs[start]:g} to {xs[i - 1]:g}"
+            parts.append(f"{words[status[start]]} at {span}")
+            start = i
+    if (status == "U").all():
+        return "cannot tell: every interval straddles the threshold"
+    return "cannot tell where it leaves the ghost town: " + ", ".join(parts)
+
+
+def boundary_warning(grid: pd.DataFrame, tipping: pd.DataFrame, threshold: float) -> str | None:
+    """A warning when the replicates are too few to place the tipping boundary, with the Monte Carlo error.
+
+    Too few: for some value of ``y`` the intervals cannot tell where the boundary is, or place it
+    only within more than one step of ``x`` (cells between the last wholly under the threshold and
+    the first wholly over it straddle it). The Monte Carlo error is the standard error of a cell's
+    mean (sd / sqrt(n)), the median over the cells whose intervals straddle the threshold.
+    """
+    unsure = tipping[
+        (tipping["reading"] == "cannot_tell") | ((tipping["reading"] == "crosses") & (tipping["undecided"] > 0))
+    ]
+    if unsure.empty:
+        return None
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se = grid["sd"].to_numpy(dtype=np.float64) / np.sqrt(grid["n"].to_numpy(dtype=np.float64))
+    lo, hi = grid["ci_low"].to_numpy(dtype=np.float64), grid["ci_high"].to_numpy(dtype=np.float64)
+    straddle = ~((hi < threshold) | (lo >= threshold))
+    errors = se[straddle & np.isfinite(se)]
+    n = int(grid["n"].min())
+    error = (
+        f"the Monte Carlo error of a point's mean near the threshold is {np.median(errors):.3f} (its standard error, "
+        f"the median over the {int(straddle.sum())} points whose 95% interval straddles {threshold:g})"
+        if errors.size
+        else "the run-to-run noise is not measured (a point needs two runs or more for an interval)"
+    )
+    rows = len(unsure)
+    return (
+        f"{n} run{'s' if n != 1 else ''} per point {'are' if n != 1 else 'is'} too few to place the tipping boundary "
+        f"for {rows} of {len(tipping)} rows: {error}; the error falls as 1 / sqrt(replicates) (sweep with more "
+        "--replicates)"
+    )
 
 
 def sensitivity(manifest: dict[str, Any], design: pd.DataFrame, stats: pd.DataFrame, metric: str) -> pd.DataFrame:

@@ -18,12 +18,13 @@ import numpy as np
 
 import ecosim.core.model  # noqa: F401  (imported here, once per worker, not at the first run)
 from ecosim.api import simulate
+from ecosim.core.outcomes import SUMMARY
 from ecosim.scenario.schema import Scenario
 
 log = logging.getLogger(__name__)
 
 #: Summary metrics stored as text in the runs table; every other metric is a float.
-TEXT_METRICS = frozenset({"verdict"})
+TEXT_METRICS = frozenset(o.name for o in SUMMARY if o.shown == "word")
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ are set back to the values the model uses, so the page never shows a value the m
 from __future__ import annotations
 
 import html
+import itertools
 import logging
 import os
 import threading
@@ -35,12 +36,79 @@ from ecosim.plotting import page as drawing
 from ecosim.plotting import style
 from ecosim.plotting.html import render as render_template
 from ecosim.scenario.loader import load_scenario
-from ecosim.viz.levers import SEED_LABEL, Lever, get_value, levers, parse_seed
+from ecosim.viz.levers import SEED_LABEL, Lever, get_value, levers, parse_lever, parse_seed
 
 log = logging.getLogger(__name__)
 
 #: The environment variable naming the scenario file the page serves.
 SCENARIO_ENV = "ECOSIM_VIZ_SCENARIO"
+#: The environment variable bounding the browser tabs that hold a model at once.
+MAX_TABS_ENV = "ECOSIM_VIZ_MAX_TABS"
+DEFAULT_MAX_TABS = 20
+#: The environment variable giving the seconds a tab's model is kept after its connection is lost.
+GRACE_ENV = "ECOSIM_VIZ_GRACE"
+DEFAULT_GRACE = 60.0
+
+
+def max_tabs() -> int:
+    """How many browser tabs may hold a model at once (``ECOSIM_VIZ_MAX_TABS``, default 20)."""
+    text = os.environ.get(MAX_TABS_ENV, "").strip()
+    if not text:
+        return DEFAULT_MAX_TABS
+    if not (len(text) <= 5 and text.isascii() and text.isdigit() and 1 <= int(text) <= 10_000):
+        allowed = "a whole number from 1 to 10,000"
+        raise InputError("not a number of tabs", file=MAX_TABS_ENV, value=text, allowed=allowed)
+    return int(text)
+
+
+def grace_seconds() -> float:
+    """Seconds a tab's model outlives a lost connection (``ECOSIM_VIZ_GRACE``, default 60)."""
+    text = os.environ.get(GRACE_ENV, "").strip()
+    if not text:
+        return DEFAULT_GRACE
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 86_400:  # also NaN
+        raise InputError("not a number of seconds", file=GRACE_ENV, value=text, allowed="0 to 86,400 seconds")
+    return value
+
+
+class Tabs:
+    """The browser tabs that hold a model now, at most a given number at once.
+
+    A tab takes a place when its page starts and gives it back when Solara closes the tab's
+    session: at once when the tab is closed (the page's close beacon), or when a tab whose
+    connection was lost has not come back within the grace (:func:`grace_seconds`).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: set[int] = set()
+        self._tokens = itertools.count(1)
+
+    def take(self, limit: int) -> int | None:
+        """A token for a new tab's place, or None when ``limit`` tabs hold one already."""
+        with self._lock:
+            if len(self._held) >= limit:
+                return None
+            token = next(self._tokens)
+            self._held.add(token)
+            return token
+
+    def give_back(self, token: int | None) -> None:
+        """Free the place of ``token`` (nothing for None)."""
+        with self._lock:
+            self._held.discard(token)  # type: ignore[arg-type]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._held)
+
+
+#: The tabs of this server that hold a model.
+TABS = Tabs()
 
 
 def scenario_path() -> str:
@@ -64,6 +132,8 @@ def load_page_inputs(scenario_path: str, seed: Any, overrides: dict[str, Any]) -
     problems = []
     try:
         seed_value = parse_seed(seed)
+        if seed_value is not None:
+            load_scenario(scenario_path, seed=seed_value)  # and whatever else the schema says of seeds
     except InputError as exc:
         seed_value = None
         problems.append(exc.message())
@@ -182,7 +252,8 @@ CSS = """
 .ecosim-verdict-thriving { background: #e3f1e5; color: #245c2f; }
 .ecosim-verdict-struggling { background: #fdf0dc; color: #7a4b00; }
 .ecosim-verdict-ghost_town { background: #f8e1e1; color: #8a1f1f; }
-.ecosim-verdict-not_launched, .ecosim-verdict-not_started { background: #eceff3; color: #3d4451; }
+.ecosim-verdict-not_launched, .ecosim-verdict-not_started, .ecosim-verdict-too_early {
+  background: #eceff3; color: #3d4451; }
 .ecosim-table { border-collapse: collapse; margin-top: 4px; font-size: 13px; }
 .ecosim-table td { padding: 1px 14px 1px 0; vertical-align: top; }
 .ecosim-table td.v { font-weight: 600; white-space: nowrap; }
@@ -203,15 +274,33 @@ NOT_STARTED = "Not started: press Step to simulate a week, or \u25b6 to play."
 
 
 def current_verdict(model: EcosystemModel) -> tuple[str, str]:
-    """(key, plain words) of the verdict if the run ended this week."""
+    """(key, plain words) of the verdict if the run ended this week.
+
+    The verdict judges the trend of the last ``verdict.window_weeks`` weeks: until the platform has
+    been open that long (or the run reaches its last week) it is too early to tell, and the page says
+    so rather than judging a launch spike. The words speak of this week, not of a final week.
+    """
     if model.week == 0:
         return "not_started", NOT_STARTED
     launch = model.params.platform.launch_week
     if model.week < launch:
         return "not_launched", f"Not launched yet: the platform opens in week {launch}."
+    window = model.params.verdict.window_weeks
+    open_weeks = model.week - launch + 1
+    if open_weeks < window and model.week < model.params.weeks:
+        return "too_early", (
+            f"Too early to tell: the verdict looks at the trend over {window} weeks of the platform, "
+            f"and it has been open for {open_weeks} week{'s' if open_weeks != 1 else ''}; "
+            f"it is given from week {launch + window - 1}."
+        )
     columns = model.timeseries_columns()
     key = metrics.verdict(columns["active_share"], True, model.params)
-    return key, metrics.verdict_words(key, float(columns["contributor_share"][-1]))
+    return key, page_verdict_words(key, float(columns["contributor_share"][-1]))
+
+
+def page_verdict_words(key: str, contributor_share: float | None) -> str:
+    """The verdict's words (:func:`ecosim.core.metrics.verdict_words`) as the page says them: of this week."""
+    return metrics.verdict_words(key, contributor_share).replace("in the final week", "this week")
 
 
 def _fmt(value: Any, unit: str) -> str:
@@ -467,20 +556,47 @@ def scale_text(lever: Lever, value: float) -> str:
     return f"{_number(value, lever.integer)}{unit} ({lo} to {hi})"
 
 
+#: The Pause slider: the milliseconds between weeks when playing.
+PAUSE = Lever(
+    path="pause", label="Pause", unit="ms", integer=True, lo=0, hi=1000, step=50, value=150, description=PLAY_LABEL
+)
+
+
 @solara.component
-def LeverSlider(lever: Lever, value: float, on_value):
+def CheckedSlider(lever: Lever, value: float, on_value, on_refused):
+    """A slider that takes only numbers in its range: anything else is refused in words, and the slider stays.
+
+    Solara's own sliders turn what they receive into a number first and show a traceback when that
+    fails; a browser's slider never sends anything else, but any program can over the websocket.
+    """
+    remount = solara.use_reactive(0)  # a new widget shows the value in use again after a refusal
+
+    def take(raw: Any) -> None:
+        try:
+            number = parse_lever(lever, raw)
+        except InputError as exc:
+            on_refused(f"{exc.message()}; the slider stays at {_number(value, lever.integer)}")
+            remount.set(remount.value + 1)
+        else:
+            on_value(number)
+
+    return solara.v.Slider(
+        v_model=value,
+        on_v_model=take,
+        label=lever.label,
+        min=lever.lo,
+        max=lever.hi,
+        step=lever.step,
+        thumb_label="always",
+        hide_details=True,
+    ).key(f"slider-{lever.path}-{remount.value}")
+
+
+@solara.component
+def LeverSlider(lever: Lever, value: float, on_value, on_refused=lambda message: None):
     """One lever: a slider with its value always shown, and its value, unit and range in words under it."""
-    slider = solara.SliderInt if lever.integer else solara.SliderFloat
     with solara.Div(classes=["ecosim-lever"], attributes={"title": lever.description}) as main:
-        slider(
-            label=lever.label,
-            value=value,
-            min=lever.lo,
-            max=lever.hi,
-            step=lever.step,
-            on_value=on_value,
-            thumb_label="always",
-        )
+        CheckedSlider(lever, value, on_value, on_refused)
         solara.HTML(
             tag="div",
             unsafe_innerHTML=html.escape(scale_text(lever, value)),
@@ -495,11 +611,29 @@ def Sidebar(model: solara.Reactive[PageModel], inputs: solara.Reactive[dict], pl
     """The sidebar: Mesa's Step, Play and Reset, the week in words, the pace, the levers and the seed."""
     update_counter.get()  # redrawn after every step, like the dashboard
     m = model.value
+    refused = solara.use_reactive({})  # slider -> why the value it was sent was refused
 
     def set_input(key: str):
         return lambda value: inputs.set({**inputs.value, key: value})
 
+    def taken(key: str, then):
+        def take(value):
+            refused.set({k: v for k, v in refused.value.items() if k != key})
+            then(value)
+
+        return take
+
+    def refuse(key: str):
+        return lambda message: refused.set({**refused.value, key: message})
+
     with solara.Column() as main:
+        for message in refused.value.values():
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML=html.escape(message),
+                classes=["ecosim-problem"],
+                attributes={"data-testid": "ecosim-input-problem"},
+            )
         with solara.Card("Run"):
             # one week a step, drawn after each (Mesa's render interval and threads stay at their defaults)
             ModelController(
@@ -516,7 +650,7 @@ def Sidebar(model: solara.Reactive[PageModel], inputs: solara.Reactive[dict], pl
                 attributes={"data-testid": "ecosim-sidebar-week"},
             )
             with solara.Div(classes=["ecosim-lever"]):
-                solara.SliderInt("Pause", value=play_interval, min=0, max=1000, step=50, thumb_label="always")
+                CheckedSlider(PAUSE, play_interval.value, taken("pause", play_interval.set), refuse("pause"))
             solara.HTML(
                 tag="div",
                 unsafe_innerHTML=f"{PLAY_LABEL}: {play_interval.value} (0 to 1,000)",
@@ -530,16 +664,56 @@ def Sidebar(model: solara.Reactive[PageModel], inputs: solara.Reactive[dict], pl
                 unsafe_innerHTML="Move the sliders, then press <b>Reset</b>: the run starts again from week 0.",
             )
             for lever in levers(m.params):
-                LeverSlider(lever, inputs.value.get(lever.path, lever.value), set_input(lever.path))
+                LeverSlider(
+                    lever,
+                    inputs.value.get(lever.path, lever.value),
+                    taken(lever.path, set_input(lever.path)),
+                    refuse(lever.path),
+                )
             seed = inputs.value.get("seed", str(m.seed))
             solara.InputText(SEED_LABEL, value=seed, on_value=set_input("seed"), continuous_update=True)
     return main
 
 
+def full_text(limit: int) -> str:
+    """What a tab says when ``limit`` tabs hold a model already."""
+    import solara.server.settings as settings
+    from solara.util import parse_timedelta
+
+    grace = parse_timedelta(settings.kernel.cull_timeout)
+    wait = f"{grace:g} seconds" if grace < 120 else f"{grace / 60:g} minutes"
+    return (
+        f"Not started: this server already runs {limit} model{'s' if limit > 1 else ''}, one for each open tab, "
+        "the most it keeps at once "
+        f"({MAX_TABS_ENV}). Close a tab you no longer use (or wait {wait} for tabs that lost their connection "
+        "to be freed), then reload this page."
+    )
+
+
 @solara.component
 def Page():
-    """The page: one model per browser tab, ecosim's sidebar around Mesa's controller, and the dashboard."""
-    path = scenario_path()
+    """The page: one model per browser tab, up to :func:`max_tabs` tabs at once; or why not."""
+    limit = max_tabs()
+    # a place among the tabs that hold a model, given back when Solara closes this tab's session
+    token = solara.use_memo(lambda: TABS.take(limit), [])
+    solara.use_effect(lambda: lambda: TABS.give_back(token), [])
+    if token is None:
+        log.warning("a new tab was refused: %d tabs hold a model (%s)", limit, MAX_TABS_ENV)
+        solara.Style(CSS)
+        solara.Title("ecosim: the server is full")
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=html.escape(full_text(limit)),
+            classes=["ecosim-problem"],
+            attributes={"data-testid": "ecosim-full"},
+        )
+        return
+    ModelPage(scenario_path())
+
+
+@solara.component
+def ModelPage(path: str):
+    """One tab's model, ecosim's sidebar around Mesa's controller, and the dashboard."""
     # one model per browser tab: built inside the session, never at module level
     first = solara.use_memo(lambda: PageModel(path), [])
     model = solara.use_reactive(first)

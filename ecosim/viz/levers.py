@@ -22,6 +22,8 @@ from ecosim.errors import InputError
 from ecosim.scenario.schema import ParamInfo, Scenario, get_value, iter_params
 
 SEED_LABEL = "Seed (a whole number)"
+#: The largest seed, as for ``ecosim run --seed``.
+MAX_SEED = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -108,23 +110,50 @@ def nice_ceiling(x: float) -> float:
 
 
 def parse_seed(text: object) -> int | None:
-    """The seed typed on the page: a whole number >= 0, or None (blank: the scenario's seed)."""
+    """The seed typed on the page: a whole number from 0 to 2^63-1, or None (blank: the scenario's seed)."""
     if text is None:
         return None
+    refused = f"the seed must be a whole number from 0 to {MAX_SEED:,}"
     if isinstance(text, bool):
-        raise InputError("the seed must be a whole number >= 0", file="seed (page input)", value=text)
+        raise InputError(refused, file="seed (page input)", value=text)
     if isinstance(text, int):
         value = text
     else:
         stripped = str(text).strip().replace(",", "").replace("_", "")
         if not stripped:
             return None
+        if len(stripped) > 30 or not stripped.lstrip("+-").isascii():  # int() also reads other scripts' digits
+            raise InputError(refused, file="seed (page input)", value=str(text))
         try:
             value = int(stripped)
         except ValueError:
-            raise InputError(
-                "the seed must be a whole number >= 0", file="seed (page input)", value=str(text)
-            ) from None
-    if value < 0:
-        raise InputError("the seed must be a whole number >= 0", file="seed (page input)", value=value)
+            raise InputError(refused, file="seed (page input)", value=str(text)) from None
+    if not 0 <= value <= MAX_SEED:
+        raise InputError(refused, file="seed (page input)", value=value)
     return value
+
+
+def parse_lever(lever: Lever, value: object) -> int | float:
+    """A slider's value as the page sent it: a number in the slider's range, whole for whole-number levers.
+
+    A browser's slider sends nothing else, but any program can send anything over the page's
+    websocket; whatever it is, it is refused with an :class:`InputError` naming the slider.
+    """
+    kind = "a whole number" if lever.integer else "a number"
+    allowed = f"{kind} from {_show(lever.lo)} to {_show(lever.hi)}"
+    where = f"{lever.label} (page input)"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InputError("not a number", file=where, value=value, allowed=allowed)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InputError("not a finite number", file=where, value=value, allowed=allowed)
+    if lever.integer and isinstance(value, float):
+        if not value.is_integer():
+            raise InputError("not a whole number", file=where, value=value, allowed=allowed)
+        value = int(value)
+    if not lever.lo <= value <= lever.hi:
+        raise InputError("outside the slider's range", file=where, value=value, allowed=allowed)
+    return int(value) if lever.integer else float(value)
+
+
+def _show(x: float) -> str:
+    return f"{x:,}" if isinstance(x, int) else f"{x:g}"

@@ -9,13 +9,18 @@ and the page's JavaScript comes from Solara's local CDN cache when
 from __future__ import annotations
 
 import errno
+import ipaddress
 import logging
 import os
+import re
 import socket
 import threading
 import time
 import warnings
 from collections.abc import Callable
+from urllib.parse import parse_qs
+
+from ecosim.errors import printable
 
 log = logging.getLogger(__name__)
 
@@ -75,11 +80,109 @@ def allowed_hosts(host: str) -> set[str]:
     return names
 
 
-class HostCheck:
-    """ASGI middleware: a request whose ``Host`` header is not one of ours gets 403 (against DNS rebinding).
+#: A host name as a Host header gives it: dot-separated labels of letters, digits, ``-`` and ``_``.
+_NAME = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*\Z")
+_PORT = re.compile(r":([0-9]{1,5})\Z")
+#: An ``Origin`` header: a scheme and a host with an optional port, nothing else (no path, no user).
+_ORIGIN = re.compile(r"(https?)://([^/?#@\\\s]+)\Z")
+#: Solara's routes that fail with a traceback when their page id (``session_id``) is missing.
+SOLARA_PAGE_ROUTES = {"http": "/_solara/api/close/", "websocket": "/jupyter/api/kernels/"}
 
-    A web page on another site can make the browser send requests to this server under the other
-    site's name (DNS rebinding); checking the ``Host`` header refuses them.
+
+def split_host(raw: str) -> tuple[str, int | None] | None:
+    """(name, port) of a ``Host`` header or an origin's host (``lab.example:8765``, ``[::1]``), or None.
+
+    None when it is not a host name or address with an optional port: ``127.0.0.1:8765@evil.com``,
+    ``127.0.0.1:8765:80`` and ``127.0.0.1:99999`` are refused, not read as 127.0.0.1.
+    """
+    text = raw.strip().lower()
+    if text.startswith("["):  # [::1]:8765
+        end = text.find("]")
+        name, rest = text[1:end], text[end + 1 :]
+        if end < 0 or not _is_ipv6(name):
+            return None
+    elif text.count(":") > 1:  # ::1 without brackets
+        return (text, None) if _is_ipv6(text) else None
+    else:
+        name, colon, port = text.partition(":")
+        rest = colon + port
+        if not _NAME.match(name):
+            return None
+    if not rest:
+        return name, None
+    match = _PORT.match(rest)
+    if match is None or int(match.group(1)) > 65535:
+        return None
+    return name, int(match.group(1))
+
+
+def _is_ipv6(text: str) -> bool:
+    try:
+        return ipaddress.ip_address(text).version == 6
+    except ValueError:
+        return False
+
+
+def _header(scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def host_name(scope) -> str | None:
+    """The host named by a request's ``Host`` header, without its port and brackets, lower case; None if malformed."""
+    host = split_host(_header(scope, b"host") or "")
+    return None if host is None else host[0]
+
+
+def same_origin(scope) -> bool:
+    """Whether the request comes from the page itself, or from no web page at all.
+
+    Browsers send ``Origin`` with every websocket and every cross-site request; it must name the
+    scheme, host and port the request was sent to (its ``Host``). A request without ``Origin`` is not sent
+    by a web page (a browser always sends it on a websocket), so it is not refused here.
+    """
+    origin = _header(scope, b"origin")
+    if origin is None:
+        return True
+    match = _ORIGIN.match(origin.strip().lower())
+    if match is None:  # "null" (sandboxed frames, file:// pages), a path, a user name
+        return False
+    scheme, where = match.groups()
+    served = "https" if scope.get("scheme") in ("https", "wss") else "http"
+    theirs, ours = split_host(where), split_host(_header(scope, b"host") or "")
+    if scheme != served or theirs is None or ours is None:
+        return False
+    default = 443 if served == "https" else 80
+    return theirs[0] == ours[0] and (theirs[1] or default) == (ours[1] or default)
+
+
+def bad_request(scope) -> str | None:
+    """Why a request's path cannot be served (a control character, a missing page id), or None.
+
+    Solara answers these with a traceback (500) instead of a refusal.
+    """
+    path = scope.get("path", "")
+    if any(ord(c) < 32 or ord(c) == 127 for c in path):
+        return "a control character in the path"
+    route = SOLARA_PAGE_ROUTES.get(scope["type"])
+    if route and path.startswith(route):
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        if not query.get("session_id"):
+            return "no session_id"
+    return None
+
+
+class HostCheck:
+    """ASGI middleware: only the page itself, under one of this server's names, is served.
+
+    - A request whose ``Host`` header is not one of ours gets 403: a web page on another site can
+      make the browser send requests to this server under the other site's name (DNS rebinding).
+    - A request whose ``Origin`` is another site's gets 403: any page the user visits could
+      otherwise open the page's websocket, read the model and press its buttons.
+    - A path with a control character, or a Solara route without its page id, gets 400 (Solara
+      would answer 500 with a traceback).
     """
 
     def __init__(self, app, hosts: set[str]) -> None:
@@ -87,33 +190,36 @@ class HostCheck:
         self.hosts = {h.lower() for h in hosts}
 
     async def __call__(self, scope, receive, send) -> None:
-        """Serve the request if its Host header names this server, else refuse it with 403."""
-        if scope["type"] in ("http", "websocket") and host_name(scope) not in self.hosts:
-            body = b"403 Forbidden: this page is served only as " + ", ".join(sorted(self.hosts)).encode() + b"\n"
-            if scope["type"] == "websocket":
-                await send({"type": "websocket.close", "code": 1008})
-                return
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 403,
-                    "headers": [
-                        (b"content-type", b"text/plain; charset=utf-8"),
-                        (b"content-length", str(len(body)).encode()),
-                    ],
-                }
-            )
-            await send({"type": "http.response.body", "body": body})
+        """Serve the request if it comes from the page under one of our names, else refuse it."""
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
             return
-        await self.app(scope, receive, send)
-
-
-def host_name(scope) -> str:
-    """The host named by a request's ``Host`` header, without its port and brackets, lower case."""
-    raw = next((v for k, v in scope.get("headers", ()) if k == b"host"), b"").decode("latin-1").strip().lower()
-    if raw.startswith("["):  # [::1]:8765
-        return raw[1 : raw.find("]")] if "]" in raw else raw
-    return raw.rsplit(":", 1)[0] if raw.count(":") == 1 else raw
+        if host_name(scope) not in self.hosts:
+            status, why = 403, "this page is served only as " + ", ".join(sorted(self.hosts))
+        elif not same_origin(scope):
+            status, why = 403, "requests from other sites are refused"
+        else:
+            problem = bad_request(scope)
+            if problem is None:
+                await self.app(scope, receive, send)
+                return
+            status, why = 400, problem
+        log.info("refused %s %s: %s", scope["type"], printable(scope.get("path", ""))[:200], why)
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})  # before accept: HTTP 403 to the client
+            return
+        body = f"{status} {'Forbidden' if status == 403 else 'Bad Request'}: {why}\n".encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"text/plain; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
 
 
 def configure_solara(scenario: str | os.PathLike[str], host: str, port: int) -> None:
@@ -123,7 +229,7 @@ def configure_solara(scenario: str | os.PathLike[str], host: str, port: int) -> 
     environment when that module is imported.
     """
     from ecosim.scenario.loader import find_scenario
-    from ecosim.viz.app import SCENARIO_ENV
+    from ecosim.viz.app import SCENARIO_ENV, grace_seconds
 
     os.environ[SCENARIO_ENV] = str(find_scenario(scenario).resolve())  # a shipped scenario's name too
     os.environ["SOLARA_APP"] = "ecosim.viz.app"
@@ -135,6 +241,9 @@ def configure_solara(scenario: str | os.PathLike[str], host: str, port: int) -> 
     settings.main.mode = "production"  # no solara.dev check in the page, minified JavaScript
     settings.telemetry.mixpanel_enable = False
     settings.theme.show_banner = False
+    # a tab's session (its model) is closed at once when the tab closes, and when its connection
+    # was lost, after the grace instead of Solara's 24 hours
+    settings.kernel.cull_timeout = f"{grace_seconds():g}s"
     # plain http on this machine: Solara falls back to SameSite=lax cookies, which is right here
     warnings.filterwarnings("ignore", message="Cookies with samesite=none require https", category=UserWarning)
 
@@ -157,8 +266,10 @@ def serve(
         log_level: uvicorn's log level.
     """
     from ecosim.scenario.loader import load_scenario
+    from ecosim.viz.app import grace_seconds, max_tabs
 
     load_scenario(scenario)  # bad files fail here, with the loader's message, not in the browser
+    max_tabs(), grace_seconds()  # and bad limits
     check_port(host, port)
     configure_solara(scenario, host, port)
     import uvicorn

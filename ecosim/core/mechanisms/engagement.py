@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ecosim.core.draws import Site
-from ecosim.core.layout import ranks
+from ecosim.core.layout import ranks, weekly_share_left
 from ecosim.core.network import HEAD_OFFICE
 from ecosim.core.rng import logistic
 from ecosim.core.state import CONSUMER, INACTIVE
@@ -160,7 +160,7 @@ def ecosystem(e: Engine, week: Week) -> None:
     week.new_posters += layout.counts(e.first_posters)
 
     np.add(visit, post, out=s.engagement, dtype=np.int8)  # INACTIVE 0, CONSUMER 1, CONTRIBUTOR 2
-    fade = per_row(0.5 ** (1.0 / lv("engagement.ecosystem.exposure_memory_weeks")))
+    fade = per_row(weekly_share_left(lv("engagement.ecosystem.exposure_memory_weeks")))
     s.seen_active *= fade
     np.maximum(s.seen_active, visit, out=s.seen_active)
     s.seen_posting *= fade

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ecosim.core.draws import Site
-from ecosim.core.layout import ranks
+from ecosim.core.layout import ranks, weekly_share_left
 from ecosim.core.state import CONTRIBUTOR
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ def step(e: Engine, week: Week) -> None:
     s = e.state
     layout = e.layout
     lv = e.levers
-    decay = layout.per_row(0.5 ** (1.0 / lv("facilitation.facilitation_memory_weeks")))
+    decay = layout.per_row(weekly_share_left(lv("facilitation.facilitation_memory_weeks")))
     s.pull *= decay
     s.reply_pull *= decay
     firsts = e.first_posters
