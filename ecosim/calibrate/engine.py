@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ecosim.calibrate.check import Check, predictive_check
 from ecosim.calibrate.observed import Observed, read_observed
 from ecosim.calibrate.sampler import SeededSampler, starmap
 from ecosim.calibrate.simulator import (
@@ -90,6 +91,7 @@ class CalibrationResult:
     weeks_forecast: int
     learners: int
     notes: list[str] = field(default_factory=list)
+    check: Check | None = None  # the shape check (posterior predictive), when forecasts were simulated
     timings: dict[str, float] = field(default_factory=dict)
     ghost_town_below: float = 0.10  # the scenario's verdict thresholds, for the figures
     thriving_at: float = 0.40
@@ -346,6 +348,7 @@ def calibrate(
             ex.close()
         if tmp is not None:
             tmp.cleanup()
+    check = predictive_check(stats, fc["series"], launch=launch) if fc.get("series") else None
     observed_frame = pd.concat(
         [pd.DataFrame({"week": w, "statistic": stat, "value": v}) for stat, (w, v) in stats.items()], ignore_index=True
     )
@@ -370,6 +373,7 @@ def calibrate(
         ghost_town_below=base.verdict.ghost_town_below,
         thriving_at=base.verdict.thriving_at,
         notes=notes,
+        check=check,
         timings={
             "inference_seconds": infer_seconds,
             "forecast_seconds": forecast_seconds,
@@ -575,6 +579,7 @@ def forecast(
     return {
         "draws": draws_frame,
         "bands": bands,
+        "series": base_series,
         "verdicts": verdicts,
         "outcomes": outcomes,
         "what_ifs": what_ifs,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ecosim.calibrate.check import SHAPES
 from ecosim.core.metrics import VERDICT_WORDS
 from ecosim.core.outcomes import label as outcome_words
 from ecosim.io import write_json, write_text, write_with
@@ -44,7 +45,14 @@ def write_calibration(out: Path, result: CalibrationResult, *, command: list[str
     frame("outcomes", result.outcomes)
     frame("what_ifs", result.what_ifs)
     frame("generations", result.generations)
-    write_json(out / "forecast.json", {"verdict_probabilities": result.verdicts, "what_if_verdicts": _wv(result)})
+    shape = None
+    if result.check is not None:
+        frame("shape_check", result.check.table)
+        shape = {"passed": result.check.passed, "tail_probability": result.check.tail_probability}
+    write_json(
+        out / "forecast.json",
+        {"verdict_probabilities": result.verdicts, "what_if_verdicts": _wv(result), "shape_check": shape},
+    )
     files.append("forecast.json")
     for name, fig in (
         ("posterior.png", posterior_figure(result)),
@@ -331,6 +339,26 @@ def report_markdown(result: CalibrationResult) -> str:
         b = result.forecast[result.forecast["statistic"] == stat].set_index("week")
         inside = [b.at[w, "p5"] <= v <= b.at[w, "p95"] for w, v in zip(obs["week"], obs["value"]) if w in b.index]
         lines.append(f"- {outcome_words(stat)}: {sum(inside)} of {len(inside)} observed weeks inside the 90% band.")
+    if result.check is not None:
+        words = {k: outcome_words(k) for k in result.check.table["statistic"]}
+        lines += ["", "**The shape of the curves.** " + result.check.sentence(words), ""]
+        if not result.check.table.empty:
+            lines += [
+                "| series | shape | observed | simulated (90% range) | tail probability |",
+                "| --- | --- | --- | --- | --- |",
+            ]
+            for r in result.check.table.itertuples():
+                lines.append(
+                    f"| {outcome_words(r.statistic)} | {SHAPES[r.shape]} | {r.observed:.3g} | "
+                    f"{r.p5:.3g} to {r.p95:.3g} | {r.tail_probability:.2f} |"
+                )
+            lines += [
+                "",
+                "The check is one test of all the shapes at once (how far the observed shapes lie from the "
+                "simulated ones, against how far the simulated ones lie from each other); it fails when fewer "
+                "than 5% of the simulated series are as unusual as the observed. The per-shape tail "
+                "probabilities say what a failing model misses.",
+            ]
     lines += [
         "",
         "![Posterior predictive check](ppc.png)",

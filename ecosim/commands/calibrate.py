@@ -15,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ecosim.commands._args import whole_number
+from ecosim.commands._args import add_weights_argument, whole_number
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -57,6 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="override a scenario parameter (repeatable)",
     )
+    add_weights_argument(parser)
     parser.add_argument("--out", metavar="DIR", help="results folder (default: results/<scenario>-calibration/)")
     parser.add_argument("--resume", action="store_true", help="continue the calibration stored in --out")
     parser.add_argument("--force", action="store_true", help="start afresh in a non-empty results folder")
@@ -70,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
     from ecosim.calibrate.outputs import write_calibration
     from ecosim.calibrate.spec import CalibrationSpec, parse_fit_flags, read_spec, resolve_priors
     from ecosim.core.metrics import VERDICT_WORDS
+    from ecosim.core.outcomes import label as outcome_words
     from ecosim.errors import InputError
     from ecosim.outputs import open_output
     from ecosim.scenario.loader import load_scenario
@@ -147,5 +149,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {name:<40} {q['median']:.3g}  (90% interval {lo:.3g} to {hi:.3g})")
         odds = ", ".join(f"{VERDICT_WORDS[k]} {v:.0%}" for k, v in result.verdicts.items())
         print(f"At week {result.weeks_forecast}: {odds}")
+        if result.check is not None:
+            words = {k: outcome_words(k) for k in result.check.table["statistic"]}
+            print(result.check.sentence(words), file=sys.stdout if result.check.passed else sys.stderr)
         print(f"Results: {out}/ ({len(files)} files; calibration.md is the report)")
     return 0

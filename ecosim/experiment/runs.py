@@ -97,8 +97,9 @@ def run_batch(
 ) -> list[RunResult]:
     """Run scenarios that share their shapes (:func:`ecosim.core.engine.batch_key`) in one engine, in order."""
     from ecosim.core.engine import Engine
+    from ecosim.scenario.weights import for_run
 
-    engine = Engine(list(scenarios), observers=observers)
+    engine = Engine([for_run(sc) for sc in scenarios], observers=observers)
     engine.run(progress)
     return [_result(engine, r) for r in range(engine.replicates)]
 

@@ -918,6 +918,12 @@ class Scenario(Section):
     interventions: list[Intervention] = Field(
         default_factory=list, description="Changes of levers during the run (see below)."
     )
+    weights: Literal["defaults", "posterior"] = Field(
+        "defaults",
+        description="The engagement weights no study measures: 'defaults' uses the values above (the fit's "
+        "best particle); 'posterior' draws each run's from the fit's posterior, by the run's seed, so a "
+        "verdict carries the model's own uncertainty (weights the scenario sets itself are kept).",
+    )
 
 
 # --------------------------------------------------------------------------------------------

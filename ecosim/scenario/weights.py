@@ -5,7 +5,7 @@ fit left not one value for each but a posterior, a weighted sample of particles
 (``ecosim/scenarios/weights/posterior.json``). The scenario defaults are its best particle. With
 ``--weights posterior`` each run draws its weights from the posterior instead: which particle
 follows from the run's seed alone, so a run is reproducible and two scenarios run on the same seed
-use the same particle (common random numbers). A weight the scenario sets itself is kept.
+use the same particle (common random numbers). A weight the scenario sets to a value other than its default is kept.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def particle(seed: int) -> dict[str, float]:
 def draw(scenario, seed: int | None = None):
     """``scenario`` with the weights of the posterior particle of ``seed`` (default: its own seed).
 
-    Weights that the scenario file set itself stay as they are.
+    Weights that the scenario sets to a value other than the default stay as they are.
     """
     seed = scenario.seed if seed is None else seed
     chosen = {path: value for path, value in particle(seed).items() if not _set_by_scenario(scenario, path)}
@@ -76,14 +76,24 @@ def draw(scenario, seed: int | None = None):
 
 
 def _set_by_scenario(scenario, path: str) -> bool:
-    """Whether the scenario's file gave this weight a value of its own (pydantic's fields set)."""
+    """Whether the scenario gives this weight a value of its own: one other than the schema's default.
+
+    Judged by value, not by which keys a file wrote, so that a scenario keeps its answer through
+    every copy, dump and validation on its way to a run (and a drawn weight stays drawn).
+    """
     node = scenario
     parts = path.split(".")
     for part in parts[:-1]:
-        if part not in node.model_fields_set:
-            return False
         node = getattr(node, part)
-    return parts[-1] in node.model_fields_set
+    default = type(node).model_fields[parts[-1]].default
+    return getattr(node, parts[-1]) != default
+
+
+def for_run(scenario):
+    """The scenario a run uses: with ``weights: posterior``, its weights drawn for its seed; else itself."""
+    if scenario.weights != "posterior":
+        return scenario
+    return draw(scenario)
 
 
 def for_runs(scenario, seeds, weights: str = "defaults") -> list:
