@@ -112,6 +112,53 @@ class Sources:
             raise RuntimeError(f"the calibration failed ({done.returncode}):\n{done.stderr[-3000:]}")
         return {"stdout": done.stdout, "stderr": done.stderr, "out": out}
 
+    @functools.cache  # noqa: B019
+    def example(self) -> dict:
+        """The README's worked example, run as the README runs it from a clone: import, calibrate, compare."""
+        work = self.workdir / "example"
+        work.mkdir(parents=True, exist_ok=True)
+        outputs = {}
+        for step, command in EXAMPLE.items():
+            done = subprocess.run(
+                [sys.executable, "-m", "ecosim", *command], cwd=ROOT, capture_output=True, text=True, check=False
+            )
+            if done.returncode != 0:
+                raise RuntimeError(f"the example's {step} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+            outputs[step] = {"stdout": done.stdout, "stderr": done.stderr}
+        return {"steps": outputs, "out": work}
+
+
+#: The README's worked example: the commands as the README shows them, with their folders in a
+#: temporary one (the README's are results/...).
+CC = "scenarios/observed/contact_centre"
+EXAMPLE_DIRS = {
+    "results/contact_centre/imported": "example/imported",
+    "results/contact_centre/calibration": "example/calibration",
+    "results/contact_centre/compare": "example/compare",
+}
+
+
+def _example_commands() -> dict[str, list[str]]:
+    return {
+        "import": [
+            "import", "engage-export", f"{CC}/viva_engage_export.zip", "--hr", f"{CC}/hr.csv",
+            "--launch", "2025-01-06", "--out", "results/contact_centre/imported",
+        ],
+        "calibrate": [
+            "calibrate", f"{CC}/contact_centre_hr.yaml", "--observed", "results/contact_centre/imported",
+            "--survey", f"{CC}/survey.csv", "--fit", "platform.friction", "--particles", "40", "--generations", "3",
+            "--what-if", "facilitation.facilitators=0", "--executor", "processes",
+            "--out", "results/contact_centre/calibration",
+        ],
+        "compare": [
+            "compare", f"{CC}/contact_centre_hr_none.yaml", f"{CC}/contact_centre_hr.yaml", "--seeds", "20",
+            "--out", "results/contact_centre/compare", "--no-figures",
+        ],
+    }  # fmt: skip
+
+
+EXAMPLE: dict[str, list[str]] = {}
+
 
 # ---- the blocks ------------------------------------------------------------------------------------
 
@@ -468,6 +515,74 @@ def calibrate_what_if(src: Sources, what_if: str) -> str:
     if before and after:
         text += f" and the chance of thriving from {before.group(1)} to {after.group(1)}"
     return text
+
+
+def _example_in(src: Sources) -> dict:
+    """The example, its commands pointed at the script's temporary folder."""
+    if not EXAMPLE:
+        for step, command in _example_commands().items():
+            EXAMPLE[step] = [str(src.workdir / EXAMPLE_DIRS[a]) if a in EXAMPLE_DIRS else a for a in command]
+    return src.example()
+
+
+def _readme_paths(text: str, src: Sources) -> str:
+    for shown, used in EXAMPLE_DIRS.items():
+        text = text.replace(str(src.workdir / used), shown)
+    return text
+
+
+@block("calibration")
+def example_command(src: Sources, step: str) -> str:
+    """One command of the worked example, as a fenced shell block (the command the numbers come from)."""
+    words = _example_commands()[step]
+    return "```bash\npython -m ecosim " + " ".join(words) + "\n```"
+
+
+@block("calibration")
+def example_output(src: Sources, step: str) -> str:
+    """What one command of the worked example prints (a calibration's notes and result, not its progress)."""
+    run = _example_in(src)["steps"][step]
+    lines = run["stdout"].splitlines()
+    if step == "calibrate":
+        lines = [line for line in run["stderr"].splitlines() if line.startswith("note: ")] + lines
+    if step == "compare":  # the costs and what each option is worth
+        text = "\n".join(lines)
+        start = text.index("## Costs")
+        tables = re.findall(r"(?:^\|.*\n?)+", text[start:], re.M)
+        return _readme_paths("\n\n".join(t.strip() for t in tables), src)
+    return "```text\n" + _readme_paths("\n".join(lines), src) + "\n```"
+
+
+#: The values behind the fixtures (scenarios/observed/contact_centre/contact_centre_synthetic.yaml).
+EXAMPLE_TRUTH = {"platform.friction": 1.2, "goals.mean_alignment": 0.55, "goals.alignment_sd": 0.15}
+
+
+@block("calibration")
+def example_truth(src: Sources) -> str:
+    """Whether the values the synthetic exports were made from lie inside the example's 90% intervals."""
+    ex = _example_in(src)
+    posterior = json.loads((ex["out"] / "calibration" / "posterior.json").read_text())
+    parts = []
+    for name, truth in EXAMPLE_TRUTH.items():
+        lo, hi = posterior["parameters"][name]["interval_90"]
+        inside = "inside" if lo <= truth <= hi else "OUTSIDE"
+        parts.append(f"`{name}` {truth:g} is {inside} its interval ({lo:.3g} to {hi:.3g})")
+    return "; ".join(parts)
+
+
+@block("calibration")
+def example_what_if(src: Sources) -> str:
+    """The example's what-if: the median change of the final active share without the facilitators."""
+    import pandas as pd
+
+    ex = _example_in(src)
+    wi = pd.read_csv(ex["out"] / "calibration" / "what_ifs.csv")
+    row = wi[wi["outcome"] == "final_active_share"].iloc[0]
+    return (
+        f"{100 * row['change_median']:+.1f} points of weekly active share at week 52 (90% interval "
+        f"{_points(row['change_p5'])} to {_points(row['change_p95'])}); doing without them is better in "
+        f"{row['p_better']:.0%} of posterior draws"
+    )
 
 
 # ---- reading and writing the docs ------------------------------------------------------------------

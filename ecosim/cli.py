@@ -26,6 +26,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "ecosim.commands.calibrate",
         "fit a scenario to observed weekly numbers (ABC); forecast and what-ifs",
     ),
+    "import": (
+        "ecosim.commands.import_",
+        "read platform exports (Viva Engage, Slack, xAPI) and an HR file into calibrate's weekly table",
+    ),
     "validate": ("ecosim.commands.validate", "reproduce the classic results (Bass, Granovetter, Watts, March)"),
 }
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ecosim.core.outcomes import VERDICTS, outcome
-from ecosim.ensemble import VERDICT_WORDS, Ensemble, has_costs, run_ensemble
+from ecosim.ensemble import VERDICT_WORDS, Ensemble, has_costs, has_value, run_ensemble
 from ecosim.experiment import DEFAULT_SEEDS
 
 if TYPE_CHECKING:
@@ -297,6 +297,7 @@ def _cost_table(names: list[str], ensembles: list[Ensemble], paired: bool) -> pd
             ens.values("org_capability_final"), base.values("org_capability_final"), paired=paired
         )
         first = ens is base
+        value = paired_difference(ens.values("value"), base.values("value"), paired=paired)
         per_week = cost.mean / weeks.mean if not first and weeks.mean > 0 else math.nan
         per_point = cost.mean / (100 * capability.mean) if not first and capability.mean > 0 else math.nan
         rows.append(
@@ -309,6 +310,14 @@ def _cost_table(names: list[str], ensembles: list[Ensemble], paired: bool) -> pd
                 "extra_capability_points": math.nan if first else 100 * capability.mean,
                 "cost_per_extra_active_learner_week": per_week,
                 "cost_per_capability_point": per_point,
+                "valued": has_value(ens.scenario),
+                "value": float(np.nanmean(ens.values("value"))),
+                "net_value": float(np.nanmean(ens.values("net_value"))),
+                "extra_value": math.nan if first else value.mean,
+                "extra_net_value": math.nan if first else value.mean - cost.mean,
+                "return_on_extra_cost": (value.mean - cost.mean) / cost.mean
+                if not first and cost.mean > 0
+                else math.nan,
             }
         )
     table = pd.DataFrame(rows)
@@ -437,6 +446,24 @@ def comparison_markdown(c: Comparison) -> str:
                 f"{_money(r['cost_per_extra_active_learner_week'])} | "
                 f"{_signed(r['extra_capability_points'] / 100, 'points')} | {_money(r['cost_per_capability_point'])} |"
             )
+        if bool(costs["valued"].any()):
+            out += [
+                "",
+                "What each option is worth, at the scenario's value of an active learner-week and of a point of "
+                "capability gained (`costs.value_per_active_learner_week`, `costs.value_per_capability_point`): "
+                "the value bought, the net value (value - cost), and against the first scenario the extra net "
+                "value and the return on the extra cost (extra net value / extra cost).",
+                "",
+                "| scenario | value | net value | extra value | extra net value | return on the extra cost |",
+                "|" + " --- |" * 6,
+            ]
+            for _, r in costs.iterrows():
+                ret = r["return_on_extra_cost"]
+                out.append(
+                    f"| {r['scenario']} | {_value(r['value'], 'money')} | {_value(r['net_value'], 'money')} | "
+                    f"{_signed(r['extra_value'], 'money')} | {_signed(r['extra_net_value'], 'money')} | "
+                    f"{'-' if ret != ret else format(ret, '+.0%')} |"
+                )
     return "\n".join(out) + "\n"
 
 

@@ -63,7 +63,31 @@ def run_costs(costs: Costs, columns: dict[str, np.ndarray]) -> dict[str, float]:
     parts["total_cost"] = (
         parts["facilitator_cost"] + parts["event_cost"] + parts["licence_cost"] + parts["training_cost"]
     )
+    capability = np.asarray(columns["org_capability"], dtype=np.float64)
+    parts["capability_points_gained"] = 100.0 * float(capability[-1] - capability[0]) if capability.size else 0.0
+    parts["value"] = (
+        costs.value_per_active_learner_week * parts["active_learner_weeks"]
+        + costs.value_per_capability_point * parts["capability_points_gained"]
+    )
+    parts["net_value"] = parts["value"] - parts["total_cost"]
+    # no cost, no return: None (null in JSON; NaN in tables), so that equal runs compare equal
+    parts["return_on_cost"] = parts["net_value"] / parts["total_cost"] if parts["total_cost"] > 0 else None
     return parts
+
+
+#: The parts of the total cost (outcomes of :mod:`ecosim.core.outcomes`), each with the ``costs`` price it is of.
+COST_PARTS = (
+    ("facilitator_cost", "facilitator_hour"),
+    ("event_cost", "event"),
+    ("licence_cost", "licence_per_learner_month"),
+    ("training_cost", "training_hour"),
+)
+
+
+def has_value(scenario: Scenario) -> bool:
+    """Whether the scenario prices what the options buy (so net value and return can be told)."""
+    c = scenario.costs
+    return c.value_per_active_learner_week > 0 or c.value_per_capability_point > 0
 
 
 def has_costs(scenario: Scenario) -> bool:
@@ -217,10 +241,17 @@ def _one_of_shared(seed: int) -> Outcome:
     return _one(_SHARED["scenario"], seed, _SHARED["network"])
 
 
-def _start_worker() -> None:
-    """A forked worker collects garbage between runs, not during them (a few percent of a run)."""
+def _start_worker(parent_pid: int, main_thread: bool) -> None:
+    """A forked worker ends with the process that forked it, and collects garbage between runs, not during them.
+
+    Collecting during runs costs a few percent of a run. Ending with the parent
+    (:func:`ecosim.children.end_with_parent`) means a killed command leaves no worker behind.
+    """
     import gc
 
+    from ecosim.children import end_with_parent
+
+    end_with_parent(parent_pid, main_thread=main_thread)
     gc.disable()
 
 
@@ -260,9 +291,11 @@ def run_seeds(
                 progress(k + 1)
         return out
     import gc
+    import os
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     import ecosim.core.model  # noqa: F401  (imported once, here, not once per worker)
+    from ecosim.children import forked_by_main_thread
 
     if network:
         import ecosim.layout  # noqa: F401
@@ -274,7 +307,10 @@ def run_seeds(
     gc.freeze()
     try:
         with ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker
+            workers,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_start_worker,
+            initargs=(os.getpid(), forked_by_main_thread()),
         ) as pool:
             futures = {pool.submit(_one_of_shared, seed): k for k, seed in enumerate(seeds)}
             gc.unfreeze()

@@ -113,9 +113,10 @@ def closest(word: str, candidates: list[str]) -> str | None:
     """The candidate ``word`` most likely stands for, or None when nothing is close.
 
     Dotted paths (``facilitation.facilitators``) are matched on their last part first, the name
-    people remember: a candidate whose last part is the word's (``facilitators``), then one whose last
-    part ends in it (``alignment`` in ``mean_alignment``: a name's last word says what it is) or holds
-    it as a word, then one in a section of that name, then the closest spelling of the last part,
+    people remember: a candidate whose last part is the word's (``facilitators``), then one in a
+    section of that name (``turnover`` is ``turnover.annual_rate``, not ``network.hr_turnover``), then
+    one whose last part ends in it (``alignment`` in ``mean_alignment``: a name's last word says what
+    it is) or holds it as a word, then the closest spelling of the last part,
     then of the whole path. Within each, a candidate in the word's own section (``goals.``) comes first.
     """
     names = list(dict.fromkeys(candidates))
@@ -131,9 +132,9 @@ def closest(word: str, candidates: list[str]) -> str | None:
     if last:
         for found in (
             [n for n in names if tail(n) == last],
+            [n for n in names if last in n.lower().split(".")[:-1]],  # a section's name: turnover.annual_rate
             [n for n in names if tail(n).endswith("_" + last)],
             [n for n in names if last in tail(n).split("_")],
-            [n for n in names if last in n.lower().split(".")[:-1]],  # a section's name: turnover.annual_rate
         ):
             if found:
                 return pick(found)

@@ -66,7 +66,7 @@ def cost_spreads(ens: Ensemble) -> list[tuple[str, str, dict[str, float]]]:
     if not has_costs(ens.scenario):
         return []
     rows = []
-    for key, label, kind in _COST_ROWS:
+    for key, label, kind in cost_rows(ens.scenario):
         if key == "cost_per_active_learner_week":
             cost, weeks = ens.values("total_cost"), ens.values("active_learner_weeks")
             spread = _quantiles(np.divide(cost, weeks, out=np.full_like(cost, np.nan), where=weeks > 0))
@@ -94,7 +94,9 @@ def summary_text(result: RunResult) -> str:
             shown = f"{int(value):>6,}"
         lines.append(f"  {label:<{width}}  {shown}")
     costs = single_run_costs(result)
-    for key, label, kind in _COST_ROWS if costs else ():
+    rows = cost_rows(sc) if costs else []
+    width = max([width] + [len(label) for _, label, _ in rows])
+    for key, label, kind in rows:
         lines.append(f"  {label:<{width}}  {_shown(costs[key], kind):>6}")
     lines.append("")
     lines.append(f"Verdict: {verdict_words(s['verdict'], s.get('final_contributor_share'))}")
@@ -175,6 +177,27 @@ def manifest(
 ENSEMBLE_FILES = ("runs.parquet", "runs.csv", "timeseries.parquet", "timeseries.csv", "summary.json", "manifest.json")
 
 _COST_ROWS = shown_rows(("total_cost", "cost_per_active_learner_week"))
+
+
+def cost_rows(scenario) -> list[tuple[str, str, str]]:
+    """The cost rows a summary shows, as ``(key, label, kind)``.
+
+    The total, its priced parts (a part whose price the scenario inherits from another file marked
+    so), the cost per active learner-week, and, when the scenario prices what the options buy, the
+    value bought, the net value and the return on cost.
+    """
+    from ecosim.ensemble import COST_PARTS, has_value
+
+    inherited = getattr(scenario, "_inherited_costs", {}) or {}
+    rows = [_COST_ROWS[0]]
+    for (key, label, kind), (_, price) in zip(shown_rows(tuple(k for k, _ in COST_PARTS)), COST_PARTS, strict=True):
+        if getattr(scenario.costs, price) > 0:
+            mark = f" (inherited from {inherited[price]})" if price in inherited else ""
+            rows.append((key, f"  {label}{mark}", kind))
+    rows.append(_COST_ROWS[1])
+    if has_value(scenario):
+        rows += list(shown_rows(("value", "net_value", "return_on_cost")))
+    return rows
 
 
 def _shown(value: float | None, kind: str) -> str:

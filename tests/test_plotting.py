@@ -220,7 +220,7 @@ def test_one_replicate_says_its_noise_on_the_figure():
     assert note in text and "neighbours differ by a median of 0.06" in text
     _inside(fig)
     # the axes are named in plain words with units from the schema
-    assert fig.axes[0].get_xlabel() == "goal alignment (cosine)"
+    assert fig.axes[0].get_xlabel() == "goal alignment (score)"
     assert fig.axes[0].get_ylabel() == "facilitators (people)"
 
 

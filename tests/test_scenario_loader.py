@@ -242,4 +242,4 @@ def test_extends_names_a_shipped_scenario_as_run_does(tmp_path, capsys):
     assert main(["run", str(bad), "--seed", "1", "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"{bad}:1:" in err and "did you mean 'retail'?" in err
-    assert "a scenario shipped with ecosim: retail," in err
+    assert "a scenario shipped with ecosim: " in err and " retail, retail_facilitated," in err

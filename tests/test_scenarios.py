@@ -107,10 +107,13 @@ def test_every_scenario_file_loads_and_runs(path):
         middle = {k: (p.low + p.high) / 2 for k, p in resolve_priors(spec.fit, source=str(path)).items()}
         runs = [(load_scenario(SCENARIOS / "retail.yaml", {**middle, "weeks": 3}), 1)]
     else:
-        runs = [(load_scenario(path, {"weeks": 3}), 1)]
+        # a few weeks, and enough for each condition to be able to hold (a shorter run is refused)
+        own = load_scenario(path)
+        weeks = max([3] + [i.for_weeks + 1 for i in own.interventions if i.when is not None])
+        runs = [(load_scenario(path, {"weeks": weeks}), 1)]
     for scenario, seed in runs:
         result = simulate(scenario, seed=seed)
-        assert result.timeseries["week"].tolist() == [1, 2, 3]
+        assert result.timeseries["week"].tolist() == list(range(1, scenario.weeks + 1))
         assert result.timeseries["active_share"].between(0, 1).all()
         assert result.summary["verdict"] in metrics.VERDICT_TEXT
 

@@ -176,7 +176,7 @@ def test_analyze_grid_writes_statistics_phase_diagram_and_tipping_points(grid_re
     printed = capsys.readouterr().out
     assert "Analysed 18 finished runs" in printed and "Tipping points" in printed
     # parameters in the schema's plain words and units, with their keys
-    assert "goal alignment (cosine) (goals.mean_alignment)" in printed and "  facilitators = 4:" in printed
+    assert "goal alignment (score) (goals.mean_alignment)" in printed and "  facilitators = 4:" in printed
     out = grid_results / "analysis"
     assert (out / "report.html").is_file()
     for name in ("phase_diagram.png", "lines.png"):

@@ -82,11 +82,11 @@ def test_page_loads_steps_resets_and_plays(session, tmp_path):
     for mesa_words in ("Use Threads", "Render Interval", "Time:"):
         assert mesa_words not in page.inner_text("body"), mesa_words
     # every slider shows its value, unit and range without being touched
-    assert "0.5 cosine (0 to 1)" in page.inner_text("[data-testid='ecosim-slider-goals.mean_alignment']")
+    assert "0.5 score (0 to 1)" in page.inner_text("[data-testid='ecosim-slider-goals.mean_alignment']")
     assert "3 people" in page.inner_text("[data-testid='ecosim-slider-facilitation.facilitators']")
     thumbs = page.locator(".v-slider__thumb-label")
     assert thumbs.count() >= 7 and all(thumbs.nth(k).is_visible() for k in range(thumbs.count()))
-    assert "0.5" in sidebar and "log-odds" in sidebar
+    assert "0.5" in sidebar and "weight" in sidebar and "log-odds" not in sidebar
 
     # Step advances the week shown; before the verdict's window has passed it is too early to tell
     assert browser.step(page) == 1
@@ -106,7 +106,7 @@ def test_page_loads_steps_resets_and_plays(session, tmp_path):
     # the value in words follows the slider before Reset is pressed
     page.wait_for_function(
         "() => document.querySelector(\"[data-testid='ecosim-slider-goals.mean_alignment']\")"
-        ".innerText.startsWith('0.3 cosine')"
+        ".innerText.startsWith('0.3 score')"
     )
     page.get_by_role("button", name="Reset", exact=True).click()
     page.wait_for_function(

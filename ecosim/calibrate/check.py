@@ -14,8 +14,10 @@ statistics of the series simulated from the posterior, over the same weeks:
 The check is one test, so that it can fail with the hundred or so draws a calibration simulates:
 the observed shape statistics, all series together, are a point; the simulated ones a cloud. Its
 statistic is the Mahalanobis distance of a point from the cloud's mean (covariance of the cloud);
-the tail probability is the share of simulated points at least as far out, with the usual
-``(k + 1) / (n + 1)`` count (Davison & Hinkley 1997, section 4.2). The check fails when it is below
+each point, observed or simulated, is measured from the mean and covariance of all the others, and
+the tail probability is the observed point's rank among them, ``(k + 1) / (n + 1)`` with ``k``
+simulated points at least as far out (Davison & Hinkley 1997, section 4.2): exact, because under a
+right model the observed series is one more draw, exchangeable with the simulated ones. The check fails when it is below
 0.05: a correctly specified model fails it in about 5% of calibrations. Each statistic's own
 two-sided tail probability, ``2 min(P(S >= s), P(S <= s))``, names what a failing model misses.
 """
@@ -171,14 +173,21 @@ def predictive_check(
 
 
 def _distance_tail(point: np.ndarray, cloud: np.ndarray) -> float:
-    """Share of the cloud's points at least as far from its mean as ``point`` (Mahalanobis; (k+1)/(n+1))."""
-    mean = cloud.mean(axis=0)
+    """Share of the points at least as far out as ``point``, each measured from all the others.
+
+    The observed point and the simulated ones are pooled and each one's Mahalanobis distance is
+    taken from the mean and covariance of the other ``n``: under a right model the observed point is
+    one more draw, exchangeable with the simulated, so its rank gives an exact tail probability
+    (``(k + 1) / (n + 1)``, ties counted against it).
+    """
+    pool = np.vstack([point[None, :], cloud])
     scale = cloud.std(axis=0)
-    z = (cloud - mean) / scale
-    zp = (point - mean) / scale
-    cov = np.cov(z, rowvar=False).reshape(z.shape[1], z.shape[1])
-    cov += 1e-6 * np.eye(z.shape[1])  # statistics that move together (level and trend) stay invertible
-    inv = np.linalg.pinv(cov)
-    d_cloud = np.einsum("ij,jk,ik->i", z, inv, z)
-    d_point = float(zp @ inv @ zp)
-    return float((np.sum(d_cloud >= d_point) + 1) / (cloud.shape[0] + 1))
+    pool = (pool - cloud.mean(axis=0)) / scale
+    d = np.empty(pool.shape[0])
+    for i in range(pool.shape[0]):
+        rest = np.delete(pool, i, axis=0)
+        cov = np.atleast_2d(np.cov(rest, rowvar=False))
+        cov += 1e-6 * np.eye(cov.shape[0])  # statistics that move together (level and trend) stay invertible
+        diff = pool[i] - rest.mean(axis=0)
+        d[i] = float(diff @ np.linalg.pinv(cov) @ diff)
+    return float(np.sum(d >= d[0]) / pool.shape[0])

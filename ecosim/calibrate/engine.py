@@ -18,6 +18,7 @@ import logging
 import os
 import tempfile
 import time
+import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -199,10 +200,10 @@ def calibrate(
     for key, value in levers:  # check each lever against the schema now, not after the calibration
         load_scenario(scenario, [*_override_list(overrides), f"{key}={_yaml_value(value)}"], seed=seed)
     data = scenario_to_dict(base)
-    learners = _learners(data)
+    learners = launch_learners(data)
     if population is not None:
         data = shrink_population(data, int(population), learners, file=str(scenario))
-        sim_learners = _learners(data)
+        sim_learners = launch_learners(data)
         notes.append(
             f"inference and forecasts simulate {sim_learners:,} learners instead of {learners:,} (--population)"
         )
@@ -210,6 +211,7 @@ def calibrate(
         sim_learners = learners
     if obs.needs_headcount():
         notes.append(f"counts without a headcount are divided by the scenario's {learners:,} learners")
+    obs.check_shares(headcount=learners)
     stats = obs.statistics(headcount=learners)
     infer_data = set_params(data, {"weeks": last_model_week})
     rows = {stat: (weeks + launch - 2).astype(int) for stat, (weeks, _) in stats.items()}
@@ -268,12 +270,7 @@ def calibrate(
         }
         settings_path = folder / SETTINGS
         if resume:
-            if not db_path.exists():
-                raise InputError(
-                    "nothing to resume: no calibration history in the folder",
-                    file=str(db_path),
-                    allowed="--out DIR of an earlier calibration",
-                )
+            check_history(db_path)
             _check_same(settings_path, settings)
         else:
             db_path.unlink(missing_ok=True)
@@ -383,6 +380,93 @@ def calibrate(
     )
 
 
+#: The tables of a calibration history (pyabc's database), each with the columns read from it.
+HISTORY_TABLES = {
+    "abc_smc": ("id",),
+    "populations": ("id", "abc_smc_id", "t", "epsilon"),
+    "models": ("id", "population_id"),
+    "particles": ("id", "model_id", "w"),
+    "parameters": ("id", "particle_id", "name", "value"),
+    "samples": ("id", "particle_id", "distance"),
+    "summary_statistics": ("id", "sample_id", "name", "value"),
+}
+#: The first bytes of every SQLite database file.
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def check_history(path: str | os.PathLike[str]) -> None:
+    """Refuse to resume from ``path`` unless it is a calibration history that can be continued.
+
+    The file is only read (opened read-only and immutable, so not even a journal is written), and
+    never followed if it is a symbolic link. Raises InputError naming the file and what is wrong.
+    """
+    import sqlite3
+    import stat as stat_
+
+    db = Path(path)
+    file = str(db)
+    allowed = "--force to start afresh (the history is lost), or another folder (--out DIR)"
+
+    def refuse(problem: str) -> InputError:
+        return InputError(f"cannot resume: {problem}", file=file, allowed=allowed)
+
+    try:
+        info = db.lstat()
+    except FileNotFoundError:
+        raise InputError(
+            "nothing to resume: no calibration history in the folder",
+            file=file,
+            allowed="--out DIR of an earlier calibration",
+        ) from None
+    except OSError as exc:
+        raise refuse(f"the calibration history cannot be read ({exc.strerror})") from None
+    if stat_.S_ISLNK(info.st_mode):
+        raise refuse("the calibration history is a symbolic link, not the file a calibration wrote")
+    if not stat_.S_ISREG(info.st_mode):
+        raise refuse("the calibration history is not a file")
+    if info.st_size == 0:
+        raise refuse("the calibration history is empty")
+    try:
+        with db.open("rb") as fh:
+            head = fh.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise refuse(f"the calibration history cannot be read ({exc.strerror})") from None
+    if head != SQLITE_HEADER:
+        raise refuse("the calibration history is not an SQLite database")
+    try:
+        uri = "file:" + urllib.parse.quote(str(db.resolve())) + "?mode=ro&immutable=1"
+        conn = sqlite3.connect(uri, uri=True)
+    except sqlite3.Error as exc:
+        raise refuse(f"the calibration history cannot be opened ({exc})") from None
+    try:
+        if conn.execute("PRAGMA quick_check").fetchone() != ("ok",):
+            raise refuse("the calibration history is damaged (SQLite's integrity check fails)")
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        missing = [t for t in HISTORY_TABLES if t not in tables]
+        if missing:
+            raise refuse(f"not a calibration history: no table {missing[0]}")
+        for table, columns in HISTORY_TABLES.items():
+            have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+            lacking = [c for c in columns if c not in have]
+            if lacking:
+                raise refuse(f"not a calibration history: table {table} has no column {lacking[0]}")
+        if conn.execute("SELECT COUNT(*) FROM abc_smc").fetchone()[0] != 1:
+            raise refuse("the calibration history does not hold exactly one calibration")
+        empty = conn.execute(
+            "SELECT MIN(p.t) FROM populations p WHERE NOT EXISTS "
+            "(SELECT 1 FROM models m JOIN particles x ON x.model_id = m.id WHERE m.population_id = p.id)"
+        ).fetchone()[0]
+        if empty is not None:
+            which = "its start (the observed data)" if int(empty) < 0 else f"generation {int(empty) + 1}"
+            raise refuse(f"the calibration history has no particles in {which}")
+        if conn.execute("SELECT COUNT(*) FROM populations").fetchone()[0] == 0:
+            raise refuse("the calibration history holds no generation")
+    except sqlite3.Error as exc:
+        raise refuse(f"the calibration history is damaged ({exc})") from None
+    finally:
+        conn.close()
+
+
 def _check_same(path: Path, settings: dict[str, Any]) -> None:
     """Refuse to resume a calibration started with other settings (scenario, data, priors, distance, seed)."""
     import json
@@ -425,7 +509,7 @@ def _yaml_value(value: Any) -> str:
     return json.dumps(value)
 
 
-def _learners(data: dict[str, Any]) -> int:
+def launch_learners(data: dict[str, Any]) -> int:
     """The learners at launch in scenario ``data`` (its network is built once, for one week)."""
     return int(run_series(set_params(data, {"weeks": 1}), {}, int(data.get("seed", 1)))["learners"])
 

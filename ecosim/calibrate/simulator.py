@@ -95,13 +95,15 @@ def shrink_population(data: dict[str, Any], population: int, learners: int, *, f
     if population >= learners:
         return out
     factor = population / learners
-    if kind == "edgelist":
+    if kind in ("edgelist", "hr"):
         raise InputError(
-            "an edge-list network cannot be shrunk",
+            "an edge-list network cannot be shrunk"
+            if kind == "edgelist"
+            else "a network from an HR file cannot be shrunk",
             file=file,
             key="--population",
             value=population,
-            allowed="no --population for a scenario whose network is an edge list",
+            allowed="no --population for a scenario whose network is read from a file",
         )
     if kind == "retail":
         org = out.setdefault("organisation", {})

@@ -46,6 +46,9 @@ class CalibrationSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     observed: str | None = Field(None, description="The observed-data CSV file, relative to the calibration file.")
+    survey: str | None = Field(
+        None, description="A pulse-survey CSV file (priors over alignment), relative to the calibration file."
+    )
     fit: dict[str, Prior] = Field(default_factory=dict, description="Fitted parameters and their priors.")
     distance: Distance = Field(
         "relative",
@@ -136,6 +139,10 @@ def parse_fit_flags(names: list[str]) -> dict[str, Prior]:
     for text in names:
         name, _, bounds = text.partition("=")
         name = name.strip()
+        if name in out:
+            raise InputError(
+                "the parameter is fitted twice", file="--fit", key=name, allowed="each parameter once in --fit"
+            )
         if not bounds:
             out[name] = Prior()
             continue

@@ -22,13 +22,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``calibrate`` command's arguments to ``parser``."""
     parser.add_argument("scenario", help="scenario file (YAML); its weeks is the forecast horizon")
     parser.add_argument("--config", metavar="FILE", help="calibration file (YAML): observed, fit with priors, distance")
-    parser.add_argument("--observed", metavar="CSV", help="observed weekly numbers (docs/calibration.md)")
+    parser.add_argument(
+        "--observed",
+        metavar="CSV|DIR",
+        help="observed weekly numbers (docs/calibration.md), or the folder ecosim import wrote",
+    )
     parser.add_argument(
         "--fit",
+        action="extend",
         nargs="+",
         default=[],
         metavar="PARAM",
-        help="parameters to fit: NAME (uniform over its schema range), NAME=LOW:HIGH or NAME=log:LOW:HIGH",
+        help="parameters to fit: NAME (uniform over its schema range), NAME=LOW:HIGH or NAME=log:LOW:HIGH "
+        "(repeatable: --fit A --fit B fits both)",
+    )
+    parser.add_argument(
+        "--survey",
+        metavar="CSV",
+        help="a pulse survey of how well the platform serves people's own goals (Likert items): the priors "
+        "of goals.mean_alignment and goals.alignment_sd (docs/calibration.md)",
     )
     parser.add_argument("--population", type=whole_number(10), help="learners simulated (shrinks the organisation)")
     stop = parser.add_mutually_exclusive_group()
@@ -79,11 +91,31 @@ def run(args: argparse.Namespace) -> int:
     spec, folder = read_spec(args.config) if args.config else (CalibrationSpec(), Path.cwd())
     fit = dict(spec.fit)
     fit.update(parse_fit_flags(args.fit))
+    survey_notes: list[str] = []
+    survey = args.survey or (str(folder / spec.survey) if spec.survey else None)
+    if survey is not None:
+        from ecosim.calibrate.spec import Prior
+        from ecosim.calibrate.survey import read_survey
+
+        drawn = read_survey(survey)
+        survey_notes += [drawn.sentence(), *drawn.notes]
+        for name, (low, high) in drawn.priors().items():
+            given = fit.get(name)
+            if given is not None and (given.low is not None or given.high is not None):
+                survey_notes.append(f"{name}: the prior given with --fit or in the calibration file is kept")
+                continue
+            fit[name] = Prior(low=low, high=high)
     observed = args.observed or (str(folder / spec.observed) if spec.observed else None)
     if observed is None:
-        raise InputError("no observed data", file="--observed", allowed="--observed CSV, or observed: in --config FILE")
+        raise InputError(
+            "no observed data",
+            file="--observed",
+            allowed="--observed CSV (or an ecosim import folder), or observed: in --config FILE",
+        )
     if not fit:
-        raise InputError("no parameter to fit", file="--fit", allowed="--fit NAME ..., or fit: in --config FILE")
+        raise InputError(
+            "no parameter to fit", file="--fit", allowed="--fit NAME ..., --survey CSV, or fit: in --config FILE"
+        )
     if args.scheduler and args.executor != "dask":
         raise InputError("--scheduler needs --executor dask", file="--scheduler", value=args.scheduler)
     generations, budget = args.generations, args.budget
@@ -92,10 +124,21 @@ def run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides, seed=args.seed)
     # bad input is reported before the results folder is touched
     observed = read_observed(observed)
+    if observed.needs_headcount():  # counts are shares of the scenario's learners: checked as such
+        from ecosim.calibrate.engine import launch_learners
+        from ecosim.scenario.loader import scenario_to_dict
+
+        observed.check_shares(headcount=launch_learners(scenario_to_dict(scenario)))
+
+    observed.notes[:0] = survey_notes
     resolve_priors(fit, source="--fit")
     out = Path(args.out) if args.out else Path("results") / f"{scenario.name}-calibration"
     if args.resume and args.force:
         raise InputError("--resume and --force contradict each other", file="--force", allowed="one of the two")
+    if args.resume and out.is_dir():  # a history that cannot be continued is refused before anything is touched
+        from ecosim.calibrate.engine import check_history
+
+        check_history(out / HISTORY_DB)
 
     def progress(gen) -> None:
         if not args.quiet:

@@ -10,12 +10,16 @@ A scenario's ``interventions`` list says what to change and when:
 
 Conditions have a small grammar, parsed here without ``eval``: a metric of the weekly table, a
 comparison (``<``, ``<=``, ``>``, ``>=``, ``==``, ``!=``) and a number, joined by ``and`` and ``or``
-(``and`` binds tighter than ``or``, as in Python). Which levers may change mid-run is declared in
-the schema (``mid_run``); the loader refuses the rest.
+(``and`` binds tighter than ``or``, as in Python). Numbers are written with the digits 0 to 9; a
+``%`` (``15%`` is 0.15) only follows a comparison with a share or another metric between 0 and 1. A
+metric that has no value in a week (``top1_post_share`` before anyone has posted) satisfies no
+comparison that week, ``!=`` included. Which levers may change mid-run is declared in the schema
+(``mid_run``); the loader refuses the rest.
 """
 
 from __future__ import annotations
 
+import math
 import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -35,9 +39,17 @@ OPERATORS: dict[str, Callable[[float, float], bool]] = {
 }
 
 _TOKEN = re.compile(
-    r"\s*(?:(?P<number>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?%?)|(?P<op><=|>=|==|!=|<|>)"
-    r"|(?P<word>[A-Za-z_][A-Za-z0-9_]*)|(?P<other>\S+))"
+    r"\s*(?:(?P<number>[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?%?)|(?P<op><=|>=|==|!=|<|>)"
+    r"|(?P<word>[A-Za-z_][A-Za-z0-9_]*)|(?P<other>\S+))",
+    re.ASCII,
 )
+#: Metrics between 0 and 1 besides the shares (``*_share``): the only ones a ``%`` may be compared with.
+FRACTIONS = ("mean_knowledge", "org_code_knowledge", "org_capability", "mean_usefulness", "mean_alignment")
+
+
+def takes_percent(metric: str) -> bool:
+    """Whether ``metric`` lies between 0 and 1, so that ``15%`` (0.15) can be compared with it."""
+    return metric.endswith("_share") or metric in FRACTIONS
 
 
 class ConditionError(ValueError):
@@ -53,8 +65,9 @@ class Comparison:
     number: float
 
     def holds(self, row: Mapping[str, float]) -> bool:
-        """Whether the comparison holds on one week's metrics."""
-        return bool(OPERATORS[self.op](float(row[self.metric]), self.number))
+        """Whether the comparison holds on one week's metrics; never where the metric has no value (NaN)."""
+        value = float(row[self.metric])
+        return not math.isnan(value) and bool(OPERATORS[self.op](value, self.number))
 
 
 @dataclass(frozen=True)
@@ -111,7 +124,14 @@ def parse_condition(text: str, metrics: Sequence[str]) -> Condition:
             raise ConditionError(f"expected a comparison after {metric!r}, got {op!r}; allowed: {', '.join(OPERATORS)}")
         if k3 != "number":
             raise ConditionError(f"expected a number after {metric} {op}, got {number!r}")
+        if number.endswith("%") and not takes_percent(metric):
+            raise ConditionError(
+                f"{metric} {op} {number}: a percentage is compared with a share, and {metric} is not one; "
+                f"write {metric} {op} {number[:-1]}"
+            )
         value = float(number[:-1]) / 100 if number.endswith("%") else float(number)
+        if not math.isfinite(value):
+            raise ConditionError(f"the number {number!r} after {metric} {op} is too large")
         current.append(Comparison(metric, op, value))
         i += 3
         if i == len(tokens):

@@ -578,6 +578,56 @@ def from_arrays(arrays) -> Ties:
     )
 
 
+def hr(staff, net, rng: np.random.Generator) -> Ties:
+    """An organisation from its HR file (:class:`ecosim.scenario.staff.StaffArrays`): units, sites, managers.
+
+    Colleagues of a unit talk with probability ``network.within_store_tie_prob``; everyone talks with
+    their manager (``network.manager_ties``); and each learner has on average
+    ``network.cross_store_ties`` ties to people of other units, ``network.cross_site_share`` of them
+    at another site and the rest at their own.
+    """
+    n = int(staff.n)
+    unit = np.asarray(staff.unit, np.int32)
+    site = np.asarray(staff.site, np.int32)
+    pi, pj = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
+    order = np.argsort(unit, kind="stable")
+    bounds = np.searchsorted(unit[order], np.arange(int(unit.max()) + 2)) if unit.max() >= 0 else np.zeros(1, int)
+    for u in range(bounds.size - 1):
+        members = order[bounds[u] : bounds[u + 1]]
+        ii, jj = _group_ties(members.astype(np.int64), net.within_store_tie_prob, rng, always_draw=True)
+        pi.append(ii)
+        pj.append(jj)
+    if net.manager_ties:
+        has = np.flatnonzero(np.asarray(staff.manager) >= 0)
+        pi.append(has.astype(np.int64))
+        pj.append(np.asarray(staff.manager, np.int64)[has])
+    m = int(rng.poisson(net.cross_store_ties * n / 2))
+    if m:
+        a = rng.integers(0, n, m)
+        other_site = rng.random(m) < net.cross_site_share
+        b = rng.integers(0, n, m)  # anywhere: kept where the site differs
+        # the same site: someone drawn among the people of a's site
+        by_site = np.argsort(site, kind="stable")
+        s_sorted = site[by_site]
+        lo = np.searchsorted(s_sorted, site[a], side="left")
+        hi = np.searchsorted(s_sorted, site[a], side="right")
+        b_same = by_site[lo + (rng.random(m) * (hi - lo)).astype(np.int64)]
+        b = np.where(other_site, b, b_same)
+        keep = (a != b) & ((unit[a] != unit[b]) | (unit[a] < 0))
+        keep &= np.where(other_site, (site[a] != site[b]) | (site[a] < 0), True)
+        pi.append(a[keep])
+        pj.append(b[keep])
+    adjacency = csr_from_pairs(n, np.concatenate(pi), np.concatenate(pj))
+    return Ties(
+        n=n,
+        base=adjacency,
+        store=unit.copy(),
+        region=site.copy(),
+        role=np.asarray(staff.role, np.int8).copy(),
+        labels=np.asarray(staff.labels, dtype=object),
+    )
+
+
 def build(scenario, rng: np.random.Generator, arrays=None) -> Ties:
     """The network a scenario asks for; an edge-list network from ``arrays``, else from ``network.arrays()``.
 
@@ -597,4 +647,6 @@ def build(scenario, rng: np.random.Generator, arrays=None) -> Ties:
         return complete(net.learners)
     if net.kind == "edgelist":
         return from_arrays(net.arrays() if arrays is None else arrays)
+    if net.kind == "hr":
+        return hr(net.staff() if arrays is None else arrays, net, rng)
     raise ValueError(f"unknown network kind {net.kind!r}")

@@ -183,6 +183,10 @@ COSTS: tuple[Outcome, ...] = (
     _s("training_cost", "formal training", "money", -1, "money"),
     _s("total_cost", "total cost", "money", -1, "money"),
     _s("cost_per_active_learner_week", "cost per active learner-week", "money", -1, "money"),
+    _s("capability_points_gained", "capability gained", "points", 1, "float"),
+    _s("value", "value bought", "money", 1, "money"),
+    _s("net_value", "net value (value - cost)", "money", 1, "money"),
+    _s("return_on_cost", "return on cost (net value / cost)", "share", 1, "pct"),
 )
 
 #: The statistics a calibration compares with an organisation's own weekly numbers.

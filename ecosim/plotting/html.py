@@ -128,7 +128,9 @@ def scenario_levers(scenario: Scenario) -> list[tuple[str, str, str]]:
     Rows of (plain name, value with its unit, the YAML key).
     """
     from ecosim.scenario.schema import get_value, iter_params
+    from ecosim.words import say, words
 
+    w = words(scenario)
     rows = []
     for info in iter_params():
         if info.path == "seed" or not info.is_numeric:
@@ -137,16 +139,18 @@ def scenario_levers(scenario: Scenario) -> list[tuple[str, str, str]]:
         if not info.lever and value == info.default:
             continue
         shown = f"{value:,}" if isinstance(value, int) else f"{value:.4g}"
-        rows.append((info.label, f"{shown} {info.unit}".strip(), info.path))
+        rows.append((say(info.label, w), f"{shown} {say(info.plain_unit, w)}".strip(), info.path))
     return rows
 
 
 def _single_cost_rows(result: RunResult) -> list[list[str]]:
     """The total cost and the cost per active learner-week of one run, as the terminal shows them."""
-    from ecosim.report import _COST_ROWS, _shown, single_run_costs
+    from ecosim.report import _shown, cost_rows, single_run_costs
 
     costs = single_run_costs(result)
-    return [[label, _shown(costs[key], kind)] for key, label, kind in _COST_ROWS] if costs else []
+    return (
+        [[label.strip(), _shown(costs[key], kind)] for key, label, kind in cost_rows(result.scenario)] if costs else []
+    )
 
 
 def _ensemble_cost_rows(ens: Any) -> list[list[str]]:
@@ -154,7 +158,7 @@ def _ensemble_cost_rows(ens: Any) -> list[list[str]]:
     from ecosim.report import _shown, cost_spreads
 
     return [
-        [label, _shown(s["median"], kind), f"{_shown(s['low'], kind)} to {_shown(s['high'], kind)}"]
+        [label.strip(), _shown(s["median"], kind), f"{_shown(s['low'], kind)} to {_shown(s['high'], kind)}"]
         for label, kind, s in cost_spreads(ens)
     ]
 

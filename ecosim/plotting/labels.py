@@ -9,15 +9,19 @@ from their declaration (:mod:`ecosim.core.outcomes`).
 from __future__ import annotations
 
 
-def param(path: str, *, unit: bool = True) -> str:
-    """A parameter's plain name, with its unit unless ``unit`` is False: "staff turnover (per year)"."""
+def param(path: str, *, unit: bool = True, words=None) -> str:
+    """A parameter's plain name, with its unit unless ``unit`` is False: "staff turnover (per year)".
+
+    ``words`` (:class:`ecosim.words.Words`) puts the organisation's own words in ("teams", not "stores").
+    """
     from ecosim.scenario.schema import param_info
+    from ecosim.words import say
 
     try:
         info = param_info(path)
     except KeyError:  # not a schema path (a derived column): its words
         return path.rsplit(".", 1)[-1].replace("_", " ")
-    return info.label_with_unit if unit else info.label
+    return say(info.label_with_unit if unit else info.label, words)
 
 
 def metric(name: str) -> str:

@@ -180,7 +180,11 @@ class NetworkPicture:
         self.facilitators = len(model.facilitators)
         self.fac_pos = _facilitator_positions(layout, ties.role, self.facilitators)
         #: where the facilitators are drawn, in words
-        self.fac_place = "at head office" if (ties.role == HEAD_OFFICE).any() else "in the middle"
+        from ecosim.words import words
+
+        #: what the organisation calls its parts
+        self.words = words(model.params)
+        self.fac_place = f"at {self.words.hub}" if (ties.role == HEAD_OFFICE).any() else "in the middle"
 
         self.layers = Layers(size_px, size_px, dpi, (0.0, 0.0, 1.0, 1.0), NETWORK_OVERLAY_FORMAT)
         ax = self.layers.ax
@@ -235,8 +239,13 @@ class NetworkPicture:
         if self.sampled and self.stores_total:
             notes.append(
                 f"{self.n:,} learners are too many to draw: showing {self.rows.size:,} of them, "
-                f"{self.stores_drawn:,} whole stores of {self.stores_total:,} sampled at random, "
-                "with area managers and head office. The curves count everyone."
+                f"{self.stores_drawn:,} whole {self.words.units} of {self.stores_total:,} sampled at random, "
+                + (
+                    "with area managers and head office"
+                    if self.words.retail
+                    else f"with their managers and {self.words.hub}"
+                )
+                + ". The curves count everyone."
             )
         elif self.sampled:
             notes.append(

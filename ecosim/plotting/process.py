@@ -8,7 +8,8 @@ the tables. Where processes cannot be forked, or there is one core, :func:`drawi
 None and the caller draws the figures itself.
 
 The drawing process goes away with its parent: it ignores Ctrl-C (the parent handles it and stops
-it), stops when told or when its pipe closes, and checks every second that its parent is alive.
+it), stops when told or when its pipe closes, and ends when its parent ends, killed or not
+(:func:`ecosim.children.end_with_parent`), as do the processes it forks for the figures.
 Ended at once (SIGTERM), it waits for the processes drawing a figure for it, then exits quietly.
 """
 
@@ -47,12 +48,21 @@ class DrawingProcess:
     """
 
     def __init__(self, preload: Sequence[str] = FIGURE_MODULES) -> None:
+        from ecosim.children import forked_by_main_thread
+
         ctx = multiprocessing.get_context("fork")
         tasks_out, self._tasks = ctx.Pipe(duplex=False)
         self._results, results_in = ctx.Pipe(duplex=False)
         self._process = ctx.Process(
             target=_serve,
-            args=(tasks_out, results_in, tuple(preload), os.getpid(), (self._tasks, self._results)),
+            args=(
+                tasks_out,
+                results_in,
+                tuple(preload),
+                os.getpid(),
+                (self._tasks, self._results),
+                forked_by_main_thread(),
+            ),
             name="ecosim-figures",
         )
         self._process.start()
@@ -139,8 +149,14 @@ def _stop(signum, frame) -> None:
     os._exit(0)
 
 
-def _serve(tasks, results, preload: tuple[str, ...], parent: int, parents_ends: tuple) -> None:
+def _serve(
+    tasks, results, preload: tuple[str, ...], parent: int, parents_ends: tuple, main_thread: bool = True
+) -> None:
     """The drawing process: import ``preload``, then run each call received until told to stop."""
+    from ecosim.children import end_with_parent
+
+    end_with_parent(parent, main_thread=main_thread)
+    _quiet_stdout()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops this process
     signal.signal(signal.SIGTERM, _stop)  # ... like this: unwinding waits for the figures' processes
     for end in parents_ends:  # so that the pipe closes when the parent's ends do
@@ -172,9 +188,32 @@ def _serve(tasks, results, preload: tuple[str, ...], parent: int, parents_ends: 
             answer = (False, exc)
         try:
             results.send(answer)
+        except OSError:  # the parent has gone (its pipe is closed): nobody to answer
+            return
         except Exception as exc:  # an answer that cannot be pickled
             text = "".join(traceback.format_exception(answer[1] if not answer[0] else exc))
-            results.send((False, DrawingFailed(f"drawing the figures failed:\n{text}")))
+            try:
+                results.send((False, DrawingFailed(f"drawing the figures failed:\n{text}")))
+            except OSError:
+                return
+
+
+def _quiet_stdout() -> None:
+    """Give a forked drawing process a standard output of its own that goes nowhere.
+
+    It prints nothing; but it inherits a copy of the parent's unwritten standard output buffer,
+    which it would otherwise write (a second time) when it ends, and fail with BrokenPipeError
+    when the command's reader (``| head``) has gone.
+    """
+    import sys
+
+    try:
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the life of the process
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+    except OSError:  # pragma: no cover - no /dev/null
+        pass
 
 
 def in_processes(here: list[Callable[[], None]], *elsewhere: list[Callable[[], None]]) -> None:
@@ -190,11 +229,14 @@ def in_processes(here: list[Callable[[], None]], *elsewhere: list[Callable[[], N
             for job in jobs:
                 job()
         return
+    from ecosim.children import forked_by_main_thread
+
     ctx = multiprocessing.get_context("fork")
     children = []
+    here_pid, main_thread = os.getpid(), forked_by_main_thread()
     for jobs in elsewhere:
         receive, send = ctx.Pipe(duplex=False)
-        child = ctx.Process(target=_child, args=(jobs, send), name="ecosim-figures", daemon=True)
+        child = ctx.Process(target=_child, args=(jobs, send, here_pid, main_thread), name="ecosim-figures", daemon=True)
         child.start()
         _DRAWING.append(child)
         send.close()
@@ -214,17 +256,28 @@ def in_processes(here: list[Callable[[], None]], *elsewhere: list[Callable[[], N
         raise RuntimeError(f"drawing the figures failed: {failures[0]}")
 
 
-def _child(jobs: list[Callable[[], None]], send) -> None:
+def _child(jobs: list[Callable[[], None]], send, parent: int, main_thread: bool) -> None:
     import traceback
 
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the drawing process's handler, inherited by the fork
     _DRAWING.clear()  # its parent's, not its own
+    from ecosim.children import end_with_parent
+
+    end_with_parent(parent, main_thread=main_thread)
+    _quiet_stdout()
     try:
         for job in jobs:
             job()
     except BaseException:  # reported to the parent, which raises it
-        send.send(traceback.format_exc())
+        _answer(send, traceback.format_exc())
     else:
-        send.send("")
+        _answer(send, "")
     finally:
         send.close()
+
+
+def _answer(send, text: str) -> None:
+    try:
+        send.send(text)
+    except OSError:  # the parent has gone: nobody to answer
+        pass

@@ -152,7 +152,9 @@ def network_data(model: EcosystemModel, max_learners: int = 2000) -> dict:
     """What the network figure draws, as plain arrays (computed without Matplotlib)."""
     from ecosim.core.network import HEAD_OFFICE
     from ecosim.layout import organisation_layout, sample_rows
+    from ecosim.words import words
 
+    w = words(model.params)
     ties = model.ties
     rows = sample_rows(ties, max_learners, np.random.default_rng(0))
     pos = organisation_layout(ties)
@@ -176,10 +178,10 @@ def network_data(model: EcosystemModel, max_learners: int = 2000) -> dict:
             members = (region == r) & (store >= 0)
             centre = pos[rows[members]].mean(axis=0)
             stores = np.unique(store[members]).size
-            places.append((f"region {r + 1}\n{stores} stores", centre))
+            places.append((f"{w.site} {r + 1}\n{stores} {w.unit if stores == 1 else w.units}", centre))
     office = ties.role[rows] == HEAD_OFFICE
     if office.any():
-        places.append(("head office", pos[rows[office]].mean(axis=0)))
+        places.append((w.hub, pos[rows[office]].mean(axis=0)))
     s = model.state
     return {
         "name": model.params.name,
@@ -192,6 +194,8 @@ def network_data(model: EcosystemModel, max_learners: int = 2000) -> dict:
         "segments": segments,
         "brokered": brokered,
         "places": places,
+        "hub": w.hub,
+        "units": w.units,
     }
 
 
@@ -217,7 +221,8 @@ def network(data: dict) -> Figure:
     ax.scatter(xy[:, 0], xy[:, 1], s=size, c=colours, linewidths=0)
     reach = float(np.linalg.norm(xy, axis=1).max()) if len(xy) else 1.0
     for text, (x, y) in data.get("places", []):
-        if text == "head office":  # just below its cluster
+        hub = text == data.get("hub", "head office")
+        if hub:  # just below its cluster
             where = (x, y - 0.26 * reach)
         else:  # outside the ring of regions, in the region's direction
             where = tuple(np.array([x, y]) / max(float(np.hypot(x, y)), 1e-9) * 1.1 * reach)
@@ -228,7 +233,7 @@ def network(data: dict) -> Figure:
             va="center",
             fontsize=style.LABEL_SIZE,
             color=style.INK,
-            fontweight="bold" if text == "head office" else "normal",
+            fontweight="bold" if hub else "normal",
             bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8},
         )
     handles = [
@@ -246,7 +251,11 @@ def network(data: dict) -> Figure:
         frameon=False,
         bbox_to_anchor=(0.5, 0.0),
     )
-    shown = "" if data["shown"] == data["n"] else f"\n{data['shown']:,} of {data['n']:,} learners: whole stores sampled"
+    shown = (
+        ""
+        if data["shown"] == data["n"]
+        else f"\n{data['shown']:,} of {data['n']:,} learners: whole {data.get('units', 'stores')} sampled"
+    )
     ax.set_title(
         f"{data['name']}: who works with whom, week {data['week']}\ndot size: what each person knows{shown}",
         fontsize=style.TITLE_SIZE,

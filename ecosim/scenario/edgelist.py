@@ -7,20 +7,102 @@ lines, spaces around values. Every row is checked, and any problem is one :class
 the file, the line, the column and the bad value: a row with the wrong number of values, an empty id,
 an id holding a NUL character, a tie from a node to itself, an unterminated quote, a field longer
 than the CSV reader's limit, an unknown role, a duplicate node, more rows than a network may have.
+
+Only regular files are read (:func:`open_input`): a folder, a device, a pipe, a loop of symbolic
+links, a path holding a NUL character or longer than the system allows, and a system file that
+reports no size (``/proc/...``) are refused before anything is read; no more bytes are read than
+the file had when it was opened, and never more than :data:`MAX_FILE_BYTES`. A message never
+shows what such a file holds.
 """
 
 from __future__ import annotations
 
 import csv
+import errno
+import hashlib
+import os
+import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
 from ecosim.core.network import ROLE_NAMES
 from ecosim.errors import InputError
-from ecosim.io import file_sha256
+
+#: An edge list or nodes file larger than this is refused (the largest network allowed takes about 1 GB).
+MAX_FILE_BYTES = 2_000_000_000
+#: The longest path accepted, and the longest part of one (the usual system limits).
+MAX_PATH, MAX_NAME = 4096, 255
+
+
+def shown_path(path: str) -> str:
+    """A path as messages show it: whole, or its start and length if it is too long to read."""
+    return path if len(path) <= 200 else f"{path[:60]}... ({len(path):,} characters)"
+
+
+def check_path(path: str, what: str = "network file") -> None:
+    """Refuse a path that no file can have: a NUL character, too long, or too long a part."""
+    if "\0" in path:
+        raise InputError(f"the {what} path holds a NUL character", file=repr(path), allowed="a file path")
+    if len(path) > MAX_PATH or any(len(part.encode()) > MAX_NAME for part in path.split(os.sep)):
+        raise InputError(
+            f"the {what} path is too long",
+            file=shown_path(path),
+            allowed=f"at most {MAX_PATH:,} characters, and {MAX_NAME} bytes between two slashes",
+        )
+
+
+def open_input(path: str, what: str = "network file") -> tuple[int, int]:
+    """Open a regular file to read; returns (descriptor, size). InputError for anything else, nothing read.
+
+    Opened without waiting (a pipe or a device would block the open itself), then checked through
+    the descriptor, so the file checked is the file read.
+    """
+    check_path(path, what)
+    file = shown_path(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        problem = {
+            errno.ENOENT: f"{what} not found",
+            errno.ELOOP: f"the {what} path is a loop of symbolic links",
+            errno.ENAMETOOLONG: f"the {what} path is too long",
+            errno.ENOTDIR: f"{what} not found (a part of the path is not a folder)",
+        }.get(exc.errno, f"cannot read the {what}: {exc.strerror}")
+        raise InputError(problem, file=file) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a folder" if stat.S_ISDIR(info.st_mode) else "a device, pipe or socket"
+            raise InputError(f"the {what} path is {kind}, not a file", file=file, allowed="a CSV file")
+        if info.st_size == 0:  # empty, or a system file (/proc/...) whose size is not known in advance
+            raise InputError(
+                f"the {what} is empty (or a system file)", file=file, allowed="a CSV file with a header row"
+            )
+        if info.st_size > MAX_FILE_BYTES:
+            raise InputError(
+                f"the {what} is too large ({info.st_size:,} bytes)",
+                file=file,
+                allowed=f"at most {MAX_FILE_BYTES:,} bytes",
+            )
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, info.st_size
+
+
+def _bounded_lines(fh, size: int) -> Iterator[bytes]:
+    """The lines of ``fh``, stopping after ``size`` bytes (the size it had when it was opened)."""
+    left = size
+    while left > 0:
+        line = fh.readline(left)
+        if not line:
+            return
+        left -= len(line)
+        yield line
 
 
 @dataclass(frozen=True)
@@ -126,24 +208,24 @@ def read_network(path: str, nodes_path: str | None = None, *, max_ties: int | No
 
 
 def _hash(path: str) -> str:
-    p = Path(path)
-    if not p.is_file():
-        raise InputError("network file not found" if not p.exists() else "network path is not a file", file=path)
+    fd, size = open_input(path)
+    digest = hashlib.sha256()
     try:
-        return file_sha256(p)
+        with os.fdopen(fd, "rb") as fh:
+            for line in _bounded_lines(fh, size):
+                digest.update(line)
     except OSError as exc:
-        raise InputError(f"cannot read the network file: {exc.strerror}", file=path) from None
+        raise InputError(f"cannot read the network file: {exc.strerror}", file=shown_path(path)) from None
+    return digest.hexdigest()
 
 
 def _rows(
     path: str, *, required: tuple[str, ...], optional: tuple[str, ...]
 ) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     """The header, and each row that is not blank as (line, its values), every row checked."""
-    try:
-        fh = open(path, "rb")  # noqa: SIM115 - closed by the generator
-    except OSError as exc:
-        raise InputError(f"cannot read the network file: {exc.strerror}", file=path) from None
-    reader = csv.reader(_decoded(fh), strict=True)
+    fd, size = open_input(path)
+    fh = os.fdopen(fd, "rb")
+    reader = csv.reader(_decoded(_bounded_lines(fh, size)), strict=True)
     try:
         header = _next(reader, path)
         while header is not None and _blank(header):
@@ -163,11 +245,13 @@ def _rows(
     for problem, names in (("lacks column(s)", missing), ("has unknown column(s)", unknown), ("repeats", duplicated)):
         if names:
             fh.close()
-            raise InputError(
-                f"the header {problem} {', '.join(names)}",
+            named = all(re.fullmatch(r"[A-Za-z0-9_ .-]{0,40}", h) for h in header) and len(header) <= 20
+            listed = ", ".join(names) if named or problem != "has unknown column(s)" else "(not a CSV header)"
+            raise InputError(  # the header shown only when it looks like one: never a file's contents
+                f"the header {problem} {listed}",
                 file=path,
                 line=line,
-                value=",".join(header),
+                value=",".join(header) if named else ...,
                 allowed=allowed,
             )
     return header, _records(fh, reader, header, path)

@@ -50,7 +50,13 @@ def estimate(scenario) -> Size | None:
     net, org = scenario.network, scenario.organisation
     if net.kind == "edgelist":
         return None
-    if net.kind == "retail":
+    if net.kind == "hr":
+        staff = net.staff()  # the file is read (and checked) now, once
+        n = float(staff.n)
+        sizes = staff.unit_sizes().astype(float)
+        within = float((sizes * (sizes - 1) / 2).sum()) * net.within_store_tie_prob
+        ties = within + (n if net.manager_ties else 0.0) + net.cross_store_ties * n / 2
+    elif net.kind == "retail":
         mean = float(org.staff_per_store)
         second = mean * mean * (1.0 + float(org.store_size_spread) ** 2)  # E[size^2] of the lognormal sizes
         staff = org.stores * mean
@@ -107,6 +113,7 @@ def parse_bytes(text: str, *, source: str = ENV) -> int:
 def check_size(scenario, *, file: str = "<scenario>", line: int | None = None, key: str | None = None) -> None:
     """Refuse a scenario whose model would need more memory than the limit, or more ties than the network may have."""
     from ecosim.scenario.schema import MAX_TIES
+    from ecosim.words import say, words
 
     size = estimate(scenario)
     if size is None:
@@ -118,7 +125,9 @@ def check_size(scenario, *, file: str = "<scenario>", line: int | None = None, k
             file=file,
             line=line,
             key=key,
-            allowed=f"at most {MAX_TIES:,} ties: fewer or smaller stores, or lower tie probabilities",
+            allowed=say(
+                f"at most {MAX_TIES:,} ties: fewer or smaller stores, or lower tie probabilities", words(scenario)
+            ),
         )
     limit, source = memory_limit()
     if limit is not None and size.memory > limit:

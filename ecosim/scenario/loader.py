@@ -22,7 +22,15 @@ from pydantic import BaseModel, ValidationError
 
 from ecosim.errors import InputError
 from ecosim.scenario.errors import ScenarioError, ScenarioErrors, did_you_mean
-from ecosim.scenario.schema import Scenario, field_param, generic_path, iter_params, model_at
+from ecosim.scenario.schema import (
+    Scenario,
+    canonical_path,
+    field_param,
+    generic_path,
+    is_index,
+    iter_params,
+    model_at,
+)
 
 #: A scenario file larger than this is refused before it is parsed.
 MAX_FILE_BYTES = 1_000_000
@@ -40,13 +48,15 @@ class Loader(yaml.SafeLoader):
     YAML 1.1 (PyYAML's default) reads ``yes``, ``no``, ``on`` and ``off`` as booleans, ``010`` as the
     octal 8 and ``1:30`` as the sexagesimal 90, and wants ``1.0e-3`` for ``1e-3``. Here, as in YAML
     1.2: only ``true`` and ``false`` are booleans, ``010`` is ten (``0o10`` is octal, ``0x10`` hex),
-    ``1:30`` and ``no`` are text, and ``1e-3`` is a number.
+    ``1:30`` and ``no`` are text, and ``1e-3`` is a number. Dates (``2025-01-06``) are text too: YAML
+    1.2 has no timestamps (PyYAML's crash on ``2024-02-30`` becomes the schema's message about the key).
     """
 
 
 _BOOL, _INT, _FLOAT = "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
 Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag not in (_BOOL, _INT, _FLOAT)]
+    first: [(tag, rx) for tag, rx in resolvers if tag not in (_BOOL, _INT, _FLOAT, _TIMESTAMP)]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
@@ -323,11 +333,19 @@ def resolve_file(path: str | os.PathLike[str], _chain: tuple[Path, ...] = ()) ->
     return deep_merge(base, data), merged_marks
 
 
+def absolute_path(path: str | os.PathLike[str]) -> str:
+    """``path`` made absolute, symbolic links resolved where they can be (a loop or a NUL is left for the reader)."""
+    try:
+        return str(Path(path).resolve())
+    except (OSError, RuntimeError, ValueError):  # a loop of links, a NUL character, a name too long
+        return os.path.abspath(path)
+
+
 def _absolutise_paths(data: dict[str, Any], folder: Path) -> None:
     for section, key in PATH_KEYS:
         sub = data.get(section)
         if isinstance(sub, dict) and isinstance(sub.get(key), str) and sub[key]:
-            sub[key] = str((folder / sub[key]).resolve())
+            sub[key] = absolute_path(folder / sub[key])
 
 
 _LEAF_PATHS: list[str] | None = None
@@ -351,13 +369,12 @@ def parse_override(text: str, *, source: str = "--set") -> tuple[str, Any]:
             allowed="e.g. goals.mean_alignment=0.3",
         )
     key, raw = text.split("=", 1)
-    key = key.strip()
-    check_param_path(key, source=source)
+    key = check_param_path(key.strip(), source=source)
     value = parse_value(raw, source=source, key=key) if raw.strip() else ""
     if key in {f"{s}.{k}" for s, k in PATH_KEYS} and isinstance(value, str):
         if "\0" in value or not value.strip():
             raise ScenarioError("not a file path", file=source, key=key, value=value, allowed="the path of a CSV file")
-        value = str(Path(value).resolve())
+        value = absolute_path(value)
     return key, value
 
 
@@ -390,11 +407,15 @@ def parse_value(raw: str, *, source: str = "--set", key: str | None = None) -> A
         loader.dispose()
 
 
-def check_param_path(key: str, *, source: str) -> None:
-    """Raise a ScenarioError with a suggestion if ``key`` is not a parameter's dotted path."""
+def check_param_path(key: str, *, source: str) -> str:
+    """``key`` written one way (``interventions.00.week`` -> ``interventions.0.week``), if it is a parameter's path.
+
+    Raises:
+        ScenarioError: with a suggestion, if ``key`` is not a parameter's dotted path.
+    """
     paths = leaf_paths()
     if generic_path(key) in paths:
-        return
+        return canonical_path(key)
     if len(key) > 200:  # no parameter path is this long; and the message stays one short line
         raise ScenarioError(
             f"unknown parameter ({len(key):,} characters long)",
@@ -402,6 +423,15 @@ def check_param_path(key: str, *, source: str) -> None:
             value=key[:40] + "...",
             hint="run 'python -m ecosim schema' to list parameters",
         )
+    for part in key.split("."):
+        if not part.isascii() and any(c.isnumeric() for c in part):  # ², ٣, ３: digits, but not an index
+            raise ScenarioError(
+                "a list index must be written with the digits 0 to 9",
+                file=source,
+                key=key,
+                value=part,
+                allowed="e.g. interventions.0.week",
+            )
     hint = did_you_mean(key, paths)
     raise ScenarioError(
         "unknown parameter", file=source, key=key, hint=hint or "run 'python -m ecosim schema' to list parameters"
@@ -420,7 +450,7 @@ def set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
             node = node[_list_index(node, part, parts[:depth])]
             continue
         nxt = node.get(part)
-        indexed = isinstance(nxt, list) and parts[depth + 1].isdigit()
+        indexed = isinstance(nxt, list) and is_index(parts[depth + 1])
         if not (isinstance(nxt, dict) or indexed):
             nxt = {}
             node[part] = nxt
@@ -433,7 +463,7 @@ def set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
 
 def _list_index(items: list[Any], part: str, path: list[str]) -> int:
     """The index ``part`` into ``items`` (at dotted ``path``); a ScenarioError if there is no such entry."""
-    if not part.isdigit() or int(part) >= len(items):
+    if not is_index(part) or int(part) >= len(items):
         raise ScenarioError(
             f"no entry {part} in the list of {len(items)}",
             key=".".join(path),
@@ -460,14 +490,90 @@ def validate(data: Mapping[str, Any], *, file: str = "<scenario>", marks: Marks 
         errors = [convert_error(err, model=Scenario, file=file, marks=marks, data=data) for err in exc.errors()]
         errors.sort(key=lambda e: (str(e.file), e.line or 0, e.column or 0))
         raise (errors[0] if len(errors) == 1 else ScenarioErrors(errors)) from None
+    if scenario.network.kind == "hr":
+        scenario = _hr_scenario(scenario)
+    own = Path(file).resolve() if file and not file.startswith("<") else None
+    for key in type(scenario.costs).model_fields:
+        mark = marks.get(("costs", key))
+        if own is not None and mark is not None and mark[1] is not None and Path(mark[0]).resolve() != own:
+            scenario._inherited_costs[key] = Path(mark[0]).name
     _check_counts(scenario, file, marks)
+    _check_interventions(scenario, file, marks)
+    _check_input_files(scenario, file, marks)
     # the size the model would have, before anything is built: named where the file (or --set) sets it
-    section, names = _SIZE_KEYS["retail" if scenario.network.kind == "retail" else "other"]
+    kind = scenario.network.kind
+    section, names = _SIZE_KEYS[kind if kind in _SIZE_KEYS else "other"]
     keys = [(section, k) for k in names if (section, k) in marks]
     keys = [k for k in keys if marks[k][1] is None] + keys  # an override first: it is what changed
     where, line, _ = marks[keys[0]] if keys else (file, None, None)
     check_size(scenario, file=where, line=line, key=dotted(keys[0]) if keys else section)
     return scenario
+
+
+def _check_input_files(scenario: Scenario, file: str, marks: Marks) -> None:
+    """The files the scenario reads are regular files that can be opened; nothing is read from them yet."""
+    from ecosim.scenario.edgelist import open_input, shown_path
+
+    if scenario.network.kind != "edgelist":
+        return
+    for key in PATH_KEYS:
+        path = getattr(scenario.network, key[1])
+        if path is None:
+            continue
+        try:
+            fd, _ = open_input(path, "network file" if key[1] == "path" else "nodes file")
+        except InputError as err:
+            where, line, col = position(key, file, marks)
+            raise ScenarioError(
+                err.problem,
+                file=where,
+                line=line,
+                column=col,
+                key=dotted(key),
+                value=shown_path(path),
+                allowed=err.allowed,
+            ) from None
+        os.close(fd)
+
+
+def _check_interventions(scenario: Scenario, file: str, marks: Marks) -> None:
+    """Refuse an intervention that can never apply within the run's weeks."""
+    weeks = scenario.weeks
+    for i, item in enumerate(scenario.interventions):
+        if item.week is not None and item.week > weeks:
+            key = ("interventions", i, "week")
+            where, line, col = position(key, file, marks)
+            raise ScenarioError(
+                f"week {item.week} is after the run's last week ({weeks}): the intervention would never apply",
+                file=where,
+                line=line,
+                column=col,
+                key=dotted(key),
+                value=item.week,
+                allowed=f"a week from 1 to {weeks} (weeks: {weeks})",
+            )
+        if item.when is not None and item.for_weeks >= weeks:
+            key = ("interventions", i, "for_weeks")
+            where, line, col = position(key, file, marks)
+            raise ScenarioError(
+                f"the condition must hold {item.for_weeks} weeks in a row and the run has {weeks}: "
+                "the intervention would never apply",
+                file=where,
+                line=line,
+                column=col,
+                key=dotted(key),
+                value=item.for_weeks,
+                allowed=f"for_weeks from 1 to {weeks - 1}" if weeks > 1 else "no condition in a one-week run",
+            )
+
+
+def _hr_scenario(scenario: Scenario) -> Scenario:
+    """An ``hr`` scenario with the HR file read (and checked) now, its turnover from the file's dates."""
+    staff = scenario.network.staff()
+    if not scenario.network.hr_turnover:
+        return scenario
+    turnover = scenario.turnover.model_copy(update={"annual_rate": staff.annual_turnover})
+    return scenario.model_copy(update={"turnover": turnover})
 
 
 def _check_counts(scenario: Scenario, file: str, marks: Marks) -> None:
@@ -493,6 +599,9 @@ def _check_counts(scenario: Scenario, file: str, marks: Marks) -> None:
     elif net.kind == "edgelist":
         learners = net.arrays().n  # the files are read (and checked) now rather than when the model is built
         source = f"{net.path} has"
+    elif net.kind == "hr":
+        learners = net.staff().n
+        source = f"{net.path} lists, employed on the day,"
     else:
         learners = net.learners
         source = "network.learners is"
@@ -513,6 +622,7 @@ def _check_counts(scenario: Scenario, file: str, marks: Marks) -> None:
 _SIZE_KEYS = {
     "retail": ("organisation", ("stores", "staff_per_store", "head_office", "regions", "store_size_spread")),
     "other": ("network", ("learners", "mean_degree", "neighbours", "attachments")),
+    "hr": ("network", ("path", "within_store_tie_prob", "cross_store_ties", "hr_date")),
 }
 
 
@@ -684,9 +794,19 @@ def apply_overrides(
     out = copy.deepcopy(data)
     items: Iterable[tuple[str, Any]]
     if isinstance(overrides, Mapping):
-        for key in overrides:
-            check_param_path(str(key), source=source)
-        items = overrides.items()
+        named: dict[str, Any] = {}
+        written: dict[str, str] = {}
+        for key, value in overrides.items():
+            path = check_param_path(str(key), source=source)
+            if path in named:
+                raise ScenarioError(
+                    f"names the same parameter as '{written[path]}'",
+                    file=source,
+                    key=str(key),
+                    allowed="each parameter once",
+                )
+            named[path], written[path] = value, str(key)
+        items = named.items()
     else:
         items = [parse_override(text, source=source) for text in overrides]
     for key, value in items:

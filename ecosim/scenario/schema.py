@@ -10,11 +10,12 @@ Time is in weeks throughout: one model step is one week.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 from pydantic.fields import FieldInfo
 
 from ecosim.core.limits import MAX_TIES
@@ -110,9 +111,32 @@ class Organisation(Section):
         ge=0,
         le=1,
     )
+    unit_word: str = param(
+        "store",
+        "What the organisation calls a store, the group people work in (team, ward, branch, office): "
+        "used in every message, figure, report and page.",
+    )
+    units_word: str | None = param(None, "The plural of unit_word (default: unit_word with an s).")
+    site_word: str = param(
+        "region", "What the organisation calls a region, the units under one manager (site, division, hospital)."
+    )
+    sites_word: str | None = param(None, "The plural of site_word (default: site_word with an s).")
+    hub_word: str = param(
+        "head office", "What the organisation calls its head office, the staff who work centrally (shared services)."
+    )
+
+    @field_validator("unit_word", "units_word", "site_word", "sites_word", "hub_word")
+    @classmethod
+    def _a_word(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z][A-Za-z' -]{0,39}", value):
+            raise ValueError(
+                f"organisation.{info.field_name} is not a word: {value!r}; "
+                "allowed: 1-40 letters, spaces, hyphens or apostrophes"
+            )
+        return value
 
 
-NetworkKind = Literal["retail", "erdos_renyi", "watts_strogatz", "barabasi_albert", "complete", "edgelist"]
+NetworkKind = Literal["retail", "erdos_renyi", "watts_strogatz", "barabasi_albert", "complete", "edgelist", "hr"]
 
 
 class Network(Section):
@@ -121,7 +145,8 @@ class Network(Section):
     kind: NetworkKind = param(
         "retail",
         "Network generator: retail (stores, regions, head office), erdos_renyi, watts_strogatz, "
-        "barabasi_albert, complete, or edgelist (a CSV file of a real organisation).",
+        "barabasi_albert, complete, edgelist (a CSV file of a real organisation's ties), or hr (the "
+        "organisation's HR file: units, sites and managers; docs/import.md).",
     )
     learners: int | None = param(
         None,
@@ -142,11 +167,15 @@ class Network(Section):
         4, "barabasi_albert: ties each new learner makes by preferential attachment.", unit="ties", ge=1, le=10_000
     )
     within_store_tie_prob: float = param(
-        0.6, "retail: probability that two colleagues in the same store talk regularly.", unit="probability", ge=0, le=1
+        0.6,
+        "retail and hr: probability that two colleagues in the same store (an HR file's unit) talk regularly.",
+        unit="probability",
+        ge=0,
+        le=1,
     )
     cross_store_ties: float = param(
         0.3,
-        "retail: mean number of ties a learner has to staff of other stores (friends, past stores).",
+        "retail and hr: mean number of ties a learner has to staff of other stores (friends, past stores).",
         unit="ties",
         ge=0,
         le=1000,
@@ -161,13 +190,43 @@ class Network(Section):
     )
     path: str | None = param(
         None,
-        "edgelist: CSV file with columns source,target (one tie per row), relative to the scenario file.",
+        "edgelist: CSV file with columns source,target (one tie per row); hr: the HR file (CSV: employee_id, "
+        "start_date and any of end_date, unit, site, manager_id, role); relative to the scenario file.",
+    )
+    hr_date: str | None = param(
+        None,
+        "hr: the day whose staff are the learners (YYYY-MM-DD): everyone started by then and not yet left; "
+        "default: the latest start or end date in the file.",
+    )
+    manager_ties: bool = param(True, "hr: everyone talks regularly with their manager (manager_id).")
+    cross_site_share: float = param(
+        0.2,
+        "hr: share of the ties to other units (network.cross_store_ties) that go to another site.",
+        unit="share",
+        ge=0,
+        le=1,
+    )
+    office_roles: list[str] = param(
+        [],
+        "hr: roles (the HR file's role column) of people who work at a desk without shift or floor time "
+        "pressure, as head office staff do.",
+    )
+    hr_turnover: bool = param(
+        True,
+        "hr: set turnover.annual_rate from the HR file: leavers in the year up to network.hr_date per head.",
     )
     nodes_path: str | None = param(
         None,
         "edgelist: optional CSV file with columns id and any of store, region, role "
         "(associate, store_manager, area_manager, head_office), relative to the scenario file.",
     )
+
+    @field_validator("hr_date", mode="before")
+    @classmethod
+    def _day_as_text(cls, value: Any) -> Any:
+        import datetime as dt
+
+        return value.isoformat() if isinstance(value, dt.date) else value
 
     @model_validator(mode="after")
     def _kind_needs(self) -> Network:
@@ -176,6 +235,15 @@ class Network(Section):
             raise ValueError(f"network.learners is required when network.kind is {self.kind}")
         if self.kind == "edgelist" and self.path is None:
             raise ValueError("network.path (a CSV edge list) is required when network.kind is edgelist")
+        if self.kind == "hr" and self.path is None:
+            raise ValueError("network.path (the HR file, a CSV file) is required when network.kind is hr")
+        if self.hr_date is not None:
+            import datetime as dt
+
+            try:
+                dt.date.fromisoformat(self.hr_date)
+            except ValueError:
+                raise ValueError(f"network.hr_date is not a date: {self.hr_date!r}; allowed: YYYY-MM-DD") from None
         if self.kind == "watts_strogatz" and self.neighbours % 2:
             raise ValueError(f"network.neighbours must be even for watts_strogatz, got {self.neighbours}")
         if self.kind == "watts_strogatz" and self.neighbours >= self.learners:
@@ -204,6 +272,12 @@ class Network(Section):
 
         return read_network(self.path, self.nodes_path)
 
+    def staff(self):
+        """The HR file read into arrays for the core (``kind: hr``): units, sites, managers, roles."""
+        from ecosim.scenario.staff import read_staff
+
+        return read_staff(self.path, hr_date=self.hr_date, office_roles=tuple(self.office_roles))
+
 
 class Goals(Section):
     """Personal goals against the organisation's goals: the alignment that decides whether people come."""
@@ -211,8 +285,8 @@ class Goals(Section):
     topics: int = param(12, "Number of topics that goals and content are spread over.", unit="topics", ge=2, le=64)
     mean_alignment: float = param(
         0.5,
-        "Mean alignment: cosine between a learner's personal goals and the organisation's goals "
-        "(0: unrelated, 1: identical).",
+        "Mean alignment: how closely a learner's personal goals match the organisation's goals "
+        "(0: unrelated, 1: identical; docs/model.md defines it exactly).",
         unit="cosine",
         ge=0,
         le=1,
@@ -808,6 +882,21 @@ class Costs(Section):
         ge=0,
         le=1e6,
     )
+    value_per_active_learner_week: float = param(
+        0.0,
+        "What a week in which one learner visits the platform is worth to the organisation (set it to price "
+        "the options' value: run and compare then give each option's net value and return).",
+        unit="currency per learner-week",
+        ge=0,
+        le=1e6,
+    )
+    value_per_capability_point: float = param(
+        0.0,
+        "What one percentage point of capability on the organisation's topics gained over the run is worth.",
+        unit="currency per point",
+        ge=0,
+        le=1e12,
+    )
 
 
 def _mid_run_levers() -> dict[str, tuple[type[BaseModel], str]]:
@@ -894,6 +983,10 @@ class Intervention(Section):
 class Scenario(Section):
     """A complete ecosim scenario."""
 
+    #: The file each ``costs`` key was set in, when another file than the scenario's own (``extends``):
+    #: reports mark those costs as inherited. Not part of the scenario's content.
+    _inherited_costs: dict[str, str] = PrivateAttr(default_factory=dict)
+
     name: str = Field(
         ...,
         description="Short name, used for the results folder.",
@@ -931,6 +1024,18 @@ class Scenario(Section):
 # --------------------------------------------------------------------------------------------
 
 
+#: Units as people read them, where the exact unit (docs/scenarios.md, docs/model.md) is a modeller's:
+#: a log-odds is a weight on the weekly choice (1 roughly multiplies its odds by 2.7), a cosine
+#: between goals a score from 0 (unrelated goals) to 1 (the same goals).
+PLAIN_UNITS = {
+    "log-odds": "weight",
+    "cosine": "score",
+    "log-sd": "spread",
+    "exponent": "power",
+    "ratio": "times",
+}
+
+
 #: Plain names of the numeric parameters, for figures, tables, reports and the page's sliders:
 #: what an L&D manager would call them (the path names the YAML key; the description explains).
 #: A test keeps this table in step with the declarations above.
@@ -951,6 +1056,7 @@ LABELS = {
     "network.within_store_tie_prob": "ties within a store",
     "network.cross_store_ties": "ties across stores",
     "network.head_office_tie_prob": "ties within head office",
+    "network.cross_site_share": "share of cross-unit ties to other sites",
     "goals.topics": "topics",
     "goals.mean_alignment": "goal alignment",
     "goals.alignment_sd": "spread of goal alignment",
@@ -1024,6 +1130,8 @@ LABELS = {
     "costs.event": "cost of an event",
     "costs.licence_per_learner_month": "licence per learner-month",
     "costs.training_hour": "cost of a training hour",
+    "costs.value_per_active_learner_week": "value of an active learner-week",
+    "costs.value_per_capability_point": "value of a point of capability",
 }
 
 
@@ -1051,8 +1159,13 @@ class ParamInfo:
 
     @property
     def label_with_unit(self) -> str:
-        """The plain name with its unit, for an axis: "staff turnover (per year)"."""
-        return f"{self.label} ({self.unit})" if self.unit else self.label
+        """The plain name with its unit for people, for an axis: "staff turnover (per year)"."""
+        return f"{self.label} ({self.plain_unit})" if self.plain_unit else self.label
+
+    @property
+    def plain_unit(self) -> str:
+        """The unit in words for people (:data:`PLAIN_UNITS`): "weight", not "log-odds"; the exact one is ``unit``."""
+        return PLAIN_UNITS.get(self.unit, self.unit)
 
     @property
     def is_numeric(self) -> bool:
@@ -1171,9 +1284,19 @@ def field_param(path: str, field: FieldInfo) -> ParamInfo:
     )
 
 
+def is_index(part: str) -> bool:
+    """Whether one part of a dotted path is a list index: the digits 0 to 9 only (``²`` or ``٣`` are not)."""
+    return part.isascii() and part.isdigit()
+
+
 def generic_path(path: str) -> str:
     """A dotted path with list indices written as ``N``: ``interventions.0.week`` -> ``interventions.N.week``."""
-    return ".".join(INDEX if part.isdigit() else part for part in path.split("."))
+    return ".".join(INDEX if is_index(part) else part for part in path.split("."))
+
+
+def canonical_path(path: str) -> str:
+    """A dotted path with each list index written one way: ``interventions.00.week`` -> ``interventions.0.week``."""
+    return ".".join(str(int(part)) if is_index(part) else part for part in path.split("."))
 
 
 def field_of(path: str) -> FieldInfo:
@@ -1243,7 +1366,7 @@ def get_value(scenario: Scenario, path: str) -> Any:
     """The value at a dotted ``path`` of a validated scenario."""
     value: Any = scenario
     for key in path.split("."):
-        value = value[int(key)] if key.isdigit() else getattr(value, key)
+        value = value[int(key)] if is_index(key) else getattr(value, key)
     return value
 
 

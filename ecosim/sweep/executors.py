@@ -254,13 +254,14 @@ class ProcessExecutor(Executor):
 
     def pool(self, workers: int | None = None) -> cf.Executor:
         """A new process pool whose workers exit when this process is gone."""
+        from ecosim.children import forked_by_main_thread
         from ecosim.sweep.worker import init_process_worker
 
         return cf.ProcessPoolExecutor(
             max_workers=workers or self.workers,
             mp_context=self._context,
             initializer=init_process_worker,
-            initargs=(os.getpid(),),
+            initargs=(os.getpid(), 1.0, forked_by_main_thread()),
         )
 
     def _map(self, function: Callable, items: Iterable, on_error: Callable) -> Iterator[tuple[int, Any]]:

@@ -462,10 +462,13 @@ def _base_scenario(
 
 
 def _check_path(path: str, keypath: tuple[str | int, ...], ctx: _Context) -> str:
+    """The parameter path written one way (``interventions.00.week`` -> ``interventions.0.week``), checked."""
     try:
-        check_param_path(path, source=ctx.file)
+        path = check_param_path(path, source=ctx.file)
     except InputError as err:
-        raise ctx.error(err.problem, keypath, value=path, hint=err.hint) from None
+        raise ctx.error(
+            err.problem, keypath, value=err.value if err.value is not ... else path, hint=err.hint
+        ) from None
     if path in NOT_SWEEPABLE:
         raise ctx.error("this key cannot be varied by a sweep", keypath, value=path, hint=NOT_SWEEPABLE[path])
     return path
@@ -496,8 +499,23 @@ def _adapter(path: str) -> TypeAdapter:
 
 
 def _checked_map(raw: Mapping[str, Any], key: tuple[str | int, ...], ctx: _Context) -> dict[str, Any]:
-    """Dotted parameter paths and their values (``set``, a combination), each checked."""
-    return {path: _checked(_check_path(path, (*key, path), ctx), v, (*key, path), ctx) for path, v in raw.items()}
+    """Dotted parameter paths (written one way) and their values (``set``, a combination), each checked."""
+    out: dict[str, Any] = {}
+    written: dict[str, str] = {}
+    for path, v in raw.items():
+        name = _check_path(path, (*key, path), ctx)
+        _once(name, path, written, (*key, path), ctx)
+        out[name] = _checked(name, v, (*key, path), ctx)
+    return out
+
+
+def _once(name: str, path: str, written: dict[str, str], keypath: tuple[str | int, ...], ctx: _Context) -> None:
+    """Refuse a second spelling of a parameter already given (``interventions.0.week``, ``interventions.00.week``)."""
+    if name in written:
+        raise ctx.error(
+            f"names the same parameter as '{written[name]}'", keypath, key=path, allowed="each parameter once"
+        )
+    written[name] = path
 
 
 def _read_set(raw: Mapping[str, Any], ctx: _Context) -> dict[str, Any]:
@@ -517,9 +535,11 @@ def _read_parameters(raw: Mapping[str, Any], ctx: _Context, design: DesignSpec) 
             allowed="e.g. {goals.mean_alignment: {bounds: [0, 1]}}",
         )
     out = []
-    for path, entry in raw.items():
-        key: tuple[str | int, ...] = ("parameters", path)
-        _check_path(path, key, ctx)
+    spelt: dict[str, str] = {}
+    for given, entry in raw.items():
+        key: tuple[str | int, ...] = ("parameters", given)
+        path = _check_path(given, key, ctx)
+        _once(path, given, spelt, key, ctx)
         info = param_info(path)
         kind = next(iter(entry.model_fields_set))
         if design.method == "grid" and kind == "bounds":

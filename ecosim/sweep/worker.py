@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 import traceback
 from dataclasses import dataclass
@@ -95,31 +94,19 @@ def error_text(exc: BaseException) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def init_process_worker(parent_pid: int, poll_seconds: float = 1.0) -> None:
+def init_process_worker(parent_pid: int, poll_seconds: float = 1.0, main_thread: bool = False) -> None:
     """Initialise a process-pool worker: exit when the sweep process is gone.
 
     A pool worker blocks reading its task queue; if the sweep process is killed (SIGKILL, out of
-    memory) nothing ever closes that queue, and the worker would wait forever. A daemon thread
-    ends the worker when its parent changes (the sweep process, or the fork server that exits with
-    it, has gone and the worker was re-parented) or the sweep process no longer exists.
+    memory) nothing ever closes that queue, and the worker would wait forever.
+    :func:`ecosim.children.end_with_parent` ends the worker when the sweep process has gone (or the
+    fork server that forked it, which exits with the sweep process).
     """
     import signal
+
+    from ecosim.children import end_with_parent
 
     # Ctrl-C reaches the whole process group: the sweep process handles it (it keeps the finished
     # runs and stops the pool); a worker interrupted mid-task would only break the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    ppid = os.getppid()
-
-    def watch() -> None:
-        while True:
-            time.sleep(poll_seconds)
-            if os.getppid() != ppid:
-                os._exit(1)
-            try:
-                os.kill(parent_pid, 0)
-            except ProcessLookupError:
-                os._exit(1)
-            except PermissionError:  # exists, owned by someone else: pid reused, sweep gone
-                os._exit(1)
-
-    threading.Thread(target=watch, name="ecosim-sweep-watchdog", daemon=True).start()
+    end_with_parent(parent_pid, main_thread=main_thread, poll_seconds=poll_seconds)

@@ -310,7 +310,7 @@ def _fmt(value: Any, unit: str) -> str:
         text = f"{value:,}"
     if unit == "per year" and isinstance(value, float):
         return f"{value:.0%} a year"
-    return f"{text} {unit}".strip() if unit in ("hours", "weeks", "log-odds") else text
+    return f"{text} {unit}".strip() if unit in ("hours", "weeks", "weight") else text
 
 
 def _html(text: str, testid: str, classes: list[str] | None = None):
@@ -436,7 +436,7 @@ def NetworkView(model: PageModel):
             unsafe_innerHTML=(
                 "Each dot is a learner, coloured by what they did this week and larger the more they know. "
                 + (
-                    "Stores are clusters, grouped by region around head office."
+                    f"{net.words.units.capitalize()} are clusters, grouped by {net.words.site} around {net.words.hub}."
                     if net.stores_total
                     else "Learners sit on a circle."
                 )
@@ -550,7 +550,7 @@ def _number(value: float, integer: bool) -> str:
 
 
 def scale_text(lever: Lever, value: float) -> str:
-    """A slider's value, unit and range in words: "0.5 cosine (0 to 1)"."""
+    """A slider's value, unit and range in words: "0.5 score (0 to 1)"."""
     unit = f" {lever.unit}" if lever.unit else ""
     lo, hi = _number(lever.lo, lever.integer), _number(lever.hi, lever.integer)
     return f"{_number(value, lever.integer)}{unit} ({lo} to {hi})"

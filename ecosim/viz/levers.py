@@ -85,16 +85,23 @@ def _lever(info: ParamInfo, scenario: Scenario) -> Lever:
         lo, hi = int(math.floor(lo)), int(math.ceil(hi))
     else:
         step = 10 ** math.floor(math.log10((hi - lo) / 50)) if hi > lo else 0.01
+    from ecosim.words import say, words
+
+    w = words(scenario)
+    label = say(info.label, w)
     return Lever(
         path=info.path,
-        label=info.label[:1].upper() + info.label[1:],  # the schema's plain name, as a label
-        unit=info.unit,
+        label=label[:1].upper() + label[1:],  # the schema's plain name, in the organisation's words
+        unit=say(info.plain_unit, w),
         integer=integer,
         lo=lo,
         hi=hi,
         step=step,
         value=value,
-        description=info.description,
+        # the source of a default speaks of the retail chain it comes from: not of another organisation's value
+        description=say(
+            info.description.split(" Source: ")[0] if not w.retail and value != info.default else info.description, w
+        ),
     )
 
 
