@@ -39,15 +39,16 @@ PRIOR = {
     "engagement.ecosystem.usefulness": (0.0, 8.0),
     "engagement.ecosystem.habit": (0.5, 5.0),
     "engagement.ecosystem.critical_mass": (0.0, 3.0),
-    "engagement.ecosystem.exposure": (0.0, 5.0),
+    "engagement.ecosystem.exposure": (0.0, 6.0),
     "engagement.ecosystem.exposure_half_contacts": (0.5, 4.0),
     "engagement.ecosystem.exposure_shape": (1.0, 4.0),
     "engagement.ecosystem.exposure_memory_weeks": (0.5, 6.0),
     "engagement.ecosystem.post_exposure": (0.0, 3.0),
     "engagement.ecosystem.post_intercept": (-8.0, -1.0),
     "engagement.ecosystem.post_habit": (0.0, 5.0),
-    "engagement.ecosystem.post_propensity_sd": (0.5, 5.0),
+    "engagement.ecosystem.post_propensity_sd": (0.5, 8.0),
     "engagement.ecosystem.posting_volume_spread": (0.3, 3.0),
+    "engagement.ecosystem.volume_leaning_correlation": (0.0, 1.0),
     "engagement.ecosystem.reply_by_contact": (0.0, 0.6),
     "engagement.ecosystem.reply_by_anyone": (0.0, 0.05),
     "facilitation.reply_boost": (0.0, 3.0),
@@ -136,7 +137,9 @@ def propose(theta: np.ndarray, weights: np.ndarray, kernel, batch: int, rng: np.
     return np.concatenate(out)[:batch]
 
 
-def search(generations: int, popsize: int, seeds: list[int], workers: int, seed: int, log) -> dict:
+def search(
+    generations: int, popsize: int, seeds: list[int], workers: int, seed: int, log, x0: np.ndarray | None = None
+) -> dict:
     """Stage 1: a global search for the best weights (SciPy's differential evolution, the population at once).
 
     Returns the best weights found and every point evaluated with its loss.
@@ -167,6 +170,7 @@ def search(generations: int, popsize: int, seeds: list[int], workers: int, seed:
         polish=False,
         tol=0,
         init="sobol",
+        x0=None if x0 is None else np.clip(x0, LOW, HIGH),
         callback=report,
     )
     log(f"search done: loss {out.fun:.3f}, {len(visited)} evaluations, {time.perf_counter() - started:.0f} s")
@@ -222,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--search-generations", type=int, default=12, help="stage 1: generations of the search")
     parser.add_argument("--popsize", type=int, default=6, help="stage 1: population per parameter")
     parser.add_argument("--search-from", type=Path, help="stage 1's record from an earlier fit: skip the search")
+    parser.add_argument("--start", type=Path, help="stage 1: a JSON point ({weight: value}) put into its first population")
     parser.add_argument("--box", type=float, default=0.25, help="stage 2: half-width of its prior, per prior range")
     parser.add_argument("--particles", type=int, default=160)
     parser.add_argument("--generations", type=int, default=4)
@@ -245,9 +250,15 @@ def main(argv: list[str] | None = None) -> int:
         saved = json.loads(args.search_from.read_text())
         found = {"best": np.array([saved["best"][k] for k in NAMES]), "loss": saved["loss"]}
     else:
-        found = search(args.search_generations, args.popsize, fit_seeds, args.workers, args.seed, log)
+        x0 = None
+        if args.start:
+            point = json.loads(args.start.read_text())
+            point = point.get("best", point)
+            x0 = np.array([point[k] for k in NAMES])
+        found = search(args.search_generations, args.popsize, fit_seeds, args.workers, args.seed, log, x0)
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        record_search.write_text(json.dumps({"best": dict(zip(NAMES, map(float, found["best"]))), "loss": found["loss"]}))
+        best = dict(zip(NAMES, map(float, found["best"])))
+        record_search.write_text(json.dumps({"best": best, "loss": found["loss"]}))
         log(f"stage 1 recorded in {record_search}")
     # stage 2: ABC-SMC within a box around the best weights, a quarter of each prior range either side
     width = (HIGH - LOW) * args.box

@@ -594,6 +594,15 @@ class EcosystemRule(Section):
         ge=0,
         le=1,
     )
+    volume_leaning_correlation: float = param(
+        0.0,
+        "Correlation between a learner's leaning toward writing and how much they write when they do "
+        "(the few who post often are also those who post most: the superusers of a community).",
+        unit="correlation",
+        ge=0,
+        le=1,
+        source="van Mierlo 2014: superusers post often and at length",
+    )
     posting_volume_spread: float = param(
         2.223,
         "Log-normal sigma of how much people post when they post (heavy tail: a few write most).",
@@ -1097,6 +1106,7 @@ LABELS = {
     "engagement.ecosystem.post_cost": "cost of writing a post",
     "engagement.ecosystem.posts_per_week": "posts per poster",
     "engagement.ecosystem.posting_volume_spread": "spread of posting volume",
+    "engagement.ecosystem.volume_leaning_correlation": "volume follows leaning",
     "engagement.bass.p": "innovation (Bass p)",
     "engagement.bass.q": "imitation (Bass q)",
     "engagement.bass.steps_per_week": "sub-steps per week",

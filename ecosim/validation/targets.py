@@ -34,6 +34,9 @@ FIT_SCENARIOS = (
 NO_TIES_ARM = "retail_no_ties"
 #: The smallest scale of a miss: a band of 0 (a bound, a direction) is measured in these units.
 MIN_SCALE = {"share": 0.02, "slope": 0.05}
+#: The least gain of the clustered network over the random one the fit asks of Centola's case: a
+#: difference the case's 24 paired runs can tell from none (about two of their standard errors).
+CENTOLA_MIN_GAIN = 0.02
 
 
 @dataclass(frozen=True)
@@ -95,8 +98,10 @@ def rows(obs: Mapping[str, list[Observation]], centola: tuple[np.ndarray, np.nda
         out.append(_row("network:no_ties_drop", drop, 0.05, 0.0, "at-least", 0.02))
     if centola is not None:
         clustered, random = centola
-        out.append(_row("centola:clustered", float(np.mean(clustered)), pat.CENTOLA_CLUSTERED, 0.05, "two-sided", 0.05))
-        out.append(_row("centola:random", float(np.mean(random)), pat.CENTOLA_RANDOM, 0.05, "two-sided", 0.05))
+        # the case has its own strength (its people heard of the forum only from contacts): what the
+        # defaults decide is the form of exposure, so the fit asks only that clustering spreads farther
+        gain = float(np.mean(np.asarray(clustered) - np.asarray(random)))
+        out.append(_row("centola:clustered_minus_random", gain, CENTOLA_MIN_GAIN, 0.0, "at-least", 0.02))
     return out
 
 
@@ -112,6 +117,19 @@ def _row(key: str, estimate: float, target: float, band: float, sense: str, scal
     return {"key": key, "estimate": estimate, "target": target, "band": band, "sense": sense, "miss": miss}
 
 
+#: Rows that carry the scenarios' statements (the stories, the network's effect) count this many
+#: times in the loss: they are what a user reads, and each stands for a whole scenario's verdicts.
+STATEMENT_WEIGHT = 3.0
+
+
+def row_weight(key: str) -> float:
+    """How much a row counts in the loss."""
+    return STATEMENT_WEIGHT if key.startswith(("story:", "network:")) else 1.0
+
+
 def loss(table: Sequence[dict[str, Any]]) -> float:
-    """The mean squared miss of the rows (0 when every row is inside its band)."""
-    return float(np.mean([r["miss"] ** 2 for r in table])) if table else math.inf
+    """The weighted mean squared miss of the rows (0 when every row is inside its band)."""
+    if not table:
+        return math.inf
+    w = np.array([row_weight(r["key"]) for r in table])
+    return float(np.sum(w * np.array([r["miss"] ** 2 for r in table])) / w.sum())

@@ -73,8 +73,12 @@ def populate(e: Engine, rows: np.ndarray, *, newcomers: bool) -> None:
     u = draws.uniform(Site.PERSON, rep, person, sub=_MOBILE, week=0)
     s.mobile[rows] = (role != HEAD_OFFICE) & (u < lv("organisation.mobile_only_share")[rep])
     s.propensity[rows] = lv("engagement.ecosystem.propensity_sd")[rep] * normal(_PROPENSITY)
-    s.post_propensity[rows] = lv("engagement.ecosystem.post_propensity_sd")[rep] * normal(_POST_PROPENSITY)
-    s.volume[rows] = np.exp(lv("engagement.ecosystem.posting_volume_spread")[rep] * normal(_VOLUME))
+    leaning = normal(_POST_PROPENSITY)
+    s.post_propensity[rows] = lv("engagement.ecosystem.post_propensity_sd")[rep] * leaning
+    # who leans toward writing also writes more when they write: volume shares the leaning's normal
+    rho = lv("engagement.ecosystem.volume_leaning_correlation")[rep]
+    z = rho * leaning + np.sqrt(1.0 - rho * rho) * normal(_VOLUME)
+    s.volume[rows] = np.exp(lv("engagement.ecosystem.posting_volume_spread")[rep] * z)
     if e.params[0].engagement.rule == "threshold":  # one rule per batch; only this one has thresholds
         s.threshold[rows] = thresholds(e, rows, rep, normal(_THRESHOLD))
     if newcomers:
