@@ -226,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--search-generations", type=int, default=12, help="stage 1: generations of the search")
     parser.add_argument("--popsize", type=int, default=6, help="stage 1: population per parameter")
     parser.add_argument("--search-from", type=Path, help="stage 1's record from an earlier fit: skip the search")
-    parser.add_argument("--start", type=Path, help="stage 1: a JSON point ({weight: value}) put into its first population")
+    parser.add_argument("--start", type=Path, help="stage 1: a JSON point put into its first population")
     parser.add_argument("--box", type=float, default=0.25, help="stage 2: half-width of its prior, per prior range")
     parser.add_argument("--particles", type=int, default=160)
     parser.add_argument("--generations", type=int, default=4)
