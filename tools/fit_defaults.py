@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 #: The weights fitted and their prior ranges (uniform).
 PRIOR = {
     "engagement.ecosystem.intercept": (-6.0, -1.0),
-    "engagement.ecosystem.usefulness": (0.0, 8.0),
+    "engagement.ecosystem.usefulness": (1.5, 8.0),  # UTAUT: usefulness leads (see docs/model.md 8)
     "engagement.ecosystem.habit": (0.5, 5.0),
     "engagement.ecosystem.critical_mass": (0.0, 3.0),
     "engagement.ecosystem.exposure": (0.0, 6.0),
@@ -220,6 +220,28 @@ def smc(particles: int, generations: int, seeds: list[int], workers: int, rng: n
     return {"theta": theta, "weights": weights, "distance": dist, "history": history}
 
 
+#: The schema class of each section the fitted weights live in.
+SCHEMA_CLASS = {"engagement.ecosystem": "EcosystemRule", "facilitation": "Facilitation"}
+
+
+def apply_defaults(record: dict, schema: Path = ROOT / "ecosim" / "scenario" / "schema.py") -> None:
+    """Write the record's defaults (its best particle) into the schema as the parameters' defaults."""
+    import re
+
+    text = schema.read_text()
+    for path, value in record["defaults"].items():
+        section, name = path.rsplit(".", 1)
+        start = text.index(f"class {SCHEMA_CLASS[section]}(")
+        end = text.index("\nclass ", start + 1)
+        block = text[start:end]
+        pattern = re.compile(rf"(\n    {name}: \w+ = param\(\s*)([-+0-9.e]+)")
+        if not pattern.search(block):
+            raise SystemExit(f"cannot find the default of {path} in {schema}")
+        block = pattern.sub(lambda m: m.group(1) + repr(float(value)), block, count=1)
+        text = text[:start] + block + text[end:]
+    schema.write_text(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Fit, re-measure the best particles, write the posterior and print what it found."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -236,7 +258,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--out", type=Path, default=ROOT / "ecosim" / "scenarios" / "weights" / "posterior.json")
+    parser.add_argument("--apply", type=Path, help="only write this record's defaults into the schema, and ship it")
     args = parser.parse_args(argv)
+    if args.apply:
+        record = json.loads(args.apply.read_text())
+        apply_defaults(record)
+        shipped = ROOT / "ecosim" / "scenarios" / "weights" / "posterior.json"
+        shipped.parent.mkdir(parents=True, exist_ok=True)
+        if args.apply.resolve() != shipped.resolve():
+            shipped.write_text(json.dumps(record, indent=1) + "\n")
+        print(f"defaults of {len(record['defaults'])} weights written into the schema; posterior in {shipped}")
+        return 0
     started = time.perf_counter()
 
     def log(text: str) -> None:
