@@ -237,7 +237,8 @@ def apply_defaults(record: dict, schema: Path = ROOT / "ecosim" / "scenario" / "
         pattern = re.compile(rf"(\n    {name}: \w+ = param\(\s*)([-+0-9.e]+)")
         if not pattern.search(block):
             raise SystemExit(f"cannot find the default of {path} in {schema}")
-        block = pattern.sub(lambda m: m.group(1) + repr(float(value)), block, count=1)
+        new = repr(float(value))
+        block = pattern.sub(lambda m, new=new: m.group(1) + new, block, count=1)
         text = text[:start] + block + text[end:]
     schema.write_text(text)
 
