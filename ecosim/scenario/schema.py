@@ -404,7 +404,7 @@ class Facilitation(Section):
         mid_run=True,
     )
     reply_share: float = param(
-        0.25,
+        0.0229,
         "Most of the facilitators' hours left after events that go to answering first posts nobody answered.",
         unit="share",
         ge=0,
@@ -412,7 +412,7 @@ class Facilitation(Section):
         mid_run=True,
     )
     reply_boost: float = param(
-        0.64,
+        1.2919,
         "Pull of a reply to a first post, on visiting and on posting again, fading with facilitation_memory_weeks.",
         unit="log-odds",
         ge=0,
@@ -460,9 +460,9 @@ class EcosystemRule(Section):
     weights (log-odds) times their drivers; a visitor posts with probability logistic(V).
     """
 
-    intercept: float = param(-3.258, "Baseline log-odds of a visit.", unit="log-odds", ge=-20, le=20)
+    intercept: float = param(-5.1694, "Baseline log-odds of a visit.", unit="log-odds", ge=-20, le=20)
     usefulness: float = param(
-        3.679,
+        2.3828,
         "Weight of perceived usefulness (relevance of the content to the learner's goals x its value); "
         "performance expectancy is the strongest predictor of use.",
         unit="log-odds",
@@ -479,7 +479,7 @@ class EcosystemRule(Section):
         le=50,
     )
     exposure: float = param(
-        0.0,
+        4.0577,
         "Weight of social exposure on a visit: the pull of contacts seen on the platform lately, "
         "saturating in their number (exposure_half_contacts for half the weight).",
         unit="log-odds",
@@ -487,17 +487,17 @@ class EcosystemRule(Section):
         le=50,
     )
     post_exposure: float = param(
-        0.0,
+        2.2895,
         "Weight of contacts seen posting lately on a visitor's posting (someone one knows to talk with).",
         unit="log-odds",
         ge=0,
         le=50,
     )
     exposure_half_contacts: float = param(
-        2.0, "Contacts seen lately at which exposure has half its weight.", unit="contacts", gt=0, le=1000
+        2.749, "Contacts seen lately at which exposure has half its weight.", unit="contacts", gt=0, le=1000
     )
     exposure_shape: float = param(
-        1.0,
+        2.0149,
         "Exponent of exposure in the number of contacts seen (1: each contact adds less; above 1: "
         "reinforcement, the second contact adds more than the first).",
         unit="exponent",
@@ -505,16 +505,16 @@ class EcosystemRule(Section):
         le=10,
     )
     exposure_memory_weeks: float = param(
-        2.0, "Half-life of a contact's visit or post in what others see of it.", unit="weeks", gt=0, le=104
+        4.155, "Half-life of a contact's visit or post in what others see of it.", unit="weeks", gt=0, le=104
     )
     critical_mass: float = param(
-        0.5,
+        1.8944,
         "Weight of perceived organisation-wide activity (the share active last week).",
         unit="log-odds",
         ge=0,
         le=50,
     )
-    habit: float = param(1.626, "Weight of habit (0-1) on a visit.", unit="log-odds", ge=0, le=50)
+    habit: float = param(1.0295, "Weight of habit (0-1) on a visit.", unit="log-odds", ge=0, le=50)
     propensity_sd: float = param(
         1.5,
         "Standard deviation between learners of their own leaning toward online platforms at all "
@@ -542,7 +542,7 @@ class EcosystemRule(Section):
         le=10,
         source="Oliver, Marwell & Teixeira 1985",
     )
-    post_intercept: float = param(-5.858, "Baseline log-odds that a visitor posts.", unit="log-odds", ge=-20, le=20)
+    post_intercept: float = param(-6.4946, "Baseline log-odds that a visitor posts.", unit="log-odds", ge=-20, le=20)
     post_usefulness: float = param(
         2.0,
         "Weight of usefulness on posting (people share on what serves their goals).",
@@ -550,9 +550,9 @@ class EcosystemRule(Section):
         ge=0,
         le=50,
     )
-    post_habit: float = param(2.035, "Weight of posting habit (0-1) on posting.", unit="log-odds", ge=0, le=50)
+    post_habit: float = param(2.3519, "Weight of posting habit (0-1) on posting.", unit="log-odds", ge=0, le=50)
     post_propensity_sd: float = param(
-        2.991,
+        3.2458,
         "Standard deviation between learners of their own leaning toward writing (a fixed personal offset on posting).",
         unit="log-odds",
         ge=0,
@@ -581,21 +581,21 @@ class EcosystemRule(Section):
         le=1000,
     )
     reply_by_contact: float = param(
-        0.15,
+        0.5376,
         "Chance that a contact who posted last week answers a colleague's first post.",
         unit="probability",
         ge=0,
         le=1,
     )
     reply_by_anyone: float = param(
-        0.005,
+        0.0081,
         "Chance that someone else who posted last week answers a first post.",
         unit="probability",
         ge=0,
         le=1,
     )
     volume_leaning_correlation: float = param(
-        0.0,
+        0.4838,
         "Correlation between a learner's leaning toward writing and how much they write when they do "
         "(the few who post often are also those who post most: the superusers of a community).",
         unit="correlation",
@@ -604,7 +604,7 @@ class EcosystemRule(Section):
         source="van Mierlo 2014: superusers post often and at length",
     )
     posting_volume_spread: float = param(
-        2.223,
+        1.1248,
         "Log-normal sigma of how much people post when they post (heavy tail: a few write most).",
         unit="log-sd",
         ge=0,

@@ -467,6 +467,12 @@ def observe_scenarios(
     return {n: obs[i * k : (i + 1) * k] for i, n in enumerate(names)}
 
 
+#: The rows the fitted defaults are documented to miss (docs/model.md section 8), and why. They are
+#: scored and fail like any other; tests/test_validation.py checks that the quick suite misses these
+#: and no others, so a new miss, or a miss that starts to pass, is seen.
+KNOWN_MISSES: dict[tuple[str, str], str] = {}
+
+
 def pattern_checks(obs: dict[str, list[Observation]], only: Iterable[str] | None = None) -> list[Check]:
     """The pattern rows, one per pattern and scenario of its regime, from the observed scenarios."""
     checks = []
@@ -491,6 +497,7 @@ def pattern_checks(obs: dict[str, list[Observation]], only: Iterable[str] | None
                     allowance_note=p.band_note,
                     runs=len(obs[name]),
                     overlap=True,
+                    known_miss=KNOWN_MISSES.get((p.key, name), ""),
                 )
             )
     return checks

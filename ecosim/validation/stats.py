@@ -43,6 +43,8 @@ class Check:
         allowance: deterministic part of the tolerance, explained in ``allowance_note``.
         scored: False for rows that are reported beside published data but not passed or failed.
         floor: lowest value the quantity can take (an absolute deviation: 0), to clip its interval.
+        known_miss: why the fitted defaults are documented to miss this row (docs/model.md section 8),
+            or empty; a known miss still fails, and is shown as one.
         overlap: a pattern row: it passes when its 95% interval meets the target band
             ``reference ± allowance`` (the band docs/model.md states, from the source's own error),
             at 95% whatever the family; ``greater`` and ``less`` then need the 95% interval on that
@@ -65,6 +67,7 @@ class Check:
     scored: bool = True
     floor: float | None = None
     overlap: bool = False
+    known_miss: str = ""
     runs: int = 0
     digits: int = 3
     ci95: tuple[float, float] = field(default=(math.nan, math.nan))
