@@ -223,13 +223,14 @@ def fit_weights(src: Sources) -> str:
     """The fitted weights: prior range, the default (best particle), the posterior's mean and spread."""
     r = _fit_record()
     lines = [
-        "| weight | prior range | default (best particle) | posterior mean ± sd | identified by the patterns |",
-        "| --- | --- | --- | --- | --- |",
+        "| weight | prior range | stage-2 box | default (best particle) | posterior mean ± sd | identified |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for k, (lo, hi) in r["prior"].items():
-        ident = "yes" if r["identified"][k] else "**no** (posterior about as wide as its prior)"
+        ident = "yes" if r["identified"][k] else "**no** (posterior about as wide as its box)"
+        blo, bhi = r["box"][k]
         lines.append(
-            f"| `{k}` | {lo:g} to {hi:g} | {r['defaults'][k]:.3f} | "
+            f"| `{k}` | {lo:g} to {hi:g} | {blo:.3g} to {bhi:.3g} | {r['defaults'][k]:.3f} | "
             f"{r['posterior_mean'][k]:.3f} ± {r['posterior_sd'][k]:.3f} | {ident} |"
         )
     return "\n".join(lines)
