@@ -327,6 +327,7 @@ def centola_checks(clustered: np.ndarray, random: np.ndarray, scenario: str = "r
             reference=0.0,
             source=f"{CENTOLA}: clustered networks spread farther in all six trials",
             sense="greater",
+            known_miss=KNOWN_MISSES.get(("centola", scenario.removesuffix(".yaml")), ""),
             **common,
         ),
         Check(
@@ -470,7 +471,33 @@ def observe_scenarios(
 #: The rows the fitted defaults are documented to miss (docs/model.md section 8), and why. They are
 #: scored and fail like any other; tests/test_validation.py checks that the quick suite misses these
 #: and no others, so a new miss, or a miss that starts to pass, is seen.
-KNOWN_MISSES: dict[tuple[str, str], str] = {}
+_RETURN = (
+    "first posters' return follows the chain's uptake (higher where most come, lower where few do); Joyce & "
+    "Kraut's newsgroups are one regime, and one set of weights does not meet it in every chain"
+)
+KNOWN_MISSES: dict[tuple[str, str], str] = {
+    ("ever_posted", "retail_launch_push"): "acting at launch draws more first posts than van Mierlo's communities",
+    ("top1", "retail_high_alignment"): "the bound of 20 posts a week caps the superusers: the top 1% write far "
+    "less than three quarters of the posts",
+    ("top1", "retail_launch_push"): "as in the thriving chain: the bound of 20 posts a week caps the superusers",
+    ("top1", "retail_rescue"): "as in the thriving chain: the bound of 20 posts a week caps the superusers",
+    ("rare", "retail_launch_push"): "in the chain pushed from launch, posters post in more of their weeks",
+    ("return_unreplied", "retail_low_alignment"): _RETURN,
+    ("return_unreplied", "retail_high_alignment"): _RETURN,
+    ("return_unreplied", "retail_facilitated"): _RETURN,
+    ("return_replied", "retail_low_alignment"): _RETURN,
+    ("return_replied", "retail_high_alignment"): _RETURN,
+    ("return_replied", "retail_facilitated"): _RETURN,
+    ("return_replied", "retail_launch_push"): _RETURN,
+    ("coverage", "retail_low_alignment"): "when few post, the facilitators' hours answer nearly every first post",
+    ("coverage", "retail_high_alignment"): "when many post, colleagues answer more first posts than the evidence's 61%",
+    ("cumulative_rise", "retail_high_alignment"): "nearly everyone has visited before the active share peaks, "
+    "so the share who ever visited has little left to rise",
+    ("cumulative_rise", "retail_launch_push"): "nearly everyone has visited before the active share peaks, "
+    "so the share who ever visited has little left to rise",
+    ("centola", "retail"): "at the defaults' exposure shape the clustered network's gain is small (about 0.02), "
+    "too small for 20 paired runs to tell from none",
+}
 
 
 def pattern_checks(obs: dict[str, list[Observation]], only: Iterable[str] | None = None) -> list[Check]:
