@@ -79,6 +79,15 @@ class Sources:
         scenario = load_scenario(SCENARIOS / f"{name}.yaml")
         return run_ensemble(scenario, default_seeds(scenario, SEEDS), network=False)
 
+    @functools.cache  # noqa: B019 - one Sources per script run
+    def ensemble_posterior(self, name: str):
+        """The shipped scenario ``name`` over seeds 1-20, each run's weights drawn from the fit's posterior."""
+        from ecosim.ensemble import default_seeds, run_ensemble
+        from ecosim.scenario import load_scenario
+
+        scenario = load_scenario(SCENARIOS / f"{name}.yaml").model_copy(update={"weights": "posterior"})
+        return run_ensemble(scenario, default_seeds(scenario, SEEDS), network=False)
+
     @functools.cache  # noqa: B019
     def comparison(self, *names: str):
         """The shipped scenarios ``names`` compared over seeds 1-20, each against the first."""
@@ -192,6 +201,55 @@ def default(src: Sources, path: str) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def _fit_record() -> dict:
+    from ecosim.scenario.weights import posterior
+
+    return posterior()
+
+
+@block("schema")
+def fit_losses(src: Sources) -> str:
+    """The fit's loss on its own seeds and on seeds it never saw, from the shipped record."""
+    r = _fit_record()
+    ratio = r["loss_fresh_seeds"] / r["loss_fit_seeds"]
+    return (
+        f"loss {r['loss_fit_seeds']:.2f} on the {len(r['check_seeds'])} seeds the best particles were picked on, "
+        f"{r['loss_fresh_seeds']:.2f} on {len(r['fresh_seeds'])} seeds the fit never saw ({ratio - 1:+.0%})"
+    )
+
+
+@block("schema")
+def fit_weights(src: Sources) -> str:
+    """The fitted weights: prior range, the default (best particle), the posterior's mean and spread."""
+    r = _fit_record()
+    lines = [
+        "| weight | prior range | stage-2 box | default (best particle) | posterior mean ± sd | identified |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for k, (lo, hi) in r["prior"].items():
+        ident = "yes" if r["identified"][k] else "**no** (posterior about as wide as its box)"
+        blo, bhi = r["box"][k]
+        lines.append(
+            f"| `{k}` | {lo:g} to {hi:g} | {blo:.3g} to {bhi:.3g} | {r['defaults'][k]:.3f} | "
+            f"{r['posterior_mean'][k]:.3f} ± {r['posterior_sd'][k]:.3f} | {ident} |"
+        )
+    return "\n".join(lines)
+
+
+@block("schema")
+def fit_rows(src: Sources) -> str:
+    """Every fitted row at the defaults, on the seeds the fit never saw: estimate, target, miss."""
+    r = _fit_record()
+    lines = ["| row | estimate | target | band | miss (in its scale) |", "| --- | --- | --- | --- | --- |"]
+    for row in r["rows_fresh_seeds"]:
+        side = {"at-most": "≤ ", "at-least": "≥ ", "two-sided": ""}.get(row["sense"], "")
+        band = f"± {row['band']:.3f}" if row["band"] else "a bound"
+        lines.append(
+            f"| {row['key']} | {row['estimate']:.3f} | {side}{row['target']:.3f} | {band} | {row['miss']:.2f} |"
+        )
+    return "\n".join(lines)
+
+
 @block("runs")
 def run_output(src: Sources, name: str) -> str:
     """What ``python -m ecosim run scenarios/NAME.yaml`` prints, as a fenced code block."""
@@ -207,6 +265,15 @@ def verdicts(src: Sources, name: str) -> str:
     from ecosim.core.metrics import VERDICT_WORDS
 
     counts = src.ensemble(name).verdicts.most_common()
+    return ", ".join(f"{VERDICT_WORDS[v]} {n}" for v, n in counts)
+
+
+@block("runs")
+def verdicts_posterior(src: Sources, name: str) -> str:
+    """The verdicts over seeds 1-20 with each run's weights drawn from the posterior (``--weights posterior``)."""
+    from ecosim.core.metrics import VERDICT_WORDS
+
+    counts = src.ensemble_posterior(name).verdicts.most_common()
     return ", ".join(f"{VERDICT_WORDS[v]} {n}" for v, n in counts)
 
 

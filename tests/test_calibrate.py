@@ -355,3 +355,15 @@ def test_population_shrinks_the_retail_organisation_and_refuses_edge_lists():
     edges = {**data, "network": {**data["network"], "kind": "edgelist"}}
     with pytest.raises(InputError, match="an edge-list network cannot be shrunk"):
         shrink_population(edges, 100, 620, file="e.yaml")
+
+
+def test_calibrate_draws_the_engagement_weights_from_the_posterior(small, observed, tmp_path):
+    """``--weights posterior``: every simulated particle's weights drawn for its seed; the fit differs from the defaults'."""
+    common = ["calibrate", str(small), "--observed", str(observed), "--fit", "goals.mean_alignment"]
+    common += ["--particles", "12", "--generations", "2", "--draws", "10", "--seed", "5", "--quiet"]
+    assert main([*common, "--weights", "posterior", "--out", str(tmp_path / "post")]) == 0
+    assert main([*common, "--out", str(tmp_path / "def")]) == 0
+    post = (tmp_path / "post" / "forecast.csv").read_text()
+    assert post != (tmp_path / "def" / "forecast.csv").read_text()
+    assert main([*common, "--weights", "posterior", "--out", str(tmp_path / "again")]) == 0
+    assert (tmp_path / "again" / "forecast.csv").read_text() == post

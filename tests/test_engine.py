@@ -15,7 +15,6 @@ import pytest
 
 from ecosim.api import simulate
 from ecosim.core.engine import Engine, batch_key
-from ecosim.core.rng import run_rng
 from ecosim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,7 +22,7 @@ SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml")) + sorted((ROOT / "scenario
 
 
 def batch(scenarios):
-    e = Engine(scenarios, [run_rng(s.seed) for s in scenarios])
+    e = Engine(scenarios)
     e.run()
     return e
 
@@ -99,41 +98,49 @@ def test_replicates_that_differ_in_shape_are_refused_in_one_batch():
     a = load_scenario(ROOT / "scenarios" / "retail.yaml", {"weeks": 10})
     b = load_scenario(ROOT / "scenarios" / "retail.yaml", {"weeks": 12})
     with pytest.raises(ValueError, match="share weeks"):
-        Engine([a, b], [run_rng(1), run_rng(2)])
+        Engine([a, b])
 
 
-@pytest.mark.parametrize("visibility", [0.1, 1.0])
-def test_the_batched_code_learning_is_the_reference_rule_replicate_by_replicate(visibility):
-    """learn_codes (all replicates at once) against learn_code (March's rule, one replicate), same streams."""
-    import copy
+def test_bernoulli_draws_follow_the_binomial_and_do_not_depend_on_the_batch():
+    """Counts of selected indices: mean n p and variance n p (1 - p), within 4 standard errors of 2,000 groups."""
+    from ecosim.core.draws import Draws, Site
 
-    from ecosim.core.mechanisms import learning
+    groups = 2000
+    for n, p in ((18_600, 0.0738), (620, 0.01), (620, 0.5), (5, 0.2)):
+        d = Draws(list(range(groups)))
+        d.week = 3
+        idx, ptr = d.bernoulli(Site.FORGET, np.full(groups, n), np.full(groups, p))
+        counts = np.diff(ptr)
+        mean, var = n * p, n * p * (1 - p)
+        assert abs(counts.mean() - mean) < 4 * np.sqrt(var / groups), (n, p)
+        # the sample variance's standard error is about var * sqrt(2 / groups) for near-normal counts
+        assert abs(counts.var(ddof=1) - var) < 4 * var * np.sqrt(2 / groups) + 0.5, (n, p)
+        assert (idx < n).all() and all((np.diff(idx[ptr[k] : ptr[k + 1]]) > 0).all() for k in range(50))
+        alone = Draws([7])
+        alone.week = 3
+        one, _ = alone.bernoulli(Site.FORGET, np.array([n]), np.array([p]))
+        np.testing.assert_array_equal(one, idx[ptr[7] : ptr[8]])
 
-    sc = load_scenario(
-        ROOT / "scenarios" / "validation" / "march.yaml", {"learning.offline_visibility": visibility, "weeks": 5}
+
+def test_geometric_gaps_continue_where_a_chunk_falls_short():
+    """A tiny probability over a huge range needs several chunks; every index is still equally likely."""
+    from ecosim.core.draws import Draws, Site
+
+    d = Draws(list(range(400)))
+    idx, ptr = d.bernoulli(Site.VISIT, np.full(400, 10**7), np.full(400, 2e-6))
+    counts = np.diff(ptr)
+    assert abs(counts.mean() - 20) < 4 * np.sqrt(20 / 400)
+    assert abs(idx.mean() / 10**7 - 0.5) < 4 * np.sqrt(1 / 12 / idx.size)
+
+
+def test_the_same_person_is_drawn_whatever_the_network():
+    """The network has a stream of its own: removing ties leaves every learner's traits as they were."""
+    path = ROOT / "scenarios" / "retail.yaml"
+    tied = Engine([load_scenario(path, {"weeks": 2})])
+    alone = Engine(
+        [load_scenario(path, {"weeks": 2, "network.within_store_tie_prob": 0.0, "network.cross_store_ties": 0})]
     )
-    e = batch([sc.model_copy(update={"seed": s}) for s in (1, 2, 3, 4)])
-    e.code[1] = 0  # one code neutral, the others as learnt
-    e.state.engagement[e.layout.block(2)] = 2  # one replicate where everyone posted
-    twins = copy.deepcopy(e.rngs)
-    batched = learning.learn_codes(e)
-    for r, rng in enumerate(twins):
-        b = e.layout.block(r)
-        ref = learning.learn_code(e.state.beliefs[b], e.state.engagement[b], e.code[r], e.reality[r], sc.learning, rng)
-        np.testing.assert_array_equal(batched[r], ref)
-        assert rng.random() == e.rngs[r].random()  # the same draws were made
-
-
-def test_bernoulli_groups_draws_as_bernoulli_indices_does_group_by_group():
-    from ecosim.core.rng import bernoulli_groups, bernoulli_indices, make_rng
-
-    rs = np.random.default_rng(9)
-    for _ in range(200):
-        k = int(rs.integers(1, 6))
-        sizes = rs.integers(0, 3000, k)
-        ps = rs.choice([0.0, 1e-12, 1e-4, 0.001, 0.01, 0.2, 0.5, 1.0], k)
-        a, b = [make_rng(100 + g) for g in range(k)], [make_rng(100 + g) for g in range(k)]
-        out, ptr = bernoulli_groups(a, sizes, ps)
-        for g in range(k):
-            np.testing.assert_array_equal(out[ptr[g] : ptr[g + 1]], bernoulli_indices(b[g], int(sizes[g]), ps[g]))
-            assert a[g].random() == b[g].random()
+    assert tied.ties.n_ties > alone.ties.n_ties
+    for name in ("alignment", "propensity", "post_propensity", "volume", "mobile"):
+        np.testing.assert_array_equal(getattr(tied.state, name), getattr(alone.state, name), err_msg=name)
+    np.testing.assert_array_equal(tied.state.goals, alone.state.goals)

@@ -104,3 +104,68 @@ def test_seed_accuracy_is_read(accuracy):
     ]
     diff = np.array(exact) - np.array(noisy)
     assert diff.mean() > 3 * diff.std(ddof=1) / np.sqrt(diff.size), diff
+
+
+# ---- social exposure, replies and posting volume ---------------------------------------------
+
+
+def test_exposure_saturates_in_the_number_of_contacts_seen():
+    from ecosim.core.mechanisms.engagement import saturating
+
+    x = saturating(np.array([0.0, 1.0, 2.0, 4.0, 100.0], np.float32), np.float32(2.0), np.float32(2.0))
+    np.testing.assert_allclose(x, [0.0, 0.2, 0.5, 0.8, 10000 / 10004], rtol=1e-5)
+    assert (np.diff(x) > 0).all()
+
+
+def test_colleagues_pull_people_in_only_through_exposure():
+    """With exposure, a chain without ties is emptier than one with them (same people); without, the same."""
+    from ecosim.validation.patterns import NO_TIES
+
+    def final(over):
+        runs = [simulate(load_scenario(SCENARIOS / "retail.yaml", {"weeks": 20, **over}), seed=s) for s in range(1, 9)]
+        return np.array([r.summary["final_active_share"] for r in runs])
+
+    on = {"engagement.ecosystem.exposure": 2.5}
+    drop = final(on) - final({**on, **NO_TIES})
+    assert drop.mean() > 3 * drop.std(ddof=1) / np.sqrt(drop.size), drop
+    off = {"engagement.ecosystem.exposure": 0.0, "engagement.ecosystem.post_exposure": 0.0}
+    same = final(off) - final({**off, **NO_TIES})
+    assert abs(same.mean()) < 0.01, same  # the network then only carries knowledge, not visits
+
+
+def test_without_colleagues_or_facilitators_nobody_replies():
+    over = {
+        "weeks": 12,
+        "facilitation.facilitators": 0,
+        "engagement.ecosystem.reply_by_contact": 0.0,
+        "engagement.ecosystem.reply_by_anyone": 0.0,
+    }
+    ts = simulate(load_scenario(SCENARIOS / "retail_high_alignment.yaml", over), seed=3).timeseries
+    assert ts["new_posters"].sum() > 0 and ts["replies"].sum() == 0 and ts["peer_replies"].sum() == 0
+
+
+def test_facilitators_answer_no_more_first_posts_than_their_reply_hours_allow():
+    """Replies a week <= floor(hours left after events x reply_share / reply_hours), with many first posters."""
+    over = {
+        "weeks": 6,
+        "facilitation.facilitators": 2,
+        "facilitation.hours_per_week": 5.0,
+        "facilitation.event_every_weeks": 0,
+        "facilitation.reply_share": 0.2,
+        "facilitation.reply_hours": 0.5,
+        "engagement.ecosystem.reply_by_contact": 0.0,
+        "engagement.ecosystem.reply_by_anyone": 0.0,
+        "engagement.ecosystem.post_intercept": 2.0,  # nearly every visitor posts
+    }
+    ts = simulate(load_scenario(SCENARIOS / "retail_high_alignment.yaml", over), seed=4).timeseries
+    budget = int(2 * 5.0 * 0.2 / 0.5)  # 4 replies a week
+    assert ts["new_posters"].iloc[0] > budget
+    assert ts["replies"].max() == budget and (ts["replies"] <= budget).all()
+
+
+def test_no_one_posts_more_than_the_weekly_bound():
+    from ecosim.validation.observe import observe
+
+    over = {"weeks": 10, "engagement.ecosystem.posts_per_week": 15.0, "engagement.ecosystem.max_posts_per_week": 7}
+    obs = observe([load_scenario(SCENARIOS / "retail_high_alignment.yaml", over, seed=s) for s in (1, 2)])
+    assert max(o.max_posts_in_a_week for o in obs) == 7

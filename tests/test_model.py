@@ -9,7 +9,6 @@ from conftest import TINY, write
 
 from ecosim.core import metrics
 from ecosim.core.agents import Facilitator, Learner
-from ecosim.core.rng import bernoulli_indices
 from ecosim.experiment.model import EcosystemModel
 from ecosim.scenario import load_scenario
 from ecosim.scenario.schema import Scenario
@@ -34,13 +33,15 @@ def model(path, overrides=None, seed=1) -> EcosystemModel:
 
 
 @pytest.mark.parametrize("p", [3e-11, 0.002, 0.05, 0.3])
-def test_bernoulli_indices_are_exact_bernoulli_trials(p):
-    rng = np.random.default_rng(5)
+def test_bernoulli_draws_are_exact_bernoulli_trials(p):
+    from ecosim.core.draws import Draws, Site
+
     n, reps = 200_000, 200
-    counts = np.array([bernoulli_indices(rng, n, p).size for _ in range(reps)])
+    idx, ptr = Draws(list(range(reps))).bernoulli(Site.VISIT, np.full(reps, n), np.full(reps, p))
+    counts = np.diff(ptr)
     mean, sd = n * p, np.sqrt(n * p * (1 - p))
     assert abs(counts.mean() - mean) < 4 * sd / np.sqrt(reps) + 1e-9
-    idx = bernoulli_indices(rng, n, max(p, 0.01))
+    idx, _ = Draws([5]).bernoulli(Site.VISIT, np.array([n]), np.array([max(p, 0.01)]))
     assert (np.diff(idx) > 0).all() and idx.min() >= 0 and idx.max() < n
     # uniform over positions: chi-square over 10 bins, p > 0.001
     hist = np.bincount(idx * 10 // n, minlength=10)

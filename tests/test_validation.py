@@ -217,11 +217,20 @@ def test_one_case_through_the_command(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_quick_validation_passes(tmp_path):
-    """What CI runs: every case, the quick profile, every check passes, report and figures written."""
-    assert main(["validate", "--quick", "--out", str(tmp_path)]) == 0
+def test_quick_validation_passes_the_classics_and_misses_only_the_known_rows(tmp_path):
+    """What CI runs: every case, the quick profile, report and figures written.
+
+    Every classic check passes; the pattern rows that fail are exactly the documented known misses
+    (``patterns.KNOWN_MISSES``, docs/model.md section 8): a new miss fails this test, and so does a
+    known miss that starts to pass (then the list and the docs are out of date).
+    """
+    from ecosim.validation import patterns as pat
+
+    code = main(["validate", "--quick", "--out", str(tmp_path)])
     text = (tmp_path / "validation.md").read_text()
-    assert "all checks passed" in text
+    assert "| **FAIL** |" not in text  # no failure that is not a known miss
+    assert code == (1 if pat.KNOWN_MISSES else 0)
+    assert text.count("| **FAIL (a known miss)** |") == len(pat.KNOWN_MISSES)
     for name in ("bass_complete", "bass_networks", "granovetter", "watts", "march"):
         assert (tmp_path / f"{name}.png").is_file()
 
@@ -272,8 +281,9 @@ def test_march_with_the_papers_shorthand_rule_fails_validation(monkeypatch):
         for r, sc in enumerate(e.params):
             if sc.learning.code_learning > 0:
                 b = e.layout.block(r)
+                rng = np.random.default_rng([e.seeds[r], e.week])
                 code[r] = _code_learning_from_right_beliefs_only(
-                    e.state.beliefs[b], e.state.engagement[b], e.code[r], e.reality[r], sc.learning, e.rngs[r]
+                    e.state.beliefs[b], e.state.engagement[b], e.code[r], e.reality[r], sc.learning, rng
                 )
         return code
 

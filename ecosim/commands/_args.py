@@ -46,6 +46,26 @@ def add_set_argument(parser: argparse.ArgumentParser, help: str) -> None:
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help=help)
 
 
+class _Weights(argparse.Action):
+    """``--weights X`` is ``--set weights=X``: the scenario key, so every run path honours it."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        items = list(getattr(namespace, "overrides", None) or [])
+        items.append(f"weights={values}")
+        namespace.overrides = items
+
+
+def add_weights_argument(parser: argparse.ArgumentParser) -> None:
+    """``--weights defaults|posterior``: the scenario's engagement weights, or each run's drawn from the fit."""
+    parser.add_argument(
+        "--weights",
+        action=_Weights,
+        choices=("defaults", "posterior"),
+        help="engagement weights: the scenario's (defaults), or each run's drawn from the fit's posterior "
+        "(posterior), so the verdict carries the model's own uncertainty too",
+    )
+
+
 def add_executor_arguments(parser: argparse.ArgumentParser, *, default: str) -> None:
     """``--executor``, ``--workers`` and ``--scheduler``; ``default`` says where runs go without ``--executor``."""
     parser.add_argument(

@@ -15,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ecosim.commands._args import whole_number
+from ecosim.commands._args import add_weights_argument, whole_number
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -69,6 +69,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="override a scenario parameter (repeatable)",
     )
+    add_weights_argument(parser)
     parser.add_argument("--out", metavar="DIR", help="results folder (default: results/<scenario>-calibration/)")
     parser.add_argument("--resume", action="store_true", help="continue the calibration stored in --out")
     parser.add_argument("--force", action="store_true", help="start afresh in a non-empty results folder")

@@ -7,7 +7,14 @@ import sys
 import time
 from pathlib import Path
 
-from ecosim.commands._args import add_executor_arguments, add_set_argument, chosen_executor, folder_arg, whole_number
+from ecosim.commands._args import (
+    add_executor_arguments,
+    add_set_argument,
+    add_weights_argument,
+    chosen_executor,
+    folder_arg,
+    whole_number,
+)
 from ecosim.experiment import DEFAULT_SEEDS
 
 #: Tables written as Parquet and CSV.
@@ -27,6 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"seeds per scenario, the same for every scenario (default {DEFAULT_SEEDS})",
     )
     add_set_argument(parser, "override a parameter in every scenario, e.g. --set weeks=26 (repeatable)")
+    add_weights_argument(parser)
     parser.add_argument(
         "--independent",
         action="store_true",

@@ -7,7 +7,14 @@ import sys
 import time
 from pathlib import Path
 
-from ecosim.commands._args import MAX_SEED, add_executor_arguments, add_set_argument, folder_arg, whole_number
+from ecosim.commands._args import (
+    MAX_SEED,
+    add_executor_arguments,
+    add_set_argument,
+    add_weights_argument,
+    folder_arg,
+    whole_number,
+)
 from ecosim.experiment import DEFAULT_SEEDS
 
 
@@ -30,6 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     seeds.add_argument("--seed", type=whole_number(0, MAX_SEED), help="one run with this seed instead of an ensemble")
     add_set_argument(parser, "override a parameter, e.g. --set goals.mean_alignment=0.3 (repeatable)")
+    add_weights_argument(parser)
     add_executor_arguments(parser, default="worker processes forked from this one, one per core")
     parser.add_argument(
         "--force",

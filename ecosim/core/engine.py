@@ -25,9 +25,11 @@ import numpy as np
 
 from ecosim.core import mechanisms, metrics, network
 from ecosim.core.content import ContentStock
+from ecosim.core.draws import Draws, Site
 from ecosim.core.interventions import Schedule
 from ecosim.core.layout import Layout
 from ecosim.core.mechanisms import turnover
+from ecosim.core.rng import network_rng
 from ecosim.core.state import LearnerState
 from ecosim.errors import InputError
 
@@ -100,6 +102,7 @@ class Week:
     events: np.ndarray
     event_attendees: np.ndarray
     replies: np.ndarray
+    peer_replies: np.ndarray
     seeded_posts: np.ndarray
     introductions: np.ndarray
     posts: np.ndarray
@@ -121,6 +124,7 @@ class Week:
             events=zeros(),
             event_attendees=zeros(),
             replies=zeros(),
+            peer_replies=zeros(),
             seeded_posts=zeros(np.float64),
             introductions=zeros(),
             posts=zeros(),
@@ -166,8 +170,9 @@ class Engine:
     """R replicates of the learning ecosystem, stepped together a week at a time.
 
     Args:
-        scenarios: one validated scenario per replicate (they share :func:`batch_key`).
-        rngs: one generator per replicate; every draw of replicate r comes from ``rngs[r]``.
+        scenarios: one validated scenario per replicate (they share :func:`batch_key`); each
+            replicate's random numbers come from its scenario's ``seed`` (:mod:`ecosim.core.draws`;
+            its network from a generator of its own, :func:`ecosim.core.rng.network_rng`).
         facilitator: makes a facilitator for a replicate (Mesa agents in :class:`EcosystemModel`,
             plain records otherwise).
         on_replace: called with the rows whose person left and was replaced, after the replacement.
@@ -190,7 +195,6 @@ class Engine:
     def __init__(
         self,
         scenarios: Sequence[Scenario],
-        rngs: Sequence[np.random.Generator],
         *,
         facilitator: FacilitatorFactory = _record,
         on_replace: Callable[[np.ndarray], None] | None = None,
@@ -198,15 +202,15 @@ class Engine:
         observers: Sequence[Observer] = (),
     ) -> None:
         scenarios = list(scenarios)
-        if not scenarios or len(scenarios) != len(rngs):
-            raise ValueError("an engine needs one generator per scenario, and at least one scenario")
+        if not scenarios:
+            raise ValueError("an engine needs at least one scenario")
         keys = {batch_key(s) for s in scenarios}
         if len(keys) > 1:
             raise ValueError(f"replicates of one batch must share weeks, topics, dimensions, rule and launch: {keys}")
         self.read = scenarios
         self.params = list(scenarios)
-        self.rngs = list(rngs)
         self.seeds = [int(sc.seed) for sc in scenarios]
+        self.draws = Draws(self.seeds)
         self.levers = Levers(self.params)
         self.on_replace = on_replace
         self._facilitator = facilitator
@@ -214,9 +218,10 @@ class Engine:
         topics, dims = first.goals.topics, first.learning.dimensions
         self.weeks = first.weeks
 
-        parts, org_goals, reality = [], [], []
-        for r, (sc, rng) in enumerate(zip(scenarios, self.rngs)):
-            ties = network.build(sc, rng, None if networks is None else networks[r])
+        parts = []
+        for r, sc in enumerate(scenarios):
+            # the network has a stream of its own: another network leaves the people as they were
+            ties = network.build(sc, network_rng(sc.seed), None if networks is None else networks[r])
             counts = sc.engagement.threshold.counts
             if counts is not None and len(counts) != ties.n:
                 raise InputError(
@@ -226,21 +231,23 @@ class Engine:
                     allowed=f"a list of {ties.n} whole numbers",
                 )
             parts.append(ties)
-            org = np.abs(rng.standard_normal(topics))
-            org_goals.append(org / np.linalg.norm(org))
-            reality.append(np.where(rng.random(dims) < 0.5, -1, 1).astype(np.int8))
         self.ties = network.Ties.combine(parts)
         self.layout = Layout(np.array([t.n for t in parts], dtype=np.int64))
         replicates = self.layout.replicates
-        self.org_goals = np.array(org_goals)
-        self.reality = np.array(reality)
+        # the organisation: its goals over topics and the hidden reality of its practices
+        reps = np.repeat(np.arange(replicates), topics)
+        org = np.abs(self.draws.normal(Site.ORGANISATION, reps, np.tile(np.arange(topics), replicates)))
+        org = org.reshape(replicates, topics)
+        # sums over contiguous rows: each replicate's numbers are those it has alone
+        self.org_goals = org / np.sqrt((org * org).sum(axis=1))[:, None]
+        reps = np.repeat(np.arange(replicates), dims)
+        u = self.draws.uniform(Site.ORGANISATION, reps, np.tile(np.arange(dims), replicates), sub=1)
+        self.reality = np.where(u < 0.5, -1, 1).astype(np.int8).reshape(replicates, dims)
         self.code = np.zeros((replicates, dims), dtype=np.int8)
         topic_of_dim = np.arange(dims) * topics // dims
         per_topic = np.bincount(topic_of_dim, minlength=topics).clip(min=1)
-        self.dim_weights = np.empty((replicates, dims))
-        for r, org in enumerate(org_goals):  # row by row: a sum over a contiguous row, as a replicate alone sums it
-            weight = (org**2 / per_topic)[topic_of_dim]
-            self.dim_weights[r] = weight / weight.sum()
+        weight = np.ascontiguousarray((self.org_goals**2 / per_topic)[:, topic_of_dim])
+        self.dim_weights = weight / weight.sum(axis=1, keepdims=True)
 
         self.week = 0
         self.state = LearnerState.empty(self.layout.rows, topics, dims)
@@ -287,6 +294,7 @@ class Engine:
         if self.week >= self.weeks:
             raise RuntimeError(f"all {self.weeks} weeks are simulated")
         self.week += 1
+        self.draws.week = self.week
         for r, sc in enumerate(self.params):
             if self.week == sc.platform.launch_week and self.week > 1:
                 self._launch(r)

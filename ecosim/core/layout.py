@@ -22,11 +22,13 @@ class Layout:
         sizes: learners of each replicate, shape (R,).
         offsets: first row of each replicate and, last, the number of rows, shape (R + 1,).
         rep: the replicate of each row, shape (N,).
+        local: each row's place within its replicate (0 for a replicate's first row), shape (N,).
     """
 
     sizes: np.ndarray
     offsets: np.ndarray = field(init=False)
     rep: np.ndarray = field(init=False)
+    local: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         sizes = np.asarray(self.sizes, dtype=np.int64)
@@ -35,6 +37,7 @@ class Layout:
         object.__setattr__(self, "sizes", sizes)
         object.__setattr__(self, "offsets", offsets)
         object.__setattr__(self, "rep", np.repeat(np.arange(sizes.size, dtype=np.intp), sizes))
+        object.__setattr__(self, "local", np.arange(offsets[-1], dtype=np.int64) - offsets[:-1][self.rep])
 
     @property
     def replicates(self) -> int:
@@ -68,6 +71,26 @@ class Layout:
         if v.size == 1 or bool((v == v[0]).all()):
             return v[0]
         return v[self.rep]
+
+
+def ranks(rep: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """Each element's rank, by ``key``, among the elements of its replicate (0 for the smallest key)."""
+    order = np.lexsort((key, rep))
+    counts = np.bincount(rep)
+    start = np.cumsum(counts) - counts
+    out = np.empty(order.size, dtype=np.int64)
+    out[order] = np.arange(order.size) - start[rep[order]]
+    return out
+
+
+def ranges(counts: np.ndarray) -> np.ndarray:
+    """0..c-1 for each count c, joined: the index of each element within its group."""
+    counts = np.asarray(counts, dtype=np.int64)
+    total = int(counts.sum())
+    if total == 0:
+        return np.empty(0, dtype=np.int64)
+    starts = np.cumsum(counts) - counts
+    return np.arange(total, dtype=np.int64) - np.repeat(starts, counts)
 
 
 def weekly_share_left(half_life: np.ndarray) -> np.ndarray:

@@ -118,6 +118,7 @@ INTEGER_COLUMNS = frozenset(
         "events",
         "event_attendees",
         "replies",
+        "peer_replies",
         "introductions",
         "interventions",
     }
@@ -193,6 +194,7 @@ def record(e: Engine, week: Week) -> None:
     cols["events"][:, t] = week.events
     cols["event_attendees"][:, t] = week.event_attendees
     cols["replies"][:, t] = week.replies
+    cols["peer_replies"][:, t] = week.peer_replies
     cols["seeded_posts"][:, t] = week.seeded_posts
     cols["introductions"][:, t] = week.introductions
     if e.platform_open:

@@ -67,8 +67,9 @@ class EcosystemModel(mesa.Model):
     def __init__(self, scenario: Scenario, seed: int | None = None) -> None:
         params = with_seed(scenario, seed)
         self.seed = params.seed
-        super().__init__(rng=make_rng(self.seed))  # Mesa takes the stream's first draw for its own seed
-        self.engine = Engine([params], [self.rng], facilitator=self._hire, on_replace=self.replace_agents)
+        # Mesa's own generator (for code that extends the model); the engine's draws come from the seed
+        super().__init__(rng=make_rng(self.seed))
+        self.engine = Engine([params], facilitator=self._hire, on_replace=self.replace_agents)
         self.datacollector = mesa.DataCollector(
             model_reporters={name: partial(_week_metric, name) for name in metrics.COLUMNS}
         )

@@ -478,36 +478,37 @@ def retail(org, net, rng: np.random.Generator) -> Ties:
             ii, jj = ii[keep], jj[keep]
         pi.append(ii)
         pj.append(jj)
-    # the store manager works with everyone in the store
-    staff = np.flatnonzero(role[:n_store_staff] == ASSOCIATE)
-    pi.append(managers[store[staff]])
-    pj.append(staff)
-    # store managers to their area manager, and to other store managers of the region
-    pi.append(managers)
-    pj.append(area[store_region])
-    order = np.argsort(store_region, kind="stable")
-    bounds = np.searchsorted(store_region[order], np.arange(regions + 1))
-    for r in range(regions):
-        mgr = managers[order[bounds[r] : bounds[r + 1]]]
-        if mgr.size < 2:
-            continue
-        ii, jj = _group_ties(mgr, min(1.0, PEERS / (mgr.size - 1)), rng, always_draw=True)
-        pi.append(ii)
-        pj.append(jj)
-    # area managers know about PEERS of each other (all of them in a small chain), and a few
-    # people at head office
-    if regions > 1:
-        ii, jj = _group_ties(area, min(1.0, PEERS / (regions - 1)), rng)
-        pi.append(ii)
-        pj.append(jj)
-    if office.size:
-        contacts = rng.choice(office, size=(regions, min(5, office.size)), replace=True)
-        pi.append(np.repeat(area, contacts.shape[1]))
-        pj.append(contacts.ravel())
-        if office.size > 1:
-            ii, jj = _group_ties(office, net.head_office_tie_prob, rng, always_draw=True)
+    if net.manager_ties:
+        # the store manager works with everyone in the store
+        staff = np.flatnonzero(role[:n_store_staff] == ASSOCIATE)
+        pi.append(managers[store[staff]])
+        pj.append(staff)
+        # store managers to their area manager, and to other store managers of the region
+        pi.append(managers)
+        pj.append(area[store_region])
+        order = np.argsort(store_region, kind="stable")
+        bounds = np.searchsorted(store_region[order], np.arange(regions + 1))
+        for r in range(regions):
+            mgr = managers[order[bounds[r] : bounds[r + 1]]]
+            if mgr.size < 2:
+                continue
+            ii, jj = _group_ties(mgr, min(1.0, PEERS / (mgr.size - 1)), rng, always_draw=True)
             pi.append(ii)
             pj.append(jj)
+        # area managers know about PEERS of each other (all of them in a small chain), and a few
+        # people at head office
+        if regions > 1:
+            ii, jj = _group_ties(area, min(1.0, PEERS / (regions - 1)), rng)
+            pi.append(ii)
+            pj.append(jj)
+        if office.size:
+            contacts = rng.choice(office, size=(regions, min(5, office.size)), replace=True)
+            pi.append(np.repeat(area, contacts.shape[1]))
+            pj.append(contacts.ravel())
+    if office.size > 1:  # head office talks among itself
+        ii, jj = _group_ties(office, net.head_office_tie_prob, rng, always_draw=True)
+        pi.append(ii)
+        pj.append(jj)
     # cross-store ties: friends and former colleagues elsewhere
     m = rng.poisson(net.cross_store_ties * n / 2)
     if m and n_store_staff > 1:
@@ -516,7 +517,8 @@ def retail(org, net, rng: np.random.Generator) -> Ties:
         keep = (store[a] != store[b]) | (store[a] < 0)
         pi.append(a[keep])
         pj.append(b[keep])
-    adjacency = csr_from_pairs(n, np.concatenate(pi), np.concatenate(pj))
+    empty = np.empty(0, np.int64)
+    adjacency = csr_from_pairs(n, np.concatenate([empty, *pi]), np.concatenate([empty, *pj]))
     return Ties(n=n, base=adjacency, store=store, region=region, role=role)
 
 

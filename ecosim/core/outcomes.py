@@ -127,6 +127,7 @@ WEEKLY: tuple[Outcome, ...] = (
     _w("events", "events", "events", 0, "int", "facilitated events held this week"),
     _w("event_attendees", "event attendees", "people", 0, "int", "people who attended an event this week"),
     _w("replies", "facilitators' replies", "replies", 0, "int", "replies by facilitators to first posts"),
+    _w("peer_replies", "colleagues' replies", "replies", 0, "int", "first posts answered by colleagues"),
     _w("seeded_posts", "facilitators' posts", "posts", 0, "float", "posts written by facilitators"),
     _w("introductions", "introductions", "ties", 0, "int", "ties brokered by facilitators this week"),
     _w(

@@ -37,6 +37,8 @@ class LearnerState:
     volume: np.ndarray  # float32: how much this person posts when they post (log-normal, median 1)
     posts: np.ndarray  # int32: posts written by this person so far
     recent_posts: np.ndarray  # float32: posts still live on the platform (decaying), for reading
+    seen_active: np.ndarray  # float32 in [0, 1]: 1 in a week this learner visits, fading after (what contacts see)
+    seen_posting: np.ndarray  # float32 in [0, 1]: the same for posting
     ever_active: np.ndarray  # bool
     threshold: np.ndarray  # float64: adoption threshold (threshold rule)
     tenure: np.ndarray  # int32: weeks in the organisation
@@ -74,6 +76,8 @@ class LearnerState:
             volume=np.ones(n, np.float32),
             posts=np.zeros(n, np.int32),
             recent_posts=np.zeros(n, np.float32),
+            seen_active=np.zeros(n, np.float32),
+            seen_posting=np.zeros(n, np.float32),
             ever_active=np.zeros(n, bool),
             threshold=np.zeros(n, np.float64),
             tenure=np.zeros(n, np.int32),
@@ -92,34 +96,3 @@ class LearnerState:
         if not a.flags.f_contiguous:  # pragma: no cover - the arrays are made Fortran-ordered
             raise ValueError("expected an array stored dimension by dimension (Fortran order)")
         return a.ravel(order="F")  # a view of a Fortran-ordered array
-
-
-def draw_beliefs(
-    rng: np.random.Generator, rows: int, dims: int, reality: np.ndarray, correct: float, wrong: float
-) -> np.ndarray:
-    """Beliefs for new rows: right with probability ``correct``, wrong with ``wrong``, else 0."""
-    out = np.zeros((rows, dims), np.int8)
-    if rows == 0 or correct + wrong <= 0:
-        return out
-    u = rng.random((rows, dims), dtype=np.float32)
-    right = u < correct
-    bad = (u >= correct) & (u < correct + wrong)
-    out[right] = np.broadcast_to(reality, (rows, dims))[right]
-    out[bad] = -np.broadcast_to(reality, (rows, dims))[bad]
-    return out
-
-
-def draw_goals(rng: np.random.Generator, org_goals: np.ndarray, alignment: np.ndarray) -> np.ndarray:
-    """Unit goal vectors whose cosine with ``org_goals`` (a unit vector) is exactly ``alignment``.
-
-    Each is ``a * o + sqrt(1 - a^2) * u`` with ``u`` a random unit vector orthogonal to ``o``:
-    the personal part points in a direction of the learner's own.
-    """
-    n, k = alignment.size, org_goals.size
-    z = rng.standard_normal((n, k))
-    z -= np.outer(z @ org_goals, org_goals)
-    norms = np.linalg.norm(z, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    z /= norms
-    a = alignment.astype(np.float64)[:, None]
-    return (a * org_goals[None, :] + np.sqrt(np.clip(1 - a * a, 0, 1)) * z).astype(np.float32)

@@ -97,10 +97,9 @@ def run_batch(
 ) -> list[RunResult]:
     """Run scenarios that share their shapes (:func:`ecosim.core.engine.batch_key`) in one engine, in order."""
     from ecosim.core.engine import Engine
-    from ecosim.core.rng import run_rng
+    from ecosim.scenario.weights import for_run
 
-    scenarios = list(scenarios)
-    engine = Engine(scenarios, [run_rng(sc.seed) for sc in scenarios], observers=observers)
+    engine = Engine([for_run(sc) for sc in scenarios], observers=observers)
     engine.run(progress)
     return [_result(engine, r) for r in range(engine.replicates)]
 

@@ -21,6 +21,23 @@ def resolve_scenario(
     """The scenario a run uses: a file loaded, or an object, with the seed and overrides applied.
 
     ``levers`` are more overrides by name, as ``mesa.batch_run`` passes its parameters: a dotted
+    path or the same with ``__`` for each dot; they win over ``overrides``. With ``weights:
+    posterior`` the run's engagement weights are drawn for its seed (:mod:`ecosim.scenario.weights`).
+    """
+    from ecosim.scenario.weights import for_run
+
+    return for_run(_resolve(scenario, seed, overrides, levers))
+
+
+def _resolve(
+    scenario: Scenario | str | os.PathLike[str],
+    seed: int | None = None,
+    overrides: Iterable[str] | Mapping[str, Any] = (),
+    levers: Mapping[str, Any] | None = None,
+) -> Scenario:
+    """The scenario a run uses: a file loaded, or an object, with the seed and overrides applied.
+
+    ``levers`` are more overrides by name, as ``mesa.batch_run`` passes its parameters: a dotted
     path or the same with ``__`` for each dot; they win over ``overrides``.
     """
     if isinstance(seed, np.integer):

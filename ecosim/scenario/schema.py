@@ -183,6 +183,11 @@ class Network(Section):
     head_office_tie_prob: float = param(
         0.3, "retail: probability that two head-office staff talk regularly.", unit="probability", ge=0, le=1
     )
+    manager_ties: bool = param(
+        True,
+        "retail: managers are tied to their staff, their region's peers, their area manager and head office "
+        "(false: no ties of the line at all).",
+    )
     path: str | None = param(
         None,
         "edgelist: CSV file with columns source,target (one tie per row); hr: the HR file (CSV: employee_id, "
@@ -391,10 +396,23 @@ class Facilitation(Section):
         mid_run=True,
     )
     reply_hours: float = param(
-        0.1, "Hours to reply to one newcomer's first post.", unit="hours", ge=0.01, le=10, mid_run=True
+        0.25,
+        "Hours to find, read and answer one newcomer's first post.",
+        unit="hours",
+        ge=0.01,
+        le=10,
+        mid_run=True,
+    )
+    reply_share: float = param(
+        0.0229,
+        "Most of the facilitators' hours left after events that go to answering first posts nobody answered.",
+        unit="share",
+        ge=0,
+        le=1,
+        mid_run=True,
     )
     reply_boost: float = param(
-        0.64,
+        1.2919,
         "Pull of a reply to a first post, on visiting and on posting again, fading with facilitation_memory_weeks.",
         unit="log-odds",
         ge=0,
@@ -442,9 +460,9 @@ class EcosystemRule(Section):
     weights (log-odds) times their drivers; a visitor posts with probability logistic(V).
     """
 
-    intercept: float = param(-3.258, "Baseline log-odds of a visit.", unit="log-odds", ge=-20, le=20)
+    intercept: float = param(-5.1694, "Baseline log-odds of a visit.", unit="log-odds", ge=-20, le=20)
     usefulness: float = param(
-        3.679,
+        2.3828,
         "Weight of perceived usefulness (relevance of the content to the learner's goals x its value); "
         "performance expectancy is the strongest predictor of use.",
         unit="log-odds",
@@ -453,20 +471,50 @@ class EcosystemRule(Section):
         source="Venkatesh et al. 2003 (UTAUT)",
     )
     local_social: float = param(
-        0.5,
-        "Weight of the share of a learner's colleagues (network neighbours) who were active.",
+        0.0,
+        "Weight of the share of a learner's colleagues (network neighbours) who were active last week "
+        "(superseded by exposure, which counts contacts; kept for scenarios that set it).",
         unit="log-odds",
         ge=0,
         le=50,
     )
+    exposure: float = param(
+        4.0577,
+        "Weight of social exposure on a visit: the pull of contacts seen on the platform lately, "
+        "saturating in their number (exposure_half_contacts for half the weight).",
+        unit="log-odds",
+        ge=0,
+        le=50,
+    )
+    post_exposure: float = param(
+        2.2895,
+        "Weight of contacts seen posting lately on a visitor's posting (someone one knows to talk with).",
+        unit="log-odds",
+        ge=0,
+        le=50,
+    )
+    exposure_half_contacts: float = param(
+        2.749, "Contacts seen lately at which exposure has half its weight.", unit="contacts", gt=0, le=1000
+    )
+    exposure_shape: float = param(
+        2.0149,
+        "Exponent of exposure in the number of contacts seen (1: each contact adds less; above 1: "
+        "reinforcement, the second contact adds more than the first).",
+        unit="exponent",
+        ge=0.5,
+        le=10,
+    )
+    exposure_memory_weeks: float = param(
+        4.155, "Half-life of a contact's visit or post in what others see of it.", unit="weeks", gt=0, le=104
+    )
     critical_mass: float = param(
-        0.5,
+        1.8944,
         "Weight of perceived organisation-wide activity (the share active last week).",
         unit="log-odds",
         ge=0,
         le=50,
     )
-    habit: float = param(1.626, "Weight of habit (0-1) on a visit.", unit="log-odds", ge=0, le=50)
+    habit: float = param(1.0295, "Weight of habit (0-1) on a visit.", unit="log-odds", ge=0, le=50)
     propensity_sd: float = param(
         1.5,
         "Standard deviation between learners of their own leaning toward online platforms at all "
@@ -494,7 +542,7 @@ class EcosystemRule(Section):
         le=10,
         source="Oliver, Marwell & Teixeira 1985",
     )
-    post_intercept: float = param(-5.858, "Baseline log-odds that a visitor posts.", unit="log-odds", ge=-20, le=20)
+    post_intercept: float = param(-6.4946, "Baseline log-odds that a visitor posts.", unit="log-odds", ge=-20, le=20)
     post_usefulness: float = param(
         2.0,
         "Weight of usefulness on posting (people share on what serves their goals).",
@@ -502,9 +550,9 @@ class EcosystemRule(Section):
         ge=0,
         le=50,
     )
-    post_habit: float = param(2.035, "Weight of posting habit (0-1) on posting.", unit="log-odds", ge=0, le=50)
+    post_habit: float = param(2.3519, "Weight of posting habit (0-1) on posting.", unit="log-odds", ge=0, le=50)
     post_propensity_sd: float = param(
-        2.991,
+        3.2458,
         "Standard deviation between learners of their own leaning toward writing (a fixed personal offset on posting).",
         unit="log-odds",
         ge=0,
@@ -518,8 +566,45 @@ class EcosystemRule(Section):
         le=20,
     )
     posts_per_week: float = param(2.0, "Median posts a week of a learner who posts.", unit="posts", gt=0, le=100)
+    initial_adopters: int = param(
+        0,
+        "Learners who are regular visitors from launch (habit 1), chosen at random: the seed of an experiment.",
+        unit="people",
+        ge=0,
+        le=10_000_000,
+    )
+    max_posts_per_week: int = param(
+        20,
+        "Most posts one learner writes in a week: a bound of time (twenty posts take a few hours on a phone).",
+        unit="posts",
+        ge=1,
+        le=1000,
+    )
+    reply_by_contact: float = param(
+        0.5376,
+        "Chance that a contact who posted last week answers a colleague's first post.",
+        unit="probability",
+        ge=0,
+        le=1,
+    )
+    reply_by_anyone: float = param(
+        0.0081,
+        "Chance that someone else who posted last week answers a first post.",
+        unit="probability",
+        ge=0,
+        le=1,
+    )
+    volume_leaning_correlation: float = param(
+        0.4838,
+        "Correlation between a learner's leaning toward writing and how much they write when they do "
+        "(the few who post often are also those who post most: the superusers of a community).",
+        unit="correlation",
+        ge=0,
+        le=1,
+        source="van Mierlo 2014: superusers post often and at length",
+    )
     posting_volume_spread: float = param(
-        2.223,
+        1.1248,
         "Log-normal sigma of how much people post when they post (heavy tail: a few write most).",
         unit="log-sd",
         ge=0,
@@ -935,6 +1020,12 @@ class Scenario(Section):
     interventions: list[Intervention] = Field(
         default_factory=list, description="Changes of levers during the run (see below)."
     )
+    weights: Literal["defaults", "posterior"] = Field(
+        "defaults",
+        description="The engagement weights no study measures: 'defaults' uses the values above (the fit's "
+        "best particle); 'posterior' draws each run's from the fit's posterior, by the run's seed, so a "
+        "verdict carries the model's own uncertainty (weights the scenario sets itself are kept).",
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -1015,6 +1106,7 @@ LABELS = {
     "engagement.ecosystem.post_cost": "cost of writing a post",
     "engagement.ecosystem.posts_per_week": "posts per poster",
     "engagement.ecosystem.posting_volume_spread": "spread of posting volume",
+    "engagement.ecosystem.volume_leaning_correlation": "volume follows leaning",
     "engagement.bass.p": "innovation (Bass p)",
     "engagement.bass.q": "imitation (Bass q)",
     "engagement.bass.steps_per_week": "sub-steps per week",

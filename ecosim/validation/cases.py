@@ -106,6 +106,12 @@ def _load(name: str, overrides: dict[str, Any] | None = None):
     return load_scenario(VALIDATION / name, overrides or {})
 
 
+def _shipped(name: str):
+    from ecosim.scenario.loader import load_scenario
+
+    return load_scenario(SCENARIOS / f"{name}.yaml")
+
+
 def _curves(scenario, seeds: Iterable[int]) -> np.ndarray:
     """Adopted share at the end of weeks 0..W for each seed (week 0: nobody)."""
     from ecosim.api import simulate
@@ -867,20 +873,31 @@ def march(profile: Profile, seed0: int = 5000) -> CaseResult:
 
 
 def patterns(profile: Profile, seed0: int | None = None) -> CaseResult:
-    """The learning-ecosystem layer: published patterns at the defaults, and each mechanism's effect."""
+    """The learning-ecosystem layer: published patterns in their regimes, Centola's experiment, mechanism effects.
+
+    The inputs the runs reproduce (turnover, forgetting's half-life) are reported beside them, not scored.
+    """
     from ecosim.validation import patterns as pat
 
     seed0 = pat.SEED0 if seed0 is None else seed0
-    seeds = range(seed0, seed0 + profile.pattern_runs)
-    obs = pat.run_arms(pat.needed_arms(None, None), seeds)
-    decay = [pat.decay_half_life(seed0 + 500 + i) for i in range(profile.decay_runs)]
-    checks = pat.pattern_checks(obs, decay) + pat.effect_checks(obs)
+    seeds = list(range(seed0, seed0 + profile.pattern_runs))
+    obs = pat.observe_scenarios(pat.EVERYWHERE, seeds)
+    clustered, random = pat.centola_runs(_shipped("retail"), seeds)
+    effects = pat.effect_runs(seeds)
+    half_lives = pat.decay_half_lives(range(seed0 + 500, seed0 + 500 + profile.decay_runs))
+    checks = (
+        pat.pattern_checks(obs)
+        + pat.centola_checks(clustered, random)
+        + pat.effect_checks(effects)
+        + pat.input_checks(obs, half_lives)
+    )
     data = {
-        "ever": [o.summary["ever_posted_share"] for o in obs["thriving"]],
-        "top1": [o.summary["top1pct_everyone_post_share"] for o in obs["thriving"]],
-        "top1_posters": [o.summary["top1pct_post_share"] for o in obs["thriving"]],
+        "ever": [o.summary["ever_posted_share"] for o in obs["retail_high_alignment"]],
+        "top1": [o.summary["top1pct_everyone_post_share"] for o in obs["retail_high_alignment"]],
+        "top1_posters": [o.summary["top1pct_post_share"] for o in obs["retail_high_alignment"]],
+        "centola": {"clustered": clustered.tolist(), "random": random.tolist()},
     }
-    runs = sum(len(v) for v in obs.values()) + len(decay)
+    runs = sum(len(v) for v in obs.values()) + 2 * len(seeds) + sum(len(v) for v in effects.values()) + len(half_lives)
     return CaseResult("patterns", checks, data, runs=runs)
 
 

@@ -32,7 +32,9 @@ def _measured(c: Check) -> str:
 def _result(c: Check) -> str:
     if c.passed is None:
         return "reported"
-    return "pass" if c.passed else "FAIL"
+    if c.passed:
+        return "pass"
+    return "FAIL (a known miss)" if c.known_miss else "FAIL"
 
 
 def rows(suite: Suite) -> list[tuple[str, str, str, str, str, str]]:
@@ -111,9 +113,18 @@ def markdown(suite: Suite, figures: dict[str, str], command: str, img_prefix: st
         "| --- | --- | --- | --- | --- | --- |",
     ]
     for case, ref, measured, accepted, result, note in rows(suite):
-        res = f"**{result}**" if result == "FAIL" else result
+        res = f"**{result}**" if result.startswith("FAIL") else result
         cells = (case, ref, measured, accepted, res, note)
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    known = [c for c in suite.scored if c.known_miss and not c.passed]
+    if known:
+        lines += [
+            "",
+            "**Known misses.** The fitted defaults do not meet these rows; each fails above, and docs/model.md "
+            "section 8 says why:",
+            "",
+        ]
+        lines += [f"- {c.case}: {c.quantity}: {c.known_miss}" for c in known]
     lines += ["", "## Cases", ""]
     for r in suite.results:
         lines += [f"### {TITLES.get(r.name, r.name)}", "", NOTES.get(r.name, "").strip(), ""]

@@ -32,7 +32,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ecosim.core.layout import concat
+from ecosim.core.draws import Site
+from ecosim.core.layout import ranks, weekly_share_left
 from ecosim.core.network import HEAD_OFFICE
 from ecosim.core.rng import logistic
 from ecosim.core.state import CONSUMER, INACTIVE
@@ -69,12 +70,12 @@ def usefulness(e: Engine) -> np.ndarray:
     return np.divide(rg, den, out=np.zeros_like(rg), where=den > 0)
 
 
-def uniforms(e: Engine, bounds: np.ndarray, dtype: type = np.float64) -> np.ndarray:
-    """Uniform draws in [0, 1) for a grouped array: ``bounds[r]:bounds[r + 1]`` from replicate r's stream."""
-    out = np.empty(int(bounds[-1]), dtype=dtype)
-    for r in np.flatnonzero(np.diff(bounds)).tolist():
-        e.rngs[r].random(out=out[bounds[r] : bounds[r + 1]], dtype=dtype)
-    return out
+def uniforms(e: Engine, site: int, rows: np.ndarray | None = None, sub: int = 0, f32: bool = False) -> np.ndarray:
+    """One uniform draw for each of ``rows`` (default: every row), from its replicate's ``site`` this week."""
+    layout = e.layout
+    rep = layout.rep if rows is None else layout.rep[rows]
+    local = layout.local if rows is None else layout.local[rows]
+    return (e.draws.uniform32 if f32 else e.draws.uniform)(site, rep, local, sub)
 
 
 def ecosystem(e: Engine, week: Week) -> None:
@@ -94,6 +95,21 @@ def ecosystem(e: Engine, week: Week) -> None:
 
     u = use * per_row(lv("engagement.ecosystem.usefulness"))
     u += local * per_row(lv("engagement.ecosystem.local_social"))
+    exposure_w = lv("engagement.ecosystem.exposure")
+    post_exposure_w = lv("engagement.ecosystem.post_exposure")
+    if (exposure_w > 0).any() or (post_exposure_w > 0).any():
+        half = per_row(lv("engagement.ecosystem.exposure_half_contacts"))
+        shape = per_row(lv("engagement.ecosystem.exposure_shape"))
+        seen = saturating(e.ties.neighbour_counts(s.seen_active), half, shape)
+        seen_posting = saturating(e.ties.neighbour_counts(s.seen_posting), half, shape)
+        u += seen * per_row(exposure_w)
+    else:
+        seen_posting = None
+    seeded = None
+    if e.week == e.params[0].platform.launch_week and (lv("engagement.ecosystem.initial_adopters") > 0).any():
+        k = layout.per_row(lv("engagement.ecosystem.initial_adopters"), np.int64)
+        seeded = ranks(layout.rep, uniforms(e, Site.SEED_ADOPTERS)) < k
+        s.habit[seeded] = 1.0
     u += s.habit * per_row(lv("engagement.ecosystem.habit"))
     u += s.pull
     u += s.reply_pull  # a reply to one's post is a notification that draws one back
@@ -107,9 +123,11 @@ def ecosystem(e: Engine, week: Week) -> None:
     u += per_row(base)
     u -= s.mobile * per_row(lv("platform.mobile_visit_cost"))
     u -= (s.role != HEAD_OFFICE) * per_row(lv("engagement.time_pressure"))
-    visit = uniforms(e, layout.offsets, np.float32) < logistic(u, out=u)
+    visit = uniforms(e, Site.VISIT, f32=True) < logistic(u, out=u)
     if week.attendees.size:
         visit[week.attendees] = True  # an event is held on the platform: who attends, visits
+    if seeded is not None:
+        visit |= seeded
 
     # a visitor posts with probability logistic(V), worked out for visitors only
     visitors = np.flatnonzero(visit)
@@ -118,24 +136,22 @@ def ecosystem(e: Engine, week: Week) -> None:
     v += s.reply_pull[visitors]
     v += s.post_propensity[visitors]
     v += per_row_of(e, visitors, lv("engagement.ecosystem.post_intercept"))
+    if seen_posting is not None:
+        v += seen_posting[visitors] * per_row_of(e, visitors, post_exposure_w)
     post_cost = lv("engagement.ecosystem.post_cost")
     v -= np.where(
         s.mobile[visitors],
         per_row_of(e, visitors, post_cost * lv("platform.mobile_posting_cost_ratio")),
         per_row_of(e, visitors, post_cost),
     )
-    bounds = layout.bounds(visitors)
-    posters = visitors[uniforms(e, bounds, np.float32) < logistic(v, out=v)]
+    posters = visitors[uniforms(e, Site.POST, visitors, f32=True) < logistic(v, out=v)]
     post = np.zeros(s.n, dtype=bool)
     post[posters] = True
 
-    per_week = lv("engagement.ecosystem.posts_per_week")
-    bounds = layout.bounds(posters)
-    parts = []
-    for r in np.flatnonzero(np.diff(bounds)).tolist():
-        who = posters[bounds[r] : bounds[r + 1]]
-        parts.append(np.maximum(1, e.rngs[r].poisson(float(per_week[r]) * s.volume[who])).astype(np.int32))
-    counts = concat(parts, np.int32)
+    rep = layout.rep[posters]
+    mean = lv("engagement.ecosystem.posts_per_week")[rep] * s.volume[posters]
+    cap = lv("engagement.ecosystem.max_posts_per_week").astype(np.int64)[rep]
+    counts = np.maximum(1, poisson(uniforms(e, Site.POST_COUNT, posters), mean, cap)).astype(np.int32)
     e.first_posters = posters[s.posts[posters] == 0]
     s.posts[posters] += counts
     s.recent_posts[posters] += counts
@@ -144,6 +160,11 @@ def ecosystem(e: Engine, week: Week) -> None:
     week.new_posters += layout.counts(e.first_posters)
 
     np.add(visit, post, out=s.engagement, dtype=np.int8)  # INACTIVE 0, CONSUMER 1, CONTRIBUTOR 2
+    fade = per_row(weekly_share_left(lv("engagement.ecosystem.exposure_memory_weeks")))
+    s.seen_active *= fade
+    np.maximum(s.seen_active, visit, out=s.seen_active)
+    s.seen_posting *= fade
+    np.maximum(s.seen_posting, post, out=s.seen_posting)
     rate = per_row(lv("engagement.ecosystem.habit_rate"))
     change = np.subtract(visit, s.habit, out=u)  # habits move a share `rate` toward this week
     change *= rate
@@ -151,6 +172,29 @@ def ecosystem(e: Engine, week: Week) -> None:
     change = np.subtract(post, s.post_habit, out=u)
     change *= rate
     s.post_habit += change
+
+
+def saturating(x: np.ndarray, half, shape) -> np.ndarray:
+    """x^shape / (x^shape + half^shape), in place of ``x`` (0 where x is 0)."""
+    xs = np.power(x, shape, out=x)
+    return np.divide(xs, xs + np.power(half, shape), out=xs)
+
+
+def poisson(u: np.ndarray, mean: np.ndarray, cap: np.ndarray) -> np.ndarray:
+    """Poisson(``mean``) numbers by inversion of the uniform draws ``u``, at most ``cap`` each."""
+    mean = np.asarray(mean, dtype=np.float64)
+    term = np.exp(-mean)
+    below = term.copy()  # P(X <= k)
+    out = np.zeros(u.size, dtype=np.int64)
+    going = np.flatnonzero(u > below)
+    k = 0
+    while going.size:
+        k += 1
+        out[going] += 1
+        term[going] *= mean[going] / k
+        below[going] += term[going]
+        going = going[(u[going] > below[going]) & (out[going] < cap[going])]
+    return out
 
 
 def per_row_of(e: Engine, rows: np.ndarray, values: np.ndarray, dtype: type = np.float32):
@@ -164,21 +208,20 @@ def per_row_of(e: Engine, rows: np.ndarray, values: np.ndarray, dtype: type = np
 def bass(e: Engine) -> None:
     """The ``bass`` rule: non-adopters adopt at hazard p + q * (share of adopted neighbours), in sub-steps."""
     s = e.state
-    layout = e.layout
     p, q = e.levers("engagement.bass.p"), e.levers("engagement.bass.q")
     steps = e.params[0].engagement.bass.steps_per_week
     if any(sc.engagement.bass.steps_per_week != steps for sc in e.params):
         raise ValueError("replicates of a batch share engagement.bass.steps_per_week")
     adopted = s.engagement > INACTIVE
     dt = 1.0 / steps
-    for _ in range(steps):
+    for step in range(steps):
         share = e.ties.neighbour_share(adopted)
         waiting = np.flatnonzero(~adopted)  # adoption is absorbing: only non-adopters draw
         hazard = per_row_of(e, waiting, p, np.float64) + per_row_of(e, waiting, q, np.float64) * share[waiting].astype(
             np.float64
         )
         prob = -np.expm1(-hazard * dt)
-        adopted[waiting[uniforms(e, layout.bounds(waiting)) < prob]] = True
+        adopted[waiting[uniforms(e, Site.ADOPT, waiting, sub=step) < prob]] = True
     s.engagement[adopted] = CONSUMER
 
 
@@ -188,12 +231,9 @@ def threshold(e: Engine) -> None:
     layout = e.layout
     adopted = s.engagement > INACTIVE
     if e.week == e.params[0].platform.launch_week:
-        for r, sc in enumerate(e.params):
-            k = sc.engagement.threshold.initial_adopters
-            if k:
-                n = int(layout.sizes[r])
-                seeds = e.rngs[r].choice(n, size=min(k, n), replace=False)
-                adopted[seeds + layout.offsets[r]] = True
+        # the initial adopters: each replicate's k learners of the smallest draws
+        k = layout.per_row(e.levers("engagement.threshold.initial_adopters"), np.int64)
+        adopted |= ranks(layout.rep, uniforms(e, Site.SEED_ADOPTERS)) < k
     counts = e.ties.neighbour_counts(adopted).astype(np.float64)
     absolute = [sc.engagement.threshold.counts is not None for sc in e.params]
     if all(absolute):

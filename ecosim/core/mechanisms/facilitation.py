@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ecosim.core.layout import weekly_share_left
-from ecosim.core.rng import bernoulli_groups
+from ecosim.core.draws import Site
+from ecosim.core.layout import ranks, weekly_share_left
+from ecosim.core.state import CONTRIBUTOR
 
 if TYPE_CHECKING:
     from ecosim.core.engine import Engine, Week
@@ -27,7 +28,8 @@ def step(e: Engine, week: Week) -> None:
     """Spend this week's facilitator hours on events, replies, seeding and brokering, and fade past pull."""
     s = e.state
     layout = e.layout
-    decay = layout.per_row(weekly_share_left(e.levers("facilitation.facilitation_memory_weeks")))
+    lv = e.levers
+    decay = layout.per_row(weekly_share_left(lv("facilitation.facilitation_memory_weeks")))
     s.pull *= decay
     s.reply_pull *= decay
     firsts = e.first_posters
@@ -36,64 +38,42 @@ def step(e: Engine, week: Week) -> None:
         return
     hours = [np.array([fac.hours_per_week for fac in team], dtype=np.float64) for team in e.facilitators]
     week.attendees = events(e, week, hours)
+    pool = np.array([h.sum() for h in hours])
+    share = [h / p if p > 0 else h for h, p in zip(hours, pool)]  # who spent the pooled hours, for the tallies
 
-    # replies, seeding and the pairs to introduce, replicate by replicate; the ties are made at once
-    first_bounds = layout.bounds(firsts)
-    active = _can_be_introduced(e)
-    active_bounds = layout.bounds(active)
-    pairs_a, pairs_b, shares = [], [], {}
-    for r, team in enumerate(e.facilitators):
-        pool = float(hours[r].sum()) if team else 0.0
-        if pool <= 0:
-            continue
-        share = hours[r] / pool  # who spent the pooled hours, for the facilitators' tallies
-        f = e.params[r].facilitation
-        rng = e.rngs[r]
+    # 2. replies to last week's first posts (of people still here): colleagues', then facilitators'
+    pool -= replies(e, week, firsts[s.posts[firsts] > 0], pool)
+    for r in np.flatnonzero(week.replies).tolist():
+        for k, fac in enumerate(e.facilitators[r]):
+            fac.replies += int(week.replies[r]) * share[r][k]
 
-        # 2. replies to last week's first posts (of people still here)
-        candidates = firsts[first_bounds[r] : first_bounds[r + 1]]
-        if candidates.size:
-            candidates = candidates[s.posts[candidates] > 0]
-        n_reply = min(candidates.size, int(pool // f.reply_hours))
-        if n_reply:
-            chosen = rng.choice(candidates, size=n_reply, replace=False)
-            s.reply_pull[chosen] += np.float32(f.reply_boost)
-            pool -= n_reply * f.reply_hours
-            week.replies[r] += n_reply
-            for k, fac in enumerate(team):
-                fac.replies += n_reply * share[k]
+    # 3. seeding content on the organisation's goals
+    seed_hours = pool * lv("facilitation.seeding_share")
+    posts = np.where(seed_hours > 0, seed_hours / lv("facilitation.seed_hours"), 0.0)
+    for r in np.flatnonzero(posts > 0).tolist():
+        e.content.add_seeded(r, float(posts[r]), e.org_goals[r])
+        for k, fac in enumerate(e.facilitators[r]):
+            fac.posts_seeded += posts[r] * share[r][k]
+    week.seeded_posts += posts
 
-        # 3. seeding content on the organisation's goals
-        seed_hours = pool * f.seeding_share
-        if seed_hours > 0:
-            posts = seed_hours / f.seed_hours
-            e.content.add_seeded(r, posts, e.org_goals[r])
-            week.seeded_posts[r] += posts
-            for k, fac in enumerate(team):
-                fac.posts_seeded += posts * share[k]
-
-        # 4. brokering ties between active learners of different stores
-        broker_hours = pool - seed_hours
-        if broker_hours > 0:
-            a, b = broker(e, r, active[active_bounds[r] : active_bounds[r + 1]], int(broker_hours // f.broker_hours))
-            if a.size:
-                pairs_a.append(a)
-                pairs_b.append(b)
-                shares[r] = share
-    if pairs_a:
-        made = e.ties.add_ties(np.concatenate(pairs_a), np.concatenate(pairs_b))
-        week.introductions += made
-        for r in np.flatnonzero(made).tolist():
-            for k, fac in enumerate(e.facilitators[r]):
-                fac.introductions += int(made[r]) * shares[r][k]
+    # 4. brokering ties between active learners of different stores
+    intros = np.floor(np.maximum(pool - seed_hours, 0.0) / lv("facilitation.broker_hours")).astype(np.int64)
+    if intros.any():
+        a, b = broker(e, intros)
+        if a.size:
+            made = e.ties.add_ties(a, b)
+            week.introductions += made
+            for r in np.flatnonzero(made).tolist():
+                for k, fac in enumerate(e.facilitators[r]):
+                    fac.introductions += int(made[r]) * share[r][k]
 
 
 def events(e: Engine, week: Week, hours: list[np.ndarray]) -> np.ndarray:
     """This week's events, each facilitator on their own schedule; returns the rows of those who attended.
 
     An event's hours come off its facilitator's ``hours``. Events are held round by round: every
-    replicate's first facilitator, then every second one, and so on, so that each replicate draws
-    its events in the order of its facilitators.
+    replicate's first facilitator, then every second one, and so on; facilitator k's invitations
+    and acceptances are streams of their own.
     """
     s = e.state
     layout = e.layout
@@ -118,14 +98,11 @@ def events(e: Engine, week: Week, hours: list[np.ndarray]) -> np.ndarray:
             continue
         # people whose goals are closer to the organisation's are likelier to come: invitations at
         # the highest chance (alignment 1), each accepted with the learner's own share of it
-        invited, ptr = bernoulli_groups([e.rngs[r] for r in due], layout.sizes[due], top[due])
-        counts = np.diff(ptr)
-        invited += np.repeat(layout.offsets[due], counts)
-        u = np.empty(invited.size)
-        for j, r in enumerate(due):
-            if counts[j]:
-                e.rngs[r].random(out=u[ptr[j] : ptr[j + 1]])
-        rep = np.repeat(np.array(due), counts)
+        due = np.array(due)
+        invited, ptr = e.draws.bernoulli(Site.EVENT_INVITE, layout.sizes[due], top[due], sub=k, reps=due)
+        rep = np.repeat(due, np.diff(ptr))
+        invited += layout.offsets[rep]
+        u = e.draws.uniform(Site.EVENT_ACCEPT, rep, layout.local[invited], sub=k)
         chance = np.minimum(1.0, attendance.astype(np.float32)[rep] * (0.5 + s.alignment[invited]))
         attendees = invited[u * top[rep] < chance]
         s.pull[attendees] += lv("facilitation.event_boost").astype(np.float32)[layout.rep[attendees]]
@@ -137,6 +114,45 @@ def events(e: Engine, week: Week, hours: list[np.ndarray]) -> np.ndarray:
     return np.unique(np.concatenate(came)) if len(came) > 1 else came[0]
 
 
+def replies(e: Engine, week: Week, firsts: np.ndarray, pool: np.ndarray) -> np.ndarray:
+    """Replies to last week's first posts ``firsts`` (sorted rows); returns the facilitator hours they took.
+
+    Colleagues reply first: a first post gets a reply from a contact who posted last week with
+    ``reply_by_contact`` each, and from anyone else who posted with ``reply_by_anyone`` each.
+    Facilitators then reply to first posts nobody answered, at ``reply_hours`` each, within the
+    share ``reply_share`` of their hours: they cannot answer more than their hours allow, and at
+    a launch, when many post for the first time, many go unanswered.
+    """
+    spent = np.zeros(e.replicates)
+    if firsts.size == 0:
+        return spent
+    s = e.state
+    layout = e.layout
+    lv = e.levers
+    rep = layout.rep[firsts]
+    posted = s.engagement == CONTRIBUTOR  # last week's posters: this week's engagement is still to come
+    contacts = e.ties.neighbour_counts(posted)[firsts].astype(np.float64)
+    others = np.maximum(layout.counts(np.flatnonzero(posted))[rep] - contacts - posted[firsts], 0.0)
+    silent = (1.0 - lv("engagement.ecosystem.reply_by_contact")[rep]) ** contacts
+    silent *= (1.0 - lv("engagement.ecosystem.reply_by_anyone")[rep]) ** others
+    local = layout.local[firsts]
+    peer = e.draws.uniform(Site.PEER_REPLY, rep, local) >= silent
+    week.peer_replies += layout.counts(firsts[peer])
+    # facilitators: as many of the unanswered as their reply hours allow, picked at random
+    waiting = ~peer
+    cost = lv("facilitation.reply_hours")
+    budget = np.floor(pool * lv("facilitation.reply_share") / cost).astype(np.int64)
+    key = e.draws.uniform(Site.REPLY_PICK, rep, local)
+    key[~waiting] = np.inf
+    chosen = waiting & (ranks(rep, key) < budget[rep])
+    answered = peer | chosen
+    s.reply_pull[firsts[answered]] += lv("facilitation.reply_boost").astype(np.float32)[rep[answered]]
+    n = layout.counts(firsts[chosen])
+    week.replies += n
+    spent += n * cost
+    return spent
+
+
 def _can_be_introduced(e: Engine) -> np.ndarray:
     """Rows of the active learners holding fewer brokered ties than their replicate's cap."""
     s = e.state
@@ -145,20 +161,26 @@ def _can_be_introduced(e: Engine) -> np.ndarray:
     return np.flatnonzero((s.engagement > 0) & (brokered < cap))
 
 
-def broker(e: Engine, r: int, active: np.ndarray, intros: int) -> tuple[np.ndarray, np.ndarray]:
-    """Up to ``intros`` pairs of replicate ``r``'s ``active`` learners from different stores, to be introduced.
+def broker(e: Engine, intros: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Up to ``intros[r]`` pairs of each replicate's active learners from different stores, to be introduced.
 
     A facilitator's reach scales with the organisation: each active learner is introduced at most
     once a week, and only while they hold fewer than ``max_brokered_ties`` brokered ties (a personal
     learning network grows a contact at a time), so a small organisation cannot be flooded with
-    introductions by facilitators sized for a large one.
+    introductions by facilitators sized for a large one. The learners are paired in a random order
+    (their own draws).
     """
     s = e.state
-    if intros <= 0 or active.size < 2:
+    layout = e.layout
+    active = _can_be_introduced(e)
+    if active.size < 2:
         return _NONE, _NONE
-    order = e.rngs[r].permutation(active)
-    pairs = min(intros, order.size // 2)
-    a, b = order[:pairs], order[pairs : 2 * pairs]
+    rep = layout.rep[active]
+    rank = ranks(rep, e.draws.uniform(Site.BROKER, rep, layout.local[active]))
+    order = np.lexsort((rank, rep))
+    active, rep, rank = active[order], rep[order], rank[order]
+    pairs = np.minimum(intros, np.bincount(rep, minlength=e.replicates) // 2)[rep]
+    a, b = active[rank < pairs], active[(rank >= pairs) & (rank < 2 * pairs)]
     different = (s.store[a] != s.store[b]) | (s.store[a] < 0)
     return a[different], b[different]
 

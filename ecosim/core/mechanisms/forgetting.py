@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ecosim.core.draws import Site
 from ecosim.core.layout import filter_groups
 from ecosim.core.mechanisms.learning import cells_to_global
-from ecosim.core.rng import bernoulli_groups
 from ecosim.core.state import CONTRIBUTOR, INACTIVE, MAX_BELIEF_AGE
 
 if TYPE_CHECKING:
@@ -36,10 +36,10 @@ def step(e: Engine, week: Week) -> None:
     if not (rate > 0).any():
         return
     reps = np.arange(layout.replicates)
-    local, ptr = bernoulli_groups(e.rngs, layout.sizes * dims, rate)
+    local, ptr = e.draws.bernoulli(Site.FORGET, layout.sizes * dims, rate)
     idx, _ = cells_to_global(layout, reps, local, ptr)
     held = flat[idx] != 0
-    idx, ptr = idx[held], filter_groups(ptr, held)
+    idx, local, ptr = idx[held], local[held], filter_groups(ptr, held)
     if idx.size == 0:
         return
     rows = idx - idx // n * n  # idx % n, several times faster for int64
@@ -53,9 +53,7 @@ def step(e: Engine, week: Week) -> None:
         table = np.stack([_by_age(x) for x in exponent])
         by_age = table[np.repeat(reps, np.diff(ptr)), age]
     ratio = np.take(keep_share(e), rows) * by_age
-    u = np.empty(idx.size)
-    for r in np.flatnonzero(np.diff(ptr)).tolist():
-        e.rngs[r].random(out=u[ptr[r] : ptr[r + 1]])
+    u = e.draws.uniform(Site.FORGET_ACCEPT, np.repeat(reps, np.diff(ptr)), local)
     flat[idx[u < ratio]] = 0
 
 

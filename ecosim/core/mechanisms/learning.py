@@ -36,8 +36,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ecosim.core.layout import concat, filter_groups
-from ecosim.core.rng import bernoulli_groups, bernoulli_indices
+from ecosim.core.draws import Site
+from ecosim.core.layout import ranges
+from ecosim.core.mechanisms.engagement import poisson
 from ecosim.core.state import CONTRIBUTOR, INACTIVE
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ def step(e: Engine, week: Week) -> None:
     """One week of learning through the five channels, in order, ending with the code's update."""
     s = e.state
     layout = e.layout
+    draws = e.draws
     reps = np.arange(layout.replicates)
     dims = s.beliefs.shape[1]
     flat = s.cells(s.beliefs)  # cell j * N + i: row i, dimension j
@@ -57,44 +59,33 @@ def step(e: Engine, week: Week) -> None:
     new_code = learn_codes(e) if (lv("learning.code_learning") > 0).any() else code_before
 
     # 1. experiential
-    local, ptr = bernoulli_groups(e.rngs, layout.sizes * dims, lv("learning.experiential"))
+    local, ptr = draws.bernoulli(Site.EXPERIENCE, layout.sizes * dims, lv("learning.experiential"))
     if local.size:
         idx, dim = cells_to_global(layout, reps, local, ptr)
         flat[idx] = e.reality[np.repeat(reps, np.diff(ptr)), dim]
         learnt[idx] = e.week
 
-    # 2. social, through the network: who talks, to which neighbour (drawn by the talker's own stream)
-    who, ptr = bernoulli_groups(e.rngs, layout.sizes, lv("learning.social"))
+    # 2. social, through the network: who talks, to which neighbour, about which practice
+    who, ptr = draws.bernoulli(Site.SOCIAL_TALK, layout.sizes, lv("learning.social"))
     if who.size:
-        who += np.repeat(layout.offsets[:-1], np.diff(ptr))
-        groups = _groups(ptr)
-        u = np.empty(who.size)
-        for r in groups:
-            e.rngs[r].random(out=u[ptr[r] : ptr[r + 1]])
-        src = e.ties.random_neighbours(who, u)
+        rep = np.repeat(reps, np.diff(ptr))
+        src = e.ties.random_neighbours(who + layout.offsets[rep], draws.uniform(Site.SOCIAL_PICK, rep, who))
+        dim = (draws.uniform(Site.SOCIAL_DIM, rep, who) * dims).astype(np.int64)
         ok = src >= 0
-        who, src = who[ok], src[ok]
-        bounds = filter_groups(ptr, ok)
-        dim = [e.rngs[r].integers(0, dims, int(bounds[r + 1] - bounds[r])) for r in groups]
-        _copy(e, who, src, concat(dim))
+        _copy(e, (who + layout.offsets[rep])[ok], src[ok], dim[ok])
 
     # 2b. personal learning networks: each brokered contact is a conversation of its own, on top of
-    # the colleague one (a facilitator introduced them so that they would talk)
+    # the colleague one (a facilitator introduced them so that they would talk); each direction of a
+    # tie draws from its own place in the replicate's stream, named by the pair
     if e.ties.n_brokered_ties:
-        a, b, ptr = e.ties.brokered_edges_by_replicate()
-        groups = [r for r in _groups(ptr) if e.params[r].learning.social > 0]
-        sizes = 2 * np.diff(ptr)[groups]
-        talk, tptr = bernoulli_groups([e.rngs[r] for r in groups], sizes, lv("learning.social")[groups])
-        if talk.size:
-            dst_parts, src_parts, dim_parts = [], [], []
-            for k, r in enumerate(groups):
-                pick = talk[tptr[k] : tptr[k + 1]]
-                if pick.size:
-                    ar, br = a[ptr[r] : ptr[r + 1]], b[ptr[r] : ptr[r + 1]]
-                    dst_parts.append(np.concatenate([ar, br])[pick])
-                    src_parts.append(np.concatenate([br, ar])[pick])
-                    dim_parts.append(e.rngs[r].integers(0, dims, pick.size))
-            _copy(e, concat(dst_parts), concat(src_parts), concat(dim_parts))
+        a, b = e.ties.brokered_edges()
+        rep = layout.rep[a]
+        pair = (layout.local[a] * layout.sizes[rep] + layout.local[b]) * 2
+        dst, src = np.concatenate([a, b]), np.concatenate([b, a])
+        rep, index = np.concatenate([rep, rep]), np.concatenate([pair, pair + 1])
+        talk = draws.uniform(Site.BROKERED_TALK, rep, index) < lv("learning.social")[rep]
+        dim = (draws.uniform(Site.BROKERED_DIM, rep[talk], index[talk]) * dims).astype(np.int64)
+        _copy(e, dst[talk], src[talk], dim)
 
     # 3. through the platform
     if e.platform_open:
@@ -102,7 +93,7 @@ def step(e: Engine, week: Week) -> None:
 
     # 4. formal: socialisation toward the code (p1)
     p1 = np.where(code_before.any(axis=1), lv("learning.socialisation"), 0.0)
-    local, ptr = bernoulli_groups(e.rngs, layout.sizes * dims, p1)
+    local, ptr = draws.bernoulli(Site.SOCIALISATION, layout.sizes * dims, p1)
     if local.size:
         idx, dim = cells_to_global(layout, reps, local, ptr)
         target = code_before[np.repeat(reps, np.diff(ptr)), dim]
@@ -149,72 +140,66 @@ def _copy(e: Engine, dst: np.ndarray, src: np.ndarray, dim: np.ndarray) -> None:
     s.cells(s.belief_week)[cells] = e.week
 
 
+#: Posts one visitor reads in a week at most (reads are Poisson with a mean of a few).
+MAX_READS = 32
+
+
 def _read_posts(e: Engine, code: np.ndarray) -> None:
     """Each visitor reads posts: a peer's beliefs, or the organisational code in a facilitator's post.
 
-    Each visitor reads Poisson(``platform_reads``) posts: all reads of a week are Poisson in number,
-    each by a visitor drawn uniformly; each read's post is drawn in proportion to live posts, the
-    learners' (by author) and the facilitators' seeded ones (which carry the code). The authors of
-    all reads come at once as multinomial counts, then are shuffled into the reads.
+    Each visitor reads Poisson(``platform_reads``) posts (at most MAX_READS); each read's post is
+    drawn in proportion to live posts, the learners' (by author) and the facilitators' seeded ones
+    (which carry the code). A read's draws are the reader's own: their row and the read's number.
     """
     s = e.state
     layout = e.layout
+    draws = e.draws
     dims = s.beliefs.shape[1]
     reads = e.levers("learning.platform_reads")
-    visitors = np.flatnonzero(s.engagement > INACTIVE)  # nonzero of a mask: several times faster
-    vb = layout.bounds(visitors)
+    # what there is to read, replicate by replicate: each author's live posts, then the seeded posts
     authors = np.flatnonzero(s.recent_posts != 0)
-    ab = layout.bounds(authors)
-    live = s.recent_posts[authors].astype(np.float64)
-    groups, counts = [], []
-    for r in _groups(vb):
-        if reads[r] <= 0:
-            continue
-        rng = e.rngs[r]
-        share = np.empty(int(ab[r + 1] - ab[r]) + 1)
-        share[:-1] = live[ab[r] : ab[r + 1]]
-        share[-1] = e.content.seeded[r]
-        total = share.sum()
-        n_reads = int(rng.poisson(float(reads[r]) * int(vb[r + 1] - vb[r]))) if total > 0 else 0
-        if n_reads == 0:
-            continue
-        share /= total
-        groups.append(r)
-        counts.append(rng.multinomial(n_reads, share))
-    if not groups:
+    rep_a = layout.rep[authors]
+    live = np.concatenate([s.recent_posts[authors].astype(np.float64), e.content.seeded])
+    owner = np.concatenate([rep_a, np.arange(e.replicates)])
+    source = np.concatenate([authors, np.full(e.replicates, -1, np.int64)])  # -1: a seeded post
+    order = np.argsort(owner, kind="stable")
+    live, owner, source = live[order], owner[order], source[order]
+    total = np.bincount(owner, weights=live, minlength=e.replicates)
+    readable = (total > 0) & (reads > 0)
+    visitors = np.flatnonzero((s.engagement > INACTIVE) & readable[layout.rep])
+    if visitors.size == 0:
         return
-    # the post of each read: its author's row, or -1 for a facilitator's seeded post
-    sources = np.concatenate([np.append(authors[ab[r] : ab[r + 1]], -1) for r in groups])
-    per_source = np.concatenate(counts)
-    source = np.repeat(sources, per_source)
-    ptr = np.zeros(len(groups) + 1, dtype=np.int64)
-    np.cumsum([c.sum() for c in counts], out=ptr[1:])
-    picks, dim_parts = [], []
-    for k, r in enumerate(groups):
-        rng = e.rngs[r]
-        rng.shuffle(source[ptr[k] : ptr[k + 1]])
-        n_reads = int(ptr[k + 1] - ptr[k])
-        picks.append(rng.integers(0, int(vb[r + 1] - vb[r]), n_reads) + vb[r])
-        dim_parts.append(rng.integers(0, dims, n_reads))
-    readers = visitors[np.concatenate(picks)]
-    dim = np.concatenate(dim_parts)
-    from_code = source < 0
-    peer = ~from_code & (source != readers)  # one's own posts teach nothing
-    _copy(e, readers[peer], source[peer], dim[peer])
+    rep_v = layout.rep[visitors]
+    cap = np.full(visitors.size, MAX_READS, dtype=np.int64)
+    n_reads = poisson(draws.uniform(Site.READS, rep_v, layout.local[visitors]), reads[rep_v], cap)
+    readers = np.repeat(visitors, n_reads)
+    if readers.size == 0:
+        return
+    rep = layout.rep[readers]
+    index = np.repeat(layout.local[visitors] * MAX_READS, n_reads) + ranges(n_reads)
+    # the cumulative share of each replicate's posts, replicate r's spanning (r, r + 1]
+    share = np.where(total[owner] > 0, live / np.where(total[owner] > 0, total[owner], 1.0), 0.0)
+    cumulative = np.cumsum(share)
+    ends = np.cumsum(np.bincount(owner, minlength=e.replicates))
+    starts = ends - np.bincount(owner, minlength=e.replicates)
+    before = np.where(starts > 0, cumulative[np.maximum(starts - 1, 0)], 0.0)
+    cumulative += owner - before[owner]
+    pick = np.searchsorted(cumulative, rep + draws.uniform(Site.READ_AUTHOR, rep, index), side="right")
+    pick = np.clip(pick, starts[rep], ends[rep] - 1)  # rounding at the top of a replicate's range: its last post
+    read_from = source[pick]
+    dim = (draws.uniform(Site.READ_DIM, rep, index) * dims).astype(np.int64)
+    from_code = read_from < 0
+    peer = ~from_code & (read_from != readers)  # one's own posts teach nothing
+    _copy(e, readers[peer], read_from[peer], dim[peer])
     if from_code.any():
-        fptr = filter_groups(ptr, from_code)
-        who, d = readers[from_code], dim[from_code]
-        rep = np.repeat(np.array(groups), np.diff(fptr))
+        who, d, rep, index = readers[from_code], dim[from_code], rep[from_code], index[from_code]
         value = code[rep, d]
-        accuracy = e.levers("learning.seed_accuracy")
-        for k, r in enumerate(groups):
-            m = int(fptr[k + 1] - fptr[k])
-            if accuracy[r] < 1 and m:  # a facilitator's post misstates the code: it then carries a coin flip
-                rng = e.rngs[r]
-                off = rng.random(m) >= accuracy[r]
-                coin = np.where(rng.random(m) < 0.5, -1, 1)
-                part = value[fptr[k] : fptr[k + 1]]
-                part[:] = np.where(off, coin, part).astype(np.int8)
+        accuracy = e.levers("learning.seed_accuracy")[rep]
+        wrong = accuracy < 1
+        if wrong.any():  # a facilitator's post misstates the code: it then carries a coin flip
+            off = wrong & (draws.uniform(Site.SEED_ERROR, rep, index) >= accuracy)
+            coin = np.where(draws.uniform(Site.SEED_ERROR, rep, index, sub=1) < 0.5, -1, 1).astype(np.int8)
+            value = np.where(off, coin, value).astype(np.int8)
         ok = value != 0
         cells = d[ok] * s.n + who[ok]
         s.cells(s.beliefs)[cells] = value[ok]
@@ -224,12 +209,12 @@ def _read_posts(e: Engine, code: np.ndarray) -> None:
 def learn_codes(e: Engine) -> np.ndarray:
     """Every replicate's code after one period of learning from its superior group (changes nothing).
 
-    As :func:`learn_code` does for one replicate (the reference it is tested against), for all at
-    once: the organisation sees its learners' actions, and its code takes the majority of those
-    who outperform it. Replicates whose ``code_learning`` is 0 keep their code.
+    March's rule for all replicates at once: the organisation sees its learners' actions, and its
+    code takes the majority of those who outperform it. Replicates whose ``code_learning`` is 0 keep their code.
     """
     s = e.state
     layout = e.layout
+    draws = e.draws
     lv = e.levers
     dims = s.beliefs.shape[1]
     code = e.code.copy()
@@ -237,26 +222,20 @@ def learn_codes(e: Engine) -> np.ndarray:
     visibility = lv("learning.offline_visibility")
     # who the organisation sees: everyone, or those who posted and a share of the rest
     partial = learning & (visibility < 1)
-    seen, ptr = bernoulli_groups(e.rngs, np.where(partial, layout.sizes, 0), np.where(partial, visibility, 0.0))
-    mask = np.zeros(s.n, dtype=bool)
-    everyone = np.repeat(learning & ~partial, layout.sizes)
-    mask |= everyone
+    seen, ptr = draws.bernoulli(Site.CODE_SEEN, np.where(partial, layout.sizes, 0), np.where(partial, visibility, 0.0))
+    mask = np.repeat(learning & ~partial, layout.sizes)
     mask |= (s.engagement == CONTRIBUTOR) & np.repeat(partial, layout.sizes)
     mask[seen + np.repeat(layout.offsets[:-1], np.diff(ptr))] = True
     visible = np.flatnonzero(mask)
-    bounds = layout.bounds(visible)
-    groups = _groups(bounds)
-    if not groups:
+    if visible.size == 0:
         return code
+    rep = layout.rep[visible]
     # people act on what they believe and guess (a fair coin) where they hold no belief; the
     # organisation sees what they do and how well it works (right minus wrong), and compares it
-    # with its own code. The coins come eight to a random byte, each replicate's from its stream.
-    coins = []
-    for r in groups:
-        v = int(bounds[r + 1] - bounds[r])
-        raw = e.rngs[r].integers(0, 256, -(-(dims * v) // 8), dtype=np.uint8)
-        coins.append(np.unpackbits(raw, count=dims * v).reshape(dims, v))
-    guess = (np.concatenate(coins, axis=1) if len(coins) > 1 else coins[0]).view(np.int8)
+    # with its own code. The coins are bits of the person's own draw, 64 dimensions to a draw.
+    words = [draws.bits(Site.CODE_COINS, rep, layout.local[visible], sub=w) for w in range(-(-dims // 64))]
+    bits = np.unpackbits(np.stack(words, axis=1).view(np.uint8), axis=1, bitorder="little")[:, :dims]
+    guess = np.ascontiguousarray(bits.T).view(np.int8)
     guess += guess
     guess -= 1  # 0 -> -1, 1 -> +1
     held = np.take(s.beliefs.T, visible, axis=1)  # (m, visible): dimension by dimension
@@ -264,7 +243,6 @@ def learn_codes(e: Engine) -> np.ndarray:
     np.subtract(1, actions, out=actions)  # 1 where none is held
     actions *= guess
     actions += held  # the belief where held, else the guess
-    rep = layout.rep[visible]
     score = np.einsum("ji,ij->i", actions, e.reality[rep], dtype=np.int32)
     code_score = np.einsum("rj,rj->r", code.astype(np.int32), e.reality.astype(np.int32))
     superior = np.flatnonzero(score > code_score[rep])
@@ -276,59 +254,10 @@ def learn_codes(e: Engine) -> np.ndarray:
     lead = np.add.reduceat(actions[:, superior].astype(np.int64), starts, axis=1).T  # (winners, m)
     k = np.abs(lead)
     majority = np.sign(lead).astype(np.int8)
-    u = np.stack([e.rngs[r].random(dims) for r in winners.tolist()])
+    u = draws.uniform(Site.CODE_ADOPT, np.repeat(winners, dims), np.tile(np.arange(dims), winners.size))
     p2 = lv("learning.code_learning")[winners][:, None]
-    adopt = (k > 0) & (majority != code[winners]) & (u < 1.0 - (1.0 - p2) ** k)
+    adopt = (k > 0) & (majority != code[winners]) & (u.reshape(winners.size, dims) < 1.0 - (1.0 - p2) ** k)
     block = code[winners]
     block[adopt] = majority[adopt]
     code[winners] = block
-    return code
-
-
-def learn_code(
-    beliefs: np.ndarray,
-    engagement: np.ndarray,
-    code: np.ndarray,
-    reality: np.ndarray,
-    lp,
-    rng: np.random.Generator,
-) -> np.ndarray:
-    """One replicate's code after one period of learning from its superior group (changes nothing).
-
-    ``beliefs`` (n, m) and ``engagement`` (n,) are the replicate's learners', ``code`` and ``reality``
-    its code and hidden reality, ``lp`` its learning parameters.
-    """
-    code = code.copy()
-    n = engagement.size
-    if lp.offline_visibility >= 1:
-        held = beliefs.T  # (m, n): dimension by dimension
-    else:
-        seen = bernoulli_indices(rng, n, lp.offline_visibility)
-        mask = engagement == CONTRIBUTOR  # posters are always seen
-        mask[seen] = True
-        visible = np.flatnonzero(mask)
-        if visible.size == 0:
-            return code
-        held = np.take(beliefs.T, visible, axis=1)
-    # people act on what they believe and guess (a fair coin) where they hold no belief; the
-    # organisation sees what they do and how well it works (right minus wrong), and compares it
-    # with its own code. The coins come eight to a random byte.
-    coins = np.unpackbits(rng.integers(0, 256, -(-held.size // 8), dtype=np.uint8), count=held.size)
-    guess = coins.reshape(held.shape).view(np.int8)
-    guess += guess
-    guess -= 1  # 0 -> -1, 1 -> +1
-    actions = np.multiply(held, held)  # 1 where a belief is held, else 0
-    np.subtract(1, actions, out=actions)  # 1 where none is held
-    actions *= guess
-    actions += held  # the belief where held, else the guess
-    score = np.einsum("ji,j->i", actions, reality, dtype=np.int32)
-    code_score = int(code.astype(np.int32) @ reality.astype(np.int32))
-    superior = actions[:, score > code_score]
-    if superior.shape[1] == 0:
-        return code
-    lead = superior.sum(axis=1, dtype=np.int64)  # (+1 actions) - (-1 actions), per dimension
-    k = np.abs(lead)
-    majority = np.sign(lead).astype(np.int8)
-    adopt = (k > 0) & (majority != code) & (rng.random(code.size) < 1.0 - (1.0 - lp.code_learning) ** k)
-    code[adopt] = majority[adopt]
     return code

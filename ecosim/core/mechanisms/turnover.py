@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ecosim.core.draws import Site
 from ecosim.core.network import ASSOCIATE, HEAD_OFFICE
-from ecosim.core.rng import bernoulli_groups
 
 if TYPE_CHECKING:
     from ecosim.core.engine import Engine, Week
@@ -23,7 +23,7 @@ def step(e: Engine, week: Week) -> None:
     s.tenure += 1
     layout = e.layout
     weekly = np.minimum(1.0, e.levers("turnover.annual_rate") / 52.0)
-    leavers, ptr = bernoulli_groups(e.rngs, layout.sizes, weekly)
+    leavers, ptr = e.draws.bernoulli(Site.LEAVE, layout.sizes, weekly)
     counts = np.diff(ptr)
     week.leavers += counts
     if leavers.size:
@@ -32,75 +32,66 @@ def step(e: Engine, week: Week) -> None:
         populate(e, rows, newcomers=True)
 
 
+#: The person's own draws, each a sub-stream of Site.PERSON indexed by the person's number.
+_ALIGNMENT, _GOALS, _MOBILE, _PROPENSITY, _POST_PROPENSITY, _VOLUME, _THRESHOLD, _BELIEFS = range(8)
+
+
 def populate(e: Engine, rows: np.ndarray, *, newcomers: bool) -> None:
     """Put new people into ``rows`` (sorted): draw their goals, device, posting volume, threshold and beliefs.
 
-    Store, region and role belong to the position and are kept. Each replicate's people are drawn
-    from its own stream, in the order a replicate alone draws them; the arithmetic on the draws is
-    done for all replicates at once.
+    Store, region and role belong to the position and are kept. A person's draws belong to the
+    person (their number in the replicate), not to the week they are hired: the replicate's k-th
+    newcomer is the same person in every scenario run on the same seed.
     """
     s = e.state
     layout = e.layout
     lv = e.levers
+    draws = e.draws
     dims = s.beliefs.shape[1]
     topics = s.goals.shape[1]
-    k_all = rows.size
+    k = rows.size
     rep = layout.rep[rows]
+    person = np.empty(k, dtype=np.int64)
+    bounds = layout.bounds(rows)
+    for r in np.flatnonzero(np.diff(bounds)).tolist():
+        person[bounds[r] : bounds[r + 1]] = e.next_person_ids(r, int(bounds[r + 1] - bounds[r]))
+    s.person[rows] = person
+
+    def normal(sub: int) -> np.ndarray:
+        return draws.normal(Site.PERSON, rep, person, sub=sub, week=0)
+
     role = s.role[rows]
     mean = np.where(role == ASSOCIATE, 0.0, lv("goals.manager_alignment_bonus")[rep])
     mean += lv("goals.mean_alignment")[rep]
+    alignment = np.clip(mean + lv("goals.alignment_sd")[rep] * normal(_ALIGNMENT), 0.0, 1.0)
+    s.alignment[rows] = alignment
+    z = draws.normal(
+        Site.PERSON, np.repeat(rep, topics), (person[:, None] * topics + np.arange(topics)).ravel(), sub=_GOALS, week=0
+    ).reshape(k, topics)
+    s.goals[rows] = goals_from(z, e.org_goals[rep], alignment)
+    # head office works at desks; everyone in the field may have only a phone
+    u = draws.uniform(Site.PERSON, rep, person, sub=_MOBILE, week=0)
+    s.mobile[rows] = (role != HEAD_OFFICE) & (u < lv("organisation.mobile_only_share")[rep])
+    s.propensity[rows] = lv("engagement.ecosystem.propensity_sd")[rep] * normal(_PROPENSITY)
+    leaning = normal(_POST_PROPENSITY)
+    s.post_propensity[rows] = lv("engagement.ecosystem.post_propensity_sd")[rep] * leaning
+    # who leans toward writing also writes more when they write: volume shares the leaning's normal
+    rho = lv("engagement.ecosystem.volume_leaning_correlation")[rep]
+    z = rho * leaning + np.sqrt(1.0 - rho * rho) * normal(_VOLUME)
+    s.volume[rows] = np.exp(lv("engagement.ecosystem.posting_volume_spread")[rep] * z)
+    if e.params[0].engagement.rule == "threshold":  # one rule per batch; only this one has thresholds
+        s.threshold[rows] = thresholds(e, rows, rep, normal(_THRESHOLD))
     if newcomers:
         correct, wrong = lv("learning.newcomer_correct"), lv("learning.newcomer_wrong")
     else:
         correct, wrong = lv("learning.initial_correct"), lv("learning.initial_wrong")
-    alignment = np.empty(k_all)
-    z = np.empty((k_all, topics))
-    along = np.empty(k_all)
-    u_mobile = np.empty(k_all)
-    propensity = np.zeros(k_all, dtype=np.float32)
-    post_propensity = np.zeros(k_all, dtype=np.float32)
-    volume = np.ones(k_all, dtype=np.float32)
-    thresholds = np.empty(k_all)
-    u_beliefs = np.full((k_all, dims), np.inf, dtype=np.float32)
-    bounds = layout.bounds(rows)
-    for r in np.flatnonzero(np.diff(bounds)).tolist():
-        a, b = int(bounds[r]), int(bounds[r + 1])
-        k = b - a
-        params = e.params[r]
-        rng = e.rngs[r]
-        s.person[rows[a:b]] = e.next_person_ids(r, k)
-        alignment[a:b] = rng.normal(mean[a:b], params.goals.alignment_sd)
-        z[a:b] = rng.standard_normal((k, topics))
-        along[a:b] = z[a:b] @ e.org_goals[r]
-        u_mobile[a:b] = rng.random(k)
-        eco = params.engagement.ecosystem
-        if eco.propensity_sd > 0:
-            propensity[a:b] = rng.normal(0.0, eco.propensity_sd, k)
-        if eco.post_propensity_sd > 0:
-            post_propensity[a:b] = rng.normal(0.0, eco.post_propensity_sd, k)
-        if eco.posting_volume_spread > 0:
-            volume[a:b] = rng.lognormal(0.0, eco.posting_volume_spread, k)
-        thr = params.engagement.threshold
-        if thr.counts is not None:
-            thresholds[a:b] = np.asarray(thr.counts, dtype=np.float64)[rows[a:b] - layout.offsets[r]]
-        elif thr.phi_sd > 0:
-            thresholds[a:b] = np.clip(rng.normal(thr.phi, thr.phi_sd, k), 0.0, 1.0)
-        else:
-            thresholds[a:b] = thr.phi
-        if correct[r] + wrong[r] > 0:
-            u_beliefs[a:b] = rng.random((k, dims), dtype=np.float32)
-    np.clip(alignment, 0.0, 1.0, out=alignment)
-    s.alignment[rows] = alignment
-    s.goals[rows] = goals_from(z, along, e.org_goals[rep], alignment)
-    # head office works at desks; everyone in the field may have only a phone
-    s.mobile[rows] = (role != HEAD_OFFICE) & (u_mobile < lv("organisation.mobile_only_share")[rep])
-    s.propensity[rows] = propensity
-    s.post_propensity[rows] = post_propensity
-    s.volume[rows] = volume
-    s.threshold[rows] = thresholds
-    s.beliefs[rows] = beliefs_from(
-        u_beliefs, e.reality[rep], correct.astype(np.float32)[rep], (correct + wrong).astype(np.float32)[rep]
-    )
+    if ((correct + wrong) > 0).any():
+        u = draws.uniform(
+            Site.PERSON, np.repeat(rep, dims), (person[:, None] * dims + np.arange(dims)).ravel(), sub=_BELIEFS, week=0
+        ).reshape(k, dims)
+        s.beliefs[rows] = beliefs_from(u, e.reality[rep], correct[rep], (correct + wrong)[rep])
+    else:
+        s.beliefs[rows] = 0
     s.engagement[rows] = 0
     s.habit[rows] = 0.0
     s.post_habit[rows] = 0.0
@@ -108,6 +99,8 @@ def populate(e: Engine, rows: np.ndarray, *, newcomers: bool) -> None:
     s.reply_pull[rows] = 0.0
     s.posts[rows] = 0
     s.recent_posts[rows] = 0.0
+    s.seen_active[rows] = 0.0
+    s.seen_posting[rows] = 0.0
     s.ever_active[rows] = False
     s.tenure[rows] = 0
     s.belief_week[rows] = max(e.week, 1)  # set up before week 1: age 0 in week 1
@@ -117,14 +110,29 @@ def populate(e: Engine, rows: np.ndarray, *, newcomers: bool) -> None:
             e.on_replace(rows)
 
 
-def goals_from(z: np.ndarray, along: np.ndarray, org: np.ndarray, alignment: np.ndarray) -> np.ndarray:
-    """Unit goal vectors at cosine ``alignment`` with each row's ``org`` goals, from normal draws ``z``.
+def thresholds(e: Engine, rows: np.ndarray, rep: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """The adoption thresholds of the people in ``rows`` (threshold rule): given counts, or phi with a spread."""
+    out = np.empty(rows.size)
+    for r, sc in enumerate(e.params):
+        mine = rep == r
+        if not mine.any():
+            continue
+        thr = sc.engagement.threshold
+        if thr.counts is not None:
+            out[mine] = np.asarray(thr.counts, dtype=np.float64)[rows[mine] - e.layout.offsets[r]]
+        else:
+            out[mine] = np.clip(thr.phi + thr.phi_sd * z[mine], 0.0, 1.0)
+    return out
 
-    ``along`` is ``z @ org`` row by row. The part of ``z`` orthogonal to the organisation's goals,
-    made a unit vector, is the personal direction (see :func:`ecosim.core.state.draw_goals`).
+
+def goals_from(z: np.ndarray, org: np.ndarray, alignment: np.ndarray) -> np.ndarray:
+    """Unit goal vectors at cosine ``alignment`` with each row's ``org`` goals, from standard normal draws ``z``.
+
+    Each is ``a * o + sqrt(1 - a^2) * u`` with ``u`` the part of ``z`` orthogonal to ``o``, made a
+    unit vector: the personal part points in a direction of the learner's own.
     """
-    z -= along[:, None] * org
-    norms = np.linalg.norm(z, axis=1, keepdims=True)
+    z -= (z * org).sum(axis=1)[:, None] * org  # sums over contiguous rows: the same in any batch
+    norms = np.sqrt((z * z).sum(axis=1))[:, None]
     norms[norms == 0] = 1.0
     z /= norms
     a = alignment[:, None]
