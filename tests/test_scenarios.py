@@ -51,10 +51,12 @@ def test_retail_sits_near_the_tipping_point():
 
 
 def test_facilitation_buys_activity_but_not_alignment():
-    """Much more facilitation lifts the low-alignment chain, mostly to a struggling community.
+    """Much more facilitation lifts the low-alignment chain over the critical mass, yet below the aligned chain.
 
-    It thrives in a minority of runs (4 of 20) and stays well below the aligned chain: with events
-    held on the platform and replies that draw people back (docs/model.md section 8).
+    What the evidence changed (docs/model.md section 8): since people come because their colleagues
+    come, heavy facilitation (six facilitators, weekly events) draws enough of each store in for
+    colleagues to keep each other coming, and the unaligned chain thrives in most runs; it still
+    ends well below the aligned chain, on the same seeds.
     """
     shares, verdicts = finals("retail_facilitated")
     low, _ = finals("retail_low_alignment")
@@ -63,7 +65,7 @@ def test_facilitation_buys_activity_but_not_alignment():
     assert diff.mean() > 4 * diff.std(ddof=1) / np.sqrt(diff.size)
     gap = high - shares
     assert gap.mean() > 4 * gap.std(ddof=1) / np.sqrt(gap.size)
-    assert verdicts.count("struggling") >= 15 and "ghost_town" not in verdicts
+    assert verdicts.count("thriving") >= 12 and "ghost_town" not in verdicts
 
 
 def test_a_rescue_when_uptake_stalls_mostly_thrives_and_acting_at_launch_always_does():
