@@ -143,6 +143,9 @@ def test_visitors_who_never_stop_fail_the_peak_and_rise_patterns(monkeypatch):
     names = ("retail", "retail_high_alignment")
     # nobody leaves either, so that no habitual visitor is replaced by a newcomer
     assert not any(c.passed for c in pattern_rows("peak_decline", {"turnover.annual_rate": 0.0}, scenarios=names))
+    # the active share then peaks at the end, so the share who ever visited cannot rise after its peak
+    rise = pattern_rows("cumulative_rise", {"turnover.annual_rate": 0.0}, scenarios=("retail", "retail_low_alignment"))
+    assert not any(c.passed for c in rise)
 
 
 def test_simple_contagion_fails_the_centola_row(monkeypatch):
