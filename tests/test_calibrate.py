@@ -358,7 +358,7 @@ def test_population_shrinks_the_retail_organisation_and_refuses_edge_lists():
 
 
 def test_calibrate_draws_the_engagement_weights_from_the_posterior(small, observed, tmp_path):
-    """``--weights posterior``: every simulated particle's weights drawn for its seed; the fit differs from the defaults'."""
+    """``--weights posterior``: each simulated particle's weights drawn for its seed; the fit then differs."""
     common = ["calibrate", str(small), "--observed", str(observed), "--fit", "goals.mean_alignment"]
     common += ["--particles", "12", "--generations", "2", "--draws", "10", "--seed", "5", "--quiet"]
     assert main([*common, "--weights", "posterior", "--out", str(tmp_path / "post")]) == 0
