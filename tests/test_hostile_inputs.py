@@ -247,7 +247,7 @@ BAD_OBSERVED = {
     ),
     "posters above the active share, the scenario's headcount": (
         "week,active_share,posters\n1,0.1,30\n",
-        ":2: posters: more contributors (0.652 of the headcount) than active learners (0.1",
+        ":2: posters: more contributors (0.698 of the headcount) than active learners (0.1",
     ),
     "contributor share above the active users": (
         "week,active_users,contributor_share,headcount\n1,6,0.5,60\n2,30,0.2,60\n",
@@ -255,7 +255,7 @@ BAD_OBSERVED = {
     ),
     "more active users than the scenario's learners": (
         "week,active_users\n1,500\n",
-        ":2: active_users: more active users than the scenario's 46 learners (got 500); allowed: at most 46",
+        ":2: active_users: more active users than the scenario's 43 learners (got 500); allowed: at most 43",
     ),
     "an unterminated quote": ('week,active_share\n1,"0.2\n2,0.3\n', ":2: a quoted cell is never closed"),
     "a huge week": ("week,active_share\n99999999999999999999999,0.2\n", ":2: week: out of range"),
@@ -273,7 +273,7 @@ BAD_OBSERVED = {
 @pytest.mark.parametrize("name", list(BAD_OBSERVED))
 def test_an_impossible_observed_file_is_refused_before_the_fit(name, tmp_path, capsys, fit_seen):
     text, expected = BAD_OBSERVED[name]
-    scenario = write(tmp_path / "s.yaml", BASE.replace("head_office: 2", "head_office: 24"))  # 46 learners
+    scenario = write(tmp_path / "s.yaml", BASE.replace("head_office: 2", "head_office: 24"))  # 43 learners (store sizes are drawn)
     bad = write(tmp_path / "bad.csv", text)
     out = tmp_path / "o"
     argv = ["calibrate", str(scenario), "--observed", str(bad), "--fit", "goals.mean_alignment", "--out", str(out)]
