@@ -273,7 +273,8 @@ BAD_OBSERVED = {
 @pytest.mark.parametrize("name", list(BAD_OBSERVED))
 def test_an_impossible_observed_file_is_refused_before_the_fit(name, tmp_path, capsys, fit_seen):
     text, expected = BAD_OBSERVED[name]
-    scenario = write(tmp_path / "s.yaml", BASE.replace("head_office: 2", "head_office: 24"))  # 43 learners (store sizes are drawn)
+    # 43 learners (store sizes are drawn)
+    scenario = write(tmp_path / "s.yaml", BASE.replace("head_office: 2", "head_office: 24"))
     bad = write(tmp_path / "bad.csv", text)
     out = tmp_path / "o"
     argv = ["calibrate", str(scenario), "--observed", str(bad), "--fit", "goals.mean_alignment", "--out", str(out)]
