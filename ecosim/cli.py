@@ -30,6 +30,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "ecosim.commands.import_",
         "read platform exports (Viva Engage, Slack, xAPI) and an HR file into calibrate's weekly table",
     ),
+    "plan": (
+        "ecosim.commands.plan",
+        "search the levers for the plan that does best within a budget, confirmed on fresh futures",
+    ),
     "validate": ("ecosim.commands.validate", "reproduce the classic results (Bass, Granovetter, Watts, March)"),
 }
 

@@ -11,10 +11,11 @@ import pytest
 from test_calibrate import FIT, observed, small  # noqa: F401  (the fixtures of the small calibration)
 
 import ecosim.calibrate.engine as engine
-from ecosim.calibrate.early_warning import early_warning, rules_for_draws, wilson_interval
+from ecosim.calibrate.early_warning import early_warning, rules_for_draws
 from ecosim.calibrate.simulator import run_series
 from ecosim.cli import main
 from ecosim.core.metrics import verdict
+from ecosim.experiment.intervals import wilson_interval
 from ecosim.scenario.loader import load_scenario, scenario_to_dict
 from ecosim.scenario.schema import Verdict
 

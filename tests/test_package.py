@@ -9,8 +9,8 @@ from conftest import SCENARIOS
 
 import ecosim
 from ecosim.report import versions
+from ecosim.scenario.levers import nice_ceiling
 from ecosim.scenario.schema import get_value, iter_params, param_info
-from ecosim.viz.levers import nice_ceiling
 
 
 def test_versions_name_ecosim_by_its_one_version_and_add_extra_packages():

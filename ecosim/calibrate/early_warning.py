@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from statistics import NormalDist
 from types import SimpleNamespace
 from typing import Any
 
@@ -30,6 +29,7 @@ import pandas as pd
 
 from ecosim.core.metrics import verdict
 from ecosim.core.outcomes import VERDICTS
+from ecosim.experiment.intervals import wilson_interval
 
 #: The level of every interval: the shares' Wilson intervals and the interval of the first week below the line.
 LEVEL = 0.90
@@ -41,27 +41,6 @@ GHOST_TOWN = "ghost_town"
 BY_NOW = "ghost_town_by_now"
 #: The file the table is written to (with ``.csv`` and ``.parquet``).
 TABLE = "verdict_by_week"
-
-
-def wilson_interval(k: int, n: int, level: float = LEVEL) -> tuple[float, float]:
-    """The Wilson score interval of a share of ``k`` in ``n`` at ``level`` (0.90: a 90% interval).
-
-    Unlike the plain normal interval it stays between 0 and 1 and is not empty when ``k`` is 0 or ``n``
-    (Wilson 1927; Brown, Cai & DasGupta 2001 recommend it for small ``n``).
-    """
-    if n <= 0:
-        return float("nan"), float("nan")
-    z = NormalDist().inv_cdf(0.5 + level / 2)
-    p = k / n
-    z2n = z * z / n
-    centre = (p + z2n / 2) / (1 + z2n)
-    half = z * np.sqrt(p * (1 - p) / n + z2n / (4 * n)) / (1 + z2n)
-    low, high = max(0.0, centre - half), min(1.0, centre + half)
-    if k == 0:
-        low = 0.0
-    if k == n:
-        high = 1.0
-    return float(low), float(high)
 
 
 @dataclass

@@ -24,7 +24,7 @@ import numpy as np
 from ecosim.core.network import HEAD_OFFICE
 from ecosim.layout import organisation_layout, sample_rows
 from ecosim.plotting import style
-from ecosim.viz.levers import nice_ceiling
+from ecosim.scenario.levers import nice_ceiling
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

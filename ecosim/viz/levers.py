@@ -2,11 +2,9 @@
 
 Every parameter declared with ``lever=True`` in :mod:`ecosim.scenario.schema` becomes a slider;
 its label (the schema's plain name), unit, type and bounds come from that one declaration, and its
-starting value from the scenario. Schema bounds are sometimes far wider than any sensible slider (up to 100,000
-facilitators), so a slider's upper end is the schema's upper bound when that is within ten times
-the scenario's value, and otherwise a round number about four times the value; points in time
-(unit ``week``) run to the scenario's last week and durations (unit ``weeks``) stop there. A
-value typed into the scenario file is always inside its slider's range.
+starting value from the scenario. A slider's range is the lever's sensible range for the scenario
+(:func:`ecosim.scenario.levers.lever_range`, which ``plan`` explores too): a value typed into the
+scenario file is always inside it.
 
 The seed is a text input. Whatever the inputs say, the model is rebuilt through
 :func:`ecosim.scenario.loader.load_scenario`, so the schema's validation applies.
@@ -19,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ecosim.errors import InputError
+from ecosim.scenario.levers import lever_range
 from ecosim.scenario.schema import ParamInfo, Scenario, get_value, iter_params
 
 SEED_LABEL = "Seed (a whole number)"
@@ -61,28 +60,10 @@ def _lever(info: ParamInfo, scenario: Scenario) -> Lever:
     integer = info.annotation is int
     value = get_value(scenario, info.path)
     value = int(value) if integer else float(value)
-    lo = info.lower if info.lower is not None else min(0.0, value)
-    if info.gt is not None:  # an open lower bound: start one step above it
-        lo = info.gt + (1 if integer else 0.01)
-    upper = info.upper
-    span = abs(value) if value else 1.0
-    if info.unit == "week":  # a point in time: anywhere in the run
-        hi = float(scenario.weeks)
-    elif upper is not None and upper - lo <= 10 * span:
-        hi = float(upper)
-    else:
-        hi = nice_ceiling(4 * span)
-        if integer:
-            hi = max(hi, 10.0)
-        if info.unit == "weeks":
-            hi = min(hi, float(scenario.weeks))
-    if upper is not None:
-        hi = min(hi, float(upper))
-    hi = max(hi, float(value))
-    lo = min(float(lo), float(value))
+    lo, hi = lever_range(info, scenario)
     if integer:
         step: float = 1
-        lo, hi = int(math.floor(lo)), int(math.ceil(hi))
+        lo, hi = int(lo), int(hi)
     else:
         step = 10 ** math.floor(math.log10((hi - lo) / 50)) if hi > lo else 0.01
     from ecosim.words import say, words
@@ -103,17 +84,6 @@ def _lever(info: ParamInfo, scenario: Scenario) -> Lever:
             info.description.split(" Source: ")[0] if not w.retail and value != info.default else info.description, w
         ),
     )
-
-
-def nice_ceiling(x: float) -> float:
-    """The smallest of 1, 2, 2.5, 5 x 10^k at or above ``x`` (1 for x <= 0 or not finite)."""
-    if not math.isfinite(x) or x <= 0:
-        return 1.0
-    k = math.floor(math.log10(x))
-    for m in (1.0, 2.0, 2.5, 5.0, 10.0):
-        if m * 10**k >= x - 1e-12:
-            return float(m * 10**k)
-    return float(10 ** (k + 1))  # pragma: no cover
 
 
 def parse_seed(text: object) -> int | None:
