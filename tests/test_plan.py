@@ -284,3 +284,46 @@ def test_a_scenario_without_prices_is_refused(tmp_path, capsys):
 
 def test_plan_keys_do_not_depend_on_the_order_levers_are_given():
     assert plan_key({"b": 1, "a": 2.5}) == plan_key({"a": 2.5, "b": 1})
+
+
+# ------------------------------------------------------------------------------------------------
+# What to measure next
+# ------------------------------------------------------------------------------------------------
+
+
+def test_the_value_of_information_of_a_toy_with_a_known_answer():
+    """Plan A pays theta, plan B pays 0.5, theta ~ U(0, 1): EVPPI = E max(theta, 0.5) - 0.5 = 0.125.
+
+    Knowing theta changes the recommendation (B) whenever theta > 0.5: in half the futures. An
+    unknown the outcomes do not depend on is worth nothing.
+    """
+    from ecosim.plan.value import value_of_information
+
+    rng = np.random.default_rng(3)
+    n = 4000
+    theta, other = rng.random(n), rng.random(n)
+    y = np.vstack([theta, np.full(n, 0.5)]) + rng.normal(0, 0.2, (2, n))
+    table = value_of_information({"other": other, "theta": theta}, y, recommended=1).set_index("unknown")
+    t, o = table.loc["theta"], table.loc["other"]
+    assert table.index[0] == "theta"
+    assert abs(t["evppi"] - 0.125) < 4 * t["evppi_error"] and t["evppi_error"] < 0.01
+    assert abs(t["changes_plan"] - 0.5) < 4 * t["changes_plan_error"] and t["changes_plan_error"] < 0.02
+    # the noise alone: at most a few standard errors of a mean of n draws of sd 0.2
+    assert o["evppi"] < 4 * 0.2 * np.sqrt(2 / n)
+
+
+@pytest.mark.slow
+def test_a_plan_with_deep_uncertainties_says_what_to_measure_first(small, tmp_path):
+    plan = write(
+        tmp_path / "plan.yaml",
+        "decisions:\n  facilitation.facilitators: [0, 12]\n  facilitation.hours_per_week: [1, 10]\n"
+        "uncertain:\n  goals.mean_alignment: [0.35, 0.65]\n",
+    )
+    out = tmp_path / "o"
+    args = [*ARGS[2:], "--budget", "60000", "--set", "learning.socialisation=0.001"]  # little formal training
+    assert main(["plan", str(small), "--plan", str(plan), *args, "--out", str(out)]) == 0
+    data = json.loads((out / "plan.json").read_text())
+    (row,) = data["value_of_information"]
+    assert row["unknown"] == "goals.mean_alignment" and 0 <= row["changes_plan"] <= 1 and row["evppi_error"] >= 0
+    assert "## What to measure next" in (out / "plan.md").read_text()
+    assert "Measure goal alignment first" in data["headline"]

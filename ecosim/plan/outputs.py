@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 #: The settings a plan was started with; a resumed plan must match them.
 SETTINGS = "plan_settings.json"
 #: Tables written as Parquet and CSV.
-TABLES = ("candidates", "pareto", "rounds", "confirmed", "robustness")
+TABLES = ("candidates", "pareto", "rounds", "confirmed", "robustness", "value_of_information")
 
 
 def money(x: float) -> str:
@@ -84,7 +84,49 @@ def headline(result: PlanResult) -> str:
         text += f" The next-best plan {how} and thrives in {pct(nxt.thriving)}."
     w = result.as_written
     text += f" The scenario as written thrives in {pct(w.thriving)} at {money(w.cost[0])}."
+    first = measure_first(result)
+    if first:
+        text += " " + first
     return text
+
+
+def _unknown_words(name: str) -> str:
+    from ecosim.scenario.schema import param_info
+
+    try:
+        return param_info(name).label
+    except KeyError:
+        return name
+
+
+def measure_first(result: PlanResult) -> str:
+    """What to measure first, in one sentence (empty when nothing uncertain could be measured)."""
+    if result.voi is None or result.voi.empty:
+        return ""
+    top = result.voi.iloc[0]
+    return (
+        f"Measure {_unknown_words(top['unknown'])} first: knowing it would change the recommended plan in "
+        f"{pct(top['changes_plan'])} of futures (± {100 * top['changes_plan_error']:.0f} points) and gain "
+        f"{voi_number(top['evppi'], result)} {voi_unit(result)} on average "
+        f"(± {voi_number(top['evppi_error'], result)})."
+    )
+
+
+def voi_number(x: float, result: PlanResult) -> str:
+    """An EVPPI (the score of :func:`ecosim.plan.search.run_value`) as a number in :func:`voi_unit`."""
+    if result.objective == "net_value":
+        return money(x * result.budget)
+    return f"{100 * x:.{2 if result.objective == 'capability' else 1}f}"
+
+
+def voi_unit(result: PlanResult) -> str:
+    """The unit of :func:`voi_number`, in words."""
+    return {
+        "thriving": "points of the chance of thriving",
+        "learner_weeks": "points of the weekly active share",
+        "capability": "points of capability",
+        "net_value": "of net value",
+    }[result.objective]
 
 
 def confirmed_table(result: PlanResult):
@@ -125,6 +167,26 @@ def plan_markdown(result: PlanResult) -> str:
             f"{row['regret_90th_percentile']:,.0f} | {pct(row['satisficing'])} |"
         )
     lines += ["", f"Regret is in {str(table[0]['regret_unit']).replace('_', ' ')}.", ""]
+    if result.voi is not None and not result.voi.empty:
+        lines += [
+            "## What to measure next",
+            "",
+            "If an unknown were measured before committing, the plan could be chosen for its value. The gain on "
+            "average is the expected value of partial perfect information (EVPPI; Strong, Oakley & Brennan 2014's "
+            "regression estimate over the confirmation futures), among the ranked plans within the budget; with "
+            "it, the share of futures in which knowing it would change the recommended plan. After ±: the "
+            "Monte Carlo error (a bootstrap over the futures).",
+            "",
+            f"| unknown | gain if known first ({voi_unit(result)}) | changes the plan in |",
+            "|---|---|---|",
+        ]
+        for row in result.voi.to_dict("records"):
+            lines.append(
+                f"| {_unknown_words(row['unknown'])} (`{row['unknown']}`) | {voi_number(row['evppi'], result)} "
+                f"(± {voi_number(row['evppi_error'], result)}) | {pct(row['changes_plan'])} "
+                f"(± {100 * row['changes_plan_error']:.0f} points) |"
+            )
+        lines.append("")
     lines += [
         "## The cost-outcome front",
         "",
@@ -226,6 +288,8 @@ def write_plan(out: Path, result: PlanResult, *, figures: bool = True, command: 
         "confirmed": confirmed_table(result),
         "robustness": result.robust,
     }
+    if result.voi is not None:
+        tables["value_of_information"] = result.voi
     for name, frame in tables.items():
         frame = frame.rename(columns={r.path: _column(r.path) for r in result.spec.decisions})
         write_with(out / f"{name}.parquet", lambda tmp, f=frame: f.to_parquet(tmp, index=False))
@@ -283,6 +347,7 @@ def plan_json(result: PlanResult) -> dict[str, Any]:
             "futures_when_ranking_held": result.seeds_used,
             "ranking_stable": result.stable,
             "level": LEVEL,
+            "value_of_information": None if result.voi is None else result.voi.to_dict("records"),
             "headline": headline(result),
         }
     )

@@ -330,6 +330,17 @@ class Measured:
         }
 
 
+def run_value(outcome: Mapping[str, float], objective: str, budget: float) -> float:
+    """One run's value for ``objective`` (a plan's value is its mean; see :func:`measure`)."""
+    if objective == "thriving":
+        return outcome["thriving"] + TIE_BREAK * outcome["final_active_share"]
+    if objective == "learner_weeks":
+        return outcome["mean_active_share"]
+    if objective == "capability":
+        return outcome["capability"] / 100.0
+    return outcome["net_value"] / budget
+
+
 def measure(
     plan: Mapping[str, Any], outcomes: Sequence[Mapping[str, float]], *, budget: float, objective: str
 ) -> Measured:
@@ -345,14 +356,7 @@ def measure(
     n = len(outcomes)
     thriving = float(cols["thriving"].mean())
     cost = mean_interval(cols["cost"], LEVEL)
-    if objective == "thriving":
-        value = thriving + TIE_BREAK * float(cols["final_active_share"].mean())
-    elif objective == "learner_weeks":
-        value = float(cols["mean_active_share"].mean())
-    elif objective == "capability":
-        value = float(cols["capability"].mean()) / 100.0
-    else:
-        value = float(cols["net_value"].mean()) / budget
+    value = float(np.mean([run_value(o, objective, budget) for o in outcomes]))
     score = value if cost[0] <= budget else OVER_BUDGET - (cost[0] - budget) / budget
     return Measured(
         plan=dict(plan),
@@ -431,6 +435,7 @@ class PlanResult:
     confirmed: list[Measured]
     as_written: Measured
     robust: pd.DataFrame
+    voi: pd.DataFrame | None
     stable: bool
     seeds_used: int
     runs: int
@@ -558,6 +563,7 @@ def search(
     as_written = measure(written, outs[-1], budget=budget, objective=objective)
     labels = [f"plan {i + 1}" for i in range(len(ranked))] + ["as written"]
     robust = robustness(labels, outs, budget=budget, objective=objective)
+    voi = _value_of_information(futures, fresh, confirmed, outs, objective=objective, budget=budget, seed=seed)
     say(f"confirmed on {confirm} fresh futures ({runner.runs:,} runs in all)")
 
     notes = []
@@ -579,6 +585,7 @@ def search(
         confirmed=confirmed,
         as_written=as_written,
         robust=robust,
+        voi=voi,
         stable=stable,
         seeds_used=n,
         runs=runner.runs,
@@ -586,6 +593,26 @@ def search(
         generations=generation[0],
         notes=notes,
     )
+
+
+def unknown_names(futures: Futures) -> list[str]:
+    """What differs between futures and could be measured: a calibration's parameters, the deep uncertainties."""
+    names = [c for c in futures.posterior.columns if c != "weight"] if futures.posterior is not None else []
+    return [*names, *(r.path for r in futures.uncertain if r.path not in names)]
+
+
+def _value_of_information(futures, fresh, confirmed, outs, *, objective, budget, seed) -> pd.DataFrame | None:
+    """The EVPPI of each unknown over the confirmation futures, among the ranked plans within the budget."""
+    from ecosim.plan.value import value_of_information
+
+    names = unknown_names(futures)
+    within = [i for i, m in enumerate(confirmed) if m.score > OVER_BUDGET / 2]
+    if not names or len(within) < 2:
+        return None
+    drawn = [futures.overrides(k) for k in fresh]
+    unknowns = {name: np.array([float(d[name]) for d in drawn]) for name in names}
+    y = np.array([[run_value(o, objective, budget) for o in outs[i]] for i in within])
+    return value_of_information(unknowns, y, recommended=0, seed=seed)
 
 
 def _pareto_of_all(candidates: pd.DataFrame) -> pd.DataFrame:
