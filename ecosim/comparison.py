@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ecosim.core.outcomes import VERDICTS, outcome
-from ecosim.ensemble import VERDICT_WORDS, Ensemble, has_costs, has_value, run_ensemble
+from ecosim.ensemble import MAX_PRECISION_SEEDS, VERDICT_WORDS, Ensemble, has_costs, has_value, run_ensemble
 from ecosim.experiment import DEFAULT_SEEDS
 
 if TYPE_CHECKING:
@@ -194,6 +194,8 @@ def compare(
     workers: int | None = None,
     scheduler: str | None = None,
     progress: Callable[[str, int], None] | None = None,
+    precision: float | None = None,
+    say: Callable[[str], None] | None = None,
 ) -> Comparison:
     """Run every scenario on the same seeds and compare each with the first.
 
@@ -206,6 +208,10 @@ def compare(
         workers: worker processes (default: one per core).
         scheduler: a Dask scheduler's address, with ``executor="dask"``.
         progress: called with a scenario's label and the number of its runs finished so far.
+        precision: add seeds (doubling, to :data:`~ecosim.ensemble.MAX_PRECISION_SEEDS`) until every
+            scenario's verdict shares (95% Wilson intervals) and every difference of the final weekly
+            active share from the first (95% interval) are known to within this, either side.
+        say: called with a line of text each time more seeds are added.
     """
     from ecosim.scenario.loader import load_scenario
     from ecosim.scenario.schema import Scenario
@@ -226,14 +232,37 @@ def compare(
         seed_list = [loaded[0].seed + k for k in range(seeds)]
     else:
         seed_list = [int(s) for s in seeds]
-    ensembles = []
-    for k, (name, sc) in enumerate(zip(names, loaded, strict=True)):
-        own = seed_list if paired else [s + k * INDEPENDENT_OFFSET for s in seed_list]
-        report = (lambda done, name=name: progress(name, done)) if progress is not None else None
-        ensembles.append(
-            run_ensemble(sc, own, executor=executor, workers=workers, scheduler=scheduler, progress=report)
-        )
+
+    def run(seeds: list[int]) -> list[Ensemble]:
+        out = []
+        for k, (name, sc) in enumerate(zip(names, loaded, strict=True)):
+            own = seeds if paired else [s + k * INDEPENDENT_OFFSET for s in seeds]
+            report = (lambda done, name=name: progress(name, done)) if progress is not None else None
+            out.append(run_ensemble(sc, own, executor=executor, workers=workers, scheduler=scheduler, progress=report))
+        return out
+
+    ensembles = run(seed_list)
+    while precision is not None and len(seed_list) < MAX_PRECISION_SEEDS:
+        known = known_to(ensembles, paired)
+        if known <= precision:
+            break
+        n = len(seed_list)
+        more = [seed_list[-1] + 1 + k for k in range(min(n, MAX_PRECISION_SEEDS - n))]
+        if say is not None:
+            say(f"{n:,} runs each: known to ±{100 * known:.1f} points; running {len(more):,} more of each")
+        seed_list += more
+        ensembles = [a.extended(b) for a, b in zip(ensembles, run(more), strict=True)]
     return _tables(names, ensembles, paired)
+
+
+def known_to(ensembles: Sequence[Ensemble], paired: bool = True) -> float:
+    """The widest half-width of the verdict shares' and the final active share differences' 95% intervals."""
+    widths = [ens.verdict_precision() for ens in ensembles]
+    base = ensembles[0].values("final_active_share")
+    for ens in ensembles[1:]:
+        d = paired_difference(ens.values("final_active_share"), base, paired=paired)
+        widths.append((d.high - d.low) / 2 if np.isfinite(d.high - d.low) else 0.0)
+    return max(widths)
 
 
 def _tables(names: list[str], ensembles: list[Ensemble], paired: bool) -> Comparison:

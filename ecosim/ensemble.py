@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 
 #: Share of runs inside the interval reported around the median (from the 5th to the 95th percentile).
 INTERVAL = 0.90
+#: The level of the Monte Carlo intervals of the verdict shares (``--precision`` is their half-width).
+MC_LEVEL = 0.95
+#: The most seeds ``--precision`` adds before it stops, whether or not the precision is reached.
+MAX_PRECISION_SEEDS = 10_000
 #: Summary values that are not numbers.
 TEXT_KEYS = frozenset(o.name for o in SUMMARY if o.shown == "word")
 #: Per-run outcomes added to the model's summary: what the run cost and what it bought.
@@ -177,6 +181,12 @@ class Ensemble:
             "runs": len(self.seeds),
             "verdicts": {v: counts[v] for v in VERDICTS if counts[v]},
             "representative_seed": self.seeds[self.representative],
+            # the Monte Carlo error of the verdict shares: their 95% Wilson intervals over the runs
+            "verdict_shares": {
+                v: {"share": share, "low": low, "high": high}
+                for v, (share, low, high) in self.verdict_intervals().items()
+            },
+            "verdict_share_level": MC_LEVEL,
             "interval": INTERVAL,
             **{key: self.spread(key) for key in numeric},
         }
@@ -184,6 +194,36 @@ class Ensemble:
     def verdict_text(self) -> str:
         """The verdicts in words: 'Ghost town in 13 of 20 runs (65%), struggling in 7 (35%).'."""
         return verdict_sentence(self.verdicts, len(self.seeds))
+
+    def verdict_intervals(self, level: float = MC_LEVEL) -> dict[str, tuple[float, float, float]]:
+        """Each verdict's share of the runs with its Wilson interval: the Monte Carlo error of the share."""
+        from ecosim.experiment.intervals import wilson_interval
+
+        n, counts = len(self.seeds), self.verdicts
+        return {v: (counts[v] / n, *wilson_interval(counts[v], n, level)) for v in VERDICTS if v != "not_launched"}
+
+    def verdict_precision(self, level: float = MC_LEVEL) -> float:
+        """The widest half-width of the verdict shares' intervals: how well the verdict shares are known."""
+        return max((high - low) / 2 for _, low, high in self.verdict_intervals(level).values())
+
+    def extended(self, more: Ensemble) -> Ensemble:
+        """This ensemble with ``more``'s runs after its own (the same scenario, other seeds).
+
+        The representative run is chosen again over all the runs; what the network figure draws is
+        kept when it is still the representative's, else dropped (draw it again with the run of that seed).
+        """
+        seeds = [*self.seeds, *more.seeds]
+        series = {name: np.concatenate([self.series[name], more.series[name]]) for name in self.series}
+        summaries = [*self.summaries, *more.summaries]
+        rep = representative([s["verdict"] for s in summaries], series["active_share"])
+        network = (
+            self.network
+            if rep == self.representative
+            else more.network
+            if rep == len(self.seeds) + more.representative
+            else None
+        )
+        return Ensemble(self.scenario, seeds, summaries, series, rep, network=network)
 
 
 def verdict_sentence(counts: Counter[str] | dict[str, int], runs: int) -> str:
@@ -387,6 +427,35 @@ def run_ensemble(
         drawn = _one(scenario, seeds[rep], network=True)[2]
     first = scenario.model_copy(update={"seed": seeds[0]})
     return Ensemble(first, seeds, summaries, series, rep, network=drawn)
+
+
+def run_to_precision(
+    scenario: Scenario,
+    precision: float,
+    *,
+    start: int = DEFAULT_SEEDS,
+    cap: int = MAX_PRECISION_SEEDS,
+    network: bool = False,
+    say: Callable[[str], None] | None = None,
+    **kw: Any,
+) -> Ensemble:
+    """Run ``scenario`` on ``start`` seeds, then as many again, and again, until the verdict shares are known.
+
+    Stops when every verdict share's 95% Wilson interval is at most ``precision`` either side, or at
+    ``cap`` seeds. Seeds run in order from the scenario's own, so the runs are those of an ensemble
+    of as many seeds. The other arguments are those of :func:`run_ensemble`.
+    """
+    ens = run_ensemble(scenario, default_seeds(scenario, min(start, cap)), network=network, **kw)
+    while ens.verdict_precision() > precision and len(ens.seeds) < cap:
+        n = len(ens.seeds)
+        more = [scenario.seed + k for k in range(n, min(2 * n, cap))]
+        if say is not None:
+            known = f"{100 * ens.verdict_precision():.1f}"
+            say(f"{n:,} runs: the verdict shares are known to ±{known} points; running {len(more):,} more")
+        ens = ens.extended(run_ensemble(scenario, more, network=network, **kw))
+        if network and ens.network is None:
+            ens.network = _one(scenario, ens.seeds[ens.representative], network=True)[2]
+    return ens
 
 
 def verdict_line(verdict: str) -> str:

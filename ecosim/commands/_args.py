@@ -32,6 +32,17 @@ def whole_number(lo: int, hi: int | None = None, what: str = "a whole number") -
     return parse
 
 
+def share_arg(text: str) -> float:
+    """An argparse ``type`` for a precision: a number above 0 and at most 0.5 (a share, in points / 100)."""
+    try:
+        value = float(text) if len(text.strip()) <= 40 else float("nan")
+    except ValueError:
+        value = float("nan")
+    if not 0 < value <= 0.5:  # NaN fails too
+        raise argparse.ArgumentTypeError(f"must be a number above 0 and at most 0.5, e.g. 0.05, got {text[:40]!r}")
+    return value
+
+
 def folder_arg(text: str) -> str:
     """An argparse ``type`` for a folder path: refuses an empty one, which would mean the current folder."""
     if not text.strip():

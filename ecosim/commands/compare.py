@@ -13,6 +13,7 @@ from ecosim.commands._args import (
     add_weights_argument,
     chosen_executor,
     folder_arg,
+    share_arg,
     whole_number,
 )
 from ecosim.experiment import DEFAULT_SEEDS
@@ -32,6 +33,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_SEEDS,
         metavar="N",
         help=f"seeds per scenario, the same for every scenario (default {DEFAULT_SEEDS})",
+    )
+    parser.add_argument(
+        "--precision",
+        type=share_arg,
+        metavar="P",
+        help="add seeds (doubling from --seeds, to 10,000) until every verdict share and every difference of the "
+        "final active share from the baseline is known to +-P (95%% intervals), e.g. 0.05",
     )
     add_set_argument(parser, "override a parameter in every scenario, e.g. --set weeks=26 (repeatable)")
     add_weights_argument(parser)
@@ -87,7 +95,7 @@ def _compare(args: argparse.Namespace, executor: str | None, out: Path, started:
     from ecosim.comparison import compare
 
     bar = None
-    if not args.quiet:
+    if not args.quiet and args.precision is None:  # with --precision the runs to come are not known
         from tqdm import tqdm
 
         tqdm.monitor_interval = 0  # no monitor thread: runs are forked from this process
@@ -108,6 +116,8 @@ def _compare(args: argparse.Namespace, executor: str | None, out: Path, started:
             workers=args.workers,
             scheduler=args.scheduler,
             progress=progress if bar is not None else None,
+            precision=args.precision,
+            say=None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True)),
         )
     finally:
         if bar is not None:
@@ -115,6 +125,17 @@ def _compare(args: argparse.Namespace, executor: str | None, out: Path, started:
     text = result.markdown()
     if not args.quiet:
         print(text, flush=True)
+        if args.precision is not None:
+            from ecosim.comparison import known_to
+
+            known = 100 * known_to(result.ensembles, result.paired)
+            met = "within" if known <= 100 * args.precision + 1e-9 else "not yet within (the 10,000 seeds' limit)"
+            runs = len(result.ensembles[0].seeds)
+            print(
+                f"Verdict shares and differences known to ±{known:.1f} points (95% intervals over {runs:,} runs "
+                f"each), {met} the ±{100 * args.precision:g} asked for.",
+                flush=True,
+            )
     write_comparison(out, result, text, started=started, figures=not args.no_figures)
 
 

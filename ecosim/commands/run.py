@@ -13,6 +13,7 @@ from ecosim.commands._args import (
     add_set_argument,
     add_weights_argument,
     folder_arg,
+    share_arg,
     whole_number,
 )
 from ecosim.experiment import DEFAULT_SEEDS
@@ -36,6 +37,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"run N seeds, from the scenario's seed on (default {DEFAULT_SEEDS})",
     )
     seeds.add_argument("--seed", type=whole_number(0, MAX_SEED), help="one run with this seed instead of an ensemble")
+    parser.add_argument(
+        "--precision",
+        type=share_arg,
+        metavar="P",
+        help="add seeds (doubling from --seeds, to 10,000) until every verdict share's 95%% interval is within "
+        "+-P, e.g. 0.05",
+    )
     add_set_argument(parser, "override a parameter, e.g. --set goals.mean_alignment=0.3 (repeatable)")
     add_weights_argument(parser)
     add_executor_arguments(parser, default="worker processes forked from this one, one per core")
@@ -127,26 +135,51 @@ def _ensemble(scenario, out: Path, args: argparse.Namespace, executor, started: 
     from ecosim.ensemble import default_seeds, run_ensemble
     from ecosim.report import ensemble_text, write_ensemble
 
-    seeds = default_seeds(scenario, args.seeds)
-    bar = _progress(len(seeds), "run", quiet=args.quiet)
-    try:
-        ens = run_ensemble(
+    if args.precision is not None:
+        from ecosim.ensemble import run_to_precision
+
+        ens = run_to_precision(
             scenario,
-            seeds,
+            args.precision,
+            start=args.seeds,
             executor=executor,
             workers=args.workers,
             scheduler=args.scheduler,
             network=not args.no_figures,
-            progress=(lambda done: bar.update(done - bar.n)) if bar else None,
-            meanwhile=lambda: _preload(figures=not args.no_figures and drawer is None),
+            say=None if args.quiet else (lambda text: print(text, file=sys.stderr, flush=True)),
         )
-    finally:
-        if bar is not None:
-            bar.close()
+    else:
+        seeds = default_seeds(scenario, args.seeds)
+        bar = _progress(len(seeds), "run", quiet=args.quiet)
+        try:
+            ens = run_ensemble(
+                scenario,
+                seeds,
+                executor=executor,
+                workers=args.workers,
+                scheduler=args.scheduler,
+                network=not args.no_figures,
+                progress=(lambda done: bar.update(done - bar.n)) if bar else None,
+                meanwhile=lambda: _preload(figures=not args.no_figures and drawer is None),
+            )
+        finally:
+            if bar is not None:
+                bar.close()
     if not args.quiet:
         print(ensemble_text(ens), flush=True)  # before the figures, which take longer than the runs
+        if args.precision is not None:
+            print(precision_line(ens, args.precision), flush=True)
     elapsed = time.perf_counter() - started
     write_ensemble(out, ens, command=command, elapsed=elapsed, figures=not args.no_figures, drawer=drawer)
+
+
+def precision_line(ens, precision: float) -> str:
+    """How well the verdict shares are known: their widest 95% interval, and whether ``--precision`` was met."""
+    known = 100 * ens.verdict_precision()
+    text = f"Verdict shares known to ±{known:.1f} points (95% intervals over {len(ens.seeds):,} runs)"
+    if known <= 100 * precision + 1e-9:
+        return text + f", within the ±{100 * precision:g} asked for."
+    return text + f": not yet within the ±{100 * precision:g} asked for; the 10,000 seeds' limit stopped it."
 
 
 def _preload(*, figures: bool) -> None:

@@ -73,8 +73,17 @@ def headline(result: PlanResult) -> str:
         )
     text = (
         f"Spend it on {plan_words(best.plan)}: thriving in {_interval(best)}, "
-        f"at a mean cost of {money(best.cost[0])} of the budget of {money(result.budget)}."
+        f"at a mean cost of {money(best.cost[0])} of the budget of {money(result.budget)}"
     )
+    if best.within_budget < 0.9:
+        text += f" (over the budget in {pct(1 - best.within_budget)} of futures)"
+    text += "."
+    cheap = cheapest_as_good(result)
+    if cheap is not None:
+        text += (
+            f" As good for less: {plan_words(cheap.plan)} thrives in {pct(cheap.thriving)} at "
+            f"{money(cheap.cost[0])}, {1 - cheap.cost[0] / best.cost[0]:.0%} less."
+        )
     nxt = next((m for m in result.confirmed[1:] if m.score > -1 and plan_key(m.plan) != plan_key(best.plan)), None)
     if nxt is not None and best.cost[0] > 0:
         change = (nxt.cost[0] - best.cost[0]) / best.cost[0]
@@ -127,6 +136,21 @@ def voi_unit(result: PlanResult) -> str:
         "capability": "points of capability",
         "net_value": "of net value",
     }[result.objective]
+
+
+def cheapest_as_good(result: PlanResult) -> Measured | None:
+    """The cheapest confirmed plan whose chance of thriving is inside the best's interval, when it saves 10% or more.
+
+    On the confirmation futures the ranked plans' chances can be indistinguishable while their costs
+    are not: then the budget need not all be spent.
+    """
+    best = result.best
+    if best is None:
+        return None
+    low = best.thriving_interval[0]
+    same = [m for m in result.confirmed[1:] if m.score > -1 and m.thriving >= low]
+    cheap = min(same, key=lambda m: m.cost[0], default=None)
+    return cheap if cheap is not None and cheap.cost[0] <= 0.9 * best.cost[0] else None
 
 
 def confirmed_table(result: PlanResult):
