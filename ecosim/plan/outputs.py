@@ -49,7 +49,8 @@ def plan_words(plan: dict[str, Any]) -> str:
         parts.append("no events" if e == 0 else "an event every week" if e == 1 else f"an event every {e} weeks")
     if "learning.socialisation" in plan:
         # 0.01 a week is ~35 h of formal training a year (schema: learning.socialisation)
-        parts.append(f"formal training of about {plan.pop('learning.socialisation') * 3500:,.0f} h a year each")
+        hours = plan.pop("learning.socialisation") * 3500
+        parts.append(f"formal training of about {hours:,.0f} h a year each" if hours >= 0.5 else "no formal training")
     for path, value in plan.items():
         info = param_info(path)
         shown = f"{value:,}" if isinstance(value, int) else f"{value:.3g}"
