@@ -69,15 +69,15 @@ def first_streak_end(held: np.ndarray, n: int) -> int | None:
 @pytest.mark.parametrize("for_weeks", [1, 4, 5])
 def test_a_condition_fires_only_after_it_has_held_for_weeks(tmp_path, for_weeks):
     plain = simulate(write(tmp_path / "plain.yaml", BASE)).timeseries
-    # on this seed the condition holds in weeks 5-8, not in 9-10, then from 11 on
-    held = ((plain["active_share"] < 0.7) | (plain["week"] >= 11)).to_numpy()
+    # on this seed the condition holds in weeks 6, 8 and 10, not in 7 and 9, then from 11 on
+    held = ((plain["active_share"] < 0.2) | (plain["week"] >= 11)).to_numpy()
     expected = first_streak_end(held, for_weeks)
     assert expected is not None and expected < 16, "the baseline must let the condition hold in time"
     if for_weeks == 5:
         assert held.sum() >= 5 and expected > np.argmax(held) + 5, "a broken run of weeks must not count"
     path = scenario_file(
         tmp_path,
-        f"  - when: active_share < 0.7 or week >= 11\n    for_weeks: {for_weeks}\n    once: true\n"
+        f"  - when: active_share < 0.2 or week >= 11\n    for_weeks: {for_weeks}\n    once: true\n"
         "    set: {facilitation.event_every_weeks: 1}\n",
     )
     ts = simulate(path).timeseries

@@ -53,7 +53,7 @@ def test_hospital_shift_work_holds_it_back_and_time_for_it_helps():
     """Shift work and phones: it never thrives as it stands; time for it on shift brings thriving runs."""
     shares, verdicts = finals("hospital")
     assert "thriving" not in verdicts and verdicts.count("ghost_town") >= 4
-    eased, ve = finals("hospital", engagement__time_pressure=0.5)
+    eased, ve = finals("hospital", engagement__time_pressure=0.25)
     assert ve.count("thriving") >= 3
     assert np.median(eased) > np.median(shares) + 0.1
 

@@ -1,8 +1,9 @@
 """Fit the engagement weights no study measures to every pattern at once (ABC-SMC), and ship their posterior.
 
 A developer's tool, not part of the installed package: it writes the posterior of the weights
-(``ecosim/scenarios/weights/posterior.json``, which ``--weights posterior`` draws from) and the fit's
-record (``docs/fit.json``); docs/model.md section 8 says what it does and what it found.
+(``ecosim/scenarios/weights/posterior.json``, which ``--weights posterior`` draws from, with the
+fit's record: seeds, search history, losses on the fit's and on fresh seeds); docs/model.md section 8
+says what it does and what it found.
 
 Method: approximate Bayesian computation by sequential Monte Carlo (Toni et al. 2009, J. R. Soc.
 Interface 6:187; the importance weights of Beaumont et al. 2009, Biometrika 96:983). Uniform priors

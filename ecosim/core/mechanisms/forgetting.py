@@ -11,6 +11,7 @@ is the weeks since the week it was learnt or confirmed (``state.belief_week``), 
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,6 +23,34 @@ from ecosim.core.state import CONTRIBUTOR, INACTIVE, MAX_BELIEF_AGE
 
 if TYPE_CHECKING:
     from ecosim.core.engine import Engine, Week
+
+
+#: Half of what was learnt is lost after about 6.5 months without use on accuracy-based measures
+#: (Tatel & Ackerman, meta-analysis of 457 reports; 11 months on mixed, 13 on speed measures): the
+#: half-life the default ``forgetting.rate`` is solved from.
+HALF_LIFE_WEEKS = 6.5 * 52 / 12
+
+
+def survival(rate: float, exponent: float, weeks: int) -> np.ndarray:
+    """Expected share of unused beliefs kept after 0..weeks weeks under this rule (nobody visits or posts)."""
+    k = np.arange(weeks)
+    return np.concatenate([[1.0], np.cumprod(1.0 - np.minimum(1.0, rate / (1.0 + k) ** exponent))])
+
+
+def half_life(rate: float, exponent: float, horizon: int = 2000) -> float:
+    """Weeks until half of unused beliefs are forgotten (linear interpolation between weeks)."""
+    s = survival(rate, exponent, horizon)
+    i = int(np.argmax(s <= 0.5))
+    if s[i] > 0.5:
+        return math.inf
+    return float(i - 1 + (s[i - 1] - 0.5) / (s[i - 1] - s[i]))
+
+
+def rate_for_half_life(target_weeks: float, exponent: float) -> float:
+    """The ``forgetting.rate`` whose unused beliefs have a half-life of ``target_weeks`` (root finding)."""
+    from scipy.optimize import brentq
+
+    return float(brentq(lambda r: half_life(r, exponent) - target_weeks, 1e-4, 0.99, xtol=1e-6))
 
 
 def step(e: Engine, week: Week) -> None:
