@@ -48,7 +48,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the validation cases and write the report; returns 0 when every check passes, else 1."""
+    """Run the validation cases and write the report; returns 0 or 1.
+
+    0 when every scored check passes but the documented known misses (docs/model.md section 8).
+    """
     from ecosim.errors import InputError
     from ecosim.outputs import open_output
     from ecosim.validation import CASES, FULL, QUICK, run_suite
@@ -79,4 +82,6 @@ def run(args: argparse.Namespace) -> int:
         write(suite, folder.dir, command=command, figures=not args.no_figures, img_dir=args.img_dir)
     print(table_text(suite))
     print(f"Report: {out / 'validation.md'}")
-    return 0 if suite.passed else 1
+    # a documented known miss fails its row, as it should, but not the command: 1 means a check failed
+    # that the documentation says passes
+    return 0 if suite.as_documented else 1
