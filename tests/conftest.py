@@ -60,7 +60,11 @@ def is_local(host: str | None) -> bool:
 
 
 def in_temporary_folder(path: Path) -> bool:
+    """Whether ``path`` is in a temporary folder, and not in the clone or the environment (which may be
+    in one themselves, as a clone made under /tmp is)."""
     path = Path(path).resolve()
+    if any(path.is_relative_to(Path(w).resolve()) for w in [ROOT, sys.prefix]):
+        return False
     return any(path.is_relative_to(Path(t).resolve()) for t in {tempfile.gettempdir(), "/tmp"})
 
 
