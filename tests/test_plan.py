@@ -101,6 +101,36 @@ def test_a_plan_over_the_budget_ranks_below_every_plan_within_it():
     assert dear_and_good.value > cheap_and_bad.value  # the value itself knows no budget (the front uses it)
 
 
+def _runs(thriving: list[float], cost: float, share: float = 0.0) -> list[dict[str, float]]:
+    zero = dict.fromkeys(("ghost_town", "mean_active_share", "active_learner_weeks", "capability", "net_value"), 0.0)
+    return [zero | {"thriving": t, "cost": cost, "final_active_share": share} for t in thriving]
+
+
+def test_between_plans_that_thrive_as_often_the_cheaper_ranks_first():
+    from ecosim.plan.search import COST_WEIGHT, TIE_BREAK
+
+    budget = 100.0
+    full, half = [1.0] * 12, [1.0] * 6 + [0.0] * 6
+    # 12 of 12 either way: the whole budget against a fifth of it, and a little more active share
+    dear = measure({}, _runs(full, 100.0, share=0.7), budget=budget, objective="thriving")
+    cheap = measure({}, _runs(full, 20.0, share=0.6), budget=budget, objective="thriving")
+    assert dear.value > cheap.value and cheap.score > dear.score
+    assert dear.score == pytest.approx(1 + TIE_BREAK * 0.7 - COST_WEIGHT)
+    # one thriving future of the 12 is worth more than the whole budget
+    eleven = measure({}, _runs([1.0] * 11 + [0.0], 0.0), budget=budget, objective="thriving")
+    assert dear.score > eleven.score
+    # a run that does not thrive pays nothing for its cost: half the futures thrive, so half the cost
+    halfway = measure({}, _runs(half, 100.0), budget=budget, objective="thriving")
+    assert halfway.score == pytest.approx(0.5 - COST_WEIGHT / 2)
+    nothing = [0.0] * 12
+    closer = measure({}, _runs(nothing, 100.0, share=0.3), budget=budget, objective="thriving")
+    further = measure({}, _runs(nothing, 10.0, share=0.2), budget=budget, objective="thriving")
+    assert closer.score > further.score  # plans that do not work yet are ranked by how close they come
+    # the other objectives have no such term
+    other = measure({}, _runs(full, 100.0), budget=budget, objective="learner_weeks")
+    assert other.score == other.value
+
+
 def test_ranges_round_to_whole_numbers_and_to_a_thousandth_of_the_range():
     assert Range("facilitation.facilitators", 0, 8, True).value(3.6) == 4
     assert Range("facilitation.facilitators", 0, 8, True).value(99) == 8
