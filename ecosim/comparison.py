@@ -154,6 +154,33 @@ class Comparison:
         """The comparison in plain words, with its tables (``comparison.md``)."""
         return comparison_markdown(self)
 
+    def sizes(self) -> list[float]:
+        """Each scenario's mean head count (learners over its runs and weeks)."""
+        return [float(np.mean(ens.series["learners"])) for ens in self.ensembles]
+
+    def size_note(self) -> str | None:
+        """A sentence when the organisations differ in size by more than :data:`SIZE_TOLERANCE`, else None.
+
+        Active learner-weeks and capability points are totals over everyone, so a larger organisation
+        buys more of them for the same levers: its cost per extra active learner-week is then not the
+        smaller one's, and the ranking compares organisations as well as options.
+        """
+        sizes = self.sizes()
+        low, high = min(sizes), max(sizes)
+        if low <= 0 or high / low <= 1 + SIZE_TOLERANCE:
+            return None
+        each = ", ".join(f"{markdown_text(n)} {size:,.0f}" for n, size in zip(self.names, sizes, strict=True))
+        return (
+            f"The organisations differ in size ({each} learners on average): active learner-weeks and "
+            "capability points are totals over everyone, so the costs per extra active learner-week and per "
+            "point compare organisations as well as options; compare options for the same organisation, or "
+            "read the shares above."
+        )
+
+
+#: Organisations whose mean head counts differ by more than this share get a note under the costs.
+SIZE_TOLERANCE = 0.10
+
 
 def check_same_weeks(scenarios: Sequence[Scenario]) -> None:
     """An InputError unless every scenario runs for the same number of weeks (weeks are compared one by one)."""
@@ -456,6 +483,9 @@ def comparison_markdown(c: Comparison) -> str:
         out.append(f"| {shown_as[name]} | {r['runs']} | " + " | ".join(str(r[v]) for v in shown) + " |")
     out += ["", "## Costs", ""]
     costs = c.costs
+    sized = c.size_note()
+    if sized is not None:
+        out += [f"**Note.** {sized}", ""]
     if not priced:
         out.append("No scenario prices its levers (a `costs:` section); every cost is 0.")
     else:

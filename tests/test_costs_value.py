@@ -89,3 +89,26 @@ def test_compare_gives_each_options_net_value_and_return(tmp_path, capsys):
     digits = 1e-5
     assert r["extra_net_value"] == pytest.approx(r["extra_value"] - r["extra_cost"], rel=digits)
     assert r["return_on_extra_cost"] == pytest.approx(r["extra_net_value"] / r["extra_cost"], rel=digits)
+
+
+def test_compare_of_organisations_of_different_sizes_says_so(tmp_path, capsys):
+    """Totals over everyone grow with the head count: ranking costs per extra learner-week across sizes needs a note."""
+    small = write(tmp_path / "small.yaml", SMALL)
+    big = write(
+        tmp_path / "big.yaml",
+        SMALL.replace("name: small", "name: big").replace("stores: 4,", "stores: 40,"),
+    )
+    same = write(
+        tmp_path / "same.yaml", SMALL.replace("name: small", "name: same") + "facilitation: {facilitators: 2}\n"
+    )
+    out = tmp_path / "cmp"
+    assert main(["compare", str(small), str(big), "--seeds", "2", "--out", str(out), "--no-figures"]) == 0
+    captured = capsys.readouterr()
+    (warning,) = [line for line in captured.err.splitlines() if line.startswith("warning: ")]
+    assert "differ in size" in warning and "small 3" in warning and "big 3" in warning
+    assert "**Note.** The organisations differ in size" in (out / "comparison.md").read_text()
+    # the same organisation with other levers: no note
+    out2 = tmp_path / "cmp2"
+    assert main(["compare", str(small), str(same), "--seeds", "2", "--out", str(out2), "--no-figures"]) == 0
+    assert "differ in size" not in capsys.readouterr().err
+    assert "differ in size" not in (out2 / "comparison.md").read_text()

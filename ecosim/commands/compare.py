@@ -123,6 +123,9 @@ def _compare(args: argparse.Namespace, executor: str | None, out: Path, started:
         if bar is not None:
             bar.close()
     text = result.markdown()
+    sized = result.size_note()
+    if sized is not None:
+        print(f"warning: {sized}", file=sys.stderr, flush=True)
     if not args.quiet:
         print(text, flush=True)
         if args.precision is not None:
