@@ -505,3 +505,39 @@ def test_file_names_holding_html_are_escaped_in_comparison_md(tmp_path):
     md = (out / "comparison.md").read_text()
     assert "<img" not in md and "&lt;img src=x onerror=alert(1)&gt;" in md
     assert "b\\|c" in md
+
+
+# ------------------------------------------------------------------------------------------------
+# Item 13: more facilitators than learners, in the scenario or set by an intervention
+# ------------------------------------------------------------------------------------------------
+
+
+def test_more_facilitators_than_learners_are_refused_where_they_are_asked_for(tmp_path, capsys):
+    from ecosim.scenario.limits import estimate
+
+    learners = estimate(load_scenario(write(tmp_path / "b.yaml", BASE))).learners
+    many = "interventions:\n  - {week: 3, set: {facilitation.facilitators: 100000}}\n"
+    scenario = write(tmp_path / "s.yaml", BASE + many)
+    out = tmp_path / "o"
+    started = time.perf_counter()
+    refused(
+        ["run", str(scenario), "--out", str(out)],
+        capsys,
+        f"{scenario}:5:",
+        "interventions[0].set.facilitation.facilitators: 100,000 facilitators for about",
+        "more facilitators than learners (got 100000)",
+        f"allowed: at most one facilitator per learner ({learners} here)",
+        out=out,
+    )
+    assert time.perf_counter() - started < 10
+    plain = write(tmp_path / "p.yaml", BASE)
+    refused(
+        ["run", str(plain), "--set", f"facilitation.facilitators={learners + 1}", "--out", str(out)],
+        capsys,
+        "--set: facilitation.facilitators:",
+        f"(got {learners + 1})",
+        out=out,
+    )
+    # one per learner is allowed, and so is a scenario whose intervention stays within them
+    assert load_scenario(plain, [f"facilitation.facilitators={learners}"]).facilitation.facilitators == learners
+    assert load_scenario(write(tmp_path / "w.yaml", WITH_INTERVENTION)).interventions[0].set

@@ -140,5 +140,20 @@ def check_size(scenario, *, file: str = "<scenario>", line: int | None = None, k
         )
 
 
+def most_facilitators(scenario) -> tuple[int, int | None]:
+    """The most facilitators a run can have, and the intervention that sets them (None: the scenario's own).
+
+    Each facilitator holds events and answers first posts on their own, so their number bounds a
+    week's work as the learners do: 100,000 facilitators with 60 learners take seconds a week and
+    model no organisation.
+    """
+    most, where = int(scenario.facilitation.facilitators), None
+    for k, iv in enumerate(scenario.interventions):
+        value = iv.set.get("facilitation.facilitators")
+        if value is not None and int(value) > most:
+            most, where = int(value), k
+    return most, where
+
+
 def _gb(n: float) -> str:
     return f"{n / 1e9:,.1f} GB"

@@ -507,7 +507,32 @@ def validate(data: Mapping[str, Any], *, file: str = "<scenario>", marks: Marks 
     keys = [k for k in keys if marks[k][1] is None] + keys  # an override first: it is what changed
     where, line, _ = marks[keys[0]] if keys else (file, None, None)
     check_size(scenario, file=where, line=line, key=dotted(keys[0]) if keys else section)
+    _check_facilitators(scenario, file, marks)
     return scenario
+
+
+def _check_facilitators(scenario: Scenario, file: str, marks: Marks) -> None:
+    """Refuse more facilitators than learners, in the scenario or set by an intervention."""
+    from ecosim.scenario.limits import estimate, most_facilitators
+
+    size = estimate(scenario)
+    if size is None:  # an edge list: its learners are known once it is read
+        return
+    most, k = most_facilitators(scenario)
+    learners = max(size.learners, 1)
+    if most <= learners:
+        return
+    key = ("facilitation", "facilitators") if k is None else ("interventions", k, "set")
+    where, line, col = position(key, file, marks)
+    raise ScenarioError(
+        f"{most:,} facilitators for about {size.learners:,} learners: more facilitators than learners",
+        file=where,
+        line=line,
+        column=col,
+        key=dotted(key) if k is None else f"{dotted(key)}.facilitation.facilitators",
+        value=most,
+        allowed=f"at most one facilitator per learner ({learners:,} here)",
+    )
 
 
 def _check_input_files(scenario: Scenario, file: str, marks: Marks) -> None:
