@@ -75,7 +75,8 @@ def test_levers_are_the_schemas_levers_with_sensible_ranges():
 
 
 def test_lever_ranges_follow_the_scenario(tiny):
-    scenario = load_scenario(tiny, {"facilitation.facilitators": 40, "weeks": 6})
+    # 20 stores: more learners than the 40 facilitators (one per learner at most)
+    scenario = load_scenario(tiny, {"organisation.stores": 20, "facilitation.facilitators": 40, "weeks": 6})
     by = {lv.path: lv for lv in levers(scenario)}
     assert by["facilitation.facilitators"].hi >= 160
     assert by["platform.launch_week"].hi == 6
